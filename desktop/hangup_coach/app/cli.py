@@ -1,0 +1,90 @@
+"""Command-line interface: `hangup-coach [run]`, `hangup-coach demo`, `hangup-coach calls`."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from datetime import datetime, timezone
+
+from ..core.phone import mask
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="PATH", help="the call database (default: per-user data dir; "
+                        "env HANGUP_COACH_DB)")
+    common.add_argument("--lang", choices=("zh_CN", "en"), help="language (default: settings, then the system)")
+    common.add_argument("--verbose", action="store_true", help="log debug messages")
+
+    parser = argparse.ArgumentParser(prog="hangup-coach", parents=[common],
+                                     description="The agent's hang-up coach card.")
+    parser.add_argument("--softphone", metavar="URL",
+                        help="baresip://127.0.0.1:4444 or json://127.0.0.1:PORT (default: settings; none = manual)")
+    parser.add_argument("--smoke", action="store_true", help="start, show the card, exit 0 (for checks)")
+    sub = parser.add_subparsers(dest="command")
+
+    demo = sub.add_parser("demo", parents=[common], help="play a demo shift on the built-in simulator")
+    demo.add_argument("--speed", type=float, default=1.0, help="play N times faster")
+    demo.add_argument("--exit-when-done", action="store_true", help="quit after the last call")
+    demo.add_argument("--shift", metavar="TOML", help="another shift file (default: the shipped demo)")
+
+    calls = sub.add_parser("calls", parents=[common], help="list recorded calls")
+    calls.add_argument("--since", type=_date, help="YYYY-MM-DD (UTC) or an ISO time")
+    calls.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    calls.add_argument("--unmasked", action="store_true", help="show full numbers (personal data!)")
+
+    args = parser.parse_args(argv)
+    if getattr(args, "speed", 1.0) <= 0:
+        parser.error("--speed must be positive")
+    return args
+
+
+def _date(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+CALL_COLUMNS = ("started_at", "caller", "caller_class", "sub_reason", "class_source", "ended_by",
+                "explanations", "warnings", "customer_hung_up_in_grace", "agent_ended_early",
+                "hangup_prompted_at", "disposition")
+
+
+def print_calls(rows: list[dict], fmt: str, unmasked: bool, out=sys.stdout) -> None:
+    table = []
+    for r in rows:
+        item = {k: r.get(k) for k in CALL_COLUMNS if k != "caller"}
+        item["caller"] = (r["caller_number"] or "withheld") if unmasked else mask(r["caller_number"])
+        item["customer_hung_up_in_grace"] = bool(r["customer_hung_up_in_grace"])
+        item["agent_ended_early"] = bool(r["agent_ended_early"])
+        table.append({k: item[k] for k in CALL_COLUMNS})
+    if fmt == "json":
+        json.dump(table, out, ensure_ascii=False, indent=1)
+        out.write("\n")
+    elif fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=CALL_COLUMNS)
+        writer.writeheader()
+        writer.writerows(table)
+    else:
+        short = {"customer_hung_up_in_grace": "left_in_grace", "agent_ended_early": "early",
+                 "hangup_prompted_at": "prompted", "class_source": "source"}
+        heads = [short.get(c, c) for c in CALL_COLUMNS]
+        cells = [[_cell(row[c]) for c in CALL_COLUMNS] for row in table]
+        widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(heads)]
+        out.write("  ".join(h.ljust(w) for h, w in zip(heads, widths)).rstrip() + "\n")
+        for row in cells:
+            out.write("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() + "\n")
+        out.write(f"{len(table)} call(s)\n")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    text = str(value)
+    return text[:19] if len(text) > 19 and text[4:5] == "-" and "T" in text else text

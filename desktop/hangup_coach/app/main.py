@@ -1,0 +1,172 @@
+"""Building the app: paths, logging, settings, store, softphone, controller, card, tray."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from ..core.policy import PolicyError
+from ..core.scripts import ScriptError
+from ..store.db import StoreError, open_db
+from ..store.calls import CallStore
+from .cli import print_calls
+from .paths import AppPaths
+
+log = logging.getLogger(__name__)
+_T0 = time.perf_counter()
+
+
+def list_calls(args: argparse.Namespace) -> int:
+    paths = AppPaths.detect()
+    db_path = paths.database(args.db)
+    if not db_path.exists():
+        print(f"hangup-coach: no call database at {db_path}", file=sys.stderr)
+        return 1
+    try:
+        store = CallStore(open_db(db_path))
+    except StoreError as exc:
+        print(f"hangup-coach: {exc}", file=sys.stderr)
+        return 1
+    print_calls(store.list_calls(since=args.since), args.format, args.unmasked)
+    return 0
+
+
+def run_card(args: argparse.Namespace) -> int:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from ..ui.card import CoachCard
+    from ..ui.settings_dialog import SettingsDialog
+    from ..ui.tray import make_tray
+    from .controller import Controller, Fill
+    from .logging_setup import install_excepthook, setup_logging
+    from .qt_clock import QtScheduler, SystemClock
+    from .resources import load_policy, load_scripts, load_texts, pick_language, resource_path
+    from .settings import Settings
+    from .single_instance import InstanceServer, ask_running_instance_to_show
+
+    demo = args.command == "demo"
+    paths = AppPaths.detect()
+    setup_logging(paths.log_file, args.verbose)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("hangup-coach")
+    app.setQuitOnLastWindowClosed(False)
+    icon = QIcon(str(resource_path("icons", "hangup-coach.svg")))
+    app.setWindowIcon(icon)
+
+    settings = Settings(paths.settings_file)
+    db_path = paths.database(args.db, demo=demo)
+    if ask_running_instance_to_show(str(db_path)):
+        print("hangup-coach is already running; its card was brought forward.")
+        return 0
+    instance = InstanceServer(str(db_path), app)
+
+    language = pick_language(args.lang or settings.get("language"))
+    texts = load_texts(language)
+    try:
+        policy = load_policy()
+        scripts = load_scripts(language)
+        store = CallStore(open_db(db_path))
+    except (PolicyError, ScriptError, StoreError) as exc:
+        log.error("cannot start: %s", exc)
+        print(f"hangup-coach: {exc}", file=sys.stderr)
+        return 2
+
+    speed = getattr(args, "speed", 1.0) if demo else 1.0
+    clock = SystemClock(speed)
+    scheduler = QtScheduler(app, speed)
+    softphone = None
+    if demo:
+        from ..telephony.simulator import SimulatedLine
+        softphone = SimulatedLine(app)
+    else:
+        url = args.softphone if args.softphone is not None else settings.get("softphone")
+        if url:
+            from ..telephony.factory import softphone_from_url
+            try:
+                softphone = softphone_from_url(url, app)
+            except ValueError as exc:
+                print(f"hangup-coach: {exc}", file=sys.stderr)
+                return 2
+
+    shift = None
+    if demo:
+        from .demo import Shift, ShiftError
+        try:
+            shift = Shift.load(Path(args.shift) if args.shift else resource_path("demo", "shift.toml"))
+        except (OSError, ShiftError, KeyError) as exc:
+            print(f"hangup-coach: bad demo shift: {exc}", file=sys.stderr)
+            return 2
+    agent_id = shift.agent_id if shift else settings.get("agent_id")
+    fill = Fill(agent_id=agent_id, branch_hours=settings.get("branch_hours"), hotline=settings.get("hotline"))
+    controller = Controller(store, policy, scripts, clock, scheduler, fill, softphone, app)
+    card = CoachCard(controller, texts, settings.get("card_scale"))
+    position = settings.card_position()
+    if position is not None:
+        card.move(position)
+    else:
+        geometry = app.primaryScreen().availableGeometry()
+        card.move(geometry.right() - card.width() - 24, geometry.top() + 80)
+    card.position_changed.connect(settings.save_card_position)
+
+    def show_card() -> None:
+        card.show()
+        card.raise_()
+
+    def open_settings() -> None:
+        from ..telephony.factory import softphone_from_url
+        SettingsDialog(settings, texts, validate_softphone=lambda url: softphone_from_url(url, None)).exec()
+        card.set_scale(settings.get("card_scale"))
+        controller.fill.branch_hours = settings.get("branch_hours")
+        controller.fill.hotline = settings.get("hotline")
+        card.render()
+
+    def quit_app() -> None:
+        card.flush_note()
+        app.quit()
+
+    tray = make_tray(icon, texts, show_card, open_settings, quit_app)
+    instance.show_requested.connect(show_card)
+    app.aboutToQuit.connect(card.flush_note)
+
+    def on_error(summary: str) -> None:
+        card.flush_note()
+        box = QMessageBox(QMessageBox.Critical, texts["error_title"],
+                          texts["error_body"].format(log=paths.log_file) + f"\n\n{summary}", parent=card)
+        box.setModal(False)
+        box.show()
+
+    install_excepthook(on_error)
+    card.show()
+    if softphone is not None:
+        softphone.start()
+    log.info("card shown (db %s, language %s, softphone %s)", db_path, language,
+             type(softphone).__name__ if softphone else "manual")
+
+    if args.smoke:
+        def smoke_done() -> None:
+            print(f"card shown after {(time.perf_counter() - _T0) * 1000:.0f} ms")
+            app.quit()
+        QTimer.singleShot(0, smoke_done)
+    if demo:
+        from .demo import ShiftPlayer, seed_history
+        seed_history(store, shift, controller)
+        player = ShiftPlayer(shift, softphone, card, controller, scheduler, app)
+
+        def shift_over(count: int) -> None:
+            card.status.setText(texts["demo_done"].format(count=count))
+            print(texts["demo_done"].format(count=count))
+            if args.exit_when_done:
+                QTimer.singleShot(0, quit_app)
+        player.finished.connect(shift_over)
+        player.start()
+
+    rc = app.exec()
+    card.flush_note()
+    if tray is not None:
+        tray.hide()
+    return rc

@@ -1,0 +1,43 @@
+"""Where the app keeps its files: the platform's per-user directories (platformdirs).
+
+HANGUP_COACH_HOME puts everything under one folder (tests, portable use); HANGUP_COACH_DB or
+--db picks the database file alone.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from platformdirs import PlatformDirs
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    data: Path
+    config: Path
+    logs: Path
+
+    @classmethod
+    def detect(cls) -> "AppPaths":
+        home = os.environ.get("HANGUP_COACH_HOME")
+        if home:
+            base = Path(home)
+            return cls(base / "data", base / "config", base / "logs")
+        dirs = PlatformDirs("hangup-coach", "HangupCoach")
+        return cls(dirs.user_data_path, dirs.user_config_path, dirs.user_log_path)
+
+    def database(self, override: str | None = None, demo: bool = False) -> Path:
+        chosen = override or os.environ.get("HANGUP_COACH_DB")
+        if chosen:
+            return Path(chosen).expanduser().resolve()
+        return self.data / ("demo.db" if demo else "calls.db")
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config / "settings.ini"
+
+    @property
+    def log_file(self) -> Path:
+        return self.logs / "hangup-coach.log"

@@ -1,0 +1,103 @@
+"""Classification of a caller from what the centre knows about the number.
+
+Returns the class, its sub-reason and a structured `Reason` (a key plus parameters) that
+`ScriptBook.render_reason` turns into the one human line shown on the card.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .callers import CallerClass, SubReason
+from .phone import Number
+from .policy import Policy
+
+
+@dataclass(frozen=True)
+class PastCall:
+    started_at: datetime
+    caller_class: CallerClass
+    sub_reason: SubReason = SubReason.NONE
+
+
+@dataclass(frozen=True)
+class CallerProfile:
+    """What the centre's records say about a number (pulled from the server, or seeded)."""
+
+    case_id: str | None = None
+    case_closed_at: datetime | None = None   # set when the complaint has a final result
+    branch_only: bool = False                # the request can only be handled at a branch
+
+
+@dataclass(frozen=True)
+class CallerHistory:
+    past_calls: tuple[PastCall, ...] = ()    # newest first, this call not included
+    profile: CallerProfile | None = None
+    blocked_reason: SubReason | None = None  # on the blocklist (proposed or active)
+
+
+@dataclass(frozen=True)
+class Reason:
+    key: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Classification:
+    caller_class: CallerClass
+    sub_reason: SubReason
+    reason: Reason
+
+
+def classify(number: Number, history: CallerHistory, policy: Policy, now: datetime) -> Classification:
+    if not number.known:
+        return Classification(CallerClass.UNKNOWN, SubReason.NONE, Reason("withheld"))
+
+    if history.blocked_reason is not None:
+        sub = history.blocked_reason if history.blocked_reason in _NO_VALUE else SubReason.HARASSMENT
+        return Classification(CallerClass.NO_VALUE, sub, Reason("blocklisted", {"sub": sub.value}))
+
+    recent = [c for c in history.past_calls if c.started_at >= now - timedelta(days=policy.history_days)]
+    no_value = [c for c in recent if c.caller_class is CallerClass.NO_VALUE]
+    if no_value and len(no_value) >= policy.no_value_min_calls:
+        sub = Counter(c.sub_reason for c in no_value).most_common(1)[0][0]
+        if sub not in _NO_VALUE:
+            sub = SubReason.HARASSMENT
+        last = max(c.started_at for c in no_value)
+        return Classification(CallerClass.NO_VALUE, sub, Reason(
+            "recent_no_value",
+            {"count": len(no_value), "days": policy.history_days, "sub": sub.value, "last": last},
+        ))
+
+    profile = history.profile
+    if profile and profile.case_id and profile.case_closed_at:
+        since_closed = [c for c in history.past_calls if c.started_at >= profile.case_closed_at]
+        in_window = [c for c in since_closed if c.started_at >= now - timedelta(days=policy.repeat_window_days)]
+        if since_closed:  # it keeps calling after the final result
+            return Classification(CallerClass.NON_REGULAR, SubReason.CLOSED_CASE, Reason(
+                "closed_case_repeat",
+                {"nth": len(in_window) + 1, "days": policy.repeat_window_days,
+                 "case": profile.case_id, "closed": profile.case_closed_at},
+            ))
+    if profile and profile.branch_only:
+        return Classification(CallerClass.NON_REGULAR, SubReason.MUST_VISIT_BRANCH, Reason("branch_only"))
+
+    non_regular = [c for c in recent if c.caller_class is CallerClass.NON_REGULAR]
+    if non_regular:
+        last = max(non_regular, key=lambda c: c.started_at)
+        sub = last.sub_reason if last.sub_reason in _NON_REGULAR else SubReason.CLOSED_CASE
+        return Classification(CallerClass.NON_REGULAR, sub, Reason(
+            "previous_non_regular", {"sub": sub.value, "last": last.started_at},
+        ))
+
+    if recent:
+        return Classification(CallerClass.REGULAR, SubReason.NONE, Reason(
+            "regular_known", {"count": len(recent), "days": policy.history_days},
+        ))
+    return Classification(CallerClass.REGULAR, SubReason.NONE, Reason("regular_first"))
+
+
+_NO_VALUE = (SubReason.HARASSMENT, SubReason.ABUSE, SubReason.OUT_OF_SCOPE)
+_NON_REGULAR = (SubReason.CLOSED_CASE, SubReason.MUST_VISIT_BRANCH)

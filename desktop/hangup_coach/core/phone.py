@@ -1,0 +1,57 @@
+"""Phone numbers: E.164 normalisation (via the phonenumbers library) and on-screen masking."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+
+_WITHHELD = {"", "anonymous", "unknown", "unavailable", "private", "restricted", "withheld"}
+
+
+@dataclass(frozen=True)
+class Number:
+    raw: str
+    e164: str | None  # None: withheld, or not a phone number at all
+
+    @property
+    def known(self) -> bool:
+        return self.e164 is not None
+
+
+def normalise(raw: str | None, region: str = "CN") -> Number:
+    """Turn what a softphone or an agent gave us into E.164, or mark it unknown.
+
+    Never raises: a withheld number, letters or garbage give `e164=None`.
+    """
+    text = (raw or "").strip()
+    if text.lower() in _WITHHELD or len(text) > 40:
+        return Number(text[:40], None)
+    # Letters are not a number (phonenumbers would map vanity letters to digits).
+    if not re.fullmatch(r"[+0-9 ()\-.]+", text):
+        return Number(text, None)
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return Number(text, None)
+    if not phonenumbers.is_possible_number(parsed):
+        return Number(text, None)
+    return Number(text, phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+
+
+def mask(e164: str | None, region: str = "CN") -> str:
+    """138****8000 for a Chinese mobile; keep the first 3 and last 4 national digits."""
+    if not e164:
+        return "—"
+    try:
+        parsed = phonenumbers.parse(e164, None)
+        national = str(parsed.national_number)
+        prefix = "" if phonenumbers.region_code_for_number(parsed) == region else f"+{parsed.country_code} "
+    except phonenumbers.NumberParseException:
+        national, prefix = e164.lstrip("+"), ""
+    if len(national) <= 7:
+        return prefix + national[:2] + "*" * max(0, len(national) - 4) + national[-2:]
+    return prefix + national[:3] + "*" * (len(national) - 7) + national[-4:]

@@ -1,0 +1,118 @@
+"""Reads and writes of calls, notes, caller profiles and the blocklist."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from sqlite_utils import Database
+
+from ..core.callers import CallerClass, SubReason
+from ..core.classify import CallerHistory, CallerProfile, PastCall
+from ..core.coach import CallRecord
+
+NOTE_LIMIT = 1_000_000  # characters; a longer note is refused with a clear message
+
+_DATETIME_FIELDS = {
+    "started_at", "answered_at", "ended_at", "closure_confirmed_at", "hangup_allowed_at",
+    "hangup_prompted_at", "wrapped_up_at", "updated_at",
+}
+
+
+class NoteTooLong(ValueError):
+    pass
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def parse_time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+class CallStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ----- calls -----------------------------------------------------------------------------
+    def save_call(self, record: CallRecord) -> None:
+        row = record.as_row()
+        for key in _DATETIME_FIELDS:
+            if row.get(key) is not None:
+                row[key] = iso(getattr(record, key))
+        row["customer_hung_up_in_grace"] = int(record.customer_hung_up_in_grace)
+        row["agent_ended_early"] = int(record.agent_ended_early)
+        self.db.table("calls").upsert(row, pk="id")
+
+    def get_call(self, call_id: str) -> CallRecord | None:
+        rows = list(self.db.query("SELECT * FROM calls WHERE id = ?", [call_id]))
+        return _record(rows[0]) if rows else None
+
+    def open_calls(self) -> list[CallRecord]:
+        """Calls not yet wrapped up (to bring back after a crash or restart), oldest first."""
+        rows = self.db.query(
+            "SELECT * FROM calls WHERE ended_at IS NULL OR wrapped_up_at IS NULL ORDER BY started_at")
+        return [_record(r) for r in rows]
+
+    def list_calls(self, since: datetime | None = None, limit: int | None = None) -> list[dict]:
+        sql = ("SELECT c.*, n.text AS note FROM calls c LEFT JOIN notes n ON n.call_id = c.id"
+               + (" WHERE c.started_at >= ?" if since else "")
+               + " ORDER BY c.started_at" + (f" LIMIT {int(limit)}" if limit else ""))
+        return list(self.db.query(sql, [iso(since)] if since else []))
+
+    # ----- history for classification ----------------------------------------------------------
+    def history(self, e164: str, now: datetime, days: int) -> CallerHistory:
+        rows = self.db.query(
+            "SELECT started_at, caller_class, sub_reason FROM calls"
+            " WHERE caller_number = ? AND started_at >= ? ORDER BY started_at DESC LIMIT 200",
+            [e164, iso(now - timedelta(days=days))],
+        )
+        past = tuple(
+            PastCall(parse_time(r["started_at"]), CallerClass(r["caller_class"]), SubReason(r["sub_reason"]))
+            for r in rows
+        )
+        profile = None
+        for r in self.db.query("SELECT * FROM caller_profiles WHERE number = ?", [e164]):
+            profile = CallerProfile(r["case_id"], parse_time(r["case_closed_at"]), bool(r["branch_only"]))
+        blocked = None
+        for r in self.db.query(
+            "SELECT reason FROM blocklist WHERE number = ? AND status IN ('proposed','active')"
+            " AND (expires_at IS NULL OR expires_at > ?) LIMIT 1", [e164, iso(now)],
+        ):
+            blocked = SubReason(r["reason"]) if r["reason"] in SubReason._value2member_map_ else SubReason.HARASSMENT
+        return CallerHistory(past, profile, blocked)
+
+    def save_profile(self, e164: str, case_id: str | None = None, case_closed_at: datetime | None = None,
+                     branch_only: bool = False, now: datetime | None = None) -> None:
+        self.db.table("caller_profiles").upsert({
+            "number": e164, "case_id": case_id,
+            "case_closed_at": iso(case_closed_at) if case_closed_at else None,
+            "branch_only": int(branch_only), "updated_at": iso(now or datetime.now(timezone.utc)),
+        }, pk="number")
+
+    # ----- notes -----------------------------------------------------------------------------
+    def save_note(self, call_id: str, text: str, now: datetime) -> None:
+        """Durable when it returns (one committed transaction, synchronous=FULL)."""
+        if len(text) > NOTE_LIMIT:
+            raise NoteTooLong(f"note is {len(text):,} characters; the limit is {NOTE_LIMIT:,}")
+        stamp = iso(now)
+        self.db.execute(
+            "INSERT INTO notes (id, call_id, text, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(call_id) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+            [str(uuid.uuid4()), call_id, text, stamp, stamp],
+        )
+
+    def note(self, call_id: str) -> str:
+        for r in self.db.query("SELECT text FROM notes WHERE call_id = ?", [call_id]):
+            return r["text"]
+        return ""
+
+
+def _record(row: dict) -> CallRecord:
+    values = dict(row)
+    for key in _DATETIME_FIELDS:
+        values[key] = parse_time(values.get(key))
+    values["customer_hung_up_in_grace"] = bool(values["customer_hung_up_in_grace"])
+    values["agent_ended_early"] = bool(values["agent_ended_early"])
+    return CallRecord(**values)

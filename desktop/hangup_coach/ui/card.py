@@ -1,0 +1,558 @@
+"""The floating card: always on top, frameless, draggable, small enough not to cover the CRM.
+
+Thin by design: it renders the controller's current call and forwards clicks. Buttons take no
+keyboard focus and the window does not activate when a call rings, so the agent keeps typing
+in the CRM; the note field takes focus only when the agent clicks into it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QMenu, QPlainTextEdit, QProgressBar,
+    QPushButton, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
+)
+
+from ..app.controller import Controller
+from ..core.callers import SUB_REASONS, CallerClass, EndedBy, SubReason
+from ..core.coach import CallSession, Phase
+from ..core.phone import mask
+from .style import CLASS_COLOURS, CLASS_MARKS, stylesheet
+
+NOTE_DEBOUNCE_MS = 300   # typed notes reach the disk within ~0.3 s
+CARD_WIDTH = 360
+
+# action name → (shortcut, UI text key). One table: the card, the tooltips and the README.
+SHORTCUTS = {
+    "answer": ("F4", "answer"),
+    "explain": ("F5", "explain"),
+    "warn": ("F6", "warn"),
+    "closure": ("F7", "closure"),
+    "cancel_closure": ("Shift+F7", "cancel_closure"),
+    "copy": ("F8", "copy"),
+    "hang_up": ("F9", "hang_up"),
+    "customer_hung_up": ("F10", "customer_hung_up"),
+    "reclassify": ("F11", "reclassify"),
+    "note": ("Ctrl+N", "note_placeholder"),
+    "done": ("Ctrl+Return", "done"),
+}
+
+
+class CoachCard(QWidget):
+    position_changed = Signal(QPoint)
+
+    def __init__(self, controller: Controller, texts: dict[str, str], scale: float = 1.0,
+                 clock_now: Callable[[], datetime] | None = None) -> None:
+        super().__init__(None, Qt.Tool | Qt.FramelessWindowHint | Qt.WindowStaysOnTopHint
+                         | Qt.WindowDoesNotAcceptFocus)
+        self.setAttribute(Qt.WA_ShowWithoutActivating, True)
+        self.setObjectName("card")
+        self.setAttribute(Qt.WA_StyledBackground, True)
+        self.controller, self.t, self.scale = controller, texts, scale
+        self._now = clock_now or controller.clock.now
+        self._shown_call: str | None = None
+        self._drag_from: QPoint | None = None
+        self.buttons: dict[str, QPushButton | QToolButton] = {}
+        self.setWindowTitle(texts["app_name"])
+        self._build()
+        self.set_scale(scale)
+
+        self._note_timer = QTimer(self, singleShot=True, interval=NOTE_DEBOUNCE_MS)
+        self._note_timer.timeout.connect(self.flush_note)
+        self._tick = QTimer(self, interval=1000)
+        self._tick.timeout.connect(self._update_duration)
+        self._tick.start()
+        self._grace_tick = QTimer(self, interval=50)
+        self._grace_tick.setTimerType(Qt.PreciseTimer)
+        self._grace_tick.timeout.connect(self._update_grace)
+
+        controller.call_changed.connect(lambda _s: self.render())
+        controller.note_state.connect(self._on_note_state)
+        controller.softphone_status.connect(self.set_softphone_status)
+        controller.problem.connect(self._show_problem)
+        self.set_softphone_status("offline" if controller.softphone else "manual", "")
+        self.render()
+
+    # ----- building ------------------------------------------------------------------------------
+    def _button(self, name: str, object_name: str = "") -> QPushButton:
+        shortcut, key = SHORTCUTS[name]
+        button = QPushButton(self.t[key])
+        button.setFocusPolicy(Qt.NoFocus)   # clicking never takes focus from the CRM
+        button.setToolTip(f"{self.t[key]} ({shortcut})")
+        button.setAccessibleName(self.t[key])
+        if object_name:
+            button.setObjectName(object_name)
+        self.buttons[name] = button
+        return button
+
+    def _build(self) -> None:
+        t = self.t
+        root = QVBoxLayout(self)
+        self._root = root
+
+        header = QHBoxLayout()
+        self.title = QLabel(t["app_name"], objectName="title")
+        self.status = QLabel("", objectName="status")
+        self.hide_button = QToolButton(text="–", toolTip=t["show_card"], focusPolicy=Qt.NoFocus)
+        self.hide_button.setAccessibleName("hide")
+        self.hide_button.clicked.connect(self.hide)
+        header.addWidget(self.title)
+        header.addStretch(1)
+        header.addWidget(self.status)
+        header.addWidget(self.hide_button)
+        root.addLayout(header)
+
+        # idle: manual call start
+        self.idle = QFrame()
+        idle = QVBoxLayout(self.idle)
+        idle.setContentsMargins(0, 0, 0, 0)
+        self.idle_label = QLabel(t["idle"])
+        self.manual_hint = QLabel(t["manual_hint"], wordWrap=True, objectName="status")
+        row = QHBoxLayout()
+        self.number_input = QLineEdit(placeholderText="138 0013 8000", maxLength=40)
+        self.number_input.setAccessibleName(t["manual_hint"])
+        self.number_input.returnPressed.connect(self.start_manual_call)
+        self.start_button = QPushButton(t["manual_start"], objectName="primary", focusPolicy=Qt.NoFocus)
+        self.start_button.clicked.connect(self.start_manual_call)
+        row.addWidget(self.number_input, 1)
+        row.addWidget(self.start_button)
+        idle.addWidget(self.idle_label)
+        idle.addWidget(self.manual_hint)
+        idle.addLayout(row)
+        root.addWidget(self.idle)
+
+        # the call
+        self.call = QFrame()
+        call = QVBoxLayout(self.call)
+        call.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        self.badge = QLabel(objectName="badge")
+        self.badge.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)
+        self.duration = QLabel("00:00", objectName="duration")
+        top.addWidget(self.badge)
+        top.addStretch(1)
+        top.addWidget(self.duration)
+        call.addLayout(top)
+        self.number = QLabel(objectName="number")
+        self.number.setTextInteractionFlags(Qt.NoTextInteraction)
+        call.addWidget(self.number)
+        self.reason = QLabel(objectName="reason", wordWrap=True)
+        call.addWidget(self.reason)
+
+        self.answer_row = QHBoxLayout()
+        self.answer_row.addWidget(QLabel(t["ringing"]))
+        self.answer_row.addStretch(1)
+        self.answer_row.addWidget(self._button("answer", "primary"))
+        call.addLayout(self.answer_row)
+
+        counters = QHBoxLayout()
+        self.explanations = QLabel(objectName="counter")
+        self.warnings = QLabel(objectName="counter")
+        counters.addWidget(self.explanations)
+        counters.addWidget(self._button("explain"))
+        counters.addSpacing(8)
+        counters.addWidget(self.warnings)
+        counters.addWidget(self._button("warn"))
+        counters.addStretch(1)
+        call.addLayout(counters)
+
+        closure = QHBoxLayout()
+        closure.addWidget(self._button("closure", "primary"), 1)
+        closure.addWidget(self._button("cancel_closure"))
+        call.addLayout(closure)
+        self.grace_bar = QProgressBar(textVisible=False)
+        self.grace_label = QLabel()
+        call.addWidget(self.grace_label)
+        call.addWidget(self.grace_bar)
+
+        self.line_title = QLabel(t["say_this"], objectName="status")
+        self.line = QLabel(objectName="line", wordWrap=True)
+        self.line.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        call.addWidget(self.line_title)
+        call.addWidget(self.line)
+        actions = QHBoxLayout()
+        actions.addWidget(self._button("copy"))
+        actions.addStretch(1)
+        actions.addWidget(self._button("customer_hung_up"))
+        actions.addWidget(self._button("hang_up", "danger"))
+        call.addLayout(actions)
+        self.flag = QLabel(objectName="flag", wordWrap=True)
+        call.addWidget(self.flag)
+
+        reclass = QToolButton(text=t["reclassify"], popupMode=QToolButton.InstantPopup, focusPolicy=Qt.NoFocus)
+        reclass.setToolTip(f"{t['reclassify']} ({SHORTCUTS['reclassify'][0]})")
+        reclass.setAccessibleName(t["reclassify"])
+        self.reclass_menu = QMenu(reclass)
+        reclass.setMenu(self.reclass_menu)
+        self.buttons["reclassify"] = reclass
+        call.addWidget(reclass, 0, Qt.AlignLeft)
+        root.addWidget(self.call)
+
+        # wrap-up (after the call)
+        self.wrapup = QFrame()
+        wrap = QVBoxLayout(self.wrapup)
+        wrap.setContentsMargins(0, 0, 0, 0)
+        wrap.addWidget(QLabel(t["wrapup"], objectName="title"))
+        self.ended_by_label = QLabel(t["ended_by"])
+        self.ended_by = QComboBox(focusPolicy=Qt.NoFocus)
+        self.ended_by.setAccessibleName(t["ended_by"])
+        self.disposition = QComboBox(focusPolicy=Qt.NoFocus)
+        self.disposition.setAccessibleName(t["disposition"])
+        for row_label, widget in ((self.ended_by_label, self.ended_by), (QLabel(t["disposition"]), self.disposition)):
+            line = QHBoxLayout()
+            line.addWidget(row_label)
+            line.addWidget(widget, 1)
+            wrap.addLayout(line)
+        done_row = QHBoxLayout()
+        done_row.addStretch(1)
+        done_row.addWidget(self._button("done", "primary"))
+        wrap.addLayout(done_row)
+        root.addWidget(self.wrapup)
+
+        # the note: kept across talking and wrap-up
+        self.note = QPlainTextEdit(placeholderText=t["note_placeholder"])
+        self.note.setAccessibleName(t["note_placeholder"])
+        self.note.textChanged.connect(self._note_typed)
+        self.note.installEventFilter(self)
+        self.note_state = QLabel("", objectName="noteState")
+        root.addWidget(self.note)
+        root.addWidget(self.note_state)
+
+        self._fill_menus()
+        self._connect_actions()
+
+    def _fill_menus(self) -> None:
+        scripts = self.controller.scripts
+        for cls in (CallerClass.REGULAR, CallerClass.NO_VALUE, CallerClass.NON_REGULAR):
+            for sub in SUB_REASONS[cls]:
+                label = scripts.label("classes", cls.value)
+                if sub is not SubReason.NONE:
+                    label += " · " + scripts.label("sub_reasons", sub.value)
+                action = self.reclass_menu.addAction(label)
+                action.triggered.connect(lambda _=False, c=cls, s=sub: self.reclassify(c, s))
+        for who in EndedBy:
+            self.ended_by.addItem(scripts.label("ended_by", who.value), who.value)
+        for key in self.controller.policy.dispositions:
+            self.disposition.addItem(scripts.label("dispositions", key), key)
+
+    def _connect_actions(self) -> None:
+        c = self.controller
+        slots = {
+            "answer": c.answer,
+            "explain": lambda: self._act(CallSession.explain),
+            "warn": lambda: self._act(CallSession.warn),
+            "closure": lambda: self._act(CallSession.confirm_closure),
+            "cancel_closure": lambda: self._act(CallSession.cancel_closure),
+            "copy": self.copy_line,
+            "hang_up": self.hang_up,
+            "customer_hung_up": self.customer_hung_up,
+            "done": self.finish_wrapup,
+        }
+        for name, slot in slots.items():
+            self.buttons[name].clicked.connect(slot)
+        for name, (keys, _text) in SHORTCUTS.items():
+            action = QAction(self)
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.ApplicationShortcut)
+            if name == "note":
+                action.triggered.connect(self.focus_note)
+            elif name == "reclassify":
+                action.triggered.connect(lambda: self.buttons["reclassify"].showMenu())
+            else:
+                action.triggered.connect(lambda _=False, n=name: self._shortcut(n))
+            self.addAction(action)
+
+    def _shortcut(self, name: str) -> None:
+        button = self.buttons[name]
+        if button.isVisible() and button.isEnabled():
+            button.click()
+
+    # ----- actions -------------------------------------------------------------------------------
+    def _act(self, method: Callable[[CallSession], None]) -> None:
+        session = self.controller.current
+        if session is not None:
+            method(session)
+
+    def start_manual_call(self) -> None:
+        text = self.number_input.text().strip()
+        if self.controller.current is not None and self.controller.current.phase is not Phase.DONE:
+            return
+        self.controller.start_manual_call(text)
+        self.number_input.clear()
+
+    def hang_up(self) -> None:
+        self.flush_note()
+        self.controller.hang_up()
+
+    def customer_hung_up(self) -> None:
+        self.flush_note()
+        self.controller.customer_hung_up()
+
+    def copy_line(self) -> None:
+        QGuiApplication.clipboard().setText(self.line.text())
+        self.note_state.setText(self.t["copied"])
+
+    def reclassify(self, cls: CallerClass, sub: SubReason) -> None:
+        session = self.controller.current
+        if session is None:
+            return
+        label = self.controller.scripts.label("classes", cls.value)
+        if sub is not SubReason.NONE:
+            label = self.controller.scripts.label("sub_reasons", sub.value)
+        session.reclassify(cls, sub, f"{self.t['agent_reason']}：{label}")
+
+    def finish_wrapup(self) -> None:
+        session = self.controller.current
+        if session is None or session.phase is not Phase.ENDED:
+            return
+        self.flush_note()
+        session.wrap_up(self.disposition.currentData(), EndedBy(self.ended_by.currentData()))
+
+    def focus_note(self) -> None:
+        self._accept_focus(True)
+        self.note.setFocus()
+
+    # ----- notes ----------------------------------------------------------------------------------
+    def _note_typed(self) -> None:
+        if self._shown_call is None:
+            return
+        self.note_state.setText(self.t["note_saving"])
+        self._note_timer.start()
+
+    def flush_note(self) -> None:
+        """Save the note now (debounce over, call ending, app closing)."""
+        self._note_timer.stop()
+        if self._shown_call is not None:
+            self.controller.save_note(self._shown_call, self.note.toPlainText())
+
+    def _on_note_state(self, call_id: str, state: str) -> None:
+        if call_id == self._shown_call:
+            self.note_state.setText(self.t["note_saved"] + " ✓" if state == "saved" else state)
+
+    # ----- rendering -----------------------------------------------------------------------------
+    def render(self) -> None:
+        session = self.controller.current
+        if session is None:
+            self._show_call(None)
+            self.idle.show()
+            self.call.hide()
+            self.wrapup.hide()
+            self.note.hide()
+            self.note_state.hide()
+            self._grace_tick.stop()
+            self.adjustSize()
+            return
+        self._show_call(session)
+        rec, phase, scripts, policy = session.record, session.phase, self.controller.scripts, self.controller.policy
+        cls = session.caller_class
+        live = phase in (Phase.TALKING, Phase.GRACE, Phase.HANGUP_ALLOWED)
+        ended = phase in (Phase.ENDED, Phase.DONE)
+        self.idle.hide()
+        self.call.show()
+        self.note.show()
+        self.note_state.show()
+
+        badge = f"{CLASS_MARKS[cls.value]} {scripts.label('classes', cls.value)}"
+        if session.sub_reason is not SubReason.NONE:
+            badge += " · " + scripts.label("sub_reasons", session.sub_reason.value)
+        self.badge.setText(badge)
+        self.badge.setStyleSheet(f"background: {CLASS_COLOURS[cls.value]};")
+        self.badge.setAccessibleName(badge)
+        self.number.setText(mask(rec.caller_number, policy.region) if rec.caller_number
+                            else (rec.caller_raw[:20] or "—") if cls is not CallerClass.UNKNOWN else "—")
+        self.reason.setText(rec.class_reason)
+        self._update_duration()
+
+        ringing = phase is Phase.RINGING
+        softphone = self.controller.softphone
+        self._set_row_visible(self.answer_row, ringing)
+        self.buttons["answer"].setVisible(ringing and bool(softphone and softphone.can_answer))
+
+        self.explanations.setText(f"{self.t['explanations']} {rec.explanations} / {policy.explanations_before_polite_end}")
+        self.explanations.setProperty("reached", rec.explanations >= policy.explanations_before_polite_end)
+        self.warnings.setText(f"{self.t['warnings']} {rec.warnings} / {policy.warnings_before_cutoff}")
+        self.warnings.setProperty("reached", rec.warnings >= policy.warnings_before_cutoff)
+        for label in (self.explanations, self.warnings):
+            label.style().unpolish(label)
+            label.style().polish(label)
+        for name in ("explain", "warn"):
+            self.buttons[name].setVisible(live)
+        show_warn = cls is CallerClass.NO_VALUE or rec.warnings > 0
+        self.warnings.setVisible(show_warn and not ringing)
+        self.buttons["warn"].setVisible(live and show_warn)
+        self.explanations.setVisible(not ringing)
+
+        self.buttons["closure"].setVisible(phase is Phase.TALKING)
+        self.buttons["cancel_closure"].setVisible(phase is Phase.GRACE)
+        in_grace = phase is Phase.GRACE
+        self.grace_bar.setVisible(in_grace)
+        self.grace_label.setVisible(in_grace or rec.customer_hung_up_in_grace)
+        if in_grace:
+            self.grace_bar.setRange(0, round(policy.grace_seconds * 1000))
+            self._grace_tick.start()
+            self._update_grace()
+        else:
+            self._grace_tick.stop()
+            if rec.customer_hung_up_in_grace:
+                self.grace_label.setText(self.t["customer_left_in_grace"])
+
+        prompt = session.prompt
+        self.line_title.setVisible(prompt is not None)
+        self.line.setVisible(prompt is not None)
+        self.buttons["copy"].setVisible(prompt is not None)
+        if prompt is not None:
+            title = self.t["may_hang_up"] if prompt.allows_hangup else self.t["say_this"]
+            self.line_title.setText(title)
+            self.line.setText(self.controller.line_text(prompt))
+            self.line.setProperty("allowed", prompt.allows_hangup)
+            self.line.style().unpolish(self.line)
+            self.line.style().polish(self.line)
+
+        can_hang_up = bool(softphone and softphone.can_hang_up)
+        self.buttons["hang_up"].setText(self.t["hang_up"] if can_hang_up else self.t["i_hung_up"])
+        self.buttons["hang_up"].setVisible(live or (ringing and can_hang_up))
+        self.buttons["customer_hung_up"].setVisible(live and not can_hang_up)
+        self.buttons["reclassify"].setVisible(live or ringing)
+
+        flags = []
+        if rec.agent_ended_early:
+            flags.append(self.t["early_flag"])
+        if ended and rec.answered_at is None:
+            flags.append(self.t["missed"])
+        self.flag.setText("\n".join(flags))
+        self.flag.setVisible(bool(flags))
+
+        self.wrapup.setVisible(phase is Phase.ENDED)
+        if phase is Phase.ENDED:
+            self._prefill_wrapup(session)
+        self.adjustSize()
+
+    def _show_call(self, session: CallSession | None) -> None:
+        """Switch the note field to another call (loading what the store has for it)."""
+        call_id = session.record.id if session else None
+        if call_id == self._shown_call:
+            return
+        self.flush_note()
+        self._shown_call = None
+        self.note.blockSignals(True)
+        self.note.setPlainText(self.controller.store.note(call_id) if call_id else "")
+        self.note.blockSignals(False)
+        self.note_state.setText("")
+        self._shown_call = call_id
+        self._wrapup_for: str | None = None
+
+    def _prefill_wrapup(self, session: CallSession) -> None:
+        if getattr(self, "_wrapup_for", None) == session.record.id:
+            return
+        self._wrapup_for = session.record.id
+        rec = session.record
+        who = rec.ended_by or EndedBy.UNKNOWN.value
+        self.ended_by.setCurrentIndex(self.ended_by.findData(who))
+        unknown = who == EndedBy.UNKNOWN.value
+        self.ended_by_label.setText(self.t["ended_by_ask"] if unknown else self.t["ended_by"])
+        self.ended_by_label.setStyleSheet("color: #b71c1c; font-weight: bold;" if unknown else "")
+        self.disposition.setCurrentIndex(max(0, self.disposition.findData(_suggested_disposition(session))))
+
+    def _update_duration(self) -> None:
+        session = self.controller.current
+        if session is None or session.record.answered_at is None:
+            self.duration.setText("00:00")
+            return
+        end = session.record.ended_at or self._now()
+        seconds = max(0, int((end - session.record.answered_at).total_seconds()))
+        self.duration.setText(f"{seconds // 60:02d}:{seconds % 60:02d}")
+
+    def _update_grace(self) -> None:
+        session = self.controller.current
+        remaining = session.grace_remaining if session else None
+        if remaining is None:
+            self._grace_tick.stop()
+            return
+        total = self.controller.policy.grace_seconds
+        self.grace_bar.setValue(round((total - remaining) * 1000))
+        self.grace_label.setText(self.t["grace"].format(seconds=f"{remaining:.1f}"))
+
+    def _set_row_visible(self, layout: QHBoxLayout, visible: bool) -> None:
+        for i in range(layout.count()):
+            widget = layout.itemAt(i).widget()
+            if widget is not None:
+                widget.setVisible(visible)
+
+    def set_softphone_status(self, state: str, detail: str) -> None:
+        text = {
+            "online": self.t["softphone_online"], "offline": self.t["softphone_offline"],
+            "connecting": self.t["softphone_connecting"], "manual": self.t["manual_mode"],
+        }.get(state, state)
+        self.status.setText(text)
+        self.status.setToolTip(detail)
+        self.status.setStyleSheet("color: #b71c1c;" if state == "offline" else "")
+        self.manual_hint.setVisible(self.controller.softphone is None)
+
+    def _show_problem(self, text: str) -> None:
+        self.status.setText(text[:60])
+        self.status.setToolTip(text)
+        self.status.setStyleSheet("color: #b71c1c;")
+
+    def set_scale(self, scale: float) -> None:
+        self.scale = scale
+        self.setStyleSheet(stylesheet(scale))
+        self.setFixedWidth(round(CARD_WIDTH * scale))
+        margin = round(10 * scale)
+        self._root.setContentsMargins(margin, margin, margin, margin)
+        self._root.setSpacing(round(6 * scale))
+        self.note.setFixedHeight(round(64 * scale))
+        self.adjustSize()
+
+    # ----- window behaviour ------------------------------------------------------------------------
+    def _accept_focus(self, accept: bool) -> None:
+        """The note needs the keyboard; everything else leaves it with the agent's other window."""
+        if bool(self.windowFlags() & Qt.WindowDoesNotAcceptFocus) != accept:
+            return
+        pos = self.pos()
+        self.setWindowFlag(Qt.WindowDoesNotAcceptFocus, not accept)
+        self.move(pos)
+        self.show()
+        if accept:
+            self.activateWindow()
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
+        if obj is self.note:
+            if event.type() == event.Type.MouseButtonPress:
+                self._accept_focus(True)
+            elif event.type() == event.Type.FocusOut:
+                self.flush_note()
+        return super().eventFilter(obj, event)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        if event.button() == Qt.LeftButton:
+            self._drag_from = event.globalPosition().toPoint() - self.frameGeometry().topLeft()
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        if self._drag_from is not None and event.buttons() & Qt.LeftButton:
+            self.move(event.globalPosition().toPoint() - self._drag_from)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        if self._drag_from is not None:
+            self._drag_from = None
+            self.position_changed.emit(self.pos())
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.flush_note()
+        super().closeEvent(event)
+
+
+def _suggested_disposition(session: CallSession) -> str:
+    rec = session.record
+    if rec.disposition:
+        return rec.disposition
+    if rec.answered_at is None:
+        return "missed"
+    if session.caller_class is CallerClass.NO_VALUE and rec.warnings:
+        return "warned_and_ended"
+    if session.caller_class is CallerClass.NON_REGULAR:
+        return "explained"
+    return "resolved"

@@ -1,0 +1,41 @@
+"""The card's look: class colours (always paired with text), one stylesheet scaled by settings."""
+
+from __future__ import annotations
+
+# Badge colours by caller class: white text on each is at least 4.5:1 contrast (WCAG AA).
+CLASS_COLOURS = {
+    "regular": "#1b5e20",
+    "no_value": "#b71c1c",
+    "non_regular": "#8a4b00",
+    "unknown": "#455a64",
+}
+# A shape in the badge as well as the colour, for colour-blind agents.
+CLASS_MARKS = {"regular": "●", "no_value": "✖", "non_regular": "▲", "unknown": "?"}
+
+
+def stylesheet(scale: float) -> str:
+    def px(n: float) -> str:
+        return f"{round(n * scale)}px"
+
+    return f"""
+    #card {{ background: #fbfbfd; border: 1px solid #9aa3ad; border-radius: {px(8)}; }}
+    QLabel, QPushButton, QToolButton, QComboBox, QLineEdit, QPlainTextEdit {{ font-size: {px(13)}; }}
+    #title {{ color: #37474f; font-weight: bold; }}
+    #status {{ color: #607d8b; font-size: {px(11)}; }}
+    #badge {{ color: white; border-radius: {px(4)}; padding: {px(3)} {px(8)}; font-size: {px(15)}; font-weight: bold; }}
+    #number {{ font-size: {px(18)}; font-weight: bold; color: #263238; letter-spacing: 1px; }}
+    #duration {{ font-size: {px(15)}; color: #37474f; }}
+    #reason {{ color: #37474f; }}
+    #counter {{ font-size: {px(14)}; font-weight: bold; }}
+    #counter[reached="true"] {{ color: #b71c1c; }}
+    #line {{ background: #fff8e1; border: 1px solid #ffca28; border-radius: {px(4)}; padding: {px(6)}; color: #3e2723; }}
+    #line[allowed="true"] {{ background: #e8f5e9; border-color: #43a047; }}
+    #flag {{ color: #b71c1c; }}
+    #noteState {{ color: #607d8b; font-size: {px(11)}; }}
+    QPushButton {{ padding: {px(4)} {px(8)}; }}
+    QPushButton#primary {{ background: #1565c0; color: white; border: none; border-radius: {px(4)}; padding: {px(6)} {px(10)}; }}
+    QPushButton#primary:disabled {{ background: #90a4ae; }}
+    QPushButton#danger {{ background: #c62828; color: white; border: none; border-radius: {px(4)}; padding: {px(6)} {px(10)}; }}
+    QProgressBar {{ border: 1px solid #90a4ae; border-radius: {px(3)}; height: {px(8)}; text-align: center; }}
+    QProgressBar::chunk {{ background: #1565c0; }}
+    """

@@ -1,0 +1,1 @@
+"""Data files shipped with Hangup Coach (policy, scripts, demo shift, icons)."""
