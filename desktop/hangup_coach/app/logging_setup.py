@@ -32,6 +32,23 @@ def setup_logging(log_file: Path, verbose: bool = False) -> None:
     faulthandler.enable(_fault_file)
 
 
+def route_qt_messages() -> None:
+    """Qt's own warnings go to the log file instead of a console the agent never sees."""
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    levels = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
+              QtMsgType.QtWarningMsg: logging.WARNING, QtMsgType.QtCriticalMsg: logging.ERROR,
+              QtMsgType.QtFatalMsg: logging.CRITICAL}
+    qt_log = logging.getLogger("qt")
+
+    def handler(kind, _context, message: str) -> None:
+        # The offscreen platform (tests, scripted runs) repeats this for every resize.
+        level = logging.DEBUG if "does not support" in message else levels.get(kind, logging.WARNING)
+        qt_log.log(level, message)
+
+    qInstallMessageHandler(handler)
+
+
 def install_excepthook(on_error: Callable[[str], None]) -> None:
     """Log every uncaught error, then tell the agent; the app keeps running."""
 

@@ -43,7 +43,7 @@ def run_card(args: argparse.Namespace) -> int:
     from ..ui.settings_dialog import SettingsDialog
     from ..ui.tray import make_tray
     from .controller import Controller, Fill
-    from .logging_setup import install_excepthook, setup_logging
+    from .logging_setup import install_excepthook, route_qt_messages, setup_logging
     from .qt_clock import QtScheduler, SystemClock
     from .resources import load_policy, load_scripts, load_texts, pick_language, resource_path
     from .settings import Settings
@@ -52,6 +52,7 @@ def run_card(args: argparse.Namespace) -> int:
     demo = args.command == "demo"
     paths = AppPaths.detect()
     setup_logging(paths.log_file, args.verbose)
+    route_qt_messages()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("hangup-coach")
     app.setQuitOnLastWindowClosed(False)

@@ -11,7 +11,7 @@ from ..core.callers import CallerClass, SubReason
 from ..core.classify import CallerHistory, CallerProfile, PastCall
 from ..core.coach import CallRecord
 
-NOTE_LIMIT = 1_000_000  # characters; a longer note is refused with a clear message
+NOTE_LIMIT = 20_000  # characters (~10 pages): a call note, not a document; longer is refused clearly
 
 _DATETIME_FIELDS = {
     "started_at", "answered_at", "ended_at", "closure_confirmed_at", "hangup_allowed_at",

@@ -21,6 +21,7 @@ from ..app.controller import Controller
 from ..core.callers import SUB_REASONS, CallerClass, EndedBy, SubReason
 from ..core.coach import CallSession, Phase
 from ..core.phone import mask
+from ..store.calls import NOTE_LIMIT
 from .style import CLASS_COLOURS, CLASS_MARKS, stylesheet
 
 NOTE_DEBOUNCE_MS = 300   # typed notes reach the disk within ~0.3 s
@@ -40,6 +41,22 @@ SHORTCUTS = {
     "note": ("Ctrl+N", "note_placeholder"),
     "done": ("Ctrl+Return", "done"),
 }
+
+
+class NoteEdit(QPlainTextEdit):
+    """The call note. A paste that would pass NOTE_LIMIT is cut there and reported: a megabyte on
+    one line would otherwise freeze the card's text layout for minutes."""
+
+    truncated = Signal(int)  # characters that were not pasted
+
+    def insertFromMimeData(self, source) -> None:  # noqa: N802 (Qt name)
+        text = source.text() if source.hasText() else ""
+        room = NOTE_LIMIT - (len(self.toPlainText()) - len(self.textCursor().selectedText()))
+        if len(text) > room:
+            self.textCursor().insertText(text[:max(0, room)])
+            self.truncated.emit(len(text) - max(0, room))
+            return
+        super().insertFromMimeData(source)
 
 
 class CoachCard(QWidget):
@@ -169,7 +186,7 @@ class CoachCard(QWidget):
         call.addWidget(self.grace_label)
         call.addWidget(self.grace_bar)
 
-        self.line_title = QLabel(t["say_this"], objectName="status")
+        self.line_title = QLabel(t["say_this"], objectName="lineTitle")
         self.line = QLabel(objectName="line", wordWrap=True)
         self.line.setTextInteractionFlags(Qt.TextSelectableByMouse)
         call.addWidget(self.line_title)
@@ -214,11 +231,13 @@ class CoachCard(QWidget):
         root.addWidget(self.wrapup)
 
         # the note: kept across talking and wrap-up
-        self.note = QPlainTextEdit(placeholderText=t["note_placeholder"])
+        self.note = NoteEdit(placeholderText=t["note_placeholder"])
+        self.note.truncated.connect(self._note_truncated)
+        self._note_warning = ""
         self.note.setAccessibleName(t["note_placeholder"])
         self.note.textChanged.connect(self._note_typed)
         self.note.installEventFilter(self)
-        self.note_state = QLabel("", objectName="noteState")
+        self.note_state = QLabel("", objectName="noteState", wordWrap=True)
         root.addWidget(self.note)
         root.addWidget(self.note_state)
 
@@ -294,7 +313,7 @@ class CoachCard(QWidget):
 
     def copy_line(self) -> None:
         QGuiApplication.clipboard().setText(self.line.text())
-        self.note_state.setText(self.t["copied"])
+        self._set_note_state(self.t["copied"])
 
     def reclassify(self, cls: CallerClass, sub: SubReason) -> None:
         session = self.controller.current
@@ -303,7 +322,7 @@ class CoachCard(QWidget):
         label = self.controller.scripts.label("classes", cls.value)
         if sub is not SubReason.NONE:
             label = self.controller.scripts.label("sub_reasons", sub.value)
-        session.reclassify(cls, sub, f"{self.t['agent_reason']}：{label}")
+        session.reclassify(cls, sub, self.t["agent_reason"].format(label=label))
 
     def finish_wrapup(self) -> None:
         session = self.controller.current
@@ -320,7 +339,7 @@ class CoachCard(QWidget):
     def _note_typed(self) -> None:
         if self._shown_call is None:
             return
-        self.note_state.setText(self.t["note_saving"])
+        self._set_note_state(self.t["note_saving"])
         self._note_timer.start()
 
     def flush_note(self) -> None:
@@ -331,7 +350,14 @@ class CoachCard(QWidget):
 
     def _on_note_state(self, call_id: str, state: str) -> None:
         if call_id == self._shown_call:
-            self.note_state.setText(self.t["note_saved"] + " ✓" if state == "saved" else state)
+            self._set_note_state(self.t["note_saved"] + " ✓" if state == "saved" else state)
+
+    def _note_truncated(self, dropped: int) -> None:
+        self._note_warning = self.t["note_truncated"].format(limit=NOTE_LIMIT, dropped=dropped)
+        self._set_note_state(self.note_state.text())
+
+    def _set_note_state(self, state: str) -> None:
+        self.note_state.setText(f"{state} · {self._note_warning}" if self._note_warning else state)
 
     # ----- rendering -----------------------------------------------------------------------------
     def render(self) -> None:
@@ -408,9 +434,10 @@ class CoachCard(QWidget):
             title = self.t["may_hang_up"] if prompt.allows_hangup else self.t["say_this"]
             self.line_title.setText(title)
             self.line.setText(self.controller.line_text(prompt))
-            self.line.setProperty("allowed", prompt.allows_hangup)
-            self.line.style().unpolish(self.line)
-            self.line.style().polish(self.line)
+            for widget in (self.line, self.line_title):
+                widget.setProperty("allowed", prompt.allows_hangup)
+                widget.style().unpolish(widget)
+                widget.style().polish(widget)
 
         can_hang_up = bool(softphone and softphone.can_hang_up)
         self.buttons["hang_up"].setText(self.t["hang_up"] if can_hang_up else self.t["i_hung_up"])
@@ -441,6 +468,7 @@ class CoachCard(QWidget):
         self.note.blockSignals(True)
         self.note.setPlainText(self.controller.store.note(call_id) if call_id else "")
         self.note.blockSignals(False)
+        self._note_warning = ""
         self.note_state.setText("")
         self._shown_call = call_id
         self._wrapup_for: str | None = None

@@ -30,6 +30,8 @@ def stylesheet(scale: float) -> str:
     #counter[reached="true"] {{ color: #b71c1c; }}
     #line {{ background: #fff8e1; border: 1px solid #ffca28; border-radius: {px(4)}; padding: {px(6)}; color: #3e2723; }}
     #line[allowed="true"] {{ background: #e8f5e9; border-color: #43a047; }}
+    #lineTitle {{ color: #8a4b00; font-weight: bold; }}
+    #lineTitle[allowed="true"] {{ color: #1b5e20; }}
     #flag {{ color: #b71c1c; }}
     #noteState {{ color: #607d8b; font-size: {px(11)}; }}
     QPushButton {{ padding: {px(4)} {px(8)}; }}
