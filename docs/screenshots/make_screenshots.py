@@ -75,7 +75,7 @@ def scenes(lang: str, scale: float, suffix: str, tmp: Path) -> None:
     card.buttons["done"].click()
 
     call(2, "13700007777")                      # no-value after the warning
-    controller.current.reclassify(CallerClass.NO_VALUE, SubReason.ABUSE, "")
+    card.reclassify(CallerClass.NO_VALUE, SubReason.ABUSE)
     card.buttons["warn"].click()
     shoot(card, f"card-no-value-{lang}{suffix}.png")
     card.buttons["hang_up"].click()
@@ -96,6 +96,24 @@ def scenes(lang: str, scale: float, suffix: str, tmp: Path) -> None:
     card.close()
 
 
+def overview(lang: str) -> None:
+    """The README's picture: the card for each class side by side."""
+    from PySide6.QtGui import QColor, QPainter, QPixmap
+
+    names = ["regular-prompt", "no-value", "non-regular-limit", "unknown"]
+    shots = [QPixmap(str(OUT / f"card-{n}-{lang}.png")) for n in names]
+    gap = 16
+    canvas = QPixmap(sum(p.width() for p in shots) + gap * (len(shots) + 1), max(p.height() for p in shots) + 2 * gap)
+    canvas.fill(QColor("#dfe3e8"))
+    painter = QPainter(canvas)
+    x = gap
+    for shot in shots:
+        painter.drawPixmap(x, gap, shot)
+        x += shot.width() + gap
+    painter.end()
+    canvas.save(str(OUT / f"overview-{lang}.png"))
+
+
 def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     if app.platformName() != "xcb":
@@ -104,6 +122,8 @@ def main() -> None:
         for lang in ("zh_CN", "en"):
             scenes(lang, 1.0, "", Path(tmp))
         scenes("zh_CN", 2.0, "@2x", Path(tmp))
+    for lang in ("zh_CN", "en"):
+        overview(lang)
 
 
 if __name__ == "__main__":
