@@ -154,3 +154,11 @@ def test_second_launch_brings_the_first_card_forward(tmp_path):
 def test_unknown_softphone_url_is_a_clear_error(tmp_path):
     result = run(["--softphone", "carrier-pigeon://x", "--db", str(tmp_path / "c.db")], tmp_path, timeout=60)
     assert result.returncode == 2 and "carrier-pigeon" in result.stderr
+
+
+def test_a_malformed_centre_policy_stops_start_up_naming_the_key(tmp_path):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "policy.toml").write_text("[no_value]\nwarnings_before_cutoff = -1\n")
+    result = run(["--smoke", "--db", str(tmp_path / "c.db")], tmp_path, timeout=60)
+    assert result.returncode == 2
+    assert "no_value.warnings_before_cutoff" in result.stderr and "policy.toml" in result.stderr

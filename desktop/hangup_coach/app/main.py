@@ -37,15 +37,16 @@ def list_calls(args: argparse.Namespace) -> int:
 def run_card(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtGui import QIcon
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
     from ..ui.card import CoachCard
+    from ..ui.error_report import ErrorReporter
     from ..ui.settings_dialog import SettingsDialog
     from ..ui.tray import make_tray
     from .controller import Controller, Fill
     from .logging_setup import install_excepthook, route_qt_messages, setup_logging
     from .qt_clock import QtScheduler, SystemClock
-    from .resources import load_policy, load_scripts, load_texts, pick_language, resource_path
+    from .resources import centre_file, load_policy, load_scripts, load_texts, pick_language, resource_path
     from .settings import Settings
     from .single_instance import InstanceServer, ask_running_instance_to_show
 
@@ -69,8 +70,8 @@ def run_card(args: argparse.Namespace) -> int:
     language = pick_language(args.lang or settings.get("language"))
     texts = load_texts(language)
     try:
-        policy = load_policy()
-        scripts = load_scripts(language)
+        policy = load_policy(centre_file(paths.config, "policy.toml"))
+        scripts = load_scripts(language, paths.config)
         store = CallStore(open_db(db_path))
     except (PolicyError, ScriptError, StoreError) as exc:
         log.error("cannot start: %s", exc)
@@ -134,14 +135,7 @@ def run_card(args: argparse.Namespace) -> int:
     instance.show_requested.connect(show_card)
     app.aboutToQuit.connect(card.flush_note)
 
-    def on_error(summary: str) -> None:
-        card.flush_note()
-        box = QMessageBox(QMessageBox.Critical, texts["error_title"],
-                          texts["error_body"].format(log=paths.log_file) + f"\n\n{summary}", parent=card)
-        box.setModal(False)
-        box.show()
-
-    install_excepthook(on_error)
+    install_excepthook(ErrorReporter(card, texts, paths.log_file).report)
     card.show()
     if softphone is not None:
         softphone.start()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import locale
 import os
 import tomllib
 from importlib.resources import files
 from pathlib import Path
 
 from ..core.policy import Policy, PolicyError
-from ..core.scripts import ScriptBook
+from ..core.scripts import ScriptBook, ScriptError
 
 LANGUAGES = ("zh_CN", "en")
 
@@ -18,11 +17,21 @@ def resource_path(*parts: str) -> Path:
     return Path(str(files("hangup_coach.resources").joinpath(*parts)))
 
 
+def centre_file(config_dir: Path | None, *parts: str) -> Path:
+    """The centre's own copy in the config directory if there is one, else the shipped file.
+
+    This is how a centre changes "3 explanations" or a closing line without a release.
+    """
+    if config_dir is not None and config_dir.joinpath(*parts).is_file():
+        return config_dir.joinpath(*parts)
+    return resource_path(*parts)
+
+
 def load_policy(path: str | os.PathLike | None = None) -> Policy:
     path = Path(path) if path else resource_path("policy.toml")
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"cannot read the policy file {path}: {exc}") from exc
     try:
         return Policy.from_toml(text)
@@ -31,25 +40,26 @@ def load_policy(path: str | os.PathLike | None = None) -> Policy:
 
 
 def system_language() -> str:
-    """zh_CN unless the system locale says English (the product speaks Chinese first)."""
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var, "")
-        if value and value not in ("C", "POSIX") and not value.startswith("C."):
-            return "en" if value.lower().startswith("en") else "zh_CN"
-    try:
-        code = locale.getlocale()[0] or ""
-    except ValueError:
-        code = ""
-    return "en" if code.lower().startswith("en") else "zh_CN"
+    """zh_CN unless the system's language is English (the product speaks Chinese first).
+
+    QLocale reads LANG/LC_* on Unix and the user's language setting on Windows and macOS.
+    """
+    from PySide6.QtCore import QLocale
+
+    return "en" if QLocale.system().name().lower().startswith("en") else "zh_CN"
 
 
 def pick_language(setting: str | None) -> str:
     return setting if setting in LANGUAGES else system_language()
 
 
-def load_scripts(language: str) -> ScriptBook:
-    path = resource_path("scripts", f"{language}.toml")
-    return ScriptBook.from_toml(path.read_text(encoding="utf-8"), source=str(path))
+def load_scripts(language: str, config_dir: Path | None = None) -> ScriptBook:
+    path = centre_file(config_dir, "scripts", f"{language}.toml")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScriptError(f"cannot read the script file {path}: {exc}") from exc
+    return ScriptBook.from_toml(text, source=str(path))
 
 
 def load_texts(language: str) -> dict[str, str]:

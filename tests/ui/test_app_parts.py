@@ -1,0 +1,93 @@
+"""Settings, language choice, the error path and a centre's own policy file."""
+
+import logging
+import os
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from hangup_coach.app.logging_setup import install_excepthook
+from hangup_coach.app.resources import centre_file, load_policy, pick_language
+from hangup_coach.app.settings import Settings
+from hangup_coach.core.policy import PolicyError
+from hangup_coach.ui.error_report import ErrorReporter
+from hangup_coach.ui.settings_dialog import SettingsDialog
+
+
+def test_settings_round_trip_and_refuse_bad_values(tmp_path):
+    settings = Settings(tmp_path / "s.ini")
+    assert settings.get("agent_id") == "1024" and settings.get("card_scale") == 1.0
+    settings.set("card_scale", 2.0)
+    settings.set("agent_id", "0815")
+    again = Settings(tmp_path / "s.ini")
+    assert again.get("card_scale") == 2.0 and again.get("agent_id") == "0815"
+    with pytest.raises(ValueError, match="card_scale"):
+        settings.set("card_scale", 3.7)
+
+
+def test_settings_dialog_saves_and_rejects_a_bad_softphone(qtbot, tmp_path, monkeypatch):
+    settings = Settings(tmp_path / "s.ini")
+    texts = __import__("hangup_coach.app.resources", fromlist=["x"]).load_texts("zh_CN")
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[-1]))
+
+    def validate(url):
+        if not url.startswith("baresip://"):
+            raise ValueError(f"unknown softphone {url!r}")
+
+    dialog = SettingsDialog(settings, texts, validate)
+    qtbot.addWidget(dialog)
+    dialog.agent_id.setText("2048")
+    dialog.scale.setCurrentIndex(dialog.scale.findData(1.5))
+    dialog.softphone.setText("fax://nope")
+    dialog.accept()
+    assert warnings and "fax://nope" in warnings[0]
+    assert settings.get("agent_id") == "1024"          # nothing saved from a refused form
+    dialog.softphone.setText("baresip://127.0.0.1:4444")
+    dialog.accept()
+    assert settings.get("agent_id") == "2048" and settings.get("card_scale") == 1.5
+    assert settings.get("softphone") == "baresip://127.0.0.1:4444"
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({"LANG": "en_US.UTF-8"}, "en"), ({"LANG": "zh_CN.UTF-8"}, "zh_CN"), ({"LANG": "C.UTF-8"}, "zh_CN"),
+    ({"LC_ALL": "en_GB.UTF-8", "LANG": "zh_CN.UTF-8"}, "en"),
+])
+def test_language_follows_the_system_unless_set(env, expected):
+    # The system locale is read once per process, so each case gets a fresh one.
+    clean = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANG")}
+    code = "from hangup_coach.app.resources import pick_language as p; print(p(None), p('en'), p('zh_CN'))"
+    out = subprocess.run([sys.executable, "-c", code], env={**clean, **env}, capture_output=True, text=True)
+    assert out.stdout.split() == [expected, "en", "zh_CN"], out.stderr
+
+
+def test_uncaught_error_is_logged_shown_and_the_note_saved(qtbot, make_card, caplog, tmp_path):
+    card, controller, line, store = make_card()
+    line.ring("c1", "13800138000")
+    line.answer("c1")
+    card.note.setPlainText("typed just before the bug")   # not yet flushed by the debounce
+    reporter = ErrorReporter(card, card.t, tmp_path / "x.log")
+    old = sys.excepthook
+    install_excepthook(reporter.report)
+    try:
+        with caplog.at_level(logging.CRITICAL):
+            try:
+                raise RuntimeError("boom")
+            except RuntimeError:
+                sys.excepthook(*sys.exc_info())
+    finally:
+        sys.excepthook = old
+    assert "uncaught error" in caplog.text and "boom" in caplog.text
+    assert reporter.box.isVisible() and not reporter.box.isModal() and "boom" in reporter.box.text()
+    assert store.note(controller.current.record.id) == "typed just before the bug"
+
+
+def test_a_centres_own_policy_file_wins_and_a_bad_one_names_the_key(tmp_path):
+    assert centre_file(tmp_path, "policy.toml").parent.name == "resources"
+    (tmp_path / "policy.toml").write_text("[non_regular]\nexplanations_before_polite_end = 5\n")
+    assert load_policy(centre_file(tmp_path, "policy.toml")).explanations_before_polite_end == 5
+    (tmp_path / "policy.toml").write_text("[hangup]\ngrace_seconds = \"two\"\n")
+    with pytest.raises(PolicyError, match="hangup.grace_seconds"):
+        load_policy(centre_file(tmp_path, "policy.toml"))
