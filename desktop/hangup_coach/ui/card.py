@@ -72,6 +72,7 @@ class CoachCard(QWidget):
         self.controller, self.t, self.scale = controller, texts, scale
         self._now = clock_now or controller.clock.now
         self._shown_call: str | None = None
+        self._wrapup_for: str | None = None  # the call whose wrap-up fields were pre-filled
         self._drag_from: QPoint | None = None
         self.buttons: dict[str, QPushButton | QToolButton] = {}
         self.setWindowTitle(texts["app_name"])
@@ -471,10 +472,9 @@ class CoachCard(QWidget):
         self._note_warning = ""
         self.note_state.setText("")
         self._shown_call = call_id
-        self._wrapup_for: str | None = None
 
     def _prefill_wrapup(self, session: CallSession) -> None:
-        if getattr(self, "_wrapup_for", None) == session.record.id:
+        if self._wrapup_for == session.record.id:
             return
         self._wrapup_for = session.record.id
         rec = session.record

@@ -1,0 +1,75 @@
+"""The generic CTI source's wire format: one JSON object per line (see docs/softphones.md). No Qt.
+
+    {"event": "ringing" | "answered" | "ended", "call_id": "...", "number": "...",
+     "ended_by": "agent" | "customer" | "system" | "unknown", "reason": "..."}
+
+`event` and `call_id` are required; `number`, `ended_by` and `reason` are optional.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ..core.callers import EndedBy
+from ..core.events import CallEvent, EventKind
+from .jsonpayload import BadMessage, json_object, optional_str
+
+log = logging.getLogger(__name__)
+
+MAX_LINE = 64 * 1024
+
+
+def parse_line(line: bytes) -> CallEvent:
+    """One line (without its newline). Raises BadMessage for anything unusable."""
+    msg = json_object(line)
+    try:
+        kind = EventKind(msg.get("event"))
+    except ValueError:
+        raise BadMessage(f"unknown event {str(msg.get('event'))[:40]!r}") from None
+    call_id = optional_str(msg, "call_id")
+    if not call_id:
+        raise BadMessage("no call_id")
+    who = optional_str(msg, "ended_by")
+    try:
+        by = EndedBy(who or EndedBy.UNKNOWN.value)
+    except ValueError:
+        # An end must not be lost over a bad attribution: keep it as unknown.
+        log.warning("call %s: ended_by %r is not one of agent/customer/system/unknown", call_id, who[:40])
+        by = EndedBy.UNKNOWN
+    return CallEvent(kind, call_id, optional_str(msg, "number") or None, by, optional_str(msg, "reason")[:500])
+
+
+class LineSplitter:
+    """Bytes in, complete lines out; a line longer than `max_len` is dropped whole, up to its newline."""
+
+    def __init__(self, max_len: int = MAX_LINE) -> None:
+        self.max_len = max_len
+        self._buf = bytearray()
+        self._discarding = False
+        self.skipped = 0
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buf)
+
+    def feed(self, data: bytes) -> list[bytes]:
+        lines = []
+        self._buf += data
+        while True:
+            newline = self._buf.find(b"\n")
+            if newline < 0:
+                break
+            line = bytes(self._buf[:newline]).rstrip(b"\r")
+            del self._buf[:newline + 1]
+            if self._discarding:
+                self._discarding = False
+            elif line.strip():
+                lines.append(line)
+        if self._discarding:
+            self._buf.clear()
+        elif len(self._buf) > self.max_len:
+            self.skipped += 1
+            log.warning("dropping a line longer than %d bytes", self.max_len)
+            self._buf.clear()
+            self._discarding = True
+        return lines
