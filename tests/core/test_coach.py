@@ -1,0 +1,230 @@
+"""Every rule of the hang-up policy, on a fake clock."""
+
+import dataclasses
+from datetime import timedelta
+
+import pytest
+
+from hangup_coach.app.resources import load_policy
+from hangup_coach.core.callers import CallerClass, EndedBy, SubReason
+from hangup_coach.core.classify import CallerHistory, CallerProfile, PastCall
+from hangup_coach.core.coach import Phase
+from hangup_coach.core.events import CallEvent, EventKind
+
+
+def talking(coach, number="13800138000"):
+    session = coach.ring(number, "line-1")
+    session.answered()
+    return session
+
+
+def test_regular_call_may_end_at_exactly_two_seconds_not_before(make_coach, clock):
+    session = talking(make_coach())
+    clock.advance(30)
+    session.confirm_closure()
+    assert session.phase is Phase.GRACE and session.prompt is None
+    clock.advance(1.99)
+    assert not session.hangup_allowed and session.phase is Phase.GRACE
+    assert session.grace_remaining == pytest.approx(0.01)
+    clock.advance(0.01)
+    assert session.hangup_allowed and session.phase is Phase.HANGUP_ALLOWED
+    assert session.prompt.kind == "closing" and session.prompt.allows_hangup
+    rec = session.record
+    assert (rec.hangup_prompted_at - rec.closure_confirmed_at).total_seconds() == pytest.approx(2.0)
+
+
+def test_grace_seconds_come_from_the_policy(make_coach, clock):
+    session = talking(make_coach(dataclasses.replace(load_policy(), grace_seconds=5.0)))
+    session.confirm_closure()
+    clock.advance(4.99)
+    assert not session.hangup_allowed
+    clock.advance(0.01)
+    assert session.hangup_allowed
+
+
+def test_customer_hanging_up_during_the_wait(make_coach, clock):
+    session = talking(make_coach())
+    session.confirm_closure()
+    clock.advance(1.0)
+    session.ended(EndedBy.CUSTOMER, "Connection reset by peer")
+    rec = session.record
+    assert rec.customer_hung_up_in_grace and rec.ended_by == "customer" and not rec.agent_ended_early
+    clock.advance(5)                      # the cancelled timer never fires afterwards
+    assert rec.hangup_allowed_at is None and session.phase is Phase.ENDED
+
+
+def test_customer_hanging_up_after_the_wait_is_not_counted_as_in_grace(make_coach, clock):
+    session = talking(make_coach())
+    session.confirm_closure()
+    clock.advance(2.5)
+    session.ended(EndedBy.CUSTOMER)
+    assert not session.record.customer_hung_up_in_grace
+
+
+def test_agent_ending_before_closure_is_confirmed_is_flagged(make_coach, clock):
+    session = talking(make_coach())
+    clock.advance(20)
+    session.ended(EndedBy.AGENT)
+    assert session.record.agent_ended_early
+
+
+def test_agent_ending_during_the_wait_is_flagged(make_coach, clock):
+    session = talking(make_coach())
+    session.confirm_closure()
+    clock.advance(1.5)
+    session.ended(EndedBy.AGENT)
+    assert session.record.agent_ended_early
+
+
+def test_agent_ending_after_the_prompt_is_not_flagged(make_coach, clock):
+    session = talking(make_coach())
+    session.confirm_closure()
+    clock.advance(2.0)
+    clock.advance(1.0)
+    session.ended(EndedBy.AGENT)
+    rec = session.record
+    assert not rec.agent_ended_early and rec.hangup_prompted_at < rec.ended_at
+
+
+def test_cancel_closure_stops_the_wait(make_coach, clock):
+    session = talking(make_coach())
+    session.confirm_closure()
+    clock.advance(1.0)
+    session.cancel_closure()
+    clock.advance(5.0)
+    assert session.phase is Phase.TALKING and not session.hangup_allowed
+    assert session.record.closure_confirmed_at is None
+
+
+def test_no_value_caller_may_be_cut_off_after_the_warning(make_coach, clock):
+    session = talking(make_coach())
+    session.reclassify(CallerClass.NO_VALUE, SubReason.ABUSE, "swearing")
+    assert session.prompt.key == "warning.abuse" and not session.prompt.allows_hangup
+    assert not session.hangup_allowed
+    session.warn()
+    assert session.prompt.key == "ending.abuse" and session.hangup_allowed
+    session.ended(EndedBy.AGENT)
+    assert not session.record.agent_ended_early and session.record.warnings == 1
+
+
+def test_non_regular_caller_after_the_third_explanation(make_coach, clock):
+    session = talking(make_coach())
+    session.reclassify(CallerClass.NON_REGULAR, SubReason.CLOSED_CASE, "")
+    for _ in range(2):
+        session.explain()
+        assert session.prompt is None and not session.hangup_allowed
+    session.explain()
+    assert session.prompt.key == "explanation_limit.closed_case" and session.hangup_allowed
+
+
+def test_thresholds_are_data_not_code(make_coach, clock):
+    policy = dataclasses.replace(load_policy(), explanations_before_polite_end=5, warnings_before_cutoff=2)
+    session = talking(make_coach(policy))
+    session.reclassify(CallerClass.NON_REGULAR, SubReason.MUST_VISIT_BRANCH, "")
+    for _ in range(4):
+        session.explain()
+    assert not session.hangup_allowed
+    session.explain()
+    assert session.hangup_allowed
+    other = talking(make_coach(policy), "13900001111")
+    other.reclassify(CallerClass.NO_VALUE, SubReason.HARASSMENT, "")
+    other.warn()
+    assert not other.hangup_allowed
+    other.warn()
+    assert other.hangup_allowed
+
+
+def test_explanations_do_not_allow_ending_a_regular_call(make_coach):
+    session = talking(make_coach())
+    for _ in range(5):
+        session.explain()
+    assert not session.hangup_allowed and session.record.explanations == 5
+
+
+def test_reclassification_is_recorded_as_the_agents(make_coach):
+    session = talking(make_coach())
+    assert session.record.class_source == "auto"
+    session.reclassify(CallerClass.NO_VALUE, SubReason.OUT_OF_SCOPE, "asked about the weather")
+    rec = session.record
+    assert (rec.caller_class, rec.sub_reason, rec.class_source) == ("no_value", "out_of_scope", "agent")
+    assert rec.class_reason == "asked about the weather"
+    with pytest.raises(ValueError):
+        session.reclassify(CallerClass.NO_VALUE, SubReason.CLOSED_CASE, "")   # not a no-value reason
+
+
+def test_missed_call(make_coach):
+    coach = make_coach()
+    session = coach.ring("13800138000", "line-1")
+    session.ended(EndedBy.CUSTOMER, "Connection reset by peer")
+    rec = session.record
+    assert rec.answered_at is None and rec.disposition == "missed" and not rec.agent_ended_early
+
+
+def test_wrap_up_needs_an_ended_call_and_a_known_disposition(make_coach):
+    session = talking(make_coach())
+    with pytest.raises(RuntimeError):
+        session.wrap_up("resolved")
+    session.ended(EndedBy.UNKNOWN, "Request timeout")
+    with pytest.raises(ValueError):
+        session.wrap_up("made up")
+    session.wrap_up("resolved", EndedBy.CUSTOMER)
+    assert session.phase is Phase.DONE and session.record.ended_by == "customer"
+
+
+def test_counting_stops_when_the_call_has_ended(make_coach):
+    session = talking(make_coach())
+    session.ended(EndedBy.CUSTOMER)
+    session.explain()
+    session.warn()
+    session.confirm_closure()
+    assert session.record.explanations == 0 and session.record.warnings == 0
+    assert session.phase is Phase.ENDED
+
+
+def test_events_from_the_line(make_coach):
+    coach = make_coach()
+    # auto-answer: the first event of a call is ANSWERED
+    session = coach.handle(CallEvent(EventKind.ANSWERED, "sip-1", "sip-number-13800138000"))
+    assert session.phase is Phase.TALKING and session.record.line_call_id == "sip-1"
+    assert coach.handle(CallEvent(EventKind.ENDED, "never-seen", "1", EndedBy.CUSTOMER)) is None
+    coach.handle(CallEvent(EventKind.ENDED, "sip-1", None, EndedBy.CUSTOMER, "Connection reset by peer"))
+    assert session.record.ended_by == "customer" and session.record.close_reason == "Connection reset by peer"
+    coach.handle(CallEvent(EventKind.ENDED, "sip-1", None, EndedBy.AGENT))   # a duplicate end changes nothing
+    assert session.record.ended_by == "customer"
+
+
+def test_every_change_is_announced(make_coach, clock):
+    coach = make_coach()
+    session = talking(coach)
+    session.confirm_closure()
+    clock.advance(2)
+    session.ended(EndedBy.AGENT)
+    assert coach.changes == [Phase.RINGING, Phase.TALKING, Phase.GRACE, Phase.HANGUP_ALLOWED, Phase.ENDED]
+
+
+def test_open_calls_resume_after_a_restart(make_coach, clock):
+    first = make_coach()
+    talking_call = talking(first, "13800000001")
+    waiting = talking(first, "13800000002")
+    waiting.confirm_closure()
+    ended = talking(first, "13800000003")
+    ended.ended(EndedBy.CUSTOMER)
+    again = make_coach()
+    phases = [again.resume(s.record).phase for s in (talking_call, waiting, ended)]
+    assert phases == [Phase.TALKING, Phase.HANGUP_ALLOWED, Phase.ENDED]
+    assert again.current.record.id == ended.record.id
+
+
+def test_withheld_number_is_unknown_not_an_error(make_coach):
+    session = make_coach().ring(None, "x")
+    assert session.caller_class is CallerClass.UNKNOWN and session.record.caller_number is None
+    assert session.record.class_reason == "Number withheld or unreadable"
+
+
+def test_classification_uses_the_history_lookup(make_coach, clock):
+    now = clock.now()
+    known = CallerHistory((PastCall(now - timedelta(days=1), CallerClass.NON_REGULAR, SubReason.CLOSED_CASE),),
+                          CallerProfile("1234", now - timedelta(days=20)))
+    session = make_coach(histories={"+8613912345678": known}).ring("139 1234 5678")
+    assert (session.caller_class, session.sub_reason) == (CallerClass.NON_REGULAR, SubReason.CLOSED_CASE)
+    assert "complaint #1234" in session.record.class_reason
