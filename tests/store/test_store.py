@@ -28,9 +28,9 @@ def test_migrations_create_the_schema_once(tmp_path):
     db = open_db(path)
     assert {"calls", "notes", "caller_profiles", "blocklist"} <= set(db.table_names())
     applied = [r["name"] for r in db.query("SELECT name FROM _sqlite_migrations")]
-    assert applied == sorted(set(applied)) and len(applied) == 2
+    assert applied == sorted(set(applied)) and len(applied) == 3
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("PRAGMA synchronous").fetchone()[0] == 2   # FULL
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == 1   # NORMAL; notes commit with FULL
 
 
 def test_call_round_trip(tmp_path):
@@ -109,3 +109,10 @@ def test_database_file_is_private(tmp_path):
     path = tmp_path / "c.db"
     open_db(path)
     assert path.stat().st_mode & 0o077 == 0
+
+
+def test_finding_open_calls_uses_the_index(tmp_path):
+    db = open_db(tmp_path / "c.db")
+    plan = " ".join(r[3] for r in db.execute(
+        "EXPLAIN QUERY PLAN SELECT * FROM calls WHERE ended_at IS NULL OR wrapped_up_at IS NULL ORDER BY started_at"))
+    assert "USING INDEX idx_calls_open" in plan   # walks only the few open calls, not the table

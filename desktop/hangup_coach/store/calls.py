@@ -93,15 +93,19 @@ class CallStore:
 
     # ----- notes -----------------------------------------------------------------------------
     def save_note(self, call_id: str, text: str, now: datetime) -> None:
-        """Durable when it returns (one committed transaction, synchronous=FULL)."""
+        """Durable when it returns, power cut included: one transaction committed with synchronous=FULL."""
         if len(text) > NOTE_LIMIT:
             raise NoteTooLong(f"note is {len(text):,} characters; the limit is {NOTE_LIMIT:,}")
         stamp = iso(now)
-        self.db.execute(
-            "INSERT INTO notes (id, call_id, text, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT(call_id) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
-            [str(uuid.uuid4()), call_id, text, stamp, stamp],
-        )
+        self.db.execute("PRAGMA synchronous = FULL")
+        try:
+            self.db.execute(
+                "INSERT INTO notes (id, call_id, text, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT(call_id) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+                [str(uuid.uuid4()), call_id, text, stamp, stamp],
+            )
+        finally:
+            self.db.execute("PRAGMA synchronous = NORMAL")
 
     def note(self, call_id: str) -> str:
         for r in self.db.query("SELECT text FROM notes WHERE call_id = ?", [call_id]):
