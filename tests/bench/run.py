@@ -106,16 +106,17 @@ def ring_to_card(history_calls, rings):
 
 # ----- the 2-second wait under load -------------------------------------------------------------------
 def grace_accuracy(runs):
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
     from hangup_coach.app.controller import Controller, Fill
-    from hangup_coach.app.qt_clock import QtScheduler, SystemClock
+    from hangup_coach.app.qt_clock import QtScheduler, SystemClock, keep_gui_thread_responsive
     from hangup_coach.app.resources import load_policy, load_scripts
     from hangup_coach.store.calls import CallStore
     from hangup_coach.store.db import open_db
     from hangup_coach.telephony.simulator import SimulatedLine
 
+    keep_gui_thread_responsive()  # as the app does at start-up
     app = QApplication.instance() or QApplication(sys.argv[:1])
     store = CallStore(open_db(Path(tempfile.mkdtemp()) / "calls.db"))
     line = SimulatedLine()
@@ -139,17 +140,25 @@ def grace_accuracy(runs):
         controller.current.record.id, "".join(note))))
     typing.start()
     errors = []
+    loop = QEventLoop()
+    shown_at = []
+
+    def on_change(session):  # the moment the card is told to show the closing line
+        if session.hangup_allowed and not shown_at:
+            shown_at.append(time.monotonic())
+            loop.quit()
+
+    controller.call_changed.connect(on_change)
     try:
         for i in range(runs):
             line.ring(f"g{i}", "13800138000")
             line.answer(f"g{i}")
             session = controller.current
+            shown_at.clear()
             start = time.monotonic()
             session.confirm_closure()
-            while not session.hangup_allowed:
-                app.processEvents()
-                time.sleep(0.0005)
-            errors.append((time.monotonic() - start - grace) * 1000)
+            loop.exec()                      # the real event loop, as in the app
+            errors.append((shown_at[0] - start - grace) * 1000)
             line.hang_up(f"g{i}")
             session.wrap_up("resolved")
             note.clear()

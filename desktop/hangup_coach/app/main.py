@@ -45,7 +45,7 @@ def run_card(args: argparse.Namespace) -> int:
     from ..ui.tray import make_tray
     from .controller import Controller, Fill
     from .logging_setup import install_excepthook, route_qt_messages, setup_logging
-    from .qt_clock import QtScheduler, SystemClock
+    from .qt_clock import QtScheduler, SystemClock, keep_gui_thread_responsive
     from .resources import centre_file, load_policy, load_scripts, load_texts, pick_language, resource_path
     from .settings import Settings
     from .single_instance import InstanceServer, ask_running_instance_to_show
@@ -54,6 +54,7 @@ def run_card(args: argparse.Namespace) -> int:
     paths = AppPaths.detect()
     setup_logging(paths.log_file, args.verbose)
     route_qt_messages()
+    keep_gui_thread_responsive()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("hangup-coach")
     app.setQuitOnLastWindowClosed(False)

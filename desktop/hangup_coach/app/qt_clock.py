@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Callable
@@ -54,3 +55,13 @@ class QtScheduler:
         timer.timeout.connect(fire)
         timer.start(max(0, round(seconds * 1000 / self.speed)))
         return _QtTimerHandle(timer)
+
+
+def keep_gui_thread_responsive() -> None:
+    """Let the GUI thread take the GIL back within 1 ms (Python's default is 5 ms).
+
+    A background thread busy in Python code (a sync push encoding a batch) otherwise holds the
+    GIL while the grace timer is due: measured, the 2-second wait's p99 error went from 8 ms to
+    24 ms under such a thread.
+    """
+    sys.setswitchinterval(0.001)
