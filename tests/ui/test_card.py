@@ -199,3 +199,26 @@ def test_open_call_and_note_come_back_after_a_restart(qtbot, make_card, tmp_path
     assert again.current.record.id == controller.current.record.id
     assert again.current.phase is Phase.TALKING
     assert store.note(again.current.record.id) == "typed before the crash"
+
+
+def test_a_failing_disk_is_reported_and_nothing_is_lost(qtbot, make_card, monkeypatch):
+    import sqlite3
+
+    card, controller, line, store = make_card()
+    real_save_call, real_save_note = store.save_call, store.save_note
+    monkeypatch.setattr(store, "save_call", lambda rec: (_ for _ in ()).throw(sqlite3.OperationalError("disk full")))
+    monkeypatch.setattr(store, "save_note", lambda *a: (_ for _ in ()).throw(sqlite3.OperationalError("disk full")))
+    with qtbot.waitSignal(controller.problem) as problem:
+        ring_and_answer(qtbot, card, line, "c1", "13800138000")
+    assert "disk full" in problem.args[0] and "disk full" in card.status.text()
+    card.note.setPlainText("typed while the disk was full")
+    card.flush_note()
+    assert "disk full" in card.note_state.text()
+    assert card.note.toPlainText() == "typed while the disk was full"   # still on screen
+
+    monkeypatch.setattr(store, "save_call", real_save_call)               # space is freed
+    monkeypatch.setattr(store, "save_note", real_save_note)
+    qtbot.mouseClick(card.buttons["explain"], Qt.LeftButton)             # the next change retries
+    card.flush_note()
+    row = store.list_calls()[0]
+    assert row["explanations"] == 1 and row["answered_at"] and row["note"] == "typed while the disk was full"
