@@ -1,5 +1,7 @@
 """The card clicked through for a call of each class, as an agent would."""
 
+import pytest
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
@@ -175,17 +177,23 @@ def test_every_action_has_a_keyboard_shortcut(qtbot, make_card):
     assert controller.current.record.explanations == 1
 
 
-def test_card_scales_and_nothing_is_cut_off(qtbot, make_card):
-    for scale in (1.0, 2.0):
-        card, controller, line, store = make_card(lang="zh_CN", scale=scale)
-        ring_and_answer(qtbot, card, line, f"c{scale}", "13700007777")
-        controller.current.reclassify(CallerClass.NO_VALUE, SubReason.OUT_OF_SCOPE, "")
-        assert card.width() == round(360 * scale)
-        for label in (card.badge, card.number, card.duration, card.warnings, card.explanations):
-            assert label.width() >= label.sizeHint().width(), label.text()
-        for button in card.buttons.values():
-            if button.isVisible():
-                assert button.width() >= button.sizeHint().width(), button.text()
+@pytest.mark.parametrize("lang, scale", [("zh_CN", 1.0), ("zh_CN", 2.0), ("en", 1.0), ("en", 2.0)])
+def test_card_scales_and_nothing_is_cut_off(qtbot, make_card, lang, scale):
+    card, controller, line, store = make_card(lang=lang, scale=scale)
+    ring_and_answer(qtbot, card, line, "c1", "13700007777")
+    card.reclassify(CallerClass.NO_VALUE, SubReason.ABUSE)
+    qtbot.mouseClick(card.buttons["warn"], Qt.LeftButton)   # the longest state: both counters and a line
+    card.note.setPlainText("x")
+    qtbot.wait(50)                                          # let the window system apply the resize
+    assert card.width() == round(360 * scale)
+    for label in (card.badge, card.number, card.duration, card.warnings, card.explanations):
+        assert label.width() >= label.sizeHint().width(), label.text()
+    for label in (card.reason, card.line):
+        assert label.height() >= label.heightForWidth(label.width()), label.text()
+    for button in card.buttons.values():
+        if button.isVisible():
+            assert button.width() >= button.sizeHint().width(), button.text()
+    assert card.height() >= card.layout().totalHeightForWidth(card.width())
 
 
 def test_open_call_and_note_come_back_after_a_restart(qtbot, make_card, tmp_path):

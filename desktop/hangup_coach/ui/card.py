@@ -76,6 +76,8 @@ class CoachCard(QWidget):
         self._drag_from: QPoint | None = None
         self.buttons: dict[str, QPushButton | QToolButton] = {}
         self.setWindowTitle(texts["app_name"])
+        self._fit_timer = QTimer(self, singleShot=True, interval=0)
+        self._fit_timer.timeout.connect(self._fit_height)
         self._build()
         self.set_scale(scale)
 
@@ -167,16 +169,15 @@ class CoachCard(QWidget):
         self.answer_row.addWidget(self._button("answer", "primary"))
         call.addLayout(self.answer_row)
 
-        counters = QHBoxLayout()
+        # One row per counter: side by side they do not fit the card in English.
         self.explanations = QLabel(objectName="counter")
         self.warnings = QLabel(objectName="counter")
-        counters.addWidget(self.explanations)
-        counters.addWidget(self._button("explain"))
-        counters.addSpacing(8)
-        counters.addWidget(self.warnings)
-        counters.addWidget(self._button("warn"))
-        counters.addStretch(1)
-        call.addLayout(counters)
+        for label, name in ((self.explanations, "explain"), (self.warnings, "warn")):
+            row = QHBoxLayout()
+            row.addWidget(label)
+            row.addStretch(1)
+            row.addWidget(self._button(name))
+            call.addLayout(row)
 
         closure = QHBoxLayout()
         closure.addWidget(self._button("closure", "primary"), 1)
@@ -371,7 +372,7 @@ class CoachCard(QWidget):
             self.note.hide()
             self.note_state.hide()
             self._grace_tick.stop()
-            self.adjustSize()
+            self._fit_timer.start()
             return
         self._show_call(session)
         rec, phase, scripts, policy = session.record, session.phase, self.controller.scripts, self.controller.policy
@@ -457,7 +458,7 @@ class CoachCard(QWidget):
         self.wrapup.setVisible(phase is Phase.ENDED)
         if phase is Phase.ENDED:
             self._prefill_wrapup(session)
-        self.adjustSize()
+        self._fit_timer.start()
 
     def _show_call(self, session: CallSession | None) -> None:
         """Switch the note field to another call (loading what the store has for it)."""
@@ -525,6 +526,16 @@ class CoachCard(QWidget):
         self.status.setToolTip(text)
         self.status.setStyleSheet("color: #b71c1c;")
 
+    def _fit_height(self) -> None:
+        """Grow or shrink to the content. The width is fixed, so the height must come from the
+        layout's height-for-width: adjustSize() sized wrapped lines for a guessed width and cut
+        the scripted line short. Runs one event-loop turn after a render, once the rows shown or
+        hidden have been laid out."""
+        layout = self.layout()
+        layout.activate()
+        height = layout.totalHeightForWidth(self.width())
+        self.resize(self.width(), height if height > 0 else self.sizeHint().height())
+
     def set_scale(self, scale: float) -> None:
         self.scale = scale
         self.setStyleSheet(stylesheet(scale))
@@ -533,7 +544,7 @@ class CoachCard(QWidget):
         self._root.setContentsMargins(margin, margin, margin, margin)
         self._root.setSpacing(round(6 * scale))
         self.note.setFixedHeight(round(64 * scale))
-        self.adjustSize()
+        self._fit_timer.start()
 
     # ----- window behaviour ------------------------------------------------------------------------
     def _accept_focus(self, accept: bool) -> None:
