@@ -2,14 +2,17 @@
 
     python tests/bench/run.py [--quick]        (or ./dev bench [--quick])
 
-Each figure is measured several times; the table gives the median, the spread, the baseline,
-their ratio and the budget. Figures whose feature does not exist yet say "not yet built".
+Each figure is measured several times; the table gives the median, the spread (min–max), the
+baseline, their ratio and the budget. Figures whose feature does not exist yet say "not yet built".
+Benchmarks print; they never fail the test suite (they are not collected by pytest).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -29,88 +32,105 @@ from tests.support.history import history_db  # noqa: E402
 HERE = Path(__file__).parent
 
 
-def pct(values, q):
+def p99(values) -> float:
+    """Nearest-rank 99th percentile (with 100 values: the 99th smallest)."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+    return ordered[math.ceil(0.99 * len(ordered)) - 1]
 
 
-def spread(values):
-    return f"{min(values):.1f}–{max(values):.1f}"
+def spread(values, fmt=".1f") -> str:
+    return f"{min(values):{fmt}}–{max(values):{fmt}}"
 
 
-# ----- start-up and memory (fresh processes, baseline and app alternated) ----------------------------
-def run_child(cmd, env):
-    """(ms from spawning the process to the window being shown, ms to exit, peak RSS MiB)."""
+def qt_app():
+    from PySide6.QtCore import QLoggingCategory
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    # The offscreen platform warns on every card resize. Filtered by rule, not by a Python message
+    # handler (PySide6 on Python 3.11 leaks a reference per handled message).
+    QLoggingCategory.setFilterRules("default.warning=false")
+    return app
+
+
+# ----- start-up and memory: fresh processes, baseline and app alternated -----------------------------
+def run_child(cmd, env) -> dict:
+    """Spawn `cmd`; ms from the spawn to the window shown (and to the app being ready), peak RSS."""
     spawned = time.time()
-    start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    total = (time.perf_counter() - start) * 1000
+    _, status, usage = os.wait4(proc.pid, 0)   # this child's own rusage: its peak RSS
     if os.waitstatus_to_exitcode(status) != 0 or "card shown at " not in out:
         raise RuntimeError(f"{cmd} failed: {out!r}")
-    shown = (float(out.split("card shown at ")[1].split(",")[0].split()[0]) - spawned) * 1000
-    return shown, total, usage.ru_maxrss / 1024
+    stamps = dict(part.strip().rsplit(" at ", 1) for part in out.split(",") if " at " in part)
+    return {"shown": (float(stamps["card shown"]) - spawned) * 1000,
+            "ready": (float(stamps.get("ready", stamps["card shown"])) - spawned) * 1000,
+            "rss": usage.ru_maxrss / 1024}
 
 
-def startup(runs):
-    home = tempfile.mkdtemp()
+def startup(runs: int):
+    home = tempfile.mkdtemp(prefix="hc-bench-home-")   # HANGUP_COACH_HOME: never the real profile
     env = dict(os.environ, HANGUP_COACH_HOME=home)
     base_cmd = [sys.executable, str(HERE / "minimal_window.py")]
-    app_cmd = [sys.executable, "-m", "hangup_coach", "--smoke", "--db", str(Path(home) / "c.db")]
-    run_child(app_cmd, env)  # first run creates the database and warms the page cache
+    app_cmd = [sys.executable, "-m", "hangup_coach", "--smoke", "--db", str(Path(home) / "calls.db")]
+    run_child(app_cmd, env)   # the first run creates the database; both warm the page cache
     run_child(base_cmd, env)
     base, app = [], []
-    for _ in range(runs):
+    for _ in range(runs):     # alternated, so a noisy stretch hits both alike
         base.append(run_child(base_cmd, env))
         app.append(run_child(app_cmd, env))
+    shutil.rmtree(home, ignore_errors=True)
     return base, app
 
 
-# ----- ring → class on the card, with a large history ---------------------------------------------
-def ring_to_card(history_calls, rings):
-    import shutil
-
-    from PySide6.QtWidgets import QApplication
-
+# ----- ring → class and reason on the card, with a large history ------------------------------------
+def ring_to_card(history_calls: int, rings: int) -> list[float]:
     from hangup_coach.app.controller import Controller, Fill
     from hangup_coach.app.qt_clock import QtScheduler, SystemClock
     from hangup_coach.app.resources import load_policy, load_scripts, load_texts
+    from hangup_coach.core.phone import normalise
     from hangup_coach.store.calls import CallStore
     from hangup_coach.store.db import open_db
     from hangup_coach.telephony.simulator import SimulatedLine
     from hangup_coach.ui.card import CoachCard
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    work = Path(tempfile.mkdtemp()) / "calls.db"
-    shutil.copy(history_db(history_calls), work)
-    store = CallStore(open_db(work))
+    app = qt_app()
+    work = Path(tempfile.mkdtemp(prefix="hc-bench-ring-"))
+    started = time.perf_counter()
+    shutil.copy(history_db(history_calls), work / "calls.db")   # built once, then cached
+    print(f"  history of {history_calls:,} calls ready in {time.perf_counter() - started:.1f} s",
+          file=sys.stderr)
+    store = CallStore(open_db(work / "calls.db"))
+    # The heaviest repeat callers: the most history rows to read and classify (the worst case).
     numbers = [r["caller_number"] for r in store.db.query(
-        "SELECT caller_number FROM calls GROUP BY caller_number ORDER BY count(*) DESC LIMIT ?", [rings])]
+        "SELECT caller_number FROM calls WHERE caller_number IS NOT NULL"
+        " GROUP BY caller_number ORDER BY count(*) DESC LIMIT ?", [rings])]
     line = SimulatedLine()
     controller = Controller(store, load_policy(), load_scripts("zh_CN"), SystemClock(), QtScheduler(),
                             Fill("1024"), line)
     card = CoachCard(controller, load_texts("zh_CN"))
     card.show()
     line.start()
+    normalise("13800138000")   # the app loads phonenumbers right after start-up (app/main.py)
     app.processEvents()
     times = []
     for i, number in enumerate(numbers):
         start = time.perf_counter()
-        line.ring(f"b{i}", number)           # the event is handled, classified, stored and rendered
-        app.processEvents()                  # ...and painted
+        line.ring(f"b{i}", number[3:])   # as a softphone sends it; handled, classified, stored, rendered
+        app.processEvents()              # ...and painted
         times.append((time.perf_counter() - start) * 1000)
-        assert card.badge.text() and card.reason.text()
+        assert card.badge.text() and card.reason.text(), "the card did not show the class"
         line.hang_up(f"b{i}")
         card.buttons["done"].click()
     card.close()
+    store.db.conn.close()
+    shutil.rmtree(work, ignore_errors=True)
     return times
 
 
-# ----- the 2-second wait under load -------------------------------------------------------------------
-def grace_accuracy(runs):
+# ----- the 2-second wait under load --------------------------------------------------------------------
+def grace_accuracy(runs: int) -> list[float]:
     from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication
 
     from hangup_coach.app.controller import Controller, Fill
     from hangup_coach.app.qt_clock import QtScheduler, SystemClock, keep_gui_thread_responsive
@@ -119,76 +139,88 @@ def grace_accuracy(runs):
     from hangup_coach.store.db import open_db
     from hangup_coach.telephony.simulator import SimulatedLine
 
-    keep_gui_thread_responsive()  # as the app does at start-up
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    store = CallStore(open_db(Path(tempfile.mkdtemp()) / "calls.db"))
+    keep_gui_thread_responsive()   # as the app does at start-up
+    qt_app()
+    work = Path(tempfile.mkdtemp(prefix="hc-bench-grace-"))
+    store = CallStore(open_db(work / "calls.db"))
     line = SimulatedLine()
     controller = Controller(store, load_policy(), load_scripts("en"), SystemClock(), QtScheduler(), Fill(), line)
     grace = controller.policy.grace_seconds
     stop = threading.Event()
 
-    def push_stand_in():  # the sync push does not exist yet: busy CPU and disk in a thread instead
-        scratch = sqlite3.connect(Path(tempfile.mkdtemp()) / "push.db")
+    def push_stand_in() -> None:
+        # The sync push does not exist yet: a thread busy in Python code and durable disk writes
+        # stands in for it (encoding a batch, writing the outbox).
+        scratch = sqlite3.connect(work / "push.db")
         scratch.execute("CREATE TABLE outbox (id INTEGER PRIMARY KEY, body TEXT)")
         while not stop.is_set():
             with scratch:
                 scratch.executemany("INSERT INTO outbox (body) VALUES (?)", [("x" * 500,)] * 200)
             sum(i * i for i in range(20000))
+        scratch.close()
 
     worker = threading.Thread(target=push_stand_in, daemon=True)
     worker.start()
-    typing = QTimer(interval=50)  # the agent types: a durable note save every 50 ms
-    note = []
-    typing.timeout.connect(lambda: (note.append("字"), controller.current and controller.save_note(
-        controller.current.record.id, "".join(note))))
-    typing.start()
-    errors = []
-    loop = QEventLoop()
-    shown_at = []
+    typing = QTimer(interval=50)   # the agent types: a durable note save every 50 ms
+    note: list[str] = []
 
-    def on_change(session):  # the moment the card is told to show the closing line
-        if session.hangup_allowed and not shown_at:
-            shown_at.append(time.monotonic())
+    def type_a_character() -> None:
+        if controller.current is not None:
+            note.append("字")
+            controller.save_note(controller.current.record.id, "".join(note))
+
+    typing.timeout.connect(type_a_character)
+    typing.start()
+    loop = QEventLoop()
+    prompted_at: list[float] = []
+
+    def on_change(session) -> None:   # the moment the card is told to offer the closing line
+        if session.hangup_allowed and not prompted_at:
+            prompted_at.append(time.monotonic())
             loop.quit()
 
     controller.call_changed.connect(on_change)
+    errors = []
     try:
         for i in range(runs):
             line.ring(f"g{i}", "13800138000")
             line.answer(f"g{i}")
             session = controller.current
-            shown_at.clear()
+            prompted_at.clear()
             start = time.monotonic()
             session.confirm_closure()
-            loop.exec()                      # the real event loop, as in the app
-            errors.append((shown_at[0] - start - grace) * 1000)
+            loop.exec()                   # the real event loop, as in the app
+            errors.append((prompted_at[0] - start - grace) * 1000)
             line.hang_up(f"g{i}")
             session.wrap_up("resolved")
             note.clear()
     finally:
         stop.set()
         typing.stop()
+        worker.join()
+        store.db.conn.close()
+        shutil.rmtree(work, ignore_errors=True)
     return errors
 
 
-# ----- durable note save vs a bare SQLite insert ---------------------------------------------------------
-def note_saves(n):
+# ----- durable note save vs a bare SQLite insert with the same durability ------------------------------
+def note_saves(n: int):
     from hangup_coach.core.coach import CallRecord
     from hangup_coach.store.calls import CallStore
     from hangup_coach.store.db import open_db
 
-    folder = Path(tempfile.mkdtemp())
-    store = CallStore(open_db(folder / "calls.db"))
+    work = Path(tempfile.mkdtemp(prefix="hc-bench-note-"))
+    store = CallStore(open_db(work / "calls.db"))
     now = datetime.now(timezone.utc)
     store.save_call(CallRecord(id="c", agent_id="1", caller_number=None, caller_raw="", line_call_id=None,
                                started_at=now, updated_at=now, caller_class="unknown"))
-    bare = sqlite3.connect(folder / "bare.db", isolation_level=None)
+    bare = sqlite3.connect(work / "bare.db", isolation_level=None)
     bare.execute("PRAGMA journal_mode=WAL")
-    bare.execute("PRAGMA synchronous=FULL")   # the same durability as the store
+    bare.execute("PRAGMA synchronous=FULL")   # the durability the store gives a note
     bare.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, text TEXT)")
     text = ""
     app_ms, base_ms = [], []
-    for i in range(n):
+    for i in range(n):   # alternated, like the start-up runs
         text += "客户反映话费异常，已核实。"[i % 12]
         start = time.perf_counter()
         store.save_note("c", text, now)
@@ -198,15 +230,22 @@ def note_saves(n):
         bare.execute("INSERT INTO t (text) VALUES (?)", (text,))
         bare.execute("COMMIT")
         base_ms.append((time.perf_counter() - start) * 1000)
+    bare.close()
+    store.db.conn.close()
+    shutil.rmtree(work, ignore_errors=True)
     return app_ms, base_ms
 
 
-def softphone_latency(n):
+def softphone_latency(n: int):
+    """Another engineer's benchmark (real baresip + sipp); None if it is not there yet."""
     try:
         from tests.bench.bench_softphone_latency import measure
     except ImportError:
         return None
-    return measure(n)
+    try:
+        return measure(n)
+    except Exception as exc:   # e.g. baresip or sipp not installed: say so in the table
+        return {"error": f"{type(exc).__name__}: {exc}"}
 
 
 # ----- the table -----------------------------------------------------------------------------------------
@@ -214,57 +253,79 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs and a smaller history (< 2 min)")
     args = parser.parse_args()
-    q = args.quick
+    quick = args.quick
     rows = []
 
-    def row(figure, value, baseline, ratio, budget, ok, note=""):
-        rows.append((figure, value, baseline, ratio, budget, "✅" if ok else ("—" if ok is None else "❌"), note))
+    def row(figure, value, baseline="", ratio="", budget="", ok=None, note=""):
+        mark = "—" if ok is None else ("✅" if ok else "❌")
+        rows.append((figure, value, baseline, ratio, budget, mark, note.replace("|", "/")))
 
-    t0 = time.perf_counter()
-    base, app = startup(5 if q else 15)
-    base_ms, app_ms = [b[0] for b in base], [a[0] for a in app]
-    b, a = statistics.median(base_ms), statistics.median(app_ms)
-    exit_b, exit_a = statistics.median(b_[1] for b_ in base), statistics.median(a_[1] for a_ in app)
-    row("start to card shown (source install)", f"{a:.0f} ms ({spread(app_ms)})", f"{b:.0f} ms ({spread(base_ms)})",
-        f"{a / b:.2f}×", "≤ 1.5× baseline", a / b <= 1.5,
-        f"process spawned → window shown; to exit: {exit_a:.0f} vs {exit_b:.0f} ms")
-    row("start to card shown (frozen bundle)", "not yet built", "", "", "≤ 1.5× baseline", None)
-    bm, am = statistics.median(b_[2] for b_ in base), statistics.median(a_[2] for a_ in app)
-    row("peak RSS with the card shown, idle", f"{am:.0f} MiB", f"{bm:.0f} MiB", f"+{am - bm:.0f} MiB",
-        "≤ baseline + 60 MB", am - bm <= 60)
+    def step(name):
+        print(f"… {name}", file=sys.stderr, flush=True)
 
-    size = 200_000 if q else 1_000_000
-    ring = ring_to_card(size, 50 if q else 300)
-    p99 = pct(ring, 99)
+    began = time.perf_counter()
+    runs = 7 if quick else 21
+    step(f"start-up and memory, {runs} + {runs} fresh processes")
+    base, app = startup(runs)
+    b_ms, a_ms = [r["shown"] for r in base], [r["shown"] for r in app]
+    b, a = statistics.median(b_ms), statistics.median(a_ms)
+    ready = statistics.median(r["ready"] for r in app)
+    row("start to card shown (source install)", f"{a:.0f} ms ({spread(a_ms, '.0f')})",
+        f"{b:.0f} ms ({spread(b_ms, '.0f')})", f"{a / b:.2f}×", "≤ 1.5× baseline", a / b <= 1.5,
+        f"spawn → window shown, {runs} runs each; the store is open and the card ready at {ready:.0f} ms")
+    row("start to card shown (frozen bundle)", "not yet built", budget="≤ 1.5× baseline", note="installer issue")
+    b_rss, a_rss = statistics.median(r["rss"] for r in base), statistics.median(r["rss"] for r in app)
+    row("memory (peak RSS) with the card shown, idle", f"{a_rss:.0f} MiB ({spread([r['rss'] for r in app], '.0f')})",
+        f"{b_rss:.0f} MiB", f"+{a_rss - b_rss:.0f} MiB", "≤ baseline + 60 MB", a_rss - b_rss <= 60 * 1e6 / 2**20,
+        "peak RSS of each child (wait4)")
+
+    size, rings = (200_000, 200) if quick else (1_000_000, 500)
+    step(f"ring → card with {size:,} calls in the history ({rings} rings)")
+    ring = ring_to_card(size, rings)
     row(f"ringing → card shows class and reason ({size:,} calls in history)",
-        f"p99 {p99:.1f} ms, median {statistics.median(ring):.1f} ms", "", "", "p99 ≤ 30 ms", p99 <= 30,
-        f"{len(ring)} rings of the most frequent callers")
+        f"p99 {p99(ring):.1f} ms, median {statistics.median(ring):.1f} ms ({spread(ring)})",
+        budget="p99 ≤ 30 ms", ok=p99(ring) <= 30,
+        note=f"{len(ring)} rings of the heaviest repeat callers (most rows to read)")
 
-    grace = grace_accuracy(15 if q else 100)
-    worst = pct([abs(e) for e in grace], 99)
-    row("grace timer 2.000 s, under note saves + a busy writer thread",
-        f"p99 abs. error {worst:.1f} ms, median {statistics.median(grace):+.1f} ms", "", "", "p99 error ≤ 20 ms",
-        worst <= 20, f"{len(grace)} runs; min error {min(grace):+.1f} ms (never early: {min(grace) >= 0})")
+    runs = 15 if quick else 100
+    step(f"grace timer, {runs} × 2 s")
+    grace = grace_accuracy(runs)
+    worst = p99([abs(e) for e in grace])
+    row("grace timer 2.000 s vs the monotonic clock, under load",
+        f"p99 error {worst:.1f} ms, median {statistics.median(grace):+.1f} ms ({spread(grace, '+.1f')})",
+        budget="p99 error ≤ 20 ms", ok=worst <= 20,
+        note=f"{len(grace)} runs; load: a durable note save every 50 ms + a thread busy in Python and disk "
+             "writes standing in for the sync push (not yet built); never early" if min(grace) >= 0 else
+             f"{len(grace)} runs; EARLY by up to {-min(grace):.1f} ms")
 
-    note_ms, bare_ms = note_saves(300 if q else 2000)
-    np99, bp99 = pct(note_ms, 99), pct(bare_ms, 99)
-    row("note save (durable)", f"p99 {np99:.2f} ms, median {statistics.median(note_ms):.2f} ms",
-        f"p99 {bp99:.2f} ms (bare SQLite insert)", f"{np99 / bp99:.2f}×", "p99 ≤ 10 ms", np99 <= 10,
-        "WAL + synchronous=FULL on both")
+    n = 500 if quick else 3000
+    step(f"note saves, {n}")
+    note_ms, bare_ms = note_saves(n)
+    row("note save (durable)", f"p99 {p99(note_ms):.2f} ms, median {statistics.median(note_ms):.2f} ms",
+        f"p99 {p99(bare_ms):.2f} ms, median {statistics.median(bare_ms):.2f} ms (bare SQLite insert)",
+        f"{p99(note_ms) / p99(bare_ms):.2f}× (p99)", "p99 ≤ 10 ms", p99(note_ms) <= 10,
+        f"{n} saves of a growing note; WAL + synchronous=FULL on both")
 
-    latency = softphone_latency(20 if q else 100)
+    n = 20 if quick else 100
+    step(f"SIP INVITE → card, {n} calls")
+    latency = softphone_latency(n)
+    sip = "SIP INVITE → card shows class (real baresip + sipp)"
     if latency is None:
-        row("SIP INVITE → card shows class (baresip + sipp)", "not yet built", "", "", "—", None)
+        row(sip, "not yet built", budget="p99 ≤ 30 ms")
+    elif "error" in latency:
+        row(sip, "could not run", budget="p99 ≤ 30 ms", note=latency["error"][:120])
     else:
-        row("SIP INVITE → card shows class (baresip + sipp)",
-            f"p99 {latency['p99_ms']:.1f} ms, median {latency['median_ms']:.1f} ms", "", "", "p99 ≤ 30 ms",
-            latency["p99_ms"] <= 30, f"{latency['n']} calls on loopback")
-    row("10,000-record outbox pushed to the local server", "not yet built", "", "", "≤ 10 s", None, "sync issue")
-    row("dashboard figures, a year of a 50-agent team (~1.8 M calls)", "not yet built", "", "", "≤ 2 s", None,
-        "dashboard issue")
+        row(sip, f"p99 {latency['p99_ms']:.1f} ms, median {latency['median_ms']:.1f} ms", budget="p99 ≤ 30 ms",
+            ok=latency["p99_ms"] <= 30, note=f"{latency['n']} calls on loopback")
+    row("10,000-record outbox pushed to the local server (SQLite / PostgreSQL)", "not yet built",
+        budget="≤ 10 s", note="sync issue")
+    row("dashboard figures, a year of a 50-agent team (~1.8 M calls)", "not yet built", budget="≤ 2 s",
+        note="dashboard issue; history_db(1_800_000) generates the data")
 
-    print(f"\n{'quick' if q else 'full'} run on {os.cpu_count()} cores, {time.perf_counter() - t0:.0f} s\n")
-    heads = ("figure", "value (median, spread)", "baseline", "ratio", "budget", "ok", "note")
+    print(f"\n{'Quick' if quick else 'Full'} run, {os.cpu_count()} cores, QT_QPA_PLATFORM="
+          f"{os.environ['QT_QPA_PLATFORM']}, {time.perf_counter() - began:.0f} s, "
+          f"{datetime.now().astimezone():%Y-%m-%d %H:%M}\n")
+    heads = ("figure", "value (median, spread min–max)", "baseline", "ratio", "budget", "ok", "note")
     print("| " + " | ".join(heads) + " |")
     print("|" + "---|" * len(heads))
     for r in rows:

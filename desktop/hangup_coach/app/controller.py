@@ -40,27 +40,41 @@ class Controller(QObject):
     softphone_status = Signal(str, str)  # state, detail
     problem = Signal(str)                # something the agent should see (store or softphone)
 
-    def __init__(self, store: CallStore, policy: Policy, scripts: ScriptBook, clock: Clock,
+    def __init__(self, store: CallStore | None, policy: Policy, scripts: ScriptBook, clock: Clock,
                  scheduler: Scheduler, fill: Fill, softphone: Softphone | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.store, self.policy, self.scripts, self.clock, self.fill = store, policy, scripts, clock, fill
+        self.store: CallStore | None = None
+        self.policy, self.scripts, self.clock, self.fill = policy, scripts, clock, fill
         self.coach = Coach(
             policy, clock, scheduler,
-            history=lambda e164: store.history(e164, clock.now(), policy.history_days),
+            history=lambda e164: self.store.history(e164, clock.now(), policy.history_days),
             render_reason=lambda reason: scripts.render_reason(reason),
             agent_id=fill.agent_id,
         )
         self.coach.subscribe(self._on_change)
         self._unsaved: dict[str, CallSession] = {}
-        for record in store.open_calls():
-            self.coach.resume(record)
-            log.info("resumed open call %s from the database", record.id)
+        if store is not None:
+            self.attach_store(store)
         self.softphone = softphone
         if softphone is not None:
             softphone.event.connect(self.on_line_event)
             softphone.status_changed.connect(self.softphone_status)
             softphone.command_failed.connect(lambda cmd, why: self.problem.emit(f"{cmd}: {why}"))
+
+    def attach_store(self, store: CallStore) -> None:
+        """Start saving to `store` and bring back the calls it has open.
+
+        The app attaches the store just after the card is first shown: opening it (importing
+        sqlite-utils, migrating) takes ~200 ms that would otherwise delay the card appearing.
+        """
+        self.store = store
+        for record in store.open_calls():
+            self.coach.resume(record)
+            log.info("resumed open call %s from the database", record.id)
+        self._save_pending()
+        if self.current is not None:
+            self.call_changed.emit(self.current)
 
     # ----- the call on the card --------------------------------------------------------------
     @property
@@ -125,6 +139,14 @@ class Controller(QObject):
     # ----- internals ---------------------------------------------------------------------------
     def _on_change(self, session: CallSession) -> None:
         self._unsaved[session.record.id] = session
+        self._save_pending()
+        self.call_changed.emit(session)
+        if session.phase.value == "done":
+            self.coach.forget_done()
+
+    def _save_pending(self) -> None:
+        if self.store is None:
+            return  # kept in memory until attach_store()
         for key, pending in list(self._unsaved.items()):
             try:
                 self.store.save_call(pending.record)
@@ -133,6 +155,3 @@ class Controller(QObject):
                 self.problem.emit(f"database: {exc}")
                 break
             del self._unsaved[key]
-        self.call_changed.emit(session)
-        if session.phase.value == "done":
-            self.coach.forget_done()

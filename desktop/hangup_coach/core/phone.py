@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import phonenumbers
-
 _WITHHELD = {"", "anonymous", "unknown", "unavailable", "private", "restricted", "withheld"}
 
 
@@ -33,6 +31,7 @@ def normalise(raw: str | None, region: str = "CN") -> Number:
         return Number(text, None)
     if text.startswith("00"):
         text = "+" + text[2:]
+    phonenumbers = _phonenumbers()
     try:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
@@ -46,6 +45,7 @@ def mask(e164: str | None, region: str = "CN") -> str:
     """138****8000 for a Chinese mobile; keep the first 3 and last 4 national digits."""
     if not e164:
         return "—"
+    phonenumbers = _phonenumbers()
     try:
         parsed = phonenumbers.parse(e164, None)
         national = str(parsed.national_number)
@@ -55,3 +55,11 @@ def mask(e164: str | None, region: str = "CN") -> str:
     if len(national) <= 7:
         return prefix + national[:2] + "*" * max(0, len(national) - 4) + national[-2:]
     return prefix + national[:3] + "*" * (len(national) - 7) + national[-4:]
+
+
+def _phonenumbers():
+    """The library, imported on first use: its import (~50 ms) stays off the path to the card
+    appearing. The app warms it up right after the card is shown (app/main.py)."""
+    import phonenumbers
+
+    return phonenumbers

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from ..core.callers import CallerClass, SubReason
 from ..core.classify import CallerHistory, CallerProfile, PastCall
 from ..core.coach import CallRecord
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 NOTE_LIMIT = 20_000  # characters (~10 pages): a call note, not a document; longer is refused clearly
 

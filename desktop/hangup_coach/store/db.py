@@ -6,21 +6,42 @@ open the file with `sqlite-utils` or Datasette. Change it only by adding a migra
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
-migrations = Migrations("hangup_coach")
+# sqlite-utils is imported when the database is opened, not with this module: its import
+# (~150 ms: click, dateutil, pluggy) would otherwise sit between launch and the card appearing.
+MIGRATIONS = []  # (name, function), applied in this order
+
+
+def migration(name: str):
+    def register(fn):
+        MIGRATIONS.append((name, fn))
+        return fn
+    return register
+
+
+@functools.cache
+def _migrations():
+    from sqlite_utils.migrations import Migrations
+
+    migrations = Migrations("hangup_coach")
+    for name, fn in MIGRATIONS:
+        migrations(name=name)(fn)
+    return migrations
 
 
 class StoreError(RuntimeError):
     """The local database cannot be used; the message says which file and why."""
 
 
-@migrations(name="0001_calls_and_notes")
+@migration("0001_calls_and_notes")
 def _m0001(db: Database) -> None:
     db.execute("""
         CREATE TABLE calls (
@@ -63,7 +84,7 @@ def _m0001(db: Database) -> None:
         )""")
 
 
-@migrations(name="0002_profiles_and_blocklist")
+@migration("0002_profiles_and_blocklist")
 def _m0002(db: Database) -> None:
     db.execute("""
         CREATE TABLE caller_profiles (
@@ -89,7 +110,7 @@ def _m0002(db: Database) -> None:
     db.execute("CREATE INDEX idx_blocklist_number ON blocklist (number, status)")
 
 
-@migrations(name="0003_open_calls_index")
+@migration("0003_open_calls_index")
 def _m0003(db: Database) -> None:
     # 0001's partial index was on ended_at, which "ORDER BY started_at" could not use: finding the
     # open calls at start-up scanned the whole table (0.5 s per 200,000 calls).
@@ -99,6 +120,8 @@ def _m0003(db: Database) -> None:
 
 def open_db(path: str | os.PathLike) -> Database:
     """Open (creating if needed) and migrate the database at `path`."""
+    from sqlite_utils import Database
+
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -111,7 +134,7 @@ def open_db(path: str | os.PathLike) -> Database:
         # note the card calls "saved" also survives a power cut.
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
-        migrations.apply(db)
+        _migrations().apply(db)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"cannot open the call database {path}: {exc}") from exc
     if os.name == "posix":
