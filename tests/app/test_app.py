@@ -162,3 +162,11 @@ def test_a_malformed_centre_policy_stops_start_up_naming_the_key(tmp_path):
     result = run(["--smoke", "--db", str(tmp_path / "c.db")], tmp_path, timeout=60)
     assert result.returncode == 2
     assert "no_value.warnings_before_cutoff" in result.stderr and "policy.toml" in result.stderr
+
+
+def test_a_corrupt_database_stops_the_card_with_a_clear_error(tmp_path):
+    db = tmp_path / "calls.db"
+    db.write_bytes(b"not a database " * 100)
+    result = run(["--smoke", "--db", str(db)], tmp_path, timeout=60)
+    assert result.returncode == 2 and str(db) in result.stderr
+    assert db.read_bytes().startswith(b"not a database")   # nothing overwritten
