@@ -61,12 +61,14 @@ def test_open_calls_are_those_not_wrapped_up(tmp_path):
 def test_history_feeds_classification(tmp_path):
     store = CallStore(open_db(tmp_path / "c.db"))
     number = "+8613700007777"
-    store.save_call(record(1, number, started_at=NOW - timedelta(days=2), caller_class="no_value", sub_reason="abuse"))
+    store.save_call(record(1, number, started_at=NOW - timedelta(days=2), caller_class="no_value", sub_reason="abuse",
+                           warnings=1))   # the agent's judgement, not the coach's guess, is the evidence
     store.save_call(record(2, number, started_at=NOW - timedelta(days=90), caller_class="no_value", sub_reason="abuse"))
     history = store.history(number, NOW, 30)
     assert len(history.past_calls) == 1
     found = classify(normalise(number), history, load_policy(), NOW)
     assert (found.caller_class, found.sub_reason) == (CallerClass.NO_VALUE, SubReason.ABUSE)
+    assert history.past_calls[0].warnings == 1 and history.past_calls[0].class_source == "auto"
 
 
 def test_profiles_and_blocklist_reach_the_history(tmp_path):

@@ -2,6 +2,20 @@
 
 Returns the class, its sub-reason and a structured `Reason` (a key plus parameters) that
 `ScriptBook.render_reason` turns into the one human line shown on the card.
+
+Evidence, not echoes. A past call counts only for what an agent judged on it, never for the
+class the coach assigned by itself (that would feed the coach's own guess back as proof):
+
+- a reclassification (`class_source = 'agent'`) is that class;
+- warnings given (or the outcome `warned_and_ended`) make it a no-value call;
+- explanations counted on a non-regular call (or the outcome `explained` on one) make it
+  non-regular;
+- anything else is no evidence about the class (it still counts as "a call").
+
+The latest agent reclassification of a number wins: calls before it are no longer evidence,
+and, unless enough no-value judgements came after it, the next call gets its class. Order of
+the rules: withheld → blocklist → no-value judgements → latest reclassification → the
+centre's case profile → non-regular judgements → regular.
 """
 
 from __future__ import annotations
@@ -17,9 +31,29 @@ from .policy import Policy
 
 @dataclass(frozen=True)
 class PastCall:
+    """One earlier call of the number (this agent's, or a team row of the same shape)."""
+
     started_at: datetime
     caller_class: CallerClass
     sub_reason: SubReason = SubReason.NONE
+    class_source: str = "auto"               # 'agent' after a reclassification
+    warnings: int = 0
+    explanations: int = 0
+    disposition: str | None = None
+
+    @property
+    def corrected(self) -> bool:
+        return self.class_source == "agent"
+
+    def judged(self) -> CallerClass | None:
+        """The class an agent's own actions on this call stand for, or None (no evidence)."""
+        if self.corrected:
+            return self.caller_class
+        if self.warnings > 0 or self.disposition == "warned_and_ended":
+            return CallerClass.NO_VALUE
+        if self.caller_class is CallerClass.NON_REGULAR and (self.explanations > 0 or self.disposition == "explained"):
+            return CallerClass.NON_REGULAR
+        return None
 
 
 @dataclass(frozen=True)
@@ -60,8 +94,10 @@ def classify(number: Number, history: CallerHistory, policy: Policy, now: dateti
         return Classification(CallerClass.NO_VALUE, sub, Reason("blocklisted", {"sub": sub.value}))
 
     recent = [c for c in history.past_calls if c.started_at >= now - timedelta(days=policy.history_days)]
-    no_value = [c for c in recent if c.caller_class is CallerClass.NO_VALUE]
-    if no_value and len(no_value) >= policy.no_value_min_calls:
+    correction = max((c for c in recent if c.corrected), key=lambda c: c.started_at, default=None)
+    evidence = [c for c in recent if correction is None or c.started_at >= correction.started_at]
+    no_value = [c for c in evidence if c.judged() is CallerClass.NO_VALUE]
+    if no_value and (len(no_value) >= policy.no_value_min_calls or correction in no_value):
         sub = Counter(c.sub_reason for c in no_value).most_common(1)[0][0]
         if sub not in _NO_VALUE:
             sub = SubReason.HARASSMENT
@@ -69,6 +105,11 @@ def classify(number: Number, history: CallerHistory, policy: Policy, now: dateti
         return Classification(CallerClass.NO_VALUE, sub, Reason(
             "recent_no_value",
             {"count": len(no_value), "days": policy.history_days, "sub": sub.value, "last": last},
+        ))
+    if correction is not None and correction.caller_class is not CallerClass.NO_VALUE:
+        sub = correction.sub_reason if correction.caller_class is CallerClass.NON_REGULAR else SubReason.NONE
+        return Classification(correction.caller_class, sub, Reason(
+            "agent_corrected", {"class": correction.caller_class.value, "sub": sub.value, "last": correction.started_at},
         ))
 
     profile = history.profile
@@ -84,7 +125,7 @@ def classify(number: Number, history: CallerHistory, policy: Policy, now: dateti
     if profile and profile.branch_only:
         return Classification(CallerClass.NON_REGULAR, SubReason.MUST_VISIT_BRANCH, Reason("branch_only"))
 
-    non_regular = [c for c in recent if c.caller_class is CallerClass.NON_REGULAR]
+    non_regular = [c for c in evidence if c.judged() is CallerClass.NON_REGULAR]
     if non_regular:
         last = max(non_regular, key=lambda c: c.started_at)
         sub = last.sub_reason if last.sub_reason in _NON_REGULAR else SubReason.CLOSED_CASE

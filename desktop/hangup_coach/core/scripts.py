@@ -27,8 +27,8 @@ REQUIRED_LINES = (
 REQUIRED_REASONS = (
     "withheld", "blocklisted", "recent_no_value", "closed_case_repeat", "branch_only",
     "previous_non_regular", "regular_known", "regular_first", "agent",
-)
-REASON_PARAMS = {"count", "days", "sub", "last", "nth", "nth_ordinal", "case", "closed", "text"}
+)  # optional: agent_corrected (a centre's older script file falls back to the "agent" line)
+REASON_PARAMS = {"count", "days", "sub", "last", "nth", "nth_ordinal", "case", "closed", "text", "class"}
 
 
 class ScriptError(ValueError):
@@ -88,9 +88,12 @@ class ScriptBook:
                 params[name] = value.astimezone(tz).strftime("%m-%d")
         if "sub" in params:
             params["sub"] = self.label("sub_reasons", params["sub"])
+        if "class" in params:
+            params["class"] = self.label("classes", params["class"])
         if "nth" in params:
             params["nth_ordinal"] = _ordinal(int(params["nth"]))
-        template = self._reasons.get(reason.key, reason.key)
+        fallback = self._reasons.get("agent", reason.key) if reason.key == "agent_corrected" else reason.key
+        template = self._reasons.get(reason.key, fallback)
         return template.format_map(_Default(params))
 
 

@@ -65,13 +65,15 @@ class CallStore:
 
     # ----- history for classification ----------------------------------------------------------
     def history(self, e164: str, now: datetime, days: int) -> CallerHistory:
+        # The columns of core.classify.PastCall, in its order (team rows of the same shape can be UNIONed in).
         rows = self.db.query(
-            "SELECT started_at, caller_class, sub_reason FROM calls"
-            " WHERE caller_number = ? AND started_at >= ? ORDER BY started_at DESC LIMIT 200",
+            "SELECT started_at, caller_class, sub_reason, class_source, warnings, explanations, disposition"
+            " FROM calls WHERE caller_number = ? AND started_at >= ? ORDER BY started_at DESC LIMIT 200",
             [e164, iso(now - timedelta(days=days))],
         )
         past = tuple(
-            PastCall(parse_time(r["started_at"]), CallerClass(r["caller_class"]), SubReason(r["sub_reason"]))
+            PastCall(parse_time(r["started_at"]), CallerClass(r["caller_class"]), SubReason(r["sub_reason"]),
+                     r["class_source"], r["warnings"], r["explanations"], r["disposition"])
             for r in rows
         )
         profile = None
