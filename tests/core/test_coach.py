@@ -9,11 +9,11 @@ from hangup_coach.app.resources import load_policy
 from hangup_coach.core.callers import CallerClass, EndedBy, SubReason
 from hangup_coach.core.classify import CallerHistory, CallerProfile, PastCall
 from hangup_coach.core.coach import Phase
-from hangup_coach.core.events import CallEvent, EventKind
+from hangup_coach.core.events import NOT_ON_LINE, CallEvent, EventKind, LineCall
 
 
-def talking(coach, number="13800138000"):
-    session = coach.ring(number, "line-1")
+def talking(coach, number="13800138000", line_id="line-1"):
+    session = coach.ring(number, line_id)
     session.answered()
     return session
 
@@ -212,7 +212,8 @@ def test_open_calls_resume_after_a_restart(make_coach, clock):
     again = make_coach()
     phases = [again.resume(s.record).phase for s in (talking_call, waiting, ended)]
     assert phases == [Phase.TALKING, Phase.HANGUP_ALLOWED, Phase.ENDED]
-    assert again.current.record.id == ended.record.id
+    assert again.current.record.id == talking_call.record.id      # a live call before a wrap-up
+    assert [s.record.id for s in again.others] == [waiting.record.id, ended.record.id]
 
 
 def test_withheld_number_is_unknown_not_an_error(make_coach):
@@ -228,3 +229,151 @@ def test_classification_uses_the_history_lookup(make_coach, clock):
     session = make_coach(histories={"+8613912345678": known}).ring("139 1234 5678")
     assert (session.caller_class, session.sub_reason) == (CallerClass.NON_REGULAR, SubReason.CLOSED_CASE)
     assert "complaint #1234" in session.record.class_reason
+
+
+# ----- more than one call: one in focus, the others kept -------------------------------------------
+
+
+def test_a_second_call_does_not_take_the_focus_from_the_first(make_coach):
+    coach = make_coach()
+    first = talking(coach, "13800000001", "a")
+    second = coach.handle(CallEvent(EventKind.RINGING, "b", "13800000002"))
+    coach.handle(CallEvent(EventKind.ANSWERED, "b"))          # auto-answer: the line answers it by itself
+    assert second.phase is Phase.TALKING
+    assert coach.current is first and coach.others == [second]
+    first.explain()                                            # actions go to the call in focus
+    assert (first.record.explanations, second.record.explanations) == (1, 0)
+
+
+def test_the_agent_moves_the_focus_and_the_next_call_takes_it_after_a_wrap_up(make_coach):
+    coach = make_coach()
+    first = talking(coach, "13800000001", "a")
+    ringing = coach.handle(CallEvent(EventKind.RINGING, "b", "13800000002"))
+    assert coach.focus(ringing.record.id) is ringing and coach.current is ringing
+    assert coach.others == [first]
+    coach.focus(first.record.id)
+    coach.handle(CallEvent(EventKind.ENDED, "a", None, EndedBy.CUSTOMER))
+    third = coach.handle(CallEvent(EventKind.RINGING, "c", "13800000003"))
+    assert coach.current is first and first.phase is Phase.ENDED     # its wrap-up stays in focus...
+    assert coach.others == [ringing, third]                          # ...and the ringing calls are listed
+    first.wrap_up("resolved")
+    assert coach.current is ringing                                  # the oldest ringing call comes next
+    assert coach.focus(first.record.id) is None                      # a wrapped-up call cannot be focused
+
+
+def test_a_held_call_comes_after_a_ringing_one_and_holding_is_announced(make_coach):
+    coach = make_coach()
+    first = talking(coach, "13800000001", "a")
+    second = talking(coach, "13800000002", "b")
+    coach.focus(second.record.id)
+    coach.handle(CallEvent(EventKind.HELD, "a"))
+    assert first.held and coach.changes[-1] is Phase.TALKING
+    ringing = coach.handle(CallEvent(EventKind.RINGING, "c", "13800000003"))
+    second.ended(EndedBy.CUSTOMER)
+    second.wrap_up("resolved")
+    assert coach.current is ringing
+    coach.handle(CallEvent(EventKind.RESUMED, "a"))
+    assert not first.held
+
+
+def test_a_late_event_for_an_ended_call_never_opens_a_ghost_call(make_coach):
+    coach = make_coach()
+    session = talking(coach, "13800000001", "a")
+    session.ended(EndedBy.CUSTOMER)
+    session.wrap_up("resolved")
+    coach.forget_done()
+    for kind in (EventKind.ANSWERED, EventKind.RINGING, EventKind.HELD, EventKind.ENDED):
+        assert coach.handle(CallEvent(kind, "a", "13800000001")) is None
+    assert coach.current is None and coach.sessions == {}
+
+
+def test_a_late_event_after_a_restart_finds_the_wrapped_up_call(make_coach):
+    first = make_coach()
+    session = talking(first, "13800000001", "a")
+    session.ended(EndedBy.CUSTOMER)
+    session.wrap_up("resolved")
+    again = make_coach()
+    again.resume(session.record)
+    again.forget_done()
+    assert again.handle(CallEvent(EventKind.ANSWERED, "a")) is None and again.current is None
+
+
+# ----- reconciling with the line's own list of calls ----------------------------------------------
+
+
+def test_reconcile_closes_calls_the_line_no_longer_has_and_keeps_the_rest(make_coach):
+    coach = make_coach()
+    gone = talking(coach, "13800000001", "a")
+    still = talking(coach, "13800000002", "b")
+    manual = coach.ring("13800000003")      # a call the agent started by hand has no line id: untouched
+    manual.answered()
+    coach.reconcile([LineCall("b", "13800000002", answered=True, held=True)])
+    assert gone.phase is Phase.ENDED and gone.record.ended_by == "unknown"
+    assert gone.record.close_reason == NOT_ON_LINE
+    assert still.phase is Phase.TALKING and still.held
+    assert manual.phase is Phase.TALKING
+
+
+def test_reconcile_opens_and_records_calls_only_the_line_has(make_coach, clock):
+    coach = make_coach(histories={"+8613800000009": CallerHistory((PastCall(
+        clock.now() - timedelta(days=1), CallerClass.NO_VALUE, SubReason.ABUSE, warnings=1),))})
+    ringing_on_card = coach.handle(CallEvent(EventKind.RINGING, "a", "13800000001"))
+    coach.reconcile([LineCall("a", "13800000001", answered=True), LineCall("x", "13800000009", answered=False),
+                     LineCall("y", "13800000008", answered=True)])
+    assert ringing_on_card.phase is Phase.TALKING                      # answered while the card was away
+    by_id = {s.record.line_call_id: s for s in coach.sessions.values()}
+    assert by_id["x"].phase is Phase.RINGING and by_id["x"].caller_class is CallerClass.NO_VALUE
+    assert by_id["y"].phase is Phase.TALKING and by_id["y"].record.caller_number == "+8613800000008"
+    assert coach.current is ringing_on_card
+
+
+def test_reconcile_without_line_ids_matches_by_number_and_state(make_coach):
+    coach = make_coach()
+    talked = talking(coach, "13800000001", "a")
+    rang = coach.handle(CallEvent(EventKind.RINGING, "b", "13800000001"))
+    coach.reconcile([LineCall("", "13800000001", answered=False)])
+    assert rang.phase is Phase.RINGING               # same number, same state: kept
+    assert talked.phase is Phase.ENDED               # same number but it was answered: not the listed call
+
+
+def test_reconcile_after_the_call_ended_on_the_card_does_not_reopen_it(make_coach):
+    coach = make_coach()
+    session = talking(coach, "13800000001", "a")
+    session.ended(EndedBy.AGENT)
+    coach.reconcile([LineCall("a", "13800000001", answered=True)])   # listcalls raced the BYE
+    assert len(coach.sessions) == 1 and session.phase is Phase.ENDED
+
+
+# ----- the agent's correction sticks (the feedback loop) -------------------------------------------
+
+
+def test_a_reclassification_to_regular_makes_the_next_call_regular(make_coach, clock):
+    """Past calls feed the next classification exactly as the store would give them back."""
+    records = []
+
+    def history(e164):
+        return CallerHistory(tuple(PastCall(r.started_at, CallerClass(r.caller_class), SubReason(r.sub_reason),
+                                            r.class_source, r.warnings, r.explanations, r.disposition)
+                                   for r in reversed(records) if r.caller_number == e164))
+
+    coach = make_coach()
+    coach.history = history
+    first = talking(coach, "13800000001", "a")
+    first.reclassify(CallerClass.NO_VALUE, SubReason.HARASSMENT, "")   # one wrong click...
+    first.ended(EndedBy.AGENT)
+    first.wrap_up("other")
+    records.append(first.record)
+    clock.advance(3600)
+    second = talking(coach, "13800000001", "b")
+    assert second.caller_class is CallerClass.NO_VALUE                 # ...is followed, as the agent said
+    second.reclassify(CallerClass.REGULAR, SubReason.NONE, "")         # and corrected
+    second.ended(EndedBy.CUSTOMER)
+    second.wrap_up("resolved")
+    records.append(second.record)
+    for n in range(3):                                                  # it stays corrected, call after call
+        clock.advance(3600)
+        later = talking(coach, "13800000001", f"c{n}")
+        assert (later.caller_class, later.record.class_reason_key) == (CallerClass.REGULAR, "agent_corrected")
+        later.ended(EndedBy.CUSTOMER)
+        later.wrap_up("resolved")
+        records.append(later.record)

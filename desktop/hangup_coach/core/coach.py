@@ -6,6 +6,12 @@ ringing → talking → (explanations / warnings counted) → closure confirmed 
 It advises and records; it never stops the agent from doing anything. An agent who ends a
 call before the policy allows it is recorded (`agent_ended_early`) for QA, not prevented.
 The 2-second rule lives here and only here (`_grace_over`).
+
+The coach holds every call on the line at once (call waiting, a call ringing during another's
+wrap-up); exactly one is *in focus*: the one the card shows and every agent action applies to.
+The focus moves only when the agent moves it (answering a call, picking one on the card) or
+when the focused call is wrapped up, never because the line did something: so a note or a
+counter can never drift to another call mid-word.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from typing import Callable
 from .callers import CallerClass, EndedBy, SubReason, check_sub_reason
 from .classify import CallerHistory, Classification, Reason, classify
 from .clock import Clock, Scheduler, Timer
-from .events import CallEvent, EventKind
+from .events import NOT_ON_LINE, CallEvent, EventKind, LineCall
 from .phone import normalise
 from .policy import Policy
 from .scripts import Prompt
@@ -83,6 +89,7 @@ class CallSession:
         self.phase = phase
         self._grace_timer: Timer | None = None
         self._grace_started: float | None = None
+        self.held = False   # on hold on the line (not stored: the line says so again after a restart)
 
     # ----- what the card shows -------------------------------------------------------------
     @property
@@ -191,6 +198,9 @@ class CallSession:
         rec.ended_at = self._coach.clock.now()
         rec.ended_by = by.value
         rec.close_reason = close_reason[:500]
+        self.held = False
+        if rec.line_call_id:
+            self._coach._finished(rec.line_call_id)
         if self.phase is Phase.GRACE and by is EndedBy.CUSTOMER:
             rec.customer_hung_up_in_grace = True
         if by is EndedBy.AGENT and rec.answered_at is not None and not self.hangup_allowed:
@@ -200,6 +210,11 @@ class CallSession:
         self._stop_grace()
         self.phase = Phase.ENDED
         self._changed()
+
+    def set_held(self, held: bool) -> None:
+        if self.held != held and self.phase not in (Phase.ENDED, Phase.DONE):
+            self.held = held
+            self._changed()
 
     # ----- internals ---------------------------------------------------------------------------
     def _live(self) -> bool:
@@ -255,17 +270,41 @@ class Coach:
         self.agent_id = agent_id
         self.sessions: dict[str, CallSession] = {}   # by record id, in arrival order
         self._listeners: list[Callable[[CallSession], None]] = []
+        self._focus: str | None = None              # record id of the call in focus
+        self._ended_line_ids: dict[str, None] = {}  # line ids already ended, newest last (bounded)
 
     def subscribe(self, fn: Callable[[CallSession], None]) -> None:
         self._listeners.append(fn)
 
     @property
     def current(self) -> CallSession | None:
-        """The call on the card: the newest one not yet wrapped up."""
-        for session in reversed(self.sessions.values()):
-            if session.phase is not Phase.DONE:
-                return session
-        return None
+        """The call in focus: the one on the card. When the focused call is wrapped up, the next
+        one takes its place: a call being talked to, else a ringing one, else one waiting for its
+        wrap-up, else a held one (oldest first within each)."""
+        session = self.sessions.get(self._focus) if self._focus else None
+        if session is None or session.phase is Phase.DONE:
+            session = min((s for s in self.sessions.values() if s.phase is not Phase.DONE),
+                          key=_focus_rank, default=None)
+            self._focus = session.record.id if session else None
+        return session
+
+    @property
+    def others(self) -> list[CallSession]:
+        """Every other call on the card, in arrival order (held, ringing, waiting for wrap-up)."""
+        current = self.current
+        return [s for s in self.sessions.values() if s is not current and s.phase is not Phase.DONE]
+
+    def focus(self, record_id: str) -> CallSession | None:
+        """The agent puts this call in focus (answering it, or picking it on the card)."""
+        session = self.sessions.get(record_id)
+        if session is None or session.phase is Phase.DONE:
+            return None
+        previous, self._focus = self.current, record_id
+        if previous is not session:
+            if previous is not None:
+                self._notify(previous)
+            self._notify(session)
+        return session
 
     def by_line_id(self, line_call_id: str) -> CallSession | None:
         for session in self.sessions.values():
@@ -274,17 +313,64 @@ class Coach:
         return None
 
     def handle(self, event: CallEvent) -> CallSession | None:
-        """Apply a softphone event. Unknown call ids for answered/ended start a call (auto-answer)."""
+        """Apply a softphone event. Unknown call ids for answered/ended start a call (auto-answer).
+
+        An event for a line id that has already ended never opens a call again (a late or
+        repeated `answered` would otherwise leave a ghost call on the card)."""
         session = self.by_line_id(event.call_id) if event.call_id else None
         if session is None:
-            if event.kind is EventKind.ENDED and event.call_id:
+            if event.call_id in self._ended_line_ids:
+                return None
+            if event.kind in (EventKind.ENDED, EventKind.HELD, EventKind.RESUMED) and event.call_id:
                 return None  # a call we never saw start: nothing to record
             session = self.ring(event.number, event.call_id)
         if event.kind is EventKind.ANSWERED:
             session.answered()
         elif event.kind is EventKind.ENDED:
             session.ended(event.ended_by, event.close_reason)
+        elif event.kind in (EventKind.HELD, EventKind.RESUMED):
+            session.set_held(event.kind is EventKind.HELD)
         return session
+
+    def reconcile(self, on_line: list[LineCall], close_reason: str = NOT_ON_LINE) -> None:
+        """The softphone's list of its calls is the truth (after every (re)connect, and so at start-up).
+
+        Calls the card has open that the line does not are ended (`ended_by` unknown, the reason
+        kept in close_reason) and wait for the agent's wrap-up; calls the line has that the card
+        does not are opened and recorded, ringing or answered; calls on both take the line's state.
+        Matching is by line id; a listed call without one is matched by number and state."""
+        waiting = list(on_line)
+        unmatched = []
+        for session in [s for s in self.sessions.values()
+                        if s.record.line_call_id and s.phase not in (Phase.ENDED, Phase.DONE)]:
+            found = next((c for c in waiting if c.call_id == session.record.line_call_id), None)
+            if found is None:
+                unmatched.append(session)
+                continue
+            waiting.remove(found)
+            self._take_line_state(session, found)
+        for session in unmatched:
+            answered = session.phase is not Phase.RINGING
+            found = next((c for c in waiting if not c.call_id and c.number == session.record.caller_raw
+                          and c.answered == answered), None)
+            if found is not None:
+                waiting.remove(found)
+                self._take_line_state(session, found)
+            else:
+                session.ended(EndedBy.UNKNOWN, close_reason)
+        for call in waiting:
+            if call.call_id and call.call_id not in self._ended_line_ids:
+                self._take_line_state(self.ring(call.number, call.call_id), call)
+
+    def _take_line_state(self, session: CallSession, call: LineCall) -> None:
+        if call.answered:
+            session.answered()
+        session.set_held(call.held)
+
+    def _finished(self, line_call_id: str) -> None:
+        self._ended_line_ids[line_call_id] = None
+        if len(self._ended_line_ids) > 1000:
+            del self._ended_line_ids[next(iter(self._ended_line_ids))]
 
     def ring(self, raw_number: str | None, line_call_id: str | None = None) -> CallSession:
         number = normalise(raw_number, self.policy.region)
@@ -303,8 +389,11 @@ class Coach:
             class_reason=self.render(found.reason),
             class_reason_key=found.reason.key,
         )
+        had_focus = self.current is not None
         session = CallSession(self, record, Phase.RINGING)
         self.sessions[record.id] = session
+        if not had_focus:
+            self._focus = record.id
         session._changed()
         return session
 
@@ -324,6 +413,8 @@ class Coach:
             phase = Phase.TALKING
         session = CallSession(self, record, phase)
         self.sessions[record.id] = session
+        if phase is Phase.DONE and record.line_call_id:
+            self._finished(record.line_call_id)
         return session
 
     def forget_done(self) -> None:
@@ -334,3 +425,15 @@ class Coach:
     def _notify(self, session: CallSession) -> None:
         for fn in list(self._listeners):
             fn(session)
+
+
+_LIVE = (Phase.TALKING, Phase.GRACE, Phase.HANGUP_ALLOWED)
+
+
+def _focus_rank(session: CallSession) -> tuple[int, datetime]:
+    """Which call takes the focus when the focused one is wrapped up (lowest first)."""
+    if session.phase in _LIVE:
+        rank = 3 if session.held else 0
+    else:
+        rank = 1 if session.phase is Phase.RINGING else 2
+    return rank, session.record.started_at

@@ -1,4 +1,4 @@
-"""CallEvent: what a softphone adapter tells the coach. Adapters translate, they do not decide."""
+"""What a softphone adapter tells the coach. Adapters translate, they do not decide."""
 
 from __future__ import annotations
 
@@ -7,11 +7,16 @@ from enum import Enum
 
 from .callers import EndedBy
 
+#: close_reason of a call the card had open but the line no longer has (found when reconciling)
+NOT_ON_LINE = "not on the line when the card (re)connected"
+
 
 class EventKind(str, Enum):
     RINGING = "ringing"
     ANSWERED = "answered"
     ENDED = "ended"
+    HELD = "held"          # the softphone put the call on hold (it answered another one)
+    RESUMED = "resumed"    # taken off hold
 
 
 @dataclass(frozen=True)
@@ -21,3 +26,17 @@ class CallEvent:
     number: str | None = None    # as the line gave it; the coach normalises
     ended_by: EndedBy = EndedBy.UNKNOWN
     close_reason: str = ""       # raw text from the line, kept for QA
+
+
+@dataclass(frozen=True)
+class LineCall:
+    """One call the softphone says it has now: the truth the card reconciles with after (re)connecting.
+
+    `call_id` is "" when the softphone could not say which call it is; the coach then matches it
+    by number and state (see docs/softphones.md for what stays ambiguous).
+    """
+
+    call_id: str
+    number: str | None
+    answered: bool
+    held: bool = False
