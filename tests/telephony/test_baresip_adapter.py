@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtNetwork import QAbstractSocket, QHostAddress, QTcpServer
 
 from hangup_coach.core.callers import EndedBy
-from hangup_coach.core.events import EventKind
+from hangup_coach.core.events import EventKind, LineCall
 from hangup_coach.telephony.backoff import Backoff
 from hangup_coach.telephony.baresip import BaresipSoftphone
 from hangup_coach.telephony.factory import softphone_from_url
@@ -37,7 +37,9 @@ class FakeCtrlTcp(QTcpServer):
         self.port = self.serverPort()
         self.client = None
         self.commands: list[dict] = []
-        self.replies: dict[str, tuple[bool, str]] = {"listcalls": (True, "\n--- Active calls (0) ---\n\n")}
+        self.replies: dict[str, tuple[bool, str]] = {"listcalls": (True, "\n--- Active calls (0) ---\n\n"),
+                                                     "callfind": (True, "setting current call: the one asked for\n")}
+        self.on_command = {}   # command → function(command) run before replying (to send events, as baresip does)
         self.newConnection.connect(self._accept)
 
     def _accept(self):
@@ -51,6 +53,8 @@ class FakeCtrlTcp(QTcpServer):
         for payload in decoder.feed(client.readAll().data()):
             command = json.loads(payload)
             self.commands.append(command)
+            if command["command"] in self.on_command:
+                self.on_command[command["command"]](command)
             if command["command"] in self.replies:
                 ok, data = self.replies[command["command"]]
                 client.write(frame({"response": True, "ok": ok, "data": data, "token": command["token"]}))
@@ -73,8 +77,9 @@ def fake(qtbot):
 @pytest.fixture
 def adapter(qtbot, fake):
     phone = BaresipSoftphone("127.0.0.1", fake.port, command_timeout=0.3, backoff=Backoff(0.05, 0.2))
-    phone.events, phone.failures, phone.statuses = [], [], []
+    phone.events, phone.failures, phone.statuses, phone.snapshots = [], [], [], []
     phone.event.connect(phone.events.append)
+    phone.line_calls.connect(phone.snapshots.append)
     phone.command_failed.connect(lambda cmd, why: phone.failures.append((cmd, why)))
     phone.status_changed.connect(lambda state, detail: phone.statuses.append((state, detail)))
     phone.start()
@@ -88,10 +93,11 @@ def ring_and_answer(qtbot, fake, adapter):
     qtbot.waitUntil(lambda: len(adapter.events) == 2, timeout=3000)
 
 
-def test_on_connect_it_sets_nodelay_and_asks_for_the_open_calls(adapter, fake):
+def test_on_connect_it_sets_nodelay_and_asks_for_the_open_calls(qtbot, adapter, fake):
     assert adapter._socket.socketOption(QAbstractSocket.LowDelayOption) == 1
     assert [c["command"] for c in fake.commands] == ["listcalls"]
     assert adapter.statuses[-1][0] == "online"
+    qtbot.waitUntil(lambda: adapter.snapshots == [[]], timeout=2000)   # the line has no call
 
 
 def test_a_command_without_a_reply_is_reported(qtbot, adapter, fake):
@@ -110,8 +116,40 @@ def test_replies_are_matched_by_token_and_a_refusal_is_reported(qtbot, adapter, 
     adapter.answer(CALL)
     qtbot.waitUntil(lambda: bool(adapter.failures), timeout=2000)
     assert adapter.failures == [("accept", "no incoming call")]
+    assert [(c["command"], c.get("params")) for c in fake.commands[-2:]] == [("callfind", CALL), ("accept", None)]
     tokens = [c["token"] for c in fake.commands]
     assert len(set(tokens)) == len(tokens)
+
+
+def test_answer_selects_the_call_by_id_and_asks_again_when_baresip_only_held_the_other(qtbot, adapter, fake):
+    """baresip 1.0 with two calls ringing: the first `accept` only puts the other call on hold."""
+    fake.send(call_event("CALL_INCOMING", call_id="a") + call_event("CALL_INCOMING", call_id="b"))
+    qtbot.waitUntil(lambda: len(adapter.events) == 2, timeout=2000)
+    accepts = []
+
+    def accept(_command):
+        accepts.append(1)
+        if len(accepts) == 2:   # the second accept answers: SDP events come before the reply
+            fake.send(call_event("CALL_REMOTE_SDP", "offer", call_id="a") + call_event("CALL_LOCAL_SDP", "answer", call_id="a"))
+    fake.on_command["accept"] = accept
+    fake.replies["accept"] = (True, "sip:agent@127.0.0.1: Answering incoming call\n")
+    adapter.answer("a")
+    qtbot.waitUntil(lambda: len(accepts) == 2, timeout=2000)
+    qtbot.wait(50)
+    assert [(c["command"], c.get("params")) for c in fake.commands[1:]] == [
+        ("callfind", "a"), ("accept", None), ("callfind", "a"), ("accept", None)]
+    assert adapter.failures == []
+
+
+def test_a_hangup_for_a_call_baresip_no_longer_has_is_not_sent_and_the_line_is_read_again(qtbot, adapter, fake):
+    ring_and_answer(qtbot, fake, adapter)
+    fake.replies["callfind"] = (True, f"call not found (id={CALL})\n")
+    fake.replies["hangup"] = (True, "")
+    adapter.hang_up(CALL)
+    qtbot.waitUntil(lambda: len(adapter.snapshots) == 2, timeout=2000)
+    assert "hangup" not in [c["command"] for c in fake.commands]      # it would have ended another call
+    assert adapter.failures == [("hangup", "the call is no longer on the line")]
+    assert adapter.snapshots[-1] == []
 
 
 def test_an_accepted_hangup_ends_the_call_as_the_agents(qtbot, adapter, fake):
@@ -132,29 +170,34 @@ def test_bad_frames_are_skipped_without_dropping_the_connection(qtbot, adapter, 
     assert [s for s, _d in adapter.statuses].count("offline") == 0
 
 
-def test_a_dropped_connection_reconnects_and_ends_calls_baresip_no_longer_has(qtbot, adapter, fake):
+def test_a_dropped_connection_reconnects_and_reports_that_the_line_has_no_call(qtbot, adapter, fake):
     ring_and_answer(qtbot, fake, adapter)
     fake.drop()
     qtbot.waitUntil(lambda: adapter.state == "offline", timeout=2000)
     assert "another program connected to ctrl_tcp" in adapter.statuses[-1][1]
     assert len(adapter.events) == 2             # the call is not lost because the link is
     qtbot.waitUntil(lambda: adapter.state == "online", timeout=2000)
-    qtbot.waitUntil(lambda: len(adapter.events) == 3, timeout=2000)
-    lost = adapter.events[-1]
-    assert (lost.kind, lost.ended_by, lost.close_reason) == (EventKind.ENDED, EndedBy.UNKNOWN,
-                                                             "lost while softphone offline")
+    qtbot.waitUntil(lambda: len(adapter.snapshots) == 2, timeout=2000)
+    assert adapter.snapshots[-1] == []           # the coach closes the call; the adapter forgets it
+    adapter.hang_up(CALL)
+    assert "hangup" not in [c["command"] for c in fake.commands]
 
 
-def test_a_call_still_listed_after_a_reconnect_stays_open(qtbot, adapter, fake):
-    ring_and_answer(qtbot, fake, adapter)
+def test_after_a_reconnect_each_listed_call_is_read_with_its_id_and_can_be_ended(qtbot, adapter, fake):
+    """As after a restart of the card: the adapter knows nothing, baresip has a call up."""
     fake.replies["listcalls"] = (True, f"\n--- Active calls (1) ---\n> [line 1]  0:00:03  ESTABLISHED  {PEER}\n\n")
+    fake.replies["line"] = (True, "setting current call: line 1\n")
+    fake.replies["callstat"] = (True, f"\n===== Call debug (ESTABLISHED) =====\n peer_uri:  Customer <{PEER}>\n"
+                                      f" af=AF_INET id={CALL}\n direction: Incoming\n")
     fake.drop()
-    qtbot.waitUntil(lambda: adapter.state == "online" and len(fake.commands) == 2, timeout=3000)
-    qtbot.wait(100)
-    assert len(adapter.events) == 2
-    fake.send(call_event("CALL_CLOSED", "Connection reset by peer"))
-    qtbot.waitUntil(lambda: len(adapter.events) == 3, timeout=2000)
-    assert adapter.events[-1].ended_by is EndedBy.CUSTOMER
+    qtbot.waitUntil(lambda: adapter.state == "online" and len(adapter.snapshots) == 2, timeout=3000)
+    assert adapter.snapshots[-1] == [LineCall(CALL, "13800138000", answered=True)]
+    assert [(c["command"], c.get("params")) for c in fake.commands[-3:]] == [
+        ("listcalls", None), ("line", "1"), ("callstat", None)]
+    fake.replies["hangup"] = (True, "")
+    adapter.hang_up(CALL)                        # re-attached: F9 reaches baresip
+    qtbot.waitUntil(lambda: bool(adapter.events), timeout=2000)
+    assert (adapter.events[-1].kind, adapter.events[-1].ended_by) == (EventKind.ENDED, EndedBy.AGENT)
 
 
 def test_commands_while_offline_fail_at_once(qtbot, adapter, fake):

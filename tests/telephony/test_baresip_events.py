@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hangup_coach.core.callers import EndedBy
-from hangup_coach.core.events import CallEvent, EventKind
+from hangup_coach.core.events import CallEvent, EventKind, LineCall
 from hangup_coach.telephony.baresip_events import (
-    LOST_OFFLINE, CallTracker, LineEvent, Reply, caller_number, listed_peers, parse_message,
+    CallTracker, LineEvent, Listed, Reply, caller_number, parse_callstat, parse_listcalls, parse_message, selected,
 )
 from hangup_coach.telephony.jsonpayload import BadMessage
 from hangup_coach.telephony.netstring import NetstringDecoder, encode
@@ -140,16 +140,60 @@ def test_events_without_id_other_classes_and_late_events_are_ignored():
     assert feed(tracker, event("CALL_RTCP"), event("CALL_CLOSED")) == []   # no phantom call after the end
 
 
-def test_reconcile_ends_only_the_calls_baresip_no_longer_lists():
+# Verbatim from baresip 1.0.0 (two calls: one answered then held by an `accept`, one ringing).
+LISTCALLS = ("\n--- Active calls (2) ---\n  [line 1]  0:00:05  ESTABLISHED  (on hold)  sip:13800138001@127.0.0.1\n"
+             "> [line 2]  0:00:01   INCOMING             sip:13800138002@127.0.0.1\n\n")
+CALLSTAT = ("\n===== Call debug (INCOMING) =====\n local_uri:  <sip:agent@127.0.0.1:55869>\n"
+            " peer_uri:  Customer 13800138002 <sip:13800138002@127.0.0.1>\n af=AF_INET id=1-17855@127.0.0.1\n"
+            " direction: Incoming\nSDP session\n  local attributes:\n    tool='baresip 1.0.0'\n")
+
+
+def test_listcalls_and_callstat_text_is_read():
+    assert parse_listcalls(LISTCALLS) == [Listed(1, "ESTABLISHED", "sip:13800138001@127.0.0.1", held=True),
+                                          Listed(2, "INCOMING", "sip:13800138002@127.0.0.1")]
+    assert parse_listcalls("\n--- Active calls (0) ---\n\n") == []
+    assert parse_listcalls("command not found (listcalls)") is None
+    assert parse_callstat(CALLSTAT) == Listed(0, "INCOMING", "sip:13800138002@127.0.0.1", call_id="1-17855@127.0.0.1")
+    assert parse_callstat("\n(no active calls)\n") is None
+    assert selected(Reply("t", True, "setting current call: 1-17855@127.0.0.1\n"))
+    assert not selected(Reply("t", True, "call not found (id=nonexistent)\n"))
+    assert not selected(Reply("t", False, "command not found (callfind)\n"))
+
+
+def test_reconcile_takes_baresips_list_as_the_truth():
     tracker = CallTracker()
     feed(tracker, event("CALL_ESTABLISHED", call_id="a", peeruri="sip:111@h"),
          event("CALL_ESTABLISHED", call_id="b", peeruri="sip:222@h"))
-    listing = "\n--- Active calls (1) ---\n> [line 1]  0:00:07  ESTABLISHED             sip:222@h\n\n"
-    [lost] = tracker.reconcile(listed_peers(listing))
-    assert (lost.call_id, lost.ended_by, lost.close_reason) == ("a", EndedBy.UNKNOWN, LOST_OFFLINE)
-    assert tracker.open_ids == ["b"]
-    assert listed_peers("\n--- Active calls (0) ---\n\n") == []
-    assert listed_peers("command not found") is None
+    tracker.mark()
+    listed = [Listed(1, "ESTABLISHED", "sip:222@h", call_id="b"), Listed(2, "INCOMING", "sip:333@h", call_id="c"),
+              Listed(3, "INCOMING", "sip:444@h")]   # no id could be read for this one
+    assert tracker.reconcile(listed) == [LineCall("b", "222", True), LineCall("c", "333", False),
+                                         LineCall("", "444", False)]
+    assert tracker.open_ids == ["b", "c"]             # "a" is gone; "c" can now be answered or hung up
+    assert feed(tracker, event("CALL_ESTABLISHED", call_id="a")) == []   # and stays gone
+
+
+def test_a_call_with_news_during_the_reconcile_is_kept_and_one_that_closed_is_not():
+    tracker = CallTracker()
+    tracker.mark()
+    feed(tracker, event("CALL_INCOMING", call_id="new", peeruri="sip:555@h"),       # rang after listcalls
+         event("CALL_INCOMING", call_id="old", peeruri="sip:666@h"),
+         event("CALL_CLOSED", call_id="old", param="Connection reset by peer"))  # listed, then closed
+    listed = [Listed(1, "INCOMING", "sip:666@h", call_id="old")]
+    assert tracker.reconcile(listed) == [LineCall("new", "555", False)]
+
+
+def test_accept_holds_the_other_answered_calls():
+    tracker = CallTracker()
+    feed(tracker, event("CALL_ESTABLISHED", call_id="a", peeruri="sip:111@h"),
+         event("CALL_INCOMING", call_id="b", peeruri="sip:222@h"))
+    assert not tracker.media_seen("b")
+    feed(tracker, event("CALL_LOCAL_SDP", call_id="b", param="answer"))
+    assert tracker.media_seen("b")
+    assert tracker.hold_others("b") == [CallEvent(EventKind.HELD, "a", "111")]
+    assert tracker.hold_others("b") == []
+    assert not tracker.talking("a")
+    assert tracker.set_held("a", False) == [CallEvent(EventKind.RESUMED, "a", "111")]
 
 
 baresip_event = st.fixed_dictionaries(

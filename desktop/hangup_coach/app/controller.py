@@ -15,8 +15,8 @@ from PySide6.QtCore import QObject, Signal
 
 from ..core.callers import EndedBy
 from ..core.clock import Clock, Scheduler
-from ..core.coach import CallSession, Coach
-from ..core.events import CallEvent
+from ..core.coach import CallSession, Coach, Phase
+from ..core.events import CallEvent, LineCall
 from ..core.policy import Policy
 from ..core.scripts import Prompt, ScriptBook
 from ..store.calls import CallStore, NoteTooLong
@@ -61,6 +61,7 @@ class Controller(QObject):
             softphone.event.connect(self.on_line_event)
             softphone.status_changed.connect(self.softphone_status)
             softphone.command_failed.connect(lambda cmd, why: self.problem.emit(f"{cmd}: {why}"))
+            softphone.line_calls.connect(self.reconcile)
 
     def attach_store(self, store: CallStore) -> None:
         """Start saving to `store` and bring back the calls it has open.
@@ -76,10 +77,20 @@ class Controller(QObject):
         if self.current is not None:
             self.call_changed.emit(self.current)
 
-    # ----- the call on the card --------------------------------------------------------------
+    # ----- the calls on the card: one in focus, the others listed -----------------------------
     @property
     def current(self) -> CallSession | None:
         return self.coach.current
+
+    @property
+    def others(self) -> list[CallSession]:
+        return self.coach.others
+
+    def focus(self, record_id: str) -> None:
+        """The agent picked another call on the card. A held call is taken off hold on the line."""
+        session = self.coach.focus(record_id)
+        if session is not None and session.held and self.softphone is not None and session.record.line_call_id:
+            self.softphone.resume(session.record.line_call_id)
 
     def line_text(self, prompt: Prompt) -> str:
         return self.scripts.line(prompt, agent_id=self.fill.agent_id, branch_hours=self.fill.branch_hours,
@@ -92,6 +103,13 @@ class Controller(QObject):
         except Exception:  # a bad event must never take the card down
             log.exception("could not apply line event %r", event)
 
+    def reconcile(self, on_line: list[LineCall]) -> None:
+        """The softphone listed its calls after (re)connecting: the card takes them as the truth."""
+        try:
+            self.coach.reconcile(on_line)
+        except Exception:
+            log.exception("could not reconcile with the line's calls %r", on_line)
+
     # ----- agent actions -----------------------------------------------------------------------
     def start_manual_call(self, number: str) -> CallSession:
         """Manual mode: the agent typed or pasted the number of the call they just picked up."""
@@ -100,9 +118,13 @@ class Controller(QObject):
         return session
 
     def answer(self) -> None:
-        session = self.current
-        if session is None:
+        """Answer the ringing call in focus, else the longest-ringing one; it takes the focus (the
+        note typed so far stays with the call it was typed for: the card saves it on the switch)."""
+        ringing = [s for s in [self.current, *self.others] if s is not None and s.phase is Phase.RINGING]
+        if not ringing:
             return
+        session = ringing[0]
+        self.coach.focus(session.record.id)
         if self.softphone is not None and self.softphone.can_answer and session.record.line_call_id:
             self.softphone.answer(session.record.line_call_id)
         else:

@@ -6,25 +6,27 @@ Facts this relies on (baresip 1.0, measured; see docs/softphones.md):
   (CALL_REMOTE_SDP), so the first event of a new id is the ring;
 - CALL_CLOSED's `param` is free text: "Connection reset by user" when this softphone hung up,
   "Connection reset by peer" when the far end did (BYE, or CANCEL while ringing);
-- `hangup` and `accept` take no call id: they act on baresip's current call.
+- `hangup` and `accept` take no call id: they act on baresip's current call, which
+  `callfind <Call-ID>` sets (that command exists only while baresip has a call);
+- `listcalls` gives line numbers, states and peers but no ids; `line <n>` then `callstat`
+  gives the id of the call on line n.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter, deque
+from collections import deque
 from dataclasses import dataclass
 from urllib.parse import unquote
 
 from ..core.callers import EndedBy
-from ..core.events import CallEvent, EventKind
+from ..core.events import CallEvent, EventKind, LineCall
 from .jsonpayload import BadMessage, json_object, optional_str
 
 CLOSED_BY = {
     "Connection reset by user": EndedBy.AGENT,
     "Connection reset by peer": EndedBy.CUSTOMER,
 }
-LOST_OFFLINE = "lost while softphone offline"
 HANGUP_ACCEPTED = "hangup accepted by baresip"
 
 
@@ -83,14 +85,48 @@ def ended_by(close_reason: str) -> EndedBy:
     return CLOSED_BY.get(close_reason.strip(), EndedBy.UNKNOWN)
 
 
-_LISTED_CALL = re.compile(r"\[line \d+\].*\s(\S+)\s*$")
+@dataclass(frozen=True)
+class Listed:
+    """One call as baresip's text shows it (`listcalls` line or `callstat` dump)."""
+
+    line: int
+    state: str        # INCOMING, ESTABLISHED, RINGING, …
+    peeruri: str
+    held: bool = False
+    call_id: str = ""
+
+    @property
+    def answered(self) -> bool:
+        return self.state == "ESTABLISHED"
 
 
-def listed_peers(listcalls_data: str) -> list[str] | None:
-    """Peer URIs from the text of a `listcalls` reply; None when the text is not one."""
-    if "Active calls" not in listcalls_data:
+_LISTED_CALL = re.compile(r"\[line (\d+)\]\s+\S+\s+([A-Z_]+)\s+(\(on hold\)\s+)?(\S+)\s*$")
+
+
+def parse_listcalls(data: str) -> list[Listed] | None:
+    """The calls in a `listcalls` reply; None when the text is not one."""
+    if "Active calls" not in data:
         return None
-    return [m.group(1) for line in listcalls_data.splitlines() if (m := _LISTED_CALL.search(line))]
+    return [Listed(int(m.group(1)), m.group(2), m.group(4), bool(m.group(3)))
+            for line in data.splitlines() if (m := _LISTED_CALL.search(line))]
+
+
+_STAT_STATE = re.compile(r"===== Call debug \(([A-Z_]+)\) =====")
+_STAT_ID = re.compile(r"\bid=(\S+)")
+_STAT_PEER = re.compile(r"peer_uri:.*<([^>]+)>")
+
+
+def parse_callstat(data: str) -> Listed | None:
+    """The current call's state, peer and id from a `callstat` reply; None if it has none."""
+    state, call_id, peer = _STAT_STATE.search(data), _STAT_ID.search(data), _STAT_PEER.search(data)
+    if not (state and call_id and peer):
+        return None
+    return Listed(0, state.group(1), peer.group(1), call_id=call_id.group(1))
+
+
+def selected(reply: Reply) -> bool:
+    """Whether a `callfind`/`line` reply says baresip's current call is now the one asked for."""
+    return reply.ok and reply.data.startswith("setting current call")
 
 
 @dataclass
@@ -99,6 +135,8 @@ class _Call:
     peeruri: str
     answered: bool = False
     agent_hanging_up: bool = False
+    media: bool = False    # an SDP or ESTABLISHED event came: baresip is answering it
+    held: bool = False
 
 
 class CallTracker:
@@ -108,14 +146,24 @@ class CallTracker:
         self._open: dict[str, _Call] = {}
         # Ids already closed: a late event for one must not ring a phantom call.
         self._closed: deque[str] = deque(maxlen=256)
+        self._touched: set[str] = set()   # ids with an event since the last mark(), for reconcile
 
     @property
     def open_ids(self) -> list[str]:
         return list(self._open)
 
+    def talking(self, call_id: str) -> bool:
+        call = self._open.get(call_id)
+        return call is not None and call.answered and not call.held
+
+    def media_seen(self, call_id: str) -> bool:
+        call = self._open.get(call_id)
+        return call is not None and call.media
+
     def on_event(self, event: LineEvent) -> list[CallEvent]:
         if not event.type.startswith("CALL_") or not event.call_id or event.call_id in self._closed:
             return []
+        self._touched.add(event.call_id)
         call = self._open.get(event.call_id)
         if event.type == "CALL_CLOSED":
             number = call.number if call else caller_number(event.peeruri)
@@ -125,6 +173,8 @@ class CallTracker:
         if call is None:
             call = self._open[event.call_id] = _Call(caller_number(event.peeruri), event.peeruri)
             out.append(CallEvent(EventKind.RINGING, event.call_id, call.number))
+        if event.type in ("CALL_REMOTE_SDP", "CALL_LOCAL_SDP", "CALL_ESTABLISHED"):
+            call.media = True
         if event.type == "CALL_ESTABLISHED" and not call.answered:
             call.answered = True
             out.append(CallEvent(EventKind.ANSWERED, event.call_id, call.number))
@@ -146,16 +196,51 @@ class CallTracker:
             return []
         return [self._close(call_id, call.number, EndedBy.AGENT, HANGUP_ACCEPTED)]
 
-    def reconcile(self, listed: list[str]) -> list[CallEvent]:
-        """After a reconnect: end every call we think open that baresip no longer lists."""
-        still = Counter(listed)
+    def hold_others(self, call_id: str) -> list[CallEvent]:
+        """baresip answered `call_id` with `accept`: it has put every other answered call on hold."""
         out = []
-        for call_id, call in list(self._open.items()):
-            if still[call.peeruri] > 0:
-                still[call.peeruri] -= 1
-            else:
-                out.append(self._close(call_id, call.number, EndedBy.UNKNOWN, LOST_OFFLINE))
+        for other_id, call in self._open.items():
+            if other_id != call_id and call.answered and not call.held:
+                call.held = True
+                out.append(CallEvent(EventKind.HELD, other_id, call.number))
         return out
+
+    def set_held(self, call_id: str, held: bool) -> list[CallEvent]:
+        call = self._open.get(call_id)
+        if call is None or call.held == held:
+            return []
+        call.held = held
+        return [CallEvent(EventKind.HELD if held else EventKind.RESUMED, call_id, call.number)]
+
+    def mark(self) -> None:
+        """A reconcile starts: remember which calls show signs of life from now on."""
+        self._touched = set()
+
+    def reconcile(self, listed: list[Listed]) -> list[LineCall]:
+        """baresip's own list (ids from callstat) is the truth: take it, and say what the line has.
+
+        Calls that had an event since mark() are on the line whatever the (older) listing said,
+        unless they closed meanwhile; a listed call without an id is passed on as such."""
+        on_line: dict[str, LineCall] = {}
+        anonymous = []
+        for item in listed:
+            number = caller_number(item.peeruri)
+            if not item.call_id:
+                anonymous.append(LineCall("", number, item.answered, item.held))
+            elif item.call_id not in self._closed:
+                on_line[item.call_id] = LineCall(item.call_id, number, item.answered, item.held)
+                known = self._open.setdefault(item.call_id, _Call(number, item.peeruri))
+                known.answered = known.answered or item.answered
+                known.media = known.media or item.answered
+                known.held = item.held
+        for call_id in self._touched:
+            call = self._open.get(call_id)
+            if call is not None and call_id not in on_line:
+                on_line[call_id] = LineCall(call_id, call.number, call.answered, call.held)
+        for call_id in [c for c in self._open if c not in on_line]:
+            self._open.pop(call_id)
+            self._closed.append(call_id)
+        return list(on_line.values()) + anonymous
 
     def _close(self, call_id: str, number: str | None, by: EndedBy, reason: str) -> CallEvent:
         self._open.pop(call_id, None)

@@ -15,6 +15,7 @@ class Softphone(QObject):
     event = Signal(object)            # core.events.CallEvent
     status_changed = Signal(str, str)  # state ("online" | "offline" | "connecting"), human detail
     command_failed = Signal(str, str)  # command name, human reason (no reply in time, refused…)
+    line_calls = Signal(object)       # list[core.events.LineCall]: every call the line has now (after a (re)connect)
 
     #: whether the card should offer an Answer button (manual answer mode)
     can_answer = False
@@ -36,6 +37,9 @@ class Softphone(QObject):
 
     def hang_up(self, line_call_id: str) -> None:
         raise NotImplementedError
+
+    def resume(self, line_call_id: str) -> None:
+        """Take a held call off hold (the agent switched to it). Sources that cannot, ignore it."""
 
     def _set_state(self, state: str, detail: str = "") -> None:
         self.state = state

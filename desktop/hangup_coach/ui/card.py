@@ -22,6 +22,7 @@ from ..core.callers import SUB_REASONS, CallerClass, EndedBy, SubReason
 from ..core.coach import CallSession, Phase
 from ..core.phone import mask
 from ..store.calls import NOTE_LIMIT
+from .call_list import CallList
 from .style import CLASS_COLOURS, CLASS_MARKS, stylesheet
 
 NOTE_DEBOUNCE_MS = 300   # typed notes reach the disk within ~0.3 s
@@ -94,6 +95,7 @@ class CoachCard(QWidget):
         controller.note_state.connect(self._on_note_state)
         controller.softphone_status.connect(self.set_softphone_status)
         controller.problem.connect(self._show_problem)
+        self._status_state, self._problem_shown = "", False
         self.set_softphone_status("offline" if controller.softphone else "manual", "")
         self.render()
 
@@ -125,6 +127,8 @@ class CoachCard(QWidget):
         header.addWidget(self.status)
         header.addWidget(self.hide_button)
         root.addLayout(header)
+        self.call_list = CallList(self.controller, t)   # the other calls on the line
+        root.addWidget(self.call_list)
 
         # idle: manual call start
         self.idle = QFrame()
@@ -216,9 +220,11 @@ class CoachCard(QWidget):
         wrap = QVBoxLayout(self.wrapup)
         wrap.setContentsMargins(0, 0, 0, 0)
         wrap.addWidget(QLabel(t["wrapup"], objectName="title"))
-        self.ended_by_label = QLabel(t["ended_by"])
+        self.ended_by_label = QLabel(t["ended_by"], wordWrap=True)
         self.ended_by = QComboBox(focusPolicy=Qt.NoFocus)
         self.ended_by.setAccessibleName(t["ended_by"])
+        self._ended_by_chosen = True
+        self.ended_by.activated.connect(lambda _i: setattr(self, "_ended_by_chosen", True))
         self.disposition = QComboBox(focusPolicy=Qt.NoFocus)
         self.disposition.setAccessibleName(t["disposition"])
         for row_label, widget in ((self.ended_by_label, self.ended_by), (QLabel(t["disposition"]), self.disposition)):
@@ -288,6 +294,10 @@ class CoachCard(QWidget):
             self.addAction(action)
 
     def _shortcut(self, name: str) -> None:
+        softphone = self.controller.softphone
+        if name == "answer" and softphone is not None and softphone.can_answer:
+            self.controller.answer()   # F4 also answers a call ringing behind the one in focus
+            return
         button = self.buttons[name]
         if button.isVisible() and button.isEnabled():
             button.click()
@@ -330,6 +340,9 @@ class CoachCard(QWidget):
         session = self.controller.current
         if session is None or session.phase is not Phase.ENDED:
             return
+        if self.ended_by.currentData() == EndedBy.UNKNOWN.value and not self._ended_by_chosen:
+            self.ended_by_label.setText(self.t["ended_by_required"])   # the line could not say: the agent must
+            return
         self.flush_note()
         session.wrap_up(self.disposition.currentData(), EndedBy(self.ended_by.currentData()))
 
@@ -363,6 +376,7 @@ class CoachCard(QWidget):
 
     # ----- rendering -----------------------------------------------------------------------------
     def render(self) -> None:
+        self.call_list.render()
         session = self.controller.current
         if session is None:
             self._show_call(None)
@@ -451,7 +465,7 @@ class CoachCard(QWidget):
         if rec.agent_ended_early:
             flags.append(self.t["early_flag"])
         if ended and rec.answered_at is None:
-            flags.append(self.t["missed"])
+            flags.append(self.t["rejected"] if rec.ended_by == EndedBy.AGENT.value else self.t["missed"])
         self.flag.setText("\n".join(flags))
         self.flag.setVisible(bool(flags))
 
@@ -482,6 +496,7 @@ class CoachCard(QWidget):
         who = rec.ended_by or EndedBy.UNKNOWN.value
         self.ended_by.setCurrentIndex(self.ended_by.findData(who))
         unknown = who == EndedBy.UNKNOWN.value
+        self._ended_by_chosen = not unknown
         self.ended_by_label.setText(self.t["ended_by_ask"] if unknown else self.t["ended_by"])
         self.ended_by_label.setStyleSheet("color: #b71c1c; font-weight: bold;" if unknown else "")
         self.disposition.setCurrentIndex(max(0, self.disposition.findData(_suggested_disposition(session))))
@@ -512,6 +527,9 @@ class CoachCard(QWidget):
                 widget.setVisible(visible)
 
     def set_softphone_status(self, state: str, detail: str) -> None:
+        if self._problem_shown and state == self._status_state:
+            return   # a retry that changes nothing must not hide the error the agent has not seen yet
+        self._status_state, self._problem_shown = state, False
         text = {
             "online": self.t["softphone_online"], "offline": self.t["softphone_offline"],
             "connecting": self.t["softphone_connecting"], "manual": self.t["manual_mode"],
@@ -522,6 +540,7 @@ class CoachCard(QWidget):
         self.manual_hint.setVisible(self.controller.softphone is None)
 
     def _show_problem(self, text: str) -> None:
+        self._problem_shown = True
         self.status.setText(text[:60])
         self.status.setToolTip(text)
         self.status.setStyleSheet("color: #b71c1c;")

@@ -38,6 +38,8 @@ def stylesheet(scale: float) -> str:
     QPushButton#primary {{ background: #1565c0; color: white; border: none; border-radius: {px(4)}; padding: {px(6)} {px(10)}; }}
     QPushButton#primary:disabled {{ background: #90a4ae; }}
     QPushButton#danger {{ background: #c62828; color: white; border: none; border-radius: {px(4)}; padding: {px(6)} {px(10)}; }}
+    QPushButton#otherCall {{ text-align: left; padding: {px(3)} {px(6)}; background: #eceff1; border: 1px solid #b0bec5; border-radius: {px(4)}; }}
+    QPushButton#otherCall[state="ringing"] {{ background: #fff3e0; border-color: #ef6c00; font-weight: bold; }}
     QProgressBar {{ border: 1px solid #90a4ae; border-radius: {px(3)}; height: {px(8)}; text-align: center; }}
     QProgressBar::chunk {{ background: #1565c0; }}
     """
