@@ -66,8 +66,11 @@ def _latencies(n: int, work: Path) -> list[float]:
     shown: dict[str, float] = {}
 
     def on_change(session) -> None:   # connected after the card's own slot: the card has rendered
+        if session.phase.value == "ended":
+            session.wrap_up("resolved")   # as the agent does: the next call then takes the card's focus
+            return
         call_id = session.record.line_call_id
-        if call_id not in shown and card.badge.text():
+        if call_id not in shown and session is controller.current and card.badge.text():
             shown[call_id] = time.time()
 
     controller.call_changed.connect(on_change)
