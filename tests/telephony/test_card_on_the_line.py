@@ -111,3 +111,33 @@ def test_the_hang_up_error_while_offline_is_not_hidden_by_the_next_retry(qtbot, 
     qtbot.waitUntil(lambda: len(retries) >= 2, timeout=2000)      # the adapter retried twice meanwhile
     assert card.status.text() == shown
     phone.stop()
+
+
+class HoldingLine(SimulatedLine):
+    """The simulated line, plus what baresip does on hold and resume."""
+
+    def __init__(self):
+        super().__init__()
+        self.resumed = []
+
+    def hold(self, call_id):
+        self.event.emit(CallEvent(EventKind.HELD, call_id))
+
+    def resume(self, call_id):
+        self.resumed.append(call_id)
+        self.event.emit(CallEvent(EventKind.RESUMED, call_id))
+
+
+def test_the_held_call_is_taken_off_hold_when_the_agent_turns_to_it(qtbot, desk):
+    line = HoldingLine()
+    card, controller, _ = desk(line)
+    line.ring("a", "13800138001")
+    controller.answer()
+    line.ring("b", "13800138002")
+    controller.answer()                                   # B in focus, A held by the line
+    line.hold("a")
+    assert [r.property("state") for r in rows(card)] == ["held"]
+    line.customer_hangs_up("b")
+    qtbot.mouseClick(card.buttons["done"], Qt.LeftButton)  # B wrapped up: the agent turns to A
+    assert controller.current.record.line_call_id == "a" and line.resumed == ["a"]
+    assert not controller.current.held

@@ -53,6 +53,7 @@ class Controller(QObject):
             agent_id=fill.agent_id,
         )
         self.coach.subscribe(self._on_change)
+        self.coach.subscribe(self._after_wrap_up)
         self._unsaved: dict[str, CallSession] = {}
         if store is not None:
             self.attach_store(store)
@@ -89,7 +90,16 @@ class Controller(QObject):
     def focus(self, record_id: str) -> None:
         """The agent picked another call on the card. A held call is taken off hold on the line."""
         session = self.coach.focus(record_id)
-        if session is not None and session.held and self.softphone is not None and session.record.line_call_id:
+        if session is not None:
+            self._take_off_hold(session)
+
+    def _after_wrap_up(self, session: CallSession) -> None:
+        """The agent finished a wrap-up: if the call that now takes the focus is on hold, they turn to it."""
+        if session.phase is Phase.DONE and self.current is not None:
+            self._take_off_hold(self.current)
+
+    def _take_off_hold(self, session: CallSession) -> None:
+        if session.held and self.softphone is not None and session.record.line_call_id:
             self.softphone.resume(session.record.line_call_id)
 
     def line_text(self, prompt: Prompt) -> str:
