@@ -178,3 +178,22 @@ def test_different_utc_offsets_are_kept_apart(db):
     local = report(db, "2026-06-01", "2026-06-02")
     assert dict(utc.days)[date(2026, 6, 1)].calls == 1
     assert dict(local.days)[date(2026, 6, 1)].calls == 0 and dict(local.days)[date(2026, 6, 2)].calls == 1
+
+
+def test_the_cards_own_writes_mark_their_day(db):
+    from datetime import timedelta
+
+    from hangup_coach.core.coach import CallRecord
+    from hangup_coach.store.calls import CallStore
+
+    from .conftest import at
+    store = CallStore(db)
+    report(db)   # everything cached
+    start = at("2026-06-05 10:00:00")
+    call = CallRecord(id="live", agent_id="1001", caller_number=None, caller_raw="", line_call_id=None,
+                      started_at=start, answered_at=start, updated_at=start)
+    store.save_call(call)                                   # ringing: an insert
+    call.ended_at, call.ended_by = start + timedelta(seconds=30), "agent"
+    store.save_call(call)                                   # ended: the upsert's update path
+    t = dict(report(db).days)[date(2026, 6, 5)]
+    assert t.calls == 1 and t.agent_ended == 1 and t.handle_seconds == approx(30)

@@ -143,13 +143,15 @@ def _m0006(db: Database) -> None:
     db.execute("CREATE INDEX idx_calls_agent_started ON calls (agent_id, started_at)")
     db.execute("CREATE INDEX idx_calls_class_started ON calls (caller_class, started_at)")
     # A year of calls takes seconds to add up, so the report keeps each day's tallies
-    # (store/reports.py). Any change to a call marks its UTC day for recomputation: one tiny
-    # INSERT OR IGNORE per write, whoever writes (the card, sync, a lead's script).
+    # (store/reports.py). Any change to a call marks its UTC day for recomputation: one look-up
+    # in a tiny table per write, whoever writes (the card, sync, a lead's script). Not INSERT OR
+    # IGNORE: an upsert's conflict handling would override it inside the trigger.
     db.execute("CREATE TABLE report_dirty (utc_day TEXT PRIMARY KEY) WITHOUT ROWID")
     for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("UPDATE", "OLD"), ("DELETE", "OLD")):
         db.execute(f"""
             CREATE TRIGGER calls_report_dirty_{event.lower()}_{row.lower()} AFTER {event} ON calls BEGIN
-                INSERT OR IGNORE INTO report_dirty VALUES (substr({row}.started_at, 1, 10));
+                INSERT INTO report_dirty SELECT substr({row}.started_at, 1, 10) WHERE NOT EXISTS
+                    (SELECT 1 FROM report_dirty WHERE utc_day = substr({row}.started_at, 1, 10));
             END""")
     db.execute("""
         CREATE TABLE report_days (             -- local days whose cells are up to date
