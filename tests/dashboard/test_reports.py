@@ -116,8 +116,8 @@ def test_explanations_and_warnings_distributions_and_no_value_times(db):
     assert r.explanations == {1: 1, 3: 2, 7: 1}
     assert histogram(r.explanations, 6) == [("0", 0), ("1", 1), ("2", 0), ("3", 2), ("4", 0), ("5", 0), ("6+", 1)]
     assert r.warnings == {0: 1, 1: 1}
-    assert r.no_value_time_to_end.n == 2 and r.no_value_time_to_end.mean == approx(30)
-    assert r.no_value_after_allowed.n == 1 and r.no_value_after_allowed.mean == approx(30)
+    assert r.no_value_seconds_to_end == approx(30) and r.no_value_seconds_after_allowed == approx(30)
+    assert report(db, agents=("someone else",)).explanations == {}
     assert report(db, classes=("regular",)).explanations == {}
 
 

@@ -166,6 +166,12 @@ def _m0006(db: Database) -> None:
             agent_in_wait INTEGER, agent_early INTEGER, explanations INTEGER, warnings INTEGER,
             PRIMARY KEY (utc_offset, day, agent_id, caller_class)
         ) WITHOUT ROWID""")
+    db.execute("""
+        CREATE TABLE report_counts (           -- answered non-regular / no-value calls by their counts
+            utc_offset INTEGER NOT NULL, day TEXT NOT NULL, agent_id TEXT NOT NULL, caller_class TEXT NOT NULL,
+            explanations INTEGER NOT NULL, warnings INTEGER NOT NULL, calls INTEGER NOT NULL,
+            PRIMARY KEY (utc_offset, day, agent_id, caller_class, explanations, warnings)
+        ) WITHOUT ROWID""")
 
 def open_db(path: str | os.PathLike) -> Database:
     """Open (creating if needed) and migrate the database at `path`."""

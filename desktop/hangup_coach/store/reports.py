@@ -16,6 +16,7 @@ ISO-8601, one format), which keeps the indexes usable.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING
@@ -87,14 +88,23 @@ class Report:
     after: Tally                         # from the policy's start
     explanations: dict[int, int]         # non-regular answered calls by explanations given
     warnings: dict[int, int]             # no-value answered calls by warnings given
-    no_value_time_to_end: Sample         # seconds from answer to end
-    no_value_after_allowed: Sample       # seconds from "may end" to end
     feedback: Feedback
     what_if: list[WhatIf] = field(default_factory=list)
 
     @property
     def total(self) -> Tally:
         return self.before + self.after
+
+    @property
+    def no_value_seconds_to_end(self) -> float | None:
+        """No-value calls: average seconds from answer to end."""
+        return self.classes.get("no_value", Tally()).average_handle_seconds
+
+    @property
+    def no_value_seconds_after_allowed(self) -> float | None:
+        """No-value calls the policy allowed to end (after the warning): average seconds they went on."""
+        t = self.classes.get("no_value", Tally())
+        return stats.ratio(t.after_allowed_seconds, t.allowed)
 
     def satisfaction(self) -> stats.Difference:
         return stats.compare_means(self.feedback.scores_before, self.feedback.scores_after)
@@ -110,7 +120,6 @@ def build_report(db: Database, query: ReportQuery, policy: Policy,
     refresh(db, query.utc_offset_minutes, query.first, query.last)
     start = policy.policy_start
     split = _tallies(db, query, "day >= ?", [(start or date.max).isoformat()])
-    no_value = _no_value(db, query)
     return Report(
         query=query, policy_start=start, baseline_agent_share=policy.baseline_agent_share,
         days=stats.by_day({date.fromisoformat(d): t for d, t in _tallies(db, query, "day").items()},
@@ -120,7 +129,6 @@ def build_report(db: Database, query: ReportQuery, policy: Policy,
         before=split.get(0, Tally()), after=split.get(1, Tally()),
         explanations=_histogram(db, query, "non_regular", "explanations"),
         warnings=_histogram(db, query, "no_value", "warnings"),
-        no_value_time_to_end=no_value[0], no_value_after_allowed=no_value[1],
         feedback=feedback(db, query, start),
         what_if=what_if(db, query, policy, scenarios) if scenarios else [],
     )
@@ -159,6 +167,14 @@ GROUP BY day, agent_id, caller_class
 """
 
 
+_COUNTS_SQL = """
+SELECT date(started_at, ?) AS day, agent_id, caller_class, explanations, warnings, count(*)
+FROM calls INDEXED BY idx_calls_class_started
+WHERE caller_class IN ('non_regular', 'no_value') AND started_at >= ? AND started_at < ? AND answered_at IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5
+"""
+
+
 def refresh(db: Database, utc_offset_minutes: int, first: date, last: date) -> int:
     """Bring `report_cells` up to date for the local days first…last; returns the days recomputed."""
     with db.atomic():   # short: forget the days whose calls changed
@@ -169,20 +185,25 @@ def refresh(db: Database, utc_offset_minutes: int, first: date, last: date) -> i
                 marks = ", ".join("?" * len(chunk))
                 db.execute(f"DELETE FROM report_days WHERE day IN ({marks})", chunk)
                 db.execute(f"DELETE FROM report_cells WHERE day IN ({marks})", chunk)
+                db.execute(f"DELETE FROM report_counts WHERE day IN ({marks})", chunk)
             for chunk in _chunks(dirty, 500):
                 db.execute(f"DELETE FROM report_dirty WHERE utc_day IN ({', '.join('?' * len(chunk))})", chunk)
     known = {r[0] for r in db.execute("SELECT day FROM report_days WHERE utc_offset = ? AND day BETWEEN ? AND ?",
                                       [utc_offset_minutes, first.isoformat(), last.isoformat()])}
     missing = [d for d, _ in stats.by_day({}, first, last) if d.isoformat() not in known]
-    rows = []
+    rows, counts = [], []
+    modifier = f"{utc_offset_minutes:+d} minutes"
     for run_first, run_last in _runs(missing):   # outside any transaction: the card may write meanwhile
         start, end = ReportQuery(run_first, run_last, utc_offset_minutes=utc_offset_minutes).bounds()
-        rows += db.execute(_CELL_SQL, [f"{utc_offset_minutes:+d} minutes", start, end]).fetchall()
+        rows += db.execute(_CELL_SQL, [modifier, start, end]).fetchall()
+        counts += db.execute(_COUNTS_SQL, [modifier, start, end]).fetchall()
     if missing:
         with db.atomic():
             db.conn.executemany(
                 f"INSERT OR REPLACE INTO report_cells (utc_offset, day, agent_id, caller_class, {', '.join(TALLY_COLUMNS)})"
                 f" VALUES ({', '.join('?' * (4 + len(TALLY_COLUMNS)))})", [(utc_offset_minutes, *r) for r in rows])
+            db.conn.executemany("INSERT OR REPLACE INTO report_counts VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                [(utc_offset_minutes, *r) for r in counts])
             db.conn.executemany("INSERT OR REPLACE INTO report_days VALUES (?, ?)",
                                 [(utc_offset_minutes, d.isoformat()) for d in missing])
     return len(missing)
@@ -227,25 +248,13 @@ def _runs(days: list[date]):
 def _histogram(db: Database, query: ReportQuery, caller_class: str, column: str) -> dict[int, int]:
     if query.classes and caller_class not in query.classes:
         return {}
-    where, params = query.where()
-    rows = db.execute(
-        f"SELECT {column}, count(*) FROM calls WHERE {where} AND caller_class = ? AND answered_at IS NOT NULL"
-        f" GROUP BY {column}", [*params, caller_class])
-    return {int(value): count for value, count in rows}
-
-
-def _no_value(db: Database, query: ReportQuery) -> tuple[Sample, Sample]:
-    if query.classes and "no_value" not in query.classes:
-        return Sample(), Sample()
-    where, params = query.where()
-    to_end, after = _seconds("ended_at", "answered_at"), _seconds("ended_at", "hangup_allowed_at")
-    row = db.execute(f"""
-        SELECT count(*), total({to_end}), total({to_end} * {to_end}),
-               count(hangup_allowed_at), total(CASE WHEN hangup_allowed_at IS NOT NULL THEN max(0, {after}) END),
-               total(CASE WHEN hangup_allowed_at IS NOT NULL THEN max(0, {after}) * max(0, {after}) END)
-        FROM calls WHERE {where} AND caller_class = 'no_value' AND answered_at IS NOT NULL AND ended_at IS NOT NULL
-        """, params).fetchone()
-    return Sample(row[0], row[1], row[2]), Sample(row[3], row[4], row[5])
+    sql = (f"SELECT {column}, sum(calls) FROM report_counts WHERE utc_offset = ? AND day BETWEEN ? AND ?"
+           " AND caller_class = ?")
+    params = [query.utc_offset_minutes, query.first.isoformat(), query.last.isoformat(), caller_class]
+    if query.agents:
+        sql += f" AND agent_id IN ({', '.join('?' * len(query.agents))})"
+        params += list(query.agents)
+    return {int(value): int(n) for value, n in db.execute(sql + " GROUP BY 1", params)}
 
 
 def feedback(db: Database, query: ReportQuery, policy_start: date | None) -> Feedback:
@@ -272,34 +281,38 @@ def what_if(db: Database, query: ReportQuery, policy: Policy, scenarios: tuple[S
     (ended − answered) / (explanations + 1). The grace scenarios move "may end" to
     closure + g. Both compare with the same formula under the current threshold.
     """
-    where, params = query.where()
-    n = policy.explanations_before_polite_end
-    g_now = policy.grace_seconds
+    n, g_now = policy.explanations_before_polite_end, policy.grace_seconds
     talk = _seconds("ended_at", "answered_at")
     step = (f"(CASE WHEN hangup_allowed_at IS NOT NULL AND explanations >= {n}"
             f" THEN {_seconds('hangup_allowed_at', 'answered_at')} / {n} ELSE {talk} / (explanations + 1) END)")
     since_closure = _seconds("ended_at", "closure_confirmed_at")
-    columns = []
+    columns: dict[Scenario, list[str]] = {}
     for s in scenarios:
         if s.explanations is not None:
             k = s.explanations
-            on = "caller_class = 'non_regular' AND answered_at IS NOT NULL"
-            columns += [
-                f"total({on} AND {k} != {n} AND explanations >= {min(k, n)})",
-                f"total(CASE WHEN {on} AND explanations >= {k} THEN max(0, {talk} - {k} * {step}) END)",
-                f"total(CASE WHEN {on} AND explanations >= {n} THEN max(0, {talk} - {n} * {step}) END)",
-            ]
+            columns[s] = [f"total({k} != {n} AND explanations >= {min(k, n)})",
+                          f"total(CASE WHEN explanations >= {k} THEN max(0, {talk} - {k} * {step}) END)",
+                          f"total(CASE WHEN explanations >= {n} THEN max(0, {talk} - {n} * {step}) END)"]
         else:
             g = float(s.grace_seconds)
-            on = "caller_class = 'regular' AND closure_confirmed_at IS NOT NULL"
-            columns += [
-                f"total({on} AND {g!r} != {g_now!r} AND {since_closure} > {min(g, g_now)!r})",
-                f"total(CASE WHEN {on} THEN max(0, {since_closure} - {g!r}) END)",
-                f"total(CASE WHEN {on} THEN max(0, {since_closure} - {g_now!r}) END)",
-            ]
-    row = db.execute(f"SELECT {', '.join(columns)} FROM calls WHERE {where} AND ended_at IS NOT NULL",
-                     params).fetchone()
-    return [WhatIf(s, int(row[3 * i]), row[3 * i + 1], row[3 * i + 2]) for i, s in enumerate(scenarios)]
+            columns[s] = [f"total({g!r} != {g_now!r} AND {since_closure} > {min(g, g_now)!r})",
+                          f"total(max(0, {since_closure} - {g!r}))",
+                          f"total(max(0, {since_closure} - {g_now!r}))"]
+    found: dict[Scenario, WhatIf] = {}
+    # one query per kind, each reading only its class through the class index
+    for caller_class, kind, extra in (("non_regular", "explanations", "answered_at IS NOT NULL"),
+                                      ("regular", "grace_seconds", "closure_confirmed_at IS NOT NULL")):
+        mine = [s for s in scenarios if getattr(s, kind) is not None]
+        if not mine:
+            continue
+        if query.classes and caller_class not in query.classes:
+            found.update((s, WhatIf(s, 0, 0.0, 0.0)) for s in mine)
+            continue
+        where, params = dataclasses.replace(query, classes=(caller_class,)).where()
+        row = db.execute(f"SELECT {', '.join(c for s in mine for c in columns[s])} FROM calls"
+                         f" WHERE {where} AND {extra} AND ended_at IS NOT NULL", params).fetchone()
+        found.update((s, WhatIf(s, int(row[3 * i]), row[3 * i + 1], row[3 * i + 2])) for i, s in enumerate(mine))
+    return [found[s] for s in scenarios]
 
 
 def agent_ids(db: Database) -> list[str]:
