@@ -11,12 +11,13 @@ chart as it is drawn (`pyqtgraph.exporters.ImageExporter`).
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (registers ImageExporter)
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from ..app.report_format import duration, percent
 from ..core.stats import Tally, histogram
@@ -40,6 +41,7 @@ class Chart:
         self.plot = self.widget.getPlotItem()
         self.plot.setTitle(texts[f"chart_{self.key}"], size="11pt")
         self.plot.showGrid(y=True, alpha=0.25)
+        self.plot.getAxis("left").setWidth(86)   # room for "1,800,000" and the axis title, at any count
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.readout = pg.TextItem(color="#111111", fill=pg.mkBrush(255, 255, 255, 230), border=pg.mkPen("#999999"))
@@ -98,6 +100,19 @@ def _epoch(day: date) -> float:
     return datetime.combine(day, time(), timezone.utc).timestamp()
 
 
+def _date_ticks(first: date, last: date):
+    """Month starts labelled YYYY-MM over long ranges; Mondays labelled MM-DD over short ones."""
+    span = (last - first).days + 1
+    days = [first + timedelta(n) for n in range(span)]
+    if span > 62:
+        major = [(_epoch(d), d.strftime("%Y-%m")) for d in days if d.day == 1]
+        minor = [(_epoch(d), "") for d in days if d.weekday() == 0 and d.day != 1]
+    else:
+        major = [(_epoch(d), d.strftime("%m-%d")) for d in days if d.weekday() == 0 or span <= 10]
+        minor = [(_epoch(d), "") for d in days]
+    return [major or [(_epoch(first), first.isoformat())], minor]
+
+
 class ShareChart(Chart):
     """Agent share of hang-ups per day, against the baseline and the policy start."""
 
@@ -105,7 +120,6 @@ class ShareChart(Chart):
 
     def __init__(self, texts, parent=None) -> None:
         super().__init__(texts, parent)
-        self.plot.setAxisItems({"bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0)})
         self.plot.setLabel("left", texts["axis_share"])
         self.plot.addLegend(offset=(10, 10))
         self.x: list[float] = []
@@ -129,6 +143,8 @@ class ShareChart(Chart):
                                     labelOpts={"position": 0.92, "color": "#1565c0", "anchors": [(0, 0), (0, 0)]})
             self.plot.addItem(start)
         self.plot.setYRange(0, 1, padding=0.02)
+        if days:
+            self.plot.getAxis("bottom").setTicks(_date_ticks(days[0][0], days[-1][0]))
         self.plot.getAxis("left").setTicks([[(v / 10, f"{v * 10} %") for v in range(0, 11, 2)]])
         self.points = [(x, f"{d.isoformat()}\n{self.texts['axis_share']} {percent(t.agent_share)}\n"
                            f"{self.texts['agent_ended']} {t.agent_ended:,} · {self.texts['customer_ended']} "
@@ -238,7 +254,11 @@ def write_pngs(report: Report, texts: dict[str, str], folder: Path, width: int =
     written = []
     for key, chart in make_charts(texts).items():
         chart.widget.resize(width, height)
+        chart.widget.setAttribute(Qt.WA_DontShowOnScreen, True)   # laid out and drawn, never on screen
+        chart.widget.show()
         chart.update(report)
+        QApplication.processEvents()   # the layout gives the axes their room before the export
         written.append(chart.export_png(folder / f"dashboard-{key}.png", width))
+        chart.widget.close()
         chart.widget.deleteLater()
     return written
