@@ -8,6 +8,7 @@ only when a command runs or a window opens.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tomllib
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     language = args.lang or _settings_language(paths.settings_file)
     if language not in ("zh_CN", "en"):
-        language = pick_language(None)
+        language = pick_language(None) if args.command == "dashboard" else _environment_language()
     try:
         db = open_db(db_path)
     except StoreError as exc:
@@ -58,6 +59,15 @@ def run(args: argparse.Namespace) -> int:
         return report(db, args, policy, language)
     db.conn.close()
     return dashboard(db_path, args, policy, language)
+
+
+def _environment_language() -> str:
+    """zh_CN unless LC_ALL / LC_MESSAGES / LANG say English: the system's choice without loading Qt."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "en" if value.lower().startswith("en") else "zh_CN"
+    return "zh_CN"
 
 
 def _settings_language(settings_file: Path) -> str | None:
