@@ -135,6 +135,9 @@ def write_charts(result, texts: dict, folder: Path) -> list[Path]:
 def dashboard(db_path: Path, args: argparse.Namespace, policy, language: str) -> int:
     from PySide6.QtWidgets import QApplication
 
+    from ..app.qt_clock import keep_gui_thread_responsive
+
+    keep_gui_thread_responsive()   # the report worker must not hold the GIL for long
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("hangup-coach")
     window = open_dashboard(db_path, policy, language, first=args.since, last=args.until)
