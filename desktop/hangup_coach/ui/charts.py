@@ -140,7 +140,7 @@ class ShareChart(Chart):
         if report.policy_start and days and days[0][0] <= report.policy_start <= days[-1][0]:
             start = pg.InfiniteLine(_epoch(report.policy_start), angle=90, pen=pg.mkPen("#1565c0", width=1.5),
                                     label=self.texts["policy_start"].format(day=report.policy_start.isoformat()),
-                                    labelOpts={"position": 0.92, "color": "#1565c0", "anchors": [(0, 0), (0, 0)]})
+                                    labelOpts={"position": 0.6, "color": "#1565c0", "anchors": [(0, 0), (0, 0)]})
             self.plot.addItem(start)
         self.plot.setYRange(0, 1, padding=0.02)
         if days:
@@ -234,7 +234,7 @@ class GraceChart(Chart):
                                               brush=colour, pen=pg.mkPen(colour), name=self.texts[name]))
             bottom = [b + h for b, h in zip(bottom, heights)]
         self._categories(self.agents, every=max(1, math.ceil(len(self.agents) / 12)))
-        self.plot.setYRange(0, max(bottom + [1]) * 1.3, padding=0)
+        self.plot.setYRange(0, max(bottom + [1]) * 1.5, padding=0)   # room for the legend above the bars
         self.plot.setXRange(-0.7, max(len(self.agents), 1) - 0.3, padding=0)
         self.points = [(i, f"{self.texts['agent']} {a}\n" + "\n".join(
             f"{self.texts[name]} {getattr(t, name):,}" for name in GRACE_COLOURS))

@@ -106,11 +106,12 @@ class Dashboard(QWidget):
         self.tabs.addTab(self.summary, texts["tab_summary"])
         self.tabs.addTab(agents, texts["tab_agents"])
         self.tabs.addTab(what_if, texts["tab_what_if"])
-        self.tabs.setMinimumHeight(200)
+        self.tabs.setMinimumHeight(180)
+        self.tabs.setMaximumHeight(260)
 
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
-        layout.addLayout(grid, 3)
+        layout.addLayout(grid, 4)
         layout.addWidget(self.tabs, 1)
 
         self._debounce = QTimer(self, singleShot=True, interval=250)
