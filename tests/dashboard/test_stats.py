@@ -7,17 +7,17 @@ import pytest
 from hangup_coach.core.policy import Policy, PolicyError
 from hangup_coach.core.stats import (
     DEFAULT_SCENARIOS, Sample, Scenario, Tally, by_day, compare_means, compare_rates, histogram,
-    parse_scenario, ratio, total,
+    parse_scenario, ratio,
 )
 
 
 def test_tallies_add_up_field_by_field_and_shares_need_a_denominator():
     a = Tally(calls=2, agent_ended=1, customer_ended=1, handled=2, handle_seconds=100.0)
     b = Tally(calls=1, customer_ended=1, handled=1, handle_seconds=50.0, after_allowed_seconds=90.0)
-    s = total([a, b])
+    s = a + b
     assert s.calls == 3 and s.agent_share == pytest.approx(1 / 3) and s.average_handle_seconds == pytest.approx(50)
     assert s.after_allowed_minutes == pytest.approx(1.5)
-    assert Tally().agent_share is None and ratio(1, 0) is None and total([]) == Tally()
+    assert Tally().agent_share is None and ratio(1, 0) is None
 
 
 def test_by_day_fills_every_day_and_an_inverted_range_is_empty():

@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
-from typing import Iterable
 
 
 @dataclass(frozen=True)
@@ -63,13 +62,6 @@ class Tally:
 def ratio(part: float, whole: float) -> float | None:
     """part / whole, or None when there is nothing to divide by (an empty range is not 0 %)."""
     return part / whole if whole else None
-
-
-def total(tallies: Iterable[Tally]) -> Tally:
-    result = Tally()
-    for tally in tallies:
-        result = result + tally
-    return result
 
 
 def by_day(days: dict[date, Tally], first: date, last: date) -> list[tuple[date, Tally]]:

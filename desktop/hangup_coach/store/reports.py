@@ -318,11 +318,3 @@ def what_if(db: Database, query: ReportQuery, policy: Policy, scenarios: tuple[S
 def agent_ids(db: Database) -> list[str]:
     """Every agent in the file (a lead's holds the team), for the dashboard's filter."""
     return [r[0] for r in db.execute("SELECT DISTINCT agent_id FROM calls ORDER BY agent_id")]
-
-
-def date_span(db: Database, utc_offset_minutes: int = 0) -> tuple[date, date] | None:
-    """The first and last local day with calls, or None for an empty file (two index look-ups)."""
-    modifier = f"{utc_offset_minutes:+d} minutes"
-    first = db.execute("SELECT date(min(started_at), ?) FROM calls", [modifier]).fetchone()[0]
-    last = db.execute("SELECT date(max(started_at), ?) FROM calls", [modifier]).fetchone()[0]
-    return (date.fromisoformat(first), date.fromisoformat(last)) if first else None
