@@ -143,3 +143,12 @@ def test_my_day_shows_only_the_agents_own_figures(qtbot, team_file):
     assert window.cells[("class_non_regular", "week")].text() == "0"     # 1002's calls are not shown
     assert window.cells[("my_share", "today")].text() == "100.0 %"
     assert window.chart.stacks["agent_ended"] == [5, 0, 0, 0]
+
+
+def test_a_long_first_load_shows_how_far_it_has_got(qtbot, team_file):
+    window = open_dashboard(qtbot, team_file)
+    seen = []
+    window.loader.progress.connect(lambda done, total, _: seen.append((done, total, window.progress.maximum())))
+    window.first.setDate(window.first.date().addDays(-60))   # 60 more days never added up
+    qtbot.waitUntil(lambda: window.report.query.first == date(2026, 4, 2) and not window.loading, timeout=10_000)
+    assert seen[-1][0] == seen[-1][1] == 5 and all(total == maximum for _, total, maximum in seen)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 CLASSES = ("regular", "no_value", "non_regular", "unknown")
 EXPLANATION_BUCKETS = 6    # 0…5 and "6+"
+RUN_DAYS = 14              # days added up (and kept) at a time: a progress step, a short write
 WARNING_BUCKETS = 3        # 0…2 and "3+"
 
 
@@ -116,8 +117,8 @@ class Report:
 
 
 def build_report(db: Database, query: ReportQuery, policy: Policy,
-                 scenarios: tuple[Scenario, ...] = ()) -> Report:
-    refresh(db, query.utc_offset_minutes, query.first, query.last)
+                 scenarios: tuple[Scenario, ...] = (), progress=None) -> Report:
+    refresh(db, query.utc_offset_minutes, query.first, query.last, progress)
     start = policy.policy_start
     split = _tallies(db, query, "day >= ?", [(start or date.max).isoformat()])
     return Report(
@@ -175,8 +176,9 @@ GROUP BY 1, 2, 3, 4, 5
 """
 
 
-def refresh(db: Database, utc_offset_minutes: int, first: date, last: date) -> int:
-    """Bring `report_cells` up to date for the local days first…last; returns the days recomputed."""
+def refresh(db: Database, utc_offset_minutes: int, first: date, last: date, progress=None) -> int:
+    """Bring `report_cells` up to date for the local days first…last; returns the days recomputed.
+    `progress(done, total)` is called after each run of at most RUN_DAYS days added up."""
     with db.atomic():   # short: forget the days whose calls changed
         dirty = [r[0] for r in db.execute("SELECT utc_day FROM report_dirty")]
         if dirty:
@@ -191,13 +193,14 @@ def refresh(db: Database, utc_offset_minutes: int, first: date, last: date) -> i
     known = {r[0] for r in db.execute("SELECT day FROM report_days WHERE utc_offset = ? AND day BETWEEN ? AND ?",
                                       [utc_offset_minutes, first.isoformat(), last.isoformat()])}
     missing = [d for d, _ in stats.by_day({}, first, last) if d.isoformat() not in known]
-    rows, counts = [], []
+    runs = list(_runs(missing, RUN_DAYS))
     modifier = f"{utc_offset_minutes:+d} minutes"
-    for run_first, run_last in _runs(missing):   # outside any transaction: the card may write meanwhile
+    for done, (run_first, run_last) in enumerate(runs, start=1):
+        # Added up outside any transaction (the card may write meanwhile; a call it changes marks its
+        # day again), then kept in a short one per run, so no writer waits long for the file.
         start, end = ReportQuery(run_first, run_last, utc_offset_minutes=utc_offset_minutes).bounds()
-        rows += db.execute(_CELL_SQL, [modifier, start, end]).fetchall()
-        counts += db.execute(_COUNTS_SQL, [modifier, start, end]).fetchall()
-    if missing:
+        rows = db.execute(_CELL_SQL, [modifier, start, end]).fetchall()
+        counts = db.execute(_COUNTS_SQL, [modifier, start, end]).fetchall()
         with db.atomic():
             db.conn.executemany(
                 f"INSERT OR REPLACE INTO report_cells (utc_offset, day, agent_id, caller_class, {', '.join(TALLY_COLUMNS)})"
@@ -205,7 +208,10 @@ def refresh(db: Database, utc_offset_minutes: int, first: date, last: date) -> i
             db.conn.executemany("INSERT OR REPLACE INTO report_counts VALUES (?, ?, ?, ?, ?, ?, ?)",
                                 [(utc_offset_minutes, *r) for r in counts])
             db.conn.executemany("INSERT OR REPLACE INTO report_days VALUES (?, ?)",
-                                [(utc_offset_minutes, d.isoformat()) for d in missing])
+                                [(utc_offset_minutes, (run_first + timedelta(n)).isoformat())
+                                 for n in range((run_last - run_first).days + 1)])
+        if progress:
+            progress(done, len(runs))
     return len(missing)
 
 
@@ -233,11 +239,11 @@ def _chunks(items: list, size: int):
         yield items[i:i + size]
 
 
-def _runs(days: list[date]):
-    """Consecutive days as (first, last) runs."""
+def _runs(days: list[date], longest: int):
+    """Consecutive days as (first, last) runs of at most `longest` days."""
     run: list[date] = []
     for d in days:
-        if run and d != run[-1] + timedelta(days=1):
+        if run and (d != run[-1] + timedelta(days=1) or len(run) == longest):
             yield run[0], run[-1]
             run = []
         run.append(d)

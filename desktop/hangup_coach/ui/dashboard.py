@@ -39,6 +39,7 @@ class Dashboard(QWidget):
         self.loader.loaded.connect(self._loaded)
         self.loader.what_if_loaded.connect(self._what_if_loaded)
         self.loader.failed.connect(self._failed)
+        self.loader.progress.connect(self._progress)
 
         self.first, self.last = QDateEdit(_qdate(first)), QDateEdit(_qdate(last))
         for edit in (self.first, self.last):
@@ -57,8 +58,7 @@ class Dashboard(QWidget):
             combo.currentIndexChanged.connect(self._filters_changed)
         refresh = QPushButton(texts["refresh"])
         refresh.clicked.connect(self.reload)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)   # busy: the figures come in one piece
+        self.progress = QProgressBar()   # busy, or the share of days added up on a first long load
         self.progress.setMaximumWidth(160)
         self.progress.setTextVisible(False)
         self.status = QLabel()
@@ -133,9 +133,15 @@ class Dashboard(QWidget):
         if query.first > query.last:
             self.status.setText(self.texts["load_failed"].format(error=f"{query.first} > {query.last}"))
             return
+        self.progress.setRange(0, 0)
         self.progress.show()
         self.status.setText(self.texts["loading"])
         self.loader.load(query, DEFAULT_SCENARIOS)
+
+    def _progress(self, done: int, total: int, request: int) -> None:
+        if self.loader.is_current(request):
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
 
     def _filters_changed(self) -> None:
         self._debounce.start()
@@ -144,6 +150,7 @@ class Dashboard(QWidget):
         if not self.loader.is_current(request):
             return
         self.report = report
+        self.progress.setRange(0, 0)   # the what-if is still being read
         self._fill_agents(self.loader.agent_ids)
         for chart in self.charts.values():
             chart.update(report)

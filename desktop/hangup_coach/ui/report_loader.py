@@ -22,6 +22,7 @@ class ReportLoader(QObject):
     loaded = Signal(object, int)     # Report (without what-if), request number
     what_if_loaded = Signal(object, int)   # list[WhatIf], request number
     failed = Signal(str, int)
+    progress = Signal(int, int, int)   # days added up so far (in runs), runs in all, request number
 
     def __init__(self, db_path: Path, policy, parent=None) -> None:
         super().__init__(parent)
@@ -59,7 +60,8 @@ class ReportLoader(QObject):
         try:
             db = self._db()
             self.agent_ids = agent_ids(db)
-            report = build_report(db, query, self._policy)
+            report = build_report(db, query, self._policy,
+                                  progress=lambda done, total: self.progress.emit(done, total, request))
             self.loaded.emit(report, request)
             if scenarios and request == self.request:
                 self.what_if_loaded.emit(what_if(db, query, self._policy, scenarios), request)
