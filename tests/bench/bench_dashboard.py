@@ -109,7 +109,7 @@ def _dashboard(path: Path, db, report, policy, runs: int):
     for _ in range(runs):   # the GUI thread's share of showing a year: charts, summary, tables
         t = time.perf_counter()
         window._loaded(report, window.loader.request)
-        app.processEvents()
+        _wait(app, lambda: not window._drawing)
         draw.append((time.perf_counter() - t) * 1000)
 
     def gaps(during) -> float:

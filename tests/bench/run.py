@@ -331,7 +331,7 @@ def main() -> None:
         f"{d['draw_spread'][1]:.0f})", note=f"GUI thread; window opened (pyqtgraph imported) in {d['open_ms']:.0f} ms")
     row("dashboard: largest event-loop gap while a cold year loads", f"{d['loading_gap_ms']:.0f} ms",
         f"{d['idle_gap_ms']:.0f} ms (idle window)", budget="stays responsive",
-        note="5 ms timer; the figures are added up in a worker thread, the gap is the redraw when they arrive")
+        note="5 ms timer; the figures are added up in a worker thread and drawn one chart per turn")
 
     print(f"\n{'Quick' if quick else 'Full'} run, {os.cpu_count()} cores, QT_QPA_PLATFORM="
           f"{os.environ['QT_QPA_PLATFORM']}, {time.perf_counter() - began:.0f} s, "

@@ -11,22 +11,14 @@ import argparse
 import os
 import sys
 import tomllib
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 
-@dataclass(frozen=True)
-class Place:
-    """The local calendar the figures are read in: the machine's time zone, now."""
-
-    today: date
-    utc_offset_minutes: int
-
-    @classmethod
-    def here(cls) -> "Place":
-        now = datetime.now().astimezone()
-        return cls(now.date(), int(now.utcoffset().total_seconds() // 60))
+def here() -> tuple[date, int]:
+    """The local calendar the figures are read in: today and the UTC offset (minutes) of this machine."""
+    now = datetime.now().astimezone()
+    return now.date(), int(now.utcoffset().total_seconds() // 60)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -99,8 +91,8 @@ def report(db, args: argparse.Namespace, policy, language: str) -> int:
     from ..core.stats import DEFAULT_SCENARIOS, parse_scenario
     from ..store.reports import ReportQuery, build_report
 
-    place = Place.here()
-    first, last = default_range(place.today)
+    today, utc_offset = here()
+    first, last = default_range(today)
     first, last = args.since or first, args.until or last
     if first > last:
         print(f"hangup-coach: --since {first} is after --until {last}", file=sys.stderr)
@@ -111,7 +103,7 @@ def report(db, args: argparse.Namespace, policy, language: str) -> int:
     except ValueError as exc:
         print(f"hangup-coach: {exc}", file=sys.stderr)
         return 2
-    query = ReportQuery(first, last, tuple(args.agent), tuple(args.classes), place.utc_offset_minutes)
+    query = ReportQuery(first, last, tuple(args.agent), tuple(args.classes), utc_offset)
     result = build_report(db, query, policy, scenarios)
     texts = load_texts(language)
     sys.stdout.write(render(result, args.format, texts, policy.explanations_before_polite_end, policy.grace_seconds))
@@ -149,18 +141,17 @@ def open_dashboard(db_path: Path, policy, language: str, first: date | None = No
     from ..app.report_format import default_range, load_texts
     from ..ui.dashboard import Dashboard
 
-    place = Place.here()
-    default_first, default_last = default_range(place.today, 90)
-    return Dashboard(db_path, policy, load_texts(language), place.utc_offset_minutes,
-                     first or default_first, last or default_last)
+    today, utc_offset = here()
+    default_first, default_last = default_range(today, 90)
+    return Dashboard(db_path, policy, load_texts(language), utc_offset, first or default_first, last or default_last)
 
 
 def open_my_day(db_path: Path, policy, language: str, agent_id: str):
     from ..app.report_format import load_texts
     from ..ui.my_day import MyDay
 
-    place = Place.here()
-    return MyDay(db_path, policy, load_texts(language), agent_id, place.today, place.utc_offset_minutes)
+    today, utc_offset = here()
+    return MyDay(db_path, policy, load_texts(language), agent_id, today, utc_offset)
 
 
 def tray_entries(db_path: Path, policy, language: str, agent_id: str, role: str) -> list[tuple[str, object]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 from datetime import date
 from pathlib import Path
 
@@ -35,6 +36,7 @@ class Dashboard(QWidget):
         self.setWindowTitle(texts["title"])
         self.resize(1280, 900)
         self.report = None
+        self._drawing: list = []   # the steps of showing the latest figures (_draw_next)
         self.loader = ReportLoader(db_path, policy, self)
         self.loader.loaded.connect(self._loaded)
         self.loader.what_if_loaded.connect(self._what_if_loaded)
@@ -126,7 +128,7 @@ class Dashboard(QWidget):
 
     @property
     def loading(self) -> bool:
-        return self.progress.isVisible() or self._debounce.isActive()
+        return self.progress.isVisible() or self._debounce.isActive() or bool(self._drawing)
 
     def reload(self) -> None:
         query = self.query()
@@ -152,14 +154,21 @@ class Dashboard(QWidget):
         self.report = report
         self.progress.setRange(0, 0)   # the what-if is still being read
         self._fill_agents(self.loader.agent_ids)
-        for chart in self.charts.values():
-            chart.update(report)
-        self.summary.setText("\n".join(summary_lines(report, self.texts)))
-        _fill(self.agent_table, *agent_rows(report, self.texts))
         self.what_if_table.setRowCount(0)
         q = report.query
-        self.status.setText(self.texts["loaded"].format(calls=f"{report.total.calls:,}", first=q.first.isoformat(),
-                                                        last=q.last.isoformat()))
+        self._drawing = [functools.partial(chart.update, report) for chart in self.charts.values()] + [
+            lambda: self.summary.setText("\n".join(summary_lines(report, self.texts))),
+            lambda: _fill(self.agent_table, *agent_rows(report, self.texts)),
+            lambda: self.status.setText(self.texts["loaded"].format(
+                calls=f"{report.total.calls:,}", first=q.first.isoformat(), last=q.last.isoformat())),
+        ]
+        self._draw_next()
+
+    def _draw_next(self) -> None:
+        """One chart or table per turn of the event loop, so the window answers between them."""
+        if self._drawing:
+            self._drawing.pop(0)()
+            QTimer.singleShot(0, self._draw_next)
 
     def _what_if_loaded(self, results, request: int) -> None:
         if not self.loader.is_current(request) or self.report is None:
