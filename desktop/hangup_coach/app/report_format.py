@@ -170,13 +170,15 @@ def summary_lines(report: Report, texts: dict) -> list[str]:
 
 def agent_rows(report: Report, texts: dict) -> tuple[list[str], list[list[str]]]:
     """The per-agent table (dashboard and text report): heads and rows."""
-    heads = [texts["col_agent"], texts["col_calls"], texts["col_agent_share"], texts["col_avg_handle"],
-             texts["col_after_allowed"], texts["left_in_grace"], texts["agent_after_prompt"],
+    heads = [texts["col_agent"], texts["col_calls"], texts["col_agent_share"], texts["col_vs_baseline"],
+             texts["col_avg_handle"], texts["col_after_allowed"], texts["left_in_grace"], texts["agent_after_prompt"],
              texts["agent_in_wait"], texts["agent_before_closure"], texts["col_early"]]
     rows = []
     for agent, t in report.agents.items():
         g = report.regular_by_agent.get(agent, Tally())
-        rows.append([agent, f"{t.calls:,}", percent(t.agent_share), duration(t.average_handle_seconds),
+        versus = None if t.agent_share is None else t.agent_share - report.baseline_agent_share
+        rows.append([agent, f"{t.calls:,}", percent(t.agent_share), signed(versus, 1, 100),
+                     duration(t.average_handle_seconds),
                      number(t.after_allowed_minutes), f"{g.left_in_grace:,}", f"{g.agent_after_prompt:,}",
                      f"{g.agent_in_wait:,}", f"{g.agent_before_closure:,}", f"{t.agent_early:,}"])
     return heads, rows
