@@ -68,8 +68,10 @@ def main() -> None:
             share.hover_at(share.x[len(share.x) * 3 // 4])   # a read-out, as when the mouse rests on a day
             shoot(window, f"dashboard-{lang}.png")
             if lang == "zh_CN":
-                window.tabs.setCurrentIndex(2)
                 share.readout.hide()
+                window.tabs.setCurrentIndex(1)
+                shoot(window, "dashboard-agents-zh_CN.png")
+                window.tabs.setCurrentIndex(2)
                 shoot(window, "dashboard-what-if-zh_CN.png")
             window.close()
         for lang in ("zh_CN", "en"):

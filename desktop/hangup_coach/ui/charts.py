@@ -30,6 +30,13 @@ GRACE_COLOURS = {"left_in_grace": "#64b5f6", "agent_after_prompt": "#2e7d32",
                  "agent_in_wait": "#ffb300", "agent_before_closure": "#e53935"}
 
 
+class CountAxis(pg.AxisItem):
+    """Whole numbers with thousands separators (pyqtgraph would write 1e+06)."""
+
+    def tickStrings(self, values, scale, spacing):
+        return [f"{v * scale:,.0f}" for v in values]
+
+
 class Chart:
     """A titled plot with hover read-outs and PNG export."""
 
@@ -37,7 +44,7 @@ class Chart:
 
     def __init__(self, texts: dict[str, str], parent=None) -> None:
         self.texts = texts
-        self.widget = pg.PlotWidget(parent)
+        self.widget = pg.PlotWidget(parent, axisItems={"left": CountAxis("left")})
         self.plot = self.widget.getPlotItem()
         self.plot.setTitle(texts[f"chart_{self.key}"], size="11pt")
         self.plot.showGrid(y=True, alpha=0.25)
