@@ -152,3 +152,24 @@ def test_a_long_first_load_shows_how_far_it_has_got(qtbot, team_file):
     window.first.setDate(window.first.date().addDays(-60))   # 60 more days never added up
     qtbot.waitUntil(lambda: window.report.query.first == date(2026, 4, 2) and not window.loading, timeout=10_000)
     assert seen[-1][0] == seen[-1][1] == 5 and all(total == maximum for _, total, maximum in seen)
+
+
+def test_closing_the_window_stops_a_long_first_load(qtbot, tmp_path):
+    import shutil
+
+    from tests.support.review_history import review_db
+
+    path = tmp_path / "year.db"
+    shutil.copy(review_db(20_000), path)          # a generated year, never reported
+    window = Dashboard(path, POLICY, load_texts("en"), 480, date(2025, 11, 24), date(2026, 11, 23))
+    qtbot.addWidget(window)
+    steps, loaded = [], []
+    window.loader.progress.connect(lambda done, total, _: steps.append(done))
+    window.loader.loaded.connect(lambda *_: loaded.append(1))
+    window.show()
+    qtbot.waitUntil(lambda: bool(steps), timeout=10_000)  # the first 14 of 365 days are added up
+    worker = window.loader._worker
+    window.close()
+    worker.pool.shutdown(wait=True)                 # the worker thread has ended …
+    qtbot.wait(50)
+    assert loaded == [] and max(steps) < 27         # … without finishing the year

@@ -32,3 +32,18 @@ def test_an_agent_gets_my_day_and_a_lead_also_the_dashboard(qtbot, tmp_path):
     assert len(days) == 1 and days[0].agent_id == "1001"
     for w in windows + days:
         w.close()
+
+
+def test_a_closed_window_opens_again_from_the_tray_and_loads(qtbot, tmp_path):
+    path = tmp_path / "calls.db"
+    add_call(open_db(path), "2026-06-01 10:00:00")
+    entries = tray_entries(path, load_policy(), "en", "1001", "lead")
+    entries[1][1]()
+    window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, Dashboard) and w.isVisible())
+    window.close()                      # closed while (or after) loading: its worker is stopped
+    entries[1][1]()                     # the tray again: the same window, a new worker
+    assert window.isVisible()
+    window.report = None
+    window.reload()
+    qtbot.waitUntil(lambda: window.report is not None and not window.loading, timeout=10_000)
+    window.close()

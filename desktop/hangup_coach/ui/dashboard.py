@@ -219,7 +219,7 @@ class Dashboard(QWidget):
             self.status.setText(self.texts["exported"].format(path=self.export_table(Path(path))))
 
     def closeEvent(self, event) -> None:
-        self.loader.close()
+        self.loader.stop()
         super().closeEvent(event)
 
 

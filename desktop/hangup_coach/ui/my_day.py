@@ -87,5 +87,5 @@ class MyDay(QWidget):
             self.progress.hide()
 
     def closeEvent(self, event) -> None:
-        self.loader.close()
+        self.loader.stop()
         super().closeEvent(event)

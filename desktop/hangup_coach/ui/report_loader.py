@@ -9,7 +9,7 @@ never show stale charts.
 from __future__ import annotations
 
 import logging
-import threading
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -28,43 +28,69 @@ class ReportLoader(QObject):
         super().__init__(parent)
         self._db_path = db_path
         self._policy = policy
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hangup-coach-report")
-        self._local = threading.local()
+        self._worker: _Worker | None = None
         self.request = 0
         self.agent_ids: list[str] = []
 
     def load(self, query, scenarios=(), replace: bool = True) -> int:
         """Start adding up `query`; returns the request number the signals will carry.
         With `replace`, a request still queued behind it is dropped (a filter changed again)."""
+        if self._worker is None:   # first use, or the window was closed and is shown again
+            self._worker = _Worker()
         self.request += 1
-        self._pool.submit(self._work, query, tuple(scenarios), self.request, replace)
+        self._worker.pool.submit(self._work, self._worker, query, tuple(scenarios), self.request, replace)
         return self.request
 
     def is_current(self, request: int) -> bool:
         return request == self.request
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+    def stop(self) -> None:
+        """The window closed: drop queued requests and interrupt the running query."""
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.pool.shutdown(wait=False, cancel_futures=True)
+            if worker.db is not None:
+                worker.db.conn.interrupt()   # SQLite stops the query at its next step
 
-    def _db(self):
-        if getattr(self._local, "db", None) is None:
-            from ..store.db import open_db
-            self._local.db = open_db(self._db_path)
-        return self._local.db
-
-    def _work(self, query, scenarios, request: int, replace: bool) -> None:
+    def _work(self, worker: "_Worker", query, scenarios, request: int, replace: bool) -> None:
+        from ..store.db import open_db
         from ..store.reports import agent_ids, build_report, what_if
 
         if replace and request != self.request:
             return   # a newer request is queued behind this one
         try:
-            db = self._db()
+            if worker.db is None:
+                worker.db = open_db(self._db_path)   # made in, and used only by, the worker's thread
+            db = worker.db
             self.agent_ids = agent_ids(db)
-            report = build_report(db, query, self._policy,
-                                  progress=lambda done, total: self.progress.emit(done, total, request))
+
+            def progress(done: int, total: int) -> None:
+                if self._worker is not worker:
+                    raise _Stopped   # between two steps of a long first load
+                self.progress.emit(done, total, request)
+            report = build_report(db, query, self._policy, progress=progress)
             self.loaded.emit(report, request)
             if scenarios and request == self.request:
                 self.what_if_loaded.emit(what_if(db, query, self._policy, scenarios), request)
+        except _Stopped:
+            return
+        except sqlite3.OperationalError as exc:
+            if self._worker is not worker:
+                return   # interrupted by stop(): nobody is waiting for these figures
+            log.exception("review figures failed")
+            self.failed.emit(str(exc), request)
         except Exception as exc:   # shown in the window; the card and the file are untouched
             log.exception("review figures failed")
             self.failed.emit(str(exc), request)
+
+
+class _Stopped(Exception):
+    pass
+
+
+class _Worker:
+    """One thread and the connection it made (SQLite connections stay in their thread)."""
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hangup-coach-report")
+        self.db = None
