@@ -48,16 +48,17 @@ class ReportLoader(QObject):
         """The window closed: drop queued requests and interrupt the running query."""
         worker, self._worker = self._worker, None
         if worker is not None:
-            worker.pool.shutdown(wait=False, cancel_futures=True)
             if worker.db is not None:
-                worker.db.conn.interrupt()   # SQLite stops the query at its next step
+                worker.db.conn.interrupt()   # SQLite stops the running query at its next step
+            worker.pool.submit(worker.close)   # queued requests see they are stale and return first
+            worker.pool.shutdown(wait=False)
 
     def _work(self, worker: "_Worker", query, scenarios, request: int, replace: bool) -> None:
         from ..store.db import open_db
         from ..store.reports import agent_ids, build_report, what_if
 
-        if replace and request != self.request:
-            return   # a newer request is queued behind this one
+        if self._worker is not worker or (replace and request != self.request):
+            return   # the window closed, or a newer request is queued behind this one
         try:
             if worker.db is None:
                 worker.db = open_db(self._db_path)   # made in, and used only by, the worker's thread
@@ -94,3 +95,10 @@ class _Worker:
     def __init__(self) -> None:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hangup-coach-report")
         self.db = None
+
+    def close(self) -> None:
+        """In the worker's thread: closing rolls back a write the interrupt cut short, so it
+        never keeps the file locked."""
+        if self.db is not None:
+            self.db.conn.close()
+            self.db = None
