@@ -32,7 +32,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from tests.support.review_history import review_db  # noqa: E402
 
-FIRST, LAST = date(2025, 11, 24), date(2026, 11, 23)   # the generated year (review_history.NOW)
+FIRST, LAST = date(2025, 11, 23), date(2026, 11, 22)   # the generated year, local days (review_history)
 OFFSET = 480
 
 

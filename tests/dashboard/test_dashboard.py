@@ -161,7 +161,7 @@ def test_closing_the_window_stops_a_long_first_load(qtbot, tmp_path):
 
     path = tmp_path / "year.db"
     shutil.copy(review_db(20_000), path)          # a generated year, never reported
-    window = Dashboard(path, POLICY, load_texts("en"), 480, date(2025, 11, 24), date(2026, 11, 23))
+    window = Dashboard(path, POLICY, load_texts("en"), 480, date(2025, 11, 23), date(2026, 11, 22))
     qtbot.addWidget(window)
     steps, loaded = [], []
     window.loader.progress.connect(lambda done, total, _: steps.append(done))
