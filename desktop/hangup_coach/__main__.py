@@ -9,6 +9,9 @@ def main(argv: list[str] | None = None) -> int:
     from .app.cli import parse_args
 
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command in ("report", "dashboard", "import-feedback"):
+        from .launch.reports import run
+        return run(args)
     if args.command == "calls":
         from .app.main import list_calls
         return list_calls(args)

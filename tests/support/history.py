@@ -130,7 +130,8 @@ def _iso_cache():
     return iso
 
 
-def load(db_path: Path, n: int, days: int = 365, agents: int = 50, seed: int = 1, batch: int = 20_000) -> None:
+def load(db_path: Path, n: int, days: int = 365, agents: int = 50, seed: int = 1, batch: int = 20_000,
+         rows=None) -> None:
     """Create a store database at `db_path` (the app's own migrations) and insert `n` generated calls.
 
     Built for speed, since a benchmark needs a million rows: another process generates the rows
@@ -138,6 +139,7 @@ def load(db_path: Path, n: int, days: int = 365, agents: int = 50, seed: int = 1
     sqlite-utils connection (`table.insert_all()` checks every value for JSON conversion, about
     twice as slow), one unsynced transaction, and the table's indexes dropped during the load and
     recreated from their own SQL after it. The store's CHECK constraints still apply.
+    `rows` is another row generator with `_rows`' signature (tests/support/review_history.py).
     """
     db = open_db(db_path)
     db.execute("PRAGMA synchronous = OFF")     # throwaway test data, not an agent's notes
@@ -150,7 +152,7 @@ def load(db_path: Path, n: int, days: int = 365, agents: int = 50, seed: int = 1
     with db.atomic():
         for name, _ in indexes:
             db.execute(f"DROP INDEX {name}")
-        for chunk in chunks(batch, n, days, agents, seed):
+        for chunk in chunks(batch, n, days, agents, seed, rows or _rows):
             db.conn.executemany(insert, chunk)
         for _, sql in indexes:
             db.execute(sql)
@@ -159,19 +161,19 @@ def load(db_path: Path, n: int, days: int = 365, agents: int = 50, seed: int = 1
     db.conn.close()
 
 
-def _generated_here(batch: int, n: int, days: int, agents: int, seed: int):
-    rows = _rows(n, days, agents, seed, NOW)
+def _generated_here(batch: int, n: int, days: int, agents: int, seed: int, make_rows=None):
+    rows = (make_rows or _rows)(n, days, agents, seed, NOW)
     while chunk := list(itertools.islice(rows, batch)):
         yield chunk
 
 
-def _generated_in_parallel(batch: int, n: int, days: int, agents: int, seed: int):
+def _generated_in_parallel(batch: int, n: int, days: int, agents: int, seed: int, make_rows=None):
     """The same chunks, made by a forked process while the caller inserts the previous ones.
     The child only runs `_rows` (pure Python, no Qt), so forking a process with Qt running is safe."""
     chunks = multiprocessing.get_context("fork").Queue(maxsize=4)
 
     def produce() -> None:
-        for chunk in _generated_here(batch, n, days, agents, seed):
+        for chunk in _generated_here(batch, n, days, agents, seed, make_rows):
             chunks.put(chunk)
         chunks.put([])   # the end
 

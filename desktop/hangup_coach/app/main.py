@@ -132,7 +132,9 @@ def run_card(args: argparse.Namespace) -> int:
         card.flush_note()
         app.quit()
 
-    tray = make_tray(icon, texts, show_card, open_settings, quit_app)
+    from ..launch.reports import tray_entries   # My day; Dashboard for a lead (windows made on first use)
+    review = tray_entries(db_path, policy, language, agent_id, settings.get("role"))
+    tray = make_tray(icon, texts, show_card, open_settings, quit_app, extra=review)
     instance.show_requested.connect(show_card)
     app.aboutToQuit.connect(card.flush_note)
 

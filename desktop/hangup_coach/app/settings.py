@@ -36,6 +36,7 @@ OPTIONS = {o.key: o for o in (
     Option("card_scale", 1.0, lambda v: v in CARD_SCALES),
     Option("branch_hours", "9:00–17:00", _text(60)),
     Option("hotline", "", _text(30)),
+    Option("role", "agent", lambda v: v in ("agent", "lead")),    # a lead's tray also opens the dashboard
 )}
 
 

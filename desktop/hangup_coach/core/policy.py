@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 
 
 class PolicyError(ValueError):
@@ -27,6 +28,9 @@ class Policy:
     dispositions: tuple[str, ...] = (
         "resolved", "explained", "transferred", "callback", "warned_and_ended", "missed", "other",
     )
+    # review (dashboard): when the centre adopted the policy, and the agent share it started from
+    policy_start: date | None = None
+    baseline_agent_share: float = 0.18
 
     @classmethod
     def from_toml(cls, text: str) -> "Policy":
@@ -47,6 +51,8 @@ class Policy:
             "repeat_window_days": ("classification", "repeat_window_days", int),
             "region": ("numbers", "default_region", str),
             "dispositions": ("wrapup", "dispositions", list),
+            "policy_start": ("review", "policy_start", date),
+            "baseline_agent_share": ("review", "baseline_agent_share", float),
         }
         values: dict = {}
         for field_name, (section, key, kind) in known.items():
@@ -71,6 +77,8 @@ class Policy:
         policy = cls(**values)
         if policy.grace_seconds > 30:
             raise PolicyError(f"hangup.grace_seconds must be at most 30, got {policy.grace_seconds}")
+        if not 0 <= policy.baseline_agent_share <= 1:
+            raise PolicyError(f"review.baseline_agent_share must be between 0 and 1, got {policy.baseline_agent_share}")
         if policy.explanations_before_polite_end < 1:
             raise PolicyError("non_regular.explanations_before_polite_end must be at least 1")
         return policy

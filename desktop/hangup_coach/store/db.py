@@ -118,6 +118,61 @@ def _m0003(db: Database) -> None:
     db.execute("CREATE INDEX idx_calls_open ON calls (started_at) WHERE ended_at IS NULL OR wrapped_up_at IS NULL")
 
 
+
+@migration("0006_feedback_and_report_indexes")
+def _m0006(db: Database) -> None:
+    # Satisfaction scores and complaints from outside the app (`hangup-coach import-feedback`),
+    # for the before/after comparison around the policy's start (store/feedback.py).
+    db.execute("""
+        CREATE TABLE feedback (
+            id INTEGER PRIMARY KEY,
+            call_id TEXT,                      -- the call, when the survey names it
+            caller_number TEXT,                -- E.164, when it names the number instead
+            day TEXT NOT NULL,                 -- YYYY-MM-DD, the centre's local date
+            score REAL,
+            complaint INTEGER CHECK (complaint IN (0, 1)),
+            source TEXT NOT NULL DEFAULT '',   -- file name and line it came from
+            imported_at TEXT NOT NULL,
+            CHECK (call_id IS NOT NULL OR caller_number IS NOT NULL),
+            CHECK (score IS NOT NULL OR complaint IS NOT NULL)
+        )""")
+    # one row per call (or number and day): importing the same file again replaces, never doubles
+    db.execute("CREATE UNIQUE INDEX idx_feedback_key ON feedback (ifnull(call_id, ''), ifnull(caller_number, ''), day)")
+    db.execute("CREATE INDEX idx_feedback_day ON feedback (day)")
+    # the dashboard's filters: one agent's calls (a lead's file holds the team's), one class's
+    db.execute("CREATE INDEX idx_calls_agent_started ON calls (agent_id, started_at)")
+    db.execute("CREATE INDEX idx_calls_class_started ON calls (caller_class, started_at)")
+    # A year of calls takes seconds to add up, so the report keeps each day's tallies
+    # (store/reports.py). Any change to a call marks its UTC day for recomputation: one look-up
+    # in a tiny table per write, whoever writes (the card, sync, a lead's script). Not INSERT OR
+    # IGNORE: an upsert's conflict handling would override it inside the trigger.
+    db.execute("CREATE TABLE report_dirty (utc_day TEXT PRIMARY KEY) WITHOUT ROWID")
+    for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("UPDATE", "OLD"), ("DELETE", "OLD")):
+        db.execute(f"""
+            CREATE TRIGGER calls_report_dirty_{event.lower()}_{row.lower()} AFTER {event} ON calls BEGIN
+                INSERT INTO report_dirty SELECT substr({row}.started_at, 1, 10) WHERE NOT EXISTS
+                    (SELECT 1 FROM report_dirty WHERE utc_day = substr({row}.started_at, 1, 10));
+            END""")
+    db.execute("""
+        CREATE TABLE report_days (             -- local days whose cells are up to date
+            utc_offset INTEGER NOT NULL, day TEXT NOT NULL, PRIMARY KEY (utc_offset, day)
+        ) WITHOUT ROWID""")
+    db.execute("""
+        CREATE TABLE report_cells (            -- one (local day, agent, class): core.stats.Tally
+            utc_offset INTEGER NOT NULL, day TEXT NOT NULL, agent_id TEXT NOT NULL, caller_class TEXT NOT NULL,
+            calls INTEGER, answered INTEGER, agent_ended INTEGER, customer_ended INTEGER, other_ended INTEGER,
+            handled INTEGER, handle_seconds REAL, allowed INTEGER, after_allowed_seconds REAL,
+            left_in_grace INTEGER, agent_after_prompt INTEGER, agent_before_closure INTEGER,
+            agent_in_wait INTEGER, agent_early INTEGER, explanations INTEGER, warnings INTEGER,
+            PRIMARY KEY (utc_offset, day, agent_id, caller_class)
+        ) WITHOUT ROWID""")
+    db.execute("""
+        CREATE TABLE report_counts (           -- answered non-regular / no-value calls by their counts
+            utc_offset INTEGER NOT NULL, day TEXT NOT NULL, agent_id TEXT NOT NULL, caller_class TEXT NOT NULL,
+            explanations INTEGER NOT NULL, warnings INTEGER NOT NULL, calls INTEGER NOT NULL,
+            PRIMARY KEY (utc_offset, day, agent_id, caller_class, explanations, warnings)
+        ) WITHOUT ROWID""")
+
 def open_db(path: str | os.PathLike) -> Database:
     """Open (creating if needed) and migrate the database at `path`."""
     from sqlite_utils import Database

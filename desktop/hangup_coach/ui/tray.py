@@ -7,7 +7,8 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 
 def make_tray(icon: QIcon, texts: dict[str, str], show_card, open_settings, quit_app,
-              parent: QWidget | None = None) -> QSystemTrayIcon | None:
+              parent: QWidget | None = None, extra=()) -> QSystemTrayIcon | None:
+    """`extra`: more (label, callback) entries after Settings (My day, Dashboard)."""
     if not QSystemTrayIcon.isSystemTrayAvailable():
         return None
     tray = QSystemTrayIcon(icon, parent)
@@ -15,6 +16,8 @@ def make_tray(icon: QIcon, texts: dict[str, str], show_card, open_settings, quit
     menu = QMenu()
     menu.addAction(texts["show_card"], show_card)
     menu.addAction(texts["settings"], open_settings)
+    for label, callback in extra:
+        menu.addAction(label, callback)
     menu.addSeparator()
     menu.addAction(texts["quit"], quit_app)
     tray.setContextMenu(menu)

@@ -1,0 +1,326 @@
+"""The review figures, added up in SQL: a year of calls comes back as a few hundred tallies.
+
+Adding up a year of a team's calls (~1.8 M rows) takes SQLite seconds, so it is done once per
+local day and kept: `report_cells` holds one `core.stats.Tally` per (day, agent, class), and
+`report_days` the days it covers. Triggers on `calls` (migration 0006) mark the UTC day of any
+changed call in `report_dirty`; `refresh()` recomputes those days before each report, without
+holding the write lock while it adds up (the card keeps writing meanwhile).
+
+`build_report()` then groups the cells in SQL by day, agent and class for a date range and
+optional agent / class filters, and runs a few small queries straight on `calls` (histograms,
+no-value times, what-if) and one on `feedback`. Every per-agent figure groups by `agent_id`,
+because a lead's file holds the whole team's calls (pulled by sync). Days are the centre's
+local days: the caller passes the UTC offset. Times are compared as stored text (UTC
+ISO-8601, one format), which keeps the indexes usable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, time, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from ..core import stats
+from ..core.policy import Policy
+from ..core.stats import Sample, Scenario, Tally, WhatIf
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+CLASSES = ("regular", "no_value", "non_regular", "unknown")
+EXPLANATION_BUCKETS = 6    # 0…5 and "6+"
+RUN_DAYS = 14              # days added up (and kept) at a time: a progress step, a short write
+WARNING_BUCKETS = 3        # 0…2 and "3+"
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    first: date                          # local days, both inclusive
+    last: date
+    agents: tuple[str, ...] = ()         # empty: every agent in the file
+    classes: tuple[str, ...] = ()        # empty: every class
+    utc_offset_minutes: int = 0          # the centre's local time (China: +480)
+
+    def bounds(self) -> tuple[str, str]:
+        """The range as stored UTC ISO text: [first 00:00 local, last+1 00:00 local)."""
+        tz = timezone(timedelta(minutes=self.utc_offset_minutes))
+        start = datetime.combine(self.first, time(), tz).astimezone(timezone.utc)
+        end = datetime.combine(self.last + timedelta(days=1), time(), tz).astimezone(timezone.utc)
+        return start.isoformat(timespec="milliseconds"), end.isoformat(timespec="milliseconds")
+
+    def where(self, alias: str = "") -> tuple[str, list]:
+        col = f"{alias}." if alias else ""
+        start, end = self.bounds()
+        sql, params = f"{col}started_at >= ? AND {col}started_at < ?", [start, end]
+        if self.agents:
+            sql += f" AND {col}agent_id IN ({', '.join('?' * len(self.agents))})"
+            params += list(self.agents)
+        if self.classes:
+            sql += f" AND {col}caller_class IN ({', '.join('?' * len(self.classes))})"
+            params += list(self.classes)
+        return sql, params
+
+    @property
+    def day_modifier(self) -> str:
+        return f"{self.utc_offset_minutes:+d} minutes"
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """Imported satisfaction scores and complaints, before and from the policy's start."""
+
+    scores_before: Sample = Sample()
+    scores_after: Sample = Sample()
+    complaints_before: int = 0
+    complaints_after: int = 0
+
+
+@dataclass(frozen=True)
+class Report:
+    query: ReportQuery
+    policy_start: date | None
+    baseline_agent_share: float
+    days: list[tuple[date, Tally]]       # every day of the range, empty days included
+    agents: dict[str, Tally]
+    classes: dict[str, Tally]
+    regular_by_agent: dict[str, Tally]   # the grace-window outcomes, per agent
+    before: Tally                        # before the policy's start (all of it without a start)
+    after: Tally                         # from the policy's start
+    explanations: dict[int, int]         # non-regular answered calls by explanations given
+    warnings: dict[int, int]             # no-value answered calls by warnings given
+    feedback: Feedback
+    what_if: list[WhatIf] = field(default_factory=list)
+
+    @property
+    def total(self) -> Tally:
+        return self.before + self.after
+
+    @property
+    def no_value_seconds_to_end(self) -> float | None:
+        """No-value calls: average seconds from answer to end."""
+        return self.classes.get("no_value", Tally()).average_handle_seconds
+
+    @property
+    def no_value_seconds_after_allowed(self) -> float | None:
+        """No-value calls the policy allowed to end (after the warning): average seconds they went on."""
+        t = self.classes.get("no_value", Tally())
+        return stats.ratio(t.after_allowed_seconds, t.allowed)
+
+    def satisfaction(self) -> stats.Difference:
+        return stats.compare_means(self.feedback.scores_before, self.feedback.scores_after)
+
+    def complaint_rate(self) -> stats.Difference:
+        """Complaints per answered call, before vs from the policy's start."""
+        return stats.compare_rates(self.feedback.complaints_before, self.before.answered,
+                                   self.feedback.complaints_after, self.after.answered)
+
+
+def build_report(db: Database, query: ReportQuery, policy: Policy,
+                 scenarios: tuple[Scenario, ...] = (), progress=None) -> Report:
+    refresh(db, query.utc_offset_minutes, query.first, query.last, progress)
+    start = policy.policy_start
+    split = _tallies(db, query, "day >= ?", [(start or date.max).isoformat()])
+    return Report(
+        query=query, policy_start=start, baseline_agent_share=policy.baseline_agent_share,
+        days=stats.by_day({date.fromisoformat(d): t for d, t in _tallies(db, query, "day").items()},
+                          query.first, query.last),
+        agents=_tallies(db, query, "agent_id"), classes=_tallies(db, query, "caller_class"),
+        regular_by_agent=_tallies(db, query, "agent_id", only_class="regular"),
+        before=split.get(0, Tally()), after=split.get(1, Tally()),
+        explanations=_histogram(db, query, "non_regular", "explanations"),
+        warnings=_histogram(db, query, "no_value", "warnings"),
+        feedback=feedback(db, query, start),
+        what_if=what_if(db, query, policy, scenarios) if scenarios else [],
+    )
+
+
+def _seconds(later: str, earlier: str) -> str:
+    return f"(julianday({later}) - julianday({earlier})) * 86400.0"
+
+
+TALLY_COLUMNS = tuple(f.name for f in fields(Tally))
+_INT_FIELDS = {f.name for f in fields(Tally) if f.type in (int, "int")}
+
+_CELL_SQL = f"""
+SELECT date(started_at, ?) AS day, agent_id, caller_class,
+  count(*) AS calls,
+  count(answered_at) AS answered,
+  total(ended_by = 'agent') AS agent_ended,
+  total(ended_by = 'customer') AS customer_ended,
+  total(ended_at IS NOT NULL AND (ended_by IS NULL OR ended_by NOT IN ('agent', 'customer'))) AS other_ended,
+  total(answered_at IS NOT NULL AND ended_at IS NOT NULL) AS handled,
+  total(CASE WHEN answered_at IS NOT NULL AND ended_at IS NOT NULL THEN {_seconds('ended_at', 'answered_at')} END)
+    AS handle_seconds,
+  count(hangup_allowed_at) AS allowed,
+  total(CASE WHEN ended_at > hangup_allowed_at THEN {_seconds('ended_at', 'hangup_allowed_at')} END)
+    AS after_allowed_seconds,
+  total(customer_hung_up_in_grace) AS left_in_grace,
+  total(ended_by = 'agent' AND ended_at >= hangup_prompted_at) AS agent_after_prompt,
+  total(ended_by = 'agent' AND answered_at IS NOT NULL AND closure_confirmed_at IS NULL
+        AND hangup_allowed_at IS NULL) AS agent_before_closure,
+  total(ended_by = 'agent' AND closure_confirmed_at IS NOT NULL AND hangup_allowed_at IS NULL) AS agent_in_wait,
+  total(agent_ended_early) AS agent_early,
+  total(explanations) AS explanations,
+  total(warnings) AS warnings
+FROM calls WHERE started_at >= ? AND started_at < ?
+GROUP BY day, agent_id, caller_class
+"""
+
+
+_COUNTS_SQL = """
+SELECT date(started_at, ?) AS day, agent_id, caller_class, explanations, warnings, count(*)
+FROM calls INDEXED BY idx_calls_class_started
+WHERE caller_class IN ('non_regular', 'no_value') AND started_at >= ? AND started_at < ? AND answered_at IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5
+"""
+
+
+def refresh(db: Database, utc_offset_minutes: int, first: date, last: date, progress=None) -> int:
+    """Bring `report_cells` up to date for the local days first…last; returns the days recomputed.
+    `progress(done, total)` is called after each run of at most RUN_DAYS days added up."""
+    with db.atomic():   # short: forget the days whose calls changed
+        dirty = [r[0] for r in db.execute("SELECT utc_day FROM report_dirty")]
+        if dirty:
+            stale = sorted({(date.fromisoformat(d) + timedelta(days=k)).isoformat() for d in dirty for k in (-1, 0, 1)})
+            for chunk in _chunks(stale, 500):
+                marks = ", ".join("?" * len(chunk))
+                db.execute(f"DELETE FROM report_days WHERE day IN ({marks})", chunk)
+                db.execute(f"DELETE FROM report_cells WHERE day IN ({marks})", chunk)
+                db.execute(f"DELETE FROM report_counts WHERE day IN ({marks})", chunk)
+            for chunk in _chunks(dirty, 500):
+                db.execute(f"DELETE FROM report_dirty WHERE utc_day IN ({', '.join('?' * len(chunk))})", chunk)
+    known = {r[0] for r in db.execute("SELECT day FROM report_days WHERE utc_offset = ? AND day BETWEEN ? AND ?",
+                                      [utc_offset_minutes, first.isoformat(), last.isoformat()])}
+    missing = [d for d, _ in stats.by_day({}, first, last) if d.isoformat() not in known]
+    runs = list(_runs(missing, RUN_DAYS))
+    modifier = f"{utc_offset_minutes:+d} minutes"
+    for done, (run_first, run_last) in enumerate(runs, start=1):
+        # Added up outside any transaction (the card may write meanwhile; a call it changes marks its
+        # day again), then kept in a short one per run, so no writer waits long for the file.
+        start, end = ReportQuery(run_first, run_last, utc_offset_minutes=utc_offset_minutes).bounds()
+        rows = db.execute(_CELL_SQL, [modifier, start, end]).fetchall()
+        counts = db.execute(_COUNTS_SQL, [modifier, start, end]).fetchall()
+        with db.atomic():
+            db.conn.executemany(
+                f"INSERT OR REPLACE INTO report_cells (utc_offset, day, agent_id, caller_class, {', '.join(TALLY_COLUMNS)})"
+                f" VALUES ({', '.join('?' * (4 + len(TALLY_COLUMNS)))})", [(utc_offset_minutes, *r) for r in rows])
+            db.conn.executemany("INSERT OR REPLACE INTO report_counts VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                [(utc_offset_minutes, *r) for r in counts])
+            db.conn.executemany("INSERT OR REPLACE INTO report_days VALUES (?, ?)",
+                                [(utc_offset_minutes, (run_first + timedelta(n)).isoformat())
+                                 for n in range((run_last - run_first).days + 1)])
+        if progress:
+            progress(done, len(runs))
+    return len(missing)
+
+
+def _tallies(db: Database, query: ReportQuery, key: str, key_params: list | None = None,
+             only_class: str | None = None) -> dict:
+    """The cells of the range (and filters) added up by the SQL expression `key`."""
+    sql = (f"SELECT {key}, {', '.join(f'total({c})' for c in TALLY_COLUMNS)} FROM report_cells"
+           " WHERE utc_offset = ? AND day BETWEEN ? AND ?")
+    params = [*(key_params or []), query.utc_offset_minutes, query.first.isoformat(), query.last.isoformat()]
+    for column, values in (("agent_id", query.agents), ("caller_class", query.classes)):
+        if values:
+            sql += f" AND {column} IN ({', '.join('?' * len(values))})"
+            params += list(values)
+    if only_class:
+        sql += " AND caller_class = ?"
+        params.append(only_class)
+    out = {}
+    for k, *values in db.execute(sql + " GROUP BY 1 ORDER BY 1", params):
+        out[k] = Tally(*(int(v) if name in _INT_FIELDS else v for name, v in zip(TALLY_COLUMNS, values)))
+    return out
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _runs(days: list[date], longest: int):
+    """Consecutive days as (first, last) runs of at most `longest` days."""
+    run: list[date] = []
+    for d in days:
+        if run and (d != run[-1] + timedelta(days=1) or len(run) == longest):
+            yield run[0], run[-1]
+            run = []
+        run.append(d)
+    if run:
+        yield run[0], run[-1]
+
+
+def _histogram(db: Database, query: ReportQuery, caller_class: str, column: str) -> dict[int, int]:
+    if query.classes and caller_class not in query.classes:
+        return {}
+    sql = (f"SELECT {column}, sum(calls) FROM report_counts WHERE utc_offset = ? AND day BETWEEN ? AND ?"
+           " AND caller_class = ?")
+    params = [query.utc_offset_minutes, query.first.isoformat(), query.last.isoformat(), caller_class]
+    if query.agents:
+        sql += f" AND agent_id IN ({', '.join('?' * len(query.agents))})"
+        params += list(query.agents)
+    return {int(value): int(n) for value, n in db.execute(sql + " GROUP BY 1", params)}
+
+
+def feedback(db: Database, query: ReportQuery, policy_start: date | None) -> Feedback:
+    """Scores and complaints dated inside the range. With an agent or class filter, only feedback
+    naming a call of those agents / classes counts (a bare number cannot be attributed)."""
+    sql = "SELECT day >= ?, count(score), total(score), total(score * score), total(complaint) FROM feedback" \
+          " WHERE day >= ? AND day <= ?"
+    params: list = [(policy_start or date.max).isoformat(), query.first.isoformat(), query.last.isoformat()]
+    if query.agents or query.classes:
+        where, extra = query.where()
+        sql += f" AND call_id IN (SELECT id FROM calls WHERE {where})"
+        params += extra
+    found = {bool(after): (Sample(n, s, ss), int(c)) for after, n, s, ss, c in db.execute(sql + " GROUP BY 1", params)}
+    before, after = found.get(False, (Sample(), 0)), found.get(True, (Sample(), 0))
+    return Feedback(before[0], after[0], before[1], after[1])
+
+
+def what_if(db: Database, query: ReportQuery, policy: Policy, scenarios: tuple[Scenario, ...]) -> list[WhatIf]:
+    """Re-run the recorded calls under other thresholds (see README, "What-if").
+
+    The store keeps how many explanations a call had, not when each was given, so the
+    explanation scenarios assume they were evenly spaced: the k-th at answer + k·d, where d is
+    (allowed − answered) / N when the policy's N-th explanation allowed the end, else
+    (ended − answered) / (explanations + 1). The grace scenarios move "may end" to
+    closure + g. Both compare with the same formula under the current threshold.
+    """
+    n, g_now = policy.explanations_before_polite_end, policy.grace_seconds
+    talk = _seconds("ended_at", "answered_at")
+    step = (f"(CASE WHEN hangup_allowed_at IS NOT NULL AND explanations >= {n}"
+            f" THEN {_seconds('hangup_allowed_at', 'answered_at')} / {n} ELSE {talk} / (explanations + 1) END)")
+    since_closure = _seconds("ended_at", "closure_confirmed_at")
+    columns: dict[Scenario, list[str]] = {}
+    for s in scenarios:
+        if s.explanations is not None:
+            k = s.explanations
+            columns[s] = [f"total({k} != {n} AND explanations >= {min(k, n)})",
+                          f"total(CASE WHEN explanations >= {k} THEN max(0, {talk} - {k} * {step}) END)",
+                          f"total(CASE WHEN explanations >= {n} THEN max(0, {talk} - {n} * {step}) END)"]
+        else:
+            g = float(s.grace_seconds)
+            columns[s] = [f"total({g!r} != {g_now!r} AND {since_closure} > {min(g, g_now)!r})",
+                          f"total(max(0, {since_closure} - {g!r}))",
+                          f"total(max(0, {since_closure} - {g_now!r}))"]
+    found: dict[Scenario, WhatIf] = {}
+    # one query per kind, each reading only its class through the class index
+    for caller_class, kind, extra in (("non_regular", "explanations", "answered_at IS NOT NULL"),
+                                      ("regular", "grace_seconds", "closure_confirmed_at IS NOT NULL")):
+        mine = [s for s in scenarios if getattr(s, kind) is not None]
+        if not mine:
+            continue
+        if query.classes and caller_class not in query.classes:
+            found.update((s, WhatIf(s, 0, 0.0, 0.0)) for s in mine)
+            continue
+        where, params = dataclasses.replace(query, classes=(caller_class,)).where()
+        row = db.execute(f"SELECT {', '.join(c for s in mine for c in columns[s])} FROM calls"
+                         f" WHERE {where} AND {extra} AND ended_at IS NOT NULL", params).fetchone()
+        found.update((s, WhatIf(s, int(row[3 * i]), row[3 * i + 1], row[3 * i + 2])) for i, s in enumerate(mine))
+    return [found[s] for s in scenarios]
+
+
+def agent_ids(db: Database) -> list[str]:
+    """Every agent in the file (a lead's holds the team), for the dashboard's filter."""
+    return [r[0] for r in db.execute("SELECT DISTINCT agent_id FROM calls ORDER BY agent_id")]

@@ -1,0 +1,252 @@
+"""The team lead's dashboard: is the hang-up policy doing what the centre adopted it for?
+
+Date range, agent and class filters; four charts (agent share per day against the baseline
+and the policy start, calls per class by who ended them, explanations per non-regular call,
+the 2-second-wait outcomes per agent); the summary, the per-agent table and the what-if
+table. Figures are added up off the GUI thread (`ReportLoader`); a busy bar shows meanwhile.
+Every chart exports as PNG, the agent table as CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import functools
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtWidgets import (
+    QComboBox, QDateEdit, QFileDialog, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QProgressBar,
+    QPushButton, QSizePolicy, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from ..app.report_format import agent_rows, summary_lines, what_if_rows
+from ..core.stats import DEFAULT_SCENARIOS
+from ..store.reports import CLASSES, ReportQuery
+from .charts import make_charts
+from .report_loader import ReportLoader
+
+
+class Dashboard(QWidget):
+    def __init__(self, db_path: Path, policy, texts: dict[str, str], utc_offset_minutes: int,
+                 first: date, last: date, parent=None) -> None:
+        super().__init__(parent)
+        self.texts, self.policy, self.utc_offset = texts, policy, utc_offset_minutes
+        self.setWindowTitle(texts["title"])
+        self.resize(1280, 900)
+        self.report = None
+        self._drawing: list = []   # the steps of showing the latest figures (_draw_next)
+        self.loader = ReportLoader(db_path, policy, self)
+        self.loader.loaded.connect(self._loaded)
+        self.loader.what_if_loaded.connect(self._what_if_loaded)
+        self.loader.failed.connect(self._failed)
+        self.loader.progress.connect(self._progress)
+
+        self.first, self.last = QDateEdit(_qdate(first)), QDateEdit(_qdate(last))
+        for edit in (self.first, self.last):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.dateChanged.connect(self._filters_changed)
+        self.agent = QComboBox()
+        self.agent.addItem(texts["all_agents"], None)
+        self.agent.setAccessibleName(texts["agent"])
+        self.caller_class = QComboBox()
+        self.caller_class.addItem(texts["all_classes"], None)
+        for c in CLASSES:
+            self.caller_class.addItem(texts[f"class_{c}"], c)
+        self.caller_class.setAccessibleName(texts["caller_class"])
+        for combo in (self.agent, self.caller_class):
+            combo.currentIndexChanged.connect(self._filters_changed)
+        refresh = QPushButton(texts["refresh"])
+        refresh.clicked.connect(self.reload)
+        self.progress = QProgressBar()   # busy, or the share of days added up on a first long load
+        self.progress.setMaximumWidth(160)
+        self.progress.setTextVisible(False)
+        self.status = QLabel()
+
+        bar = QHBoxLayout()
+        for label, widget in ((texts["from"], self.first), (texts["to"], self.last), (texts["agent"], self.agent),
+                              (texts["caller_class"], self.caller_class)):
+            bar.addWidget(QLabel(label))
+            bar.addWidget(widget)
+        bar.addWidget(refresh)
+        bar.addWidget(self.progress)
+        bar.addWidget(self.status, 1)
+
+        self.charts = make_charts(texts)
+        grid = QGridLayout()
+        for i, (key, chart) in enumerate(self.charts.items()):
+            cell = QVBoxLayout()
+            chart.widget.setMinimumSize(420, 240)
+            cell.addWidget(chart.widget, 1)
+            export = QPushButton(texts["export_png"])
+            export.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)
+            export.clicked.connect(lambda _=False, k=key: self._ask_export_chart(k))
+            cell.addWidget(export, 0, Qt.AlignRight)
+            grid.addLayout(cell, i // 2, i % 2)
+
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.summary.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        self.agent_table = _table()
+        self.what_if_table = _table()
+        what_if = QWidget()
+        what_if_layout = QVBoxLayout(what_if)
+        what_if_layout.addWidget(self.what_if_table)
+        note = QLabel(texts["what_if_note"])
+        note.setWordWrap(True)
+        what_if_layout.addWidget(note)
+        agents = QWidget()
+        agents_layout = QVBoxLayout(agents)
+        agents_layout.addWidget(self.agent_table)
+        export_csv = QPushButton(texts["export_csv"])
+        export_csv.clicked.connect(self._ask_export_table)
+        agents_layout.addWidget(export_csv, 0, Qt.AlignRight)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.summary, texts["tab_summary"])
+        self.tabs.addTab(agents, texts["tab_agents"])
+        self.tabs.addTab(what_if, texts["tab_what_if"])
+        self.tabs.setMinimumHeight(180)
+        self.tabs.setMaximumHeight(260)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addLayout(grid, 4)
+        layout.addWidget(self.tabs, 1)
+
+        self._debounce = QTimer(self, singleShot=True, interval=250)
+        self._debounce.timeout.connect(self.reload)
+        self.reload()
+
+    # ----- loading -------------------------------------------------------------------------------
+    def query(self) -> ReportQuery:
+        agent, caller_class = self.agent.currentData(), self.caller_class.currentData()
+        return ReportQuery(self.first.date().toPython(), self.last.date().toPython(),
+                           (agent,) if agent else (), (caller_class,) if caller_class else (), self.utc_offset)
+
+    @property
+    def loading(self) -> bool:
+        return self.progress.isVisible() or self._debounce.isActive() or bool(self._drawing)
+
+    def reload(self) -> None:
+        query = self.query()
+        if query.first > query.last:
+            self.status.setText(self.texts["load_failed"].format(error=f"{query.first} > {query.last}"))
+            return
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.status.setText(self.texts["loading"])
+        self.loader.load(query, DEFAULT_SCENARIOS)
+
+    def _progress(self, done: int, total: int, request: int) -> None:
+        if self.loader.is_current(request):
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+
+    def _filters_changed(self) -> None:
+        self._debounce.start()
+
+    def _loaded(self, report, request: int) -> None:
+        if not self.loader.is_current(request):
+            return
+        self.report = report
+        self.progress.setRange(0, 0)   # the what-if is still being read
+        self._fill_agents(self.loader.agent_ids)
+        self.what_if_table.setRowCount(0)
+        q = report.query
+        self._drawing = [functools.partial(chart.update, report) for chart in self.charts.values()] + [
+            lambda: self.summary.setText("\n".join(summary_lines(report, self.texts))),
+            lambda: _fill(self.agent_table, *agent_rows(report, self.texts)),
+            lambda: self.status.setText(self.texts["loaded"].format(
+                calls=f"{report.total.calls:,}", first=q.first.isoformat(), last=q.last.isoformat())),
+        ]
+        self._draw_next()
+
+    def _draw_next(self) -> None:
+        """One chart or table per turn of the event loop, so the window answers between them."""
+        if self._drawing:
+            self._drawing.pop(0)()
+            QTimer.singleShot(0, self._draw_next)
+
+    def _what_if_loaded(self, results, request: int) -> None:
+        if not self.loader.is_current(request) or self.report is None:
+            return
+        self.report = _with_what_if(self.report, results)
+        _fill(self.what_if_table, *what_if_rows(self.report, self.texts, self.policy.explanations_before_polite_end,
+                                                self.policy.grace_seconds))
+        self.progress.hide()
+
+    def _failed(self, error: str, request: int) -> None:
+        if self.loader.is_current(request):
+            self.progress.hide()
+            self.status.setText(self.texts["load_failed"].format(error=error))
+
+    def _fill_agents(self, agent_ids: list[str]) -> None:
+        known = [self.agent.itemData(i) for i in range(1, self.agent.count())]
+        if known == agent_ids:
+            return
+        current = self.agent.currentData()
+        self.agent.blockSignals(True)
+        while self.agent.count() > 1:
+            self.agent.removeItem(1)
+        for agent in agent_ids:
+            self.agent.addItem(agent, agent)
+        self.agent.setCurrentIndex(max(0, self.agent.findData(current)) if current else 0)
+        self.agent.blockSignals(False)
+
+    # ----- export --------------------------------------------------------------------------------
+    def export_chart(self, key: str, path: Path) -> Path:
+        return self.charts[key].export_png(Path(path))
+
+    def export_table(self, path: Path) -> Path:
+        heads, rows = agent_rows(self.report, self.texts) if self.report else ([], [])
+        with open(path, "w", newline="", encoding="utf-8-sig") as f:   # BOM: Excel reads it as UTF-8
+            writer = csv.writer(f)
+            writer.writerow(heads)
+            writer.writerows(rows)
+        return Path(path)
+
+    def _ask_export_chart(self, key: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, self.texts["export_png"], f"dashboard-{key}.png", "PNG (*.png)")
+        if path:
+            self.status.setText(self.texts["exported"].format(path=self.export_chart(key, Path(path))))
+
+    def _ask_export_table(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, self.texts["export_csv"], "dashboard-agents.csv", "CSV (*.csv)")
+        if path:
+            self.status.setText(self.texts["exported"].format(path=self.export_table(Path(path))))
+
+    def closeEvent(self, event) -> None:
+        self.loader.stop()
+        super().closeEvent(event)
+
+
+def _with_what_if(report, results):
+    return dataclasses.replace(report, what_if=list(results))
+
+
+def _qdate(d: date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def _table() -> QTableWidget:
+    table = QTableWidget()
+    table.setEditTriggers(QTableWidget.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+    table.setAlternatingRowColors(True)
+    return table
+
+
+def _fill(table: QTableWidget, heads: list[str], rows: list[list[str]]) -> None:
+    table.setColumnCount(len(heads))
+    table.setHorizontalHeaderLabels(heads)
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            if c:
+                item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            table.setItem(r, c, item)

@@ -1,0 +1,104 @@
+"""Adding up the review figures off the GUI thread.
+
+One worker thread owns its own connection to the database (SQLite connections stay in the
+thread that made them); the window asks for a report and gets it back through a queued Qt
+signal. A newer request makes the results of older ones be dropped, so fast filter changes
+never show stale charts.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+log = logging.getLogger(__name__)
+
+
+class ReportLoader(QObject):
+    loaded = Signal(object, int)     # Report (without what-if), request number
+    what_if_loaded = Signal(object, int)   # list[WhatIf], request number
+    failed = Signal(str, int)
+    progress = Signal(int, int, int)   # days added up so far (in runs), runs in all, request number
+
+    def __init__(self, db_path: Path, policy, parent=None) -> None:
+        super().__init__(parent)
+        self._db_path = db_path
+        self._policy = policy
+        self._worker: _Worker | None = None
+        self.request = 0
+        self.agent_ids: list[str] = []
+
+    def load(self, query, scenarios=(), replace: bool = True) -> int:
+        """Start adding up `query`; returns the request number the signals will carry.
+        With `replace`, a request still queued behind it is dropped (a filter changed again)."""
+        if self._worker is None:   # first use, or the window was closed and is shown again
+            self._worker = _Worker()
+        self.request += 1
+        self._worker.pool.submit(self._work, self._worker, query, tuple(scenarios), self.request, replace)
+        return self.request
+
+    def is_current(self, request: int) -> bool:
+        return request == self.request
+
+    def stop(self) -> None:
+        """The window closed: drop queued requests and interrupt the running query."""
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            if worker.db is not None:
+                worker.db.conn.interrupt()   # SQLite stops the running query at its next step
+            worker.pool.submit(worker.close)   # queued requests see they are stale and return first
+            worker.pool.shutdown(wait=False)
+
+    def _work(self, worker: "_Worker", query, scenarios, request: int, replace: bool) -> None:
+        from ..store.db import open_db
+        from ..store.reports import agent_ids, build_report, what_if
+
+        if self._worker is not worker or (replace and request != self.request):
+            return   # the window closed, or a newer request is queued behind this one
+        try:
+            if worker.db is None:
+                worker.db = open_db(self._db_path)   # made in, and used only by, the worker's thread
+            db = worker.db
+            self.agent_ids = agent_ids(db)
+
+            def progress(done: int, total: int) -> None:
+                if self._worker is not worker:
+                    raise _Stopped   # between two steps of a long first load
+                self.progress.emit(done, total, request)
+            report = build_report(db, query, self._policy, progress=progress)
+            self.loaded.emit(report, request)
+            if scenarios and request == self.request:
+                self.what_if_loaded.emit(what_if(db, query, self._policy, scenarios), request)
+        except _Stopped:
+            return
+        except sqlite3.OperationalError as exc:
+            if self._worker is not worker:
+                return   # interrupted by stop(): nobody is waiting for these figures
+            log.exception("review figures failed")
+            self.failed.emit(str(exc), request)
+        except Exception as exc:   # shown in the window; the card and the file are untouched
+            log.exception("review figures failed")
+            self.failed.emit(str(exc), request)
+
+
+class _Stopped(Exception):
+    pass
+
+
+class _Worker:
+    """One thread and the connection it made (SQLite connections stay in their thread)."""
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hangup-coach-report")
+        self.db = None
+
+    def close(self) -> None:
+        """In the worker's thread: closing rolls back a write the interrupt cut short, so it
+        never keeps the file locked."""
+        if self.db is not None:
+            self.db.conn.close()
+            self.db = None

@@ -1,0 +1,149 @@
+"""Benchmark: the review figures and the dashboard on a generated year of a 50-agent team.
+
+    python tests/bench/bench_dashboard.py [--quick]      # prints the figures as JSON
+
+Data: `tests/support/review_history.review_db()` (1.8 M calls over 365 days, 50 agents, with
+feedback; --quick: 200,000), built once and cached, copied for each run because the report
+writes its kept tallies into the file. Figures:
+- cold: the first report of the whole year on a file whose tallies were never kept (every day
+  added up from `calls`), once;
+- warm: the same report again (the kept tallies, the usual case), the median of several runs,
+  also for one agent's year, and the what-if (read straight from `calls`);
+- draw: the GUI-thread part of showing a year (four charts, the summary and the tables);
+- responsiveness: the largest gap between turns of the event loop (a 5 ms timer) while the
+  dashboard loads a cold year in its worker, against the same window sitting idle.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from tests.support.review_history import review_db  # noqa: E402
+
+FIRST, LAST = date(2025, 11, 23), date(2026, 11, 22)   # the generated year, local days (review_history)
+OFFSET = 480
+
+
+def _forget_tallies(db) -> None:
+    for table in ("report_days", "report_cells", "report_counts"):
+        db.execute(f"DELETE FROM {table}")
+    db.conn.commit()
+
+
+def _timed(fn, runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def measure(quick: bool = False) -> dict:
+    from hangup_coach.app.qt_clock import keep_gui_thread_responsive
+    from hangup_coach.app.resources import load_policy
+    from hangup_coach.core.stats import DEFAULT_SCENARIOS
+    from hangup_coach.store.db import open_db
+    from hangup_coach.store.reports import ReportQuery, build_report, what_if
+
+    calls = 200_000 if quick else 1_800_000
+    source = review_db(calls)
+    work = Path(tempfile.mkdtemp(prefix="hc-bench-dash-"))
+    try:
+        path = work / "team.db"
+        shutil.copy(source, path)
+        policy = load_policy()
+        year = ReportQuery(FIRST, LAST, utc_offset_minutes=OFFSET)
+        db = open_db(path)
+        db.execute("PRAGMA cache_size = -64000")
+        _forget_tallies(db)
+        cold = _timed(lambda: build_report(db, year, policy), 1)[0]
+        runs = 3 if quick else 7
+        warm = _timed(lambda: build_report(db, year, policy), runs)
+        one = ReportQuery(FIRST, LAST, agents=("1007",), utc_offset_minutes=OFFSET)
+        agent = _timed(lambda: build_report(db, one, policy), runs)
+        whatif = _timed(lambda: what_if(db, year, policy, DEFAULT_SCENARIOS), 3 if quick else 5)
+        report = build_report(db, year, policy)
+        keep_gui_thread_responsive()
+        draw, idle_gap, loading_gap, shown = _dashboard(path, db, report, policy, runs)
+        db.conn.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return {
+        "calls": calls, "cold_ms": cold, "warm_ms": statistics.median(warm), "warm_spread": [min(warm), max(warm)],
+        "agent_ms": statistics.median(agent), "what_if_ms": statistics.median(whatif),
+        "draw_ms": statistics.median(draw), "draw_spread": [min(draw), max(draw)],
+        "open_ms": shown, "idle_gap_ms": idle_gap, "loading_gap_ms": loading_gap,
+    }
+
+
+def _dashboard(path: Path, db, report, policy, runs: int):
+    from PySide6.QtCore import QElapsedTimer, QLoggingCategory, Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    QLoggingCategory.setFilterRules("default.warning=false")
+    from hangup_coach.app.report_format import load_texts
+
+    t = time.perf_counter()
+    from hangup_coach.ui.dashboard import Dashboard   # pyqtgraph and numpy come in here
+    window = Dashboard(path, policy, load_texts("zh_CN"), OFFSET, FIRST, LAST)
+    window.show()
+    app.processEvents()
+    shown = (time.perf_counter() - t) * 1000
+    _wait(app, lambda: not window.loading)
+
+    draw = []
+    for _ in range(runs):   # the GUI thread's share of showing a year: charts, summary, tables
+        t = time.perf_counter()
+        window._loaded(report, window.loader.request)
+        _wait(app, lambda: not window._drawing)
+        draw.append((time.perf_counter() - t) * 1000)
+
+    def gaps(during) -> float:
+        stamps, clock = [], QElapsedTimer()
+        clock.start()
+        timer = QTimer(interval=5, timerType=Qt.PreciseTimer)
+        timer.timeout.connect(lambda: stamps.append(clock.nsecsElapsed() / 1e6))
+        timer.start()
+        during()
+        timer.stop()
+        return max(b - a for a, b in zip(stamps, stamps[1:])) if len(stamps) > 1 else float("nan")
+
+    idle = gaps(lambda: _wait(app, lambda: False, 1.5))
+
+    def load_cold() -> None:
+        window.reload()
+        _wait(app, lambda: not window.loading, 120)
+    _forget_tallies(db)   # before the clock runs: the benchmark's own delete is no part of the window
+    loading = gaps(load_cold)
+    window.close()
+    return draw, idle, loading, shown
+
+
+def _wait(app, done, limit: float = 60.0) -> None:
+    """Run the real event loop until done() (checked every 10 ms) or `limit` seconds."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop, end = QEventLoop(), time.perf_counter() + limit
+    poll = QTimer(interval=10)
+    poll.timeout.connect(lambda: loop.quit() if done() or time.perf_counter() > end else None)
+    poll.start()
+    loop.exec()
+    poll.stop()
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure("--quick" in sys.argv), indent=1))
