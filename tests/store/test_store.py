@@ -10,7 +10,7 @@ from hangup_coach.core.coach import CallRecord
 from hangup_coach.core.phone import normalise
 from hangup_coach.app.resources import load_policy
 from hangup_coach.store.calls import NOTE_LIMIT, CallStore, NoteTooLong
-from hangup_coach.store.db import StoreError, open_db
+from hangup_coach.store.db import MIGRATIONS, StoreError, open_db
 
 NOW = FakeClock().now()
 
@@ -28,7 +28,7 @@ def test_migrations_create_the_schema_once(tmp_path):
     db = open_db(path)
     assert {"calls", "notes", "caller_profiles", "blocklist"} <= set(db.table_names())
     applied = [r["name"] for r in db.query("SELECT name FROM _sqlite_migrations")]
-    assert applied == sorted(set(applied)) and len(applied) == 3
+    assert applied == sorted(set(applied)) and len(applied) == len(MIGRATIONS)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA synchronous").fetchone()[0] == 1   # NORMAL; notes commit with FULL
 
