@@ -1,4 +1,4 @@
-"""Command-line interface: `hangup-coach [run]`, `hangup-coach demo`, `hangup-coach calls`."""
+"""Command-line interface: `hangup-coach [run]`, `hangup-coach demo`, `hangup-coach calls`, `login`, `sync`."""
 
 from __future__ import annotations
 
@@ -34,6 +34,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     calls.add_argument("--since", type=_date, help="YYYY-MM-DD (UTC) or an ISO time")
     calls.add_argument("--format", choices=("table", "csv", "json"), default="table")
     calls.add_argument("--unmasked", action="store_true", help="show full numbers (personal data!)")
+
+    from .sync_cli import add_commands as add_sync_commands
+    add_sync_commands(sub, common)   # login, sync
 
     args = parser.parse_args(argv)
     if getattr(args, "speed", 1.0) <= 0:

@@ -1,0 +1,1 @@
+"""Sync with the centre's server: the client, the background worker, the device's credentials."""
