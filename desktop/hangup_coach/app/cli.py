@@ -35,6 +35,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     calls.add_argument("--format", choices=("table", "csv", "json"), default="table")
     calls.add_argument("--unmasked", action="store_true", help="show full numbers (personal data!)")
 
+    from ..sync.server.cli import add_parser as add_server_parser
+    add_server_parser(sub)
+
     args = parser.parse_args(argv)
     if getattr(args, "speed", 1.0) <= 0:
         parser.error("--speed must be positive")
