@@ -9,6 +9,9 @@ def main(argv: list[str] | None = None) -> int:
     from .app.cli import parse_args
 
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command == "server":
+        from .sync.server.cli import main as server_main
+        return server_main(args)
     if args.command == "calls":
         from .app.main import list_calls
         return list_calls(args)

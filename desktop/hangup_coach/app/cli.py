@@ -37,6 +37,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
     from .sync_cli import add_commands as add_sync_commands
     add_sync_commands(sub, common)   # login, sync
+    from ..sync.server.cli import add_parser as add_server_parser
+    add_server_parser(sub)
 
     args = parser.parse_args(argv)
     if getattr(args, "speed", 1.0) <= 0:

@@ -1,1 +1,1 @@
-"""Sync with the centre's server: the client, the background worker, the device's credentials."""
+"""Sync between the agents' cards and the centre's server (docs/sync-api.md)."""
