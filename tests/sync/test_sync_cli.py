@@ -1,0 +1,62 @@
+"""login and sync --once against a real server process over HTTP."""
+
+import stat
+
+from tests.server.harness import add_device
+
+from .agents import Agent, server_records
+
+
+def test_login_checks_the_token_and_keeps_it_out_of_settings_and_logs(server, tmp_path):
+    _, token = add_device(server.database, "1024")
+    agent = Agent(tmp_path / "home", "1024")
+    refused = agent.login(server.url, "not-a-token")
+    assert refused.returncode == 2 and "refused" in refused.stderr
+    assert not (agent.home / "config" / "sync.json").exists()
+    done = agent.login(server.url, token)
+    assert done.returncode == 0, done.stderr
+    assert "agent 1024" in done.stdout and token not in done.stdout + done.stderr
+    saved = agent.home / "config" / "sync.json"
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600   # no keyring on this machine: a private file
+    synced = agent.sync()
+    assert synced.returncode == 0, synced.stderr
+    for path in agent.home.rglob("*"):
+        if path.is_file() and path != saved and path.suffix != ".db":
+            assert token not in path.read_text(errors="replace"), path
+    agent.close()
+
+
+def test_sync_once_pushes_exactly_what_the_card_wrote(agents, lead):
+    agent = agents("1024")
+    for n in range(30):
+        agent.record_call(n, number=f"+86138001380{n:02d}", note=f"第 {n} 个电话" if n % 2 else None)
+    agent.record_call(3, warnings=2)                   # a second version of one call
+    result = agent.sync()
+    assert result.returncode == 0, result.stderr
+    assert "pushed 45" in result.stdout and "0 pending" in result.stdout
+    assert server_records(lead) == agent.local_records()
+    again = agent.sync()                               # nothing new: nothing pushed
+    assert "pushed 0" in again.stdout and "0 pending" in again.stdout
+
+
+def test_a_record_the_server_refuses_is_kept_and_the_rest_goes_through(agents, lead):
+    agent = agents("1024")
+    agent.record_call(1)
+    agent.record_call(2, agent_id="")                  # no agent: the wire schema refuses it
+    result = agent.sync()
+    assert result.returncode == 0, result.stderr
+    assert "1 refused" in result.stdout and "agent_id" in result.stdout
+    assert set(server_records(lead)) == {("call", "1024-call-1")}
+    assert agent.store.get_call("1024-call-2") is not None
+
+
+def test_sync_without_a_server_fails_clearly_and_keeps_everything(tmp_path, server):
+    _, token = add_device(server.database, "1024")
+    agent = Agent(tmp_path / "home", "1024")
+    assert agent.login(server.url, token).returncode == 0
+    agent.record_call(1, note="离线时写的")
+    server.stop()
+    result = agent.sync("--retry-for", "1", "--timeout", "1")
+    assert result.returncode == 1
+    assert "2 pending, kept locally" in result.stderr
+    agent.close()
