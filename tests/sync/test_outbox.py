@@ -159,3 +159,36 @@ def test_calls_recorded_before_sync_become_the_first_backlog(tmp_path):
     conn.close()
     db = open_db(path)
     assert outbox_rows(db) == {("call", "c0"): (1, 0)}
+
+
+def test_card_saves_never_fail_locked_while_the_sync_worker_writes_the_same_file(tmp_path):
+    import threading
+    path = tmp_path / "c.db"
+    card = CallStore(open_db(path))
+    for n in range(50):
+        card.save_call(record(n))
+    stop, failures = threading.Event(), []
+
+    def sync_worker():   # its own connection, acking and re-queueing as fast as it can
+        db = open_db(path)
+        try:
+            while not stop.is_set():
+                acks = [("call", e.record_id, e.version) for e in outbox.pending(db)]
+                outbox.mark_acked(db, acks, iso(NOW))
+                outbox.resend_all(db)
+        except Exception as exc:
+            failures.append(exc)
+        finally:
+            db.conn.close()
+
+    worker = threading.Thread(target=sync_worker)
+    worker.start()
+    try:
+        for n in range(300):
+            card.save_call(record(n % 50, explanations=n))
+            card.save_note(f"call-{n % 50}", f"note {n}", NOW)
+    finally:
+        stop.set()
+        worker.join()
+    assert failures == []
+    assert card.get_call("call-49").explanations == 299

@@ -50,7 +50,7 @@ class CallStore:
                 row[key] = iso(getattr(record, key))
         row["customer_hung_up_in_grace"] = int(record.customer_hung_up_in_grace)
         row["agent_ended_early"] = int(record.agent_ended_early)
-        with self.db.atomic():  # the change and its outbox entry, or neither
+        with outbox.write_transaction(self.db):  # the change and its outbox entry, or neither
             self.db.table("calls").upsert(row, pk="id")
             outbox.enqueue(self.db, "call", row["id"], row["updated_at"] or row["started_at"])
 
@@ -112,7 +112,7 @@ class CallStore:
         stamp = iso(now)
         self.db.execute("PRAGMA synchronous = FULL")
         try:
-            with self.db.atomic():  # the note and its outbox entry, or neither
+            with outbox.write_transaction(self.db):  # the note and its outbox entry, or neither
                 self.db.execute(
                     "INSERT INTO notes (id, call_id, text, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
                     " ON CONFLICT(call_id) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",

@@ -12,6 +12,7 @@ through another (each thread has its own sqlite connection).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
@@ -25,6 +26,29 @@ _SOURCES = {"call": ("calls", "id"), "note": ("notes", "call_id")}
 NOTE_FIELDS = ("call_id", "text", "created_at", "updated_at")
 
 
+@contextlib.contextmanager
+def write_transaction(db: Database):
+    """`db.atomic()`, but holding the write lock from BEGIN (IMMEDIATE).
+
+    Two connections write this file: the card's and the sync worker's. A deferred transaction
+    that reads before it writes (sqlite-utils' upsert reads the table's columns first) fails at
+    once with "database is locked" when the other connection commits in between; an immediate
+    one waits its turn within the busy timeout instead.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+        db.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
+
 @dataclass(frozen=True)
 class Entry:
     seq: int
@@ -34,7 +58,7 @@ class Entry:
 
 
 def enqueue(db: Database, kind: str, key: str, now: str) -> None:
-    """Count one change of a record and queue it. Call inside the change's own `db.atomic()`."""
+    """Count one change of a record and queue it. Call inside the change's own `write_transaction`."""
     table, column = _SOURCES[kind]
     cursor = db.execute(f"UPDATE {table} SET version = version + 1 WHERE {column} = ? RETURNING id, version",
                         [key])
@@ -89,7 +113,7 @@ def records(db: Database, entries: Iterable[Entry]) -> list[dict]:
 def mark_acked(db: Database, acked: Iterable[tuple[str, str, int]], now: str) -> int:
     """Record the server's acknowledgements; one short transaction. Returns how many rows moved."""
     moved = 0
-    with db.atomic():
+    with write_transaction(db):
         for kind, record_id, version in acked:
             moved += db.execute(
                 "UPDATE outbox SET acked_version = ?, acked_at = ?"
@@ -106,7 +130,7 @@ def mark_rejected(db: Database, kind: str, record_id: str, version: int, why: st
 
 def resend_all(db: Database) -> int:
     """Queue every record again (the server lost what it had acknowledged)."""
-    with db.atomic():
+    with write_transaction(db):
         return db.execute("UPDATE outbox SET acked_version = 0, acked_at = NULL, rejected = NULL").rowcount
 
 

@@ -1,7 +1,7 @@
 """Writing what the sync worker pulled from the server into the local database.
 
 Each page is applied together with its cursor in one short transaction (the caller's
-`db.atomic()`), so a crash mid-pull neither skips nor repeats rows. Rows from the server are
+`outbox.write_transaction`), so a crash mid-pull neither skips nor repeats rows. Rows from the server are
 copied column by column into known columns only; anything else in them is ignored.
 """
 

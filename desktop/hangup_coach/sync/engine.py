@@ -72,7 +72,7 @@ class Syncer:
         was rebuilt (it lost its database): queue everything again and pull from the start."""
         me = self.client.me()
         known = outbox.meta(self.db, "server_device_id")
-        with self.db.atomic():
+        with outbox.write_transaction(self.db):
             if known is not None and known != me["device_id"]:
                 log.warning("the server no longer knows device %s (now %s): sending everything again",
                             known, me["device_id"])
@@ -129,7 +129,7 @@ class Syncer:
             since = outbox.meta(self.db, "changes_cursor", "")
             page = self.client.changes(since, PULL_LIMIT)
             stamp = self.now()
-            with self.db.atomic():
+            with outbox.write_transaction(self.db):
                 for profile in page["profiles"]:
                     if isinstance(profile, dict) and wire.is_e164(profile.get("number")):
                         report.evidence += pulled.apply_profile(self.db, profile, stamp)
@@ -147,7 +147,7 @@ class Syncer:
             since = outbox.meta(self.db, "team_cursor", "")
             page = self.client.team_changes(since, PULL_LIMIT)
             stamp = self.now()
-            with self.db.atomic():
+            with outbox.write_transaction(self.db):
                 for call in page["calls"]:
                     if isinstance(call, dict):
                         report.team_calls += pulled.apply_team_call(self.db, call, call.get("version"), stamp)
@@ -164,6 +164,6 @@ class Syncer:
         profile = self.client.profile(e164, timeout)
         if profile is None or profile.get("number") != e164:
             return False
-        with self.db.atomic():
+        with outbox.write_transaction(self.db):
             pulled.apply_profile(self.db, profile, self.now())
         return True
