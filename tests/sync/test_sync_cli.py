@@ -60,3 +60,13 @@ def test_sync_without_a_server_fails_clearly_and_keeps_everything(tmp_path, serv
     assert result.returncode == 1
     assert "2 pending, kept locally" in result.stderr
     agent.close()
+
+
+def test_another_agents_calls_in_the_file_are_kept_and_do_not_block_this_agents(agents, lead):
+    agent = agents("1024")
+    agent.record_call(1)
+    agent.record_call(2, agent_id="2048")              # recorded before this card's login changed hands
+    result = agent.sync()
+    assert result.returncode == 0, result.stderr
+    assert "1 refused" in result.stdout and "recorded by agent 2048" in result.stdout
+    assert set(server_records(lead)) == {("call", "1024-call-1")}

@@ -107,15 +107,20 @@ class Syncer:
             after = entries[-1].seq
 
     def _checked(self, records: list[dict], report: RoundReport) -> list[dict]:
-        """Records the server would refuse are kept locally and reported, not sent."""
-        good = []
+        """Records the server would refuse are kept locally and reported, not sent: one bad or
+        foreign record (another agent's, from before a new login) must not block the rest."""
+        me, good = outbox.meta(self.db, "agent_id"), []
         for record in records:
+            owner = record["data"].get("agent_id")
             try:
                 wire.parse_record(record)
             except wire.WireError as exc:
                 self._refuse(record, exc.message, report)
             else:
-                good.append(record)
+                if owner is not None and owner != me:
+                    self._refuse(record, f"recorded by agent {owner}, this card is logged in as {me}", report)
+                else:
+                    good.append(record)
         return good
 
     def _refuse(self, record: dict, why: str, report: RoundReport) -> None:
