@@ -319,6 +319,10 @@ def main() -> None:
             ok=latency["p99_ms"] <= 30, note=f"{latency['n']} calls on loopback")
     row("10,000-record outbox pushed to the local server (SQLite / PostgreSQL)", "not yet built",
         budget="≤ 10 s", note="sync issue")
+    step("sync server: 200 agents pushing at once, SQLite, and PostgreSQL with two server processes")
+    from tests.bench.bench_server import server_rows
+    for server_row in server_rows(quick):
+        row(*server_row)
     row("dashboard figures, a year of a 50-agent team (~1.8 M calls)", "not yet built", budget="≤ 2 s",
         note="dashboard issue; history_db(1_800_000) generates the data")
 
