@@ -3,6 +3,7 @@
 import random
 import threading
 
+import httpx
 import pytest
 
 from tests.server.harness import Device, ServerProcess, add_device
@@ -117,3 +118,25 @@ def test_a_pull_cursor_skips_no_row_under_concurrent_pushes_on_sqlite(tmp_path):
     with ServerProcess(str(tmp_path / "server.db")) as server:
         acked, seen = concurrent_pushes_against_a_puller([server], writers=8, pushes=10)
     assert len(seen) == len(set(seen)) and set(seen) == set(acked)
+
+
+def test_two_servers_starting_at_once_on_a_new_database_migrate_it_once(postgres):
+    import psycopg
+
+    database = postgres.new_database()
+    servers = [ServerProcess(database), ServerProcess(database)]
+    starters = [threading.Thread(target=s.start) for s in servers]
+    try:
+        for t in starters:
+            t.start()
+        for t in starters:
+            t.join()
+        assert all(s.proc and s.proc.poll() is None for s in servers), [s.messages() for s in servers]
+        health = [httpx.get(s.url + "/health").json() for s in servers]
+        assert [h["schema"] for h in health] == [1, 1] and {h["database"] for h in health} == {"postgresql"}
+        with psycopg.connect(database) as conn:
+            assert conn.execute("SELECT version, count(*) FROM schema_migrations GROUP BY version").fetchall() == [(1, 1)]
+            assert conn.execute("SELECT value FROM counters WHERE name = 'seq'").fetchone() == (0,)
+    finally:
+        for s in servers:
+            s.stop()
