@@ -121,3 +121,14 @@ def test_an_admin_adds_a_device_over_http(devices, server):
         reply = admin.http.post("/v1/devices", json=bad)
         assert reply.status_code == 422 and reply.json()["error"], bad
     assert admin.http.post("/v1/devices/no-such/revoke").status_code == 404
+
+
+def test_a_lead_reviews_an_agents_call(devices):
+    agent, lead = devices("1001"), devices("2001", "lead")
+    theirs = call("1001")
+    assert agent.push([theirs]).status_code == 200
+    review = {"kind": "qa_review", "id": "r-1", "version": 1,
+              "data": {"call_id": theirs["id"], "reviewer_id": "2001", "answers": {"greeting": "ok"},
+                       "root_causes": ["process"], "comment": "", "created_at": theirs["data"]["updated_at"],
+                       "updated_at": theirs["data"]["updated_at"]}}
+    assert lead.push([review]).status_code == 200

@@ -140,3 +140,20 @@ def test_two_servers_starting_at_once_on_a_new_database_migrate_it_once(postgres
     finally:
         for s in servers:
             s.stop()
+
+
+def test_a_lost_database_gets_a_503_not_a_crash(postgres):
+    import psycopg
+
+    database = postgres.new_database()
+    with ServerProcess(database) as server:
+        agent = Device(server, *add_device(database, "1001"))
+        assert agent.push([call("1001")]).status_code == 200
+        with psycopg.connect(postgres.url(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{database.rsplit("/", 1)[1]}" WITH (FORCE)')
+        for reply in (agent.push([call("1001")]), agent.get("/v1/changes"), httpx.get(server.url + "/health")):
+            assert reply.status_code == 503, reply.text
+        assert "unavailable" in agent.push([call("1001")]).json()["error"]
+        assert server.proc.poll() is None
+        assert "+86" not in server.messages() and agent.token not in server.messages()
+        agent.close()

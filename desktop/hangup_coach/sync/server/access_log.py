@@ -35,9 +35,6 @@ class AccessLog:
     def __init__(self, app) -> None:
         self.app = app
 
-    def __getattr__(self, name):           # app.state and friends stay reachable
-        return getattr(self.app, name)
-
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)

@@ -120,9 +120,9 @@ def engine_for(database: str) -> Engine:
     """`postgresql://user@host:port/db` or a SQLite file path (or `sqlite:///path`)."""
     if database.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         url = "postgresql+psycopg://" + database.split("://", 1)[1]
-        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True)
     path = database.removeprefix("sqlite:///")
-    engine = create_engine(f"sqlite:///{path}", pool_size=10, max_overflow=20,
+    engine = create_engine(f"sqlite:///{path}", pool_size=10, max_overflow=20, hide_parameters=True,
                            connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -236,13 +236,13 @@ class Storage:
             stored = self._stored(conn, batch.records)
             calls_in_batch = {r.id for r in batch.records if r.kind == "call"}
             owners = self._call_owners(conn, {r.call_id for r in batch.records
-                                              if r.call_id and r.call_id not in calls_in_batch})
+                                              if r.on_own_call and r.call_id not in calls_in_batch})
             changed = []
             for index, record in enumerate(batch.records):
                 old = stored.get((record.kind, record.id))
                 if old is not None and old["agent_id"] != device.agent_id:
                     raise AuthError(403, f"record {index}: {record.kind} {record.id} belongs to another agent")
-                owner = owners.get(record.call_id)
+                owner = owners.get(record.call_id) if record.on_own_call else None
                 if owner is not None and owner != device.agent_id:
                     raise AuthError(403, f"record {index}: call {record.call_id} belongs to another agent")
                 if old is None or record.version > old["version"]:
@@ -392,5 +392,6 @@ def _device(row) -> Device:
 
 
 def _block_entry(row) -> dict:
-    return dict(json.loads(row["data"]), id=row["id"], version=row["version"],
-                agent_id=json.loads(row["data"]).get("agent_id", row["agent_id"]), received_at=row["received_at"])
+    entry = dict(json.loads(row["data"]), id=row["id"], version=row["version"], received_at=row["received_at"])
+    entry.setdefault("agent_id", row["agent_id"])     # who proposed it
+    return entry
