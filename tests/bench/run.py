@@ -309,6 +309,10 @@ def main() -> None:
     from tests.bench.bench_sync import push_backlog_rows
     for figure, value, baseline, ratio, ok, note in push_backlog_rows(runs=1 if quick else 3):
         row(figure, value, baseline, ratio, "≤ 10 s", ok, note)
+    step("sync server: 200 agents pushing at once, SQLite, and PostgreSQL with two server processes")
+    from tests.bench.bench_server import server_rows
+    for server_row in server_rows(quick):
+        row(*server_row)
     row("dashboard figures, a year of a 50-agent team (~1.8 M calls)", "not yet built", budget="≤ 2 s",
         note="dashboard issue; history_db(1_800_000) generates the data")
 

@@ -75,6 +75,12 @@ class ServerProcess:
             if f:
                 f.close()
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash or a power cut does it: no clean shutdown."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+        self.stop()
+
     def __enter__(self) -> "ServerProcess":
         return self.start()
 

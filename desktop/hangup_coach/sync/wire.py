@@ -40,6 +40,10 @@ class WireError(ValueError):
         self.index = index
 
 
+class BadParameter(WireError):
+    """A pull's query parameter is not acceptable (400, where a bad record is a 422)."""
+
+
 def is_e164(value: Any) -> bool:
     return isinstance(value, str) and _E164.fullmatch(value) is not None
 
@@ -187,11 +191,11 @@ BLOCK_FIELDS: dict[str, Field] = {
     "review_at": Field(time(), nullable=True),
 }
 
-# A sampled call's review form (the QA issue fills in its fields; answers stay free-form JSON).
+# A sampled call's review form, by a reviewer (often a lead) of any agent's call. Provisional:
+# the QA issue settles its fields; answers stay free-form JSON.
 QA_REVIEW_FIELDS: dict[str, Field] = {
     "id": Field(ident()),
     "call_id": Field(ident(), required=True),
-    "agent_id": Field(text(64, empty=False)),
     "reviewer_id": Field(text(64)),
     "answers": Field(json_value(), nullable=True),
     "root_causes": Field(json_value(2000), nullable=True),
@@ -232,6 +236,11 @@ class Record:
     @property
     def call_id(self) -> str | None:
         return self.data.get("call_id")
+
+    @property
+    def on_own_call(self) -> bool:
+        """Notes belong to their call's agent; a review may be of anyone's call."""
+        return self.kind == "note"
 
 
 @dataclass(frozen=True)
@@ -324,7 +333,7 @@ def parse_cursor(value: str | None) -> int:
     if not value:
         return 0
     if not value.isdigit() or len(value) > 18:
-        raise WireError("since is not a cursor this server gave out")
+        raise BadParameter("since is not a cursor this server gave out")
     return int(value)
 
 
@@ -336,5 +345,5 @@ def parse_limit(value: str | None) -> int:
     if value is None or value == "":
         return DEFAULT_PULL_LIMIT
     if not value.isdigit() or not 1 <= int(value) <= MAX_PULL_LIMIT:
-        raise WireError(f"limit must be an integer from 1 to {MAX_PULL_LIMIT}")
+        raise BadParameter(f"limit must be an integer from 1 to {MAX_PULL_LIMIT}")
     return int(value)

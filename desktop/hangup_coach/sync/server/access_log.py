@@ -1,14 +1,15 @@
 """One JSON line per request, without tokens and without full phone numbers.
 
 Only the method, the path (numbers masked: 138****8000), the status, the time taken, the client
-address (the proxy's client when uvicorn trusts the proxy's headers) and the device id are
-written; headers and bodies never are, so a token cannot reach the log.
+address (the proxy's client when uvicorn trusts the proxy's headers), the device id and the
+worker's process id are written; headers and bodies never are, so a token cannot reach the log.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 from datetime import datetime, timezone
@@ -34,9 +35,6 @@ class AccessLog:
     def __init__(self, app) -> None:
         self.app = app
 
-    def __getattr__(self, name):           # app.state and friends stay reachable
-        return getattr(self.app, name)
-
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
@@ -61,4 +59,5 @@ class AccessLog:
                 "status": status["code"],
                 "ms": round((time.perf_counter() - started) * 1000, 2),
                 "device": scope.get("hc.device"),
+                "pid": os.getpid(),                     # which worker (--workers N)
             }, ensure_ascii=False))

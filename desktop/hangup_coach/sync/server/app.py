@@ -7,8 +7,10 @@ PostgreSQL. Database work runs in Starlette's thread pool, never on the event lo
 from __future__ import annotations
 
 import json
+import logging
 import os
 
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -17,9 +19,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .. import wire
-from .access_log import AccessLog
+from .access_log import AccessLog, mask_numbers
 from .storage import AuthError, Device, Storage, iso
 
+log = logging.getLogger("hangup_coach.server")
 DATABASE_ENV = "HANGUP_COACH_SERVER_DATABASE"   # how `--workers N` children learn the database
 
 
@@ -43,7 +46,11 @@ def create_app(storage: Storage) -> Starlette:
         return device
 
     async def health(request: Request):
-        version = await run_in_threadpool(storage.schema_version)
+        try:
+            version = await run_in_threadpool(storage.schema_version)
+        except DBAPIError as exc:
+            log.error("health: the database is unavailable: %s", type(exc.orig).__name__)
+            return JSONResponse({"status": "error", "database": storage.dialect, "schema": None}, status_code=503)
         return JSONResponse({"status": "ok", "database": storage.dialect, "schema": version})
 
     async def me(request: Request):
@@ -115,7 +122,12 @@ def create_app(storage: Storage) -> Starlette:
 
     async def on_wire(request: Request, exc: wire.WireError):
         extra = {"index": exc.index} if exc.index is not None else {}
-        return error(422 if request.url.path == "/v1/push" else 400, exc.message, **extra)
+        return error(400 if isinstance(exc, wire.BadParameter) else 422, exc.message, **extra)
+
+    async def on_database(request: Request, exc: DBAPIError):
+        log.error("database error on %s %s: %s", request.method, mask_numbers(request.url.path),
+                  type(exc.orig).__name__)
+        return error(503, "the database is unavailable; try again later")
 
     async def on_http(request: Request, exc: HTTPException):
         return error(exc.status_code, exc.detail or "error")
@@ -132,8 +144,7 @@ def create_app(storage: Storage) -> Starlette:
         Route("/v1/devices/{device_id}/revoke", revoke_device, methods=["POST"]),
     ]
     app = Starlette(routes=routes, exception_handlers={
-        AuthError: on_auth, wire.WireError: on_wire, HTTPException: on_http})
-    app.state.storage = storage
+        AuthError: on_auth, wire.WireError: on_wire, HTTPException: on_http, DBAPIError: on_database})
     return AccessLog(app)
 
 

@@ -131,6 +131,7 @@ LOG_CONFIG = {
     },
     "loggers": {
         "hangup_coach.server.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        "hangup_coach.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
         "uvicorn": {"handlers": ["server"], "level": "INFO", "propagate": False},
         "uvicorn.error": {"level": "INFO"},
     },

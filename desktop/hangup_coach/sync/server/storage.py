@@ -14,13 +14,14 @@ import hashlib
 import hmac
 import json
 import secrets
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import (BigInteger, Column, Index, Integer, MetaData, String, Table, Text, create_engine,
-                        event, func, select, text, update)
+from sqlalchemy import (BigInteger, Column, Index, Integer, MetaData, String, Table, Text, bindparam,
+                        create_engine, event, func, select, text, update)
 from sqlalchemy.engine import Connection, Engine
 
 from .. import wire
@@ -119,9 +120,9 @@ def engine_for(database: str) -> Engine:
     """`postgresql://user@host:port/db` or a SQLite file path (or `sqlite:///path`)."""
     if database.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         url = "postgresql+psycopg://" + database.split("://", 1)[1]
-        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True)
     path = database.removeprefix("sqlite:///")
-    engine = create_engine(f"sqlite:///{path}", pool_size=10, max_overflow=20,
+    engine = create_engine(f"sqlite:///{path}", pool_size=10, max_overflow=20, hide_parameters=True,
                            connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -146,6 +147,10 @@ class Storage:
         self.engine = engine_for(database)
         self.dialect = "postgresql" if self.engine.dialect.name == "postgresql" else "sqlite"
         self.clock = clock
+        # SQLite: this process's writers queue here rather than in SQLite's busy handler, which
+        # polls with sleeps (unfair, and idle while the lock is free). Other processes still wait
+        # in busy_timeout. PostgreSQL queues waiters on its advisory lock itself.
+        self.sqlite_writers = threading.Lock() if self.dialect == "sqlite" else None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -231,13 +236,13 @@ class Storage:
             stored = self._stored(conn, batch.records)
             calls_in_batch = {r.id for r in batch.records if r.kind == "call"}
             owners = self._call_owners(conn, {r.call_id for r in batch.records
-                                              if r.call_id and r.call_id not in calls_in_batch})
+                                              if r.on_own_call and r.call_id not in calls_in_batch})
             changed = []
             for index, record in enumerate(batch.records):
                 old = stored.get((record.kind, record.id))
                 if old is not None and old["agent_id"] != device.agent_id:
                     raise AuthError(403, f"record {index}: {record.kind} {record.id} belongs to another agent")
-                owner = owners.get(record.call_id)
+                owner = owners.get(record.call_id) if record.on_own_call else None
                 if owner is not None and owner != device.agent_id:
                     raise AuthError(403, f"record {index}: call {record.call_id} belongs to another agent")
                 if old is None or record.version > old["version"]:
@@ -246,17 +251,19 @@ class Storage:
                 last = conn.execute(update(counters).where(counters.c.name == "seq")
                                     .values(value=counters.c.value + len(changed))
                                     .returning(counters.c.value)).scalar_one()
+                inserts, updates = [], []
                 for offset, (record, exists) in enumerate(changed):
                     values = dict(
-                        version=record.version, seq=last - len(changed) + 1 + offset, agent_id=device.agent_id,
-                        team=device.team, device_id=device.id, received_at=now, number=record.number,
+                        kind=record.kind, id=record.id, version=record.version,
+                        seq=last - len(changed) + 1 + offset, agent_id=device.agent_id, team=device.team,
+                        device_id=device.id, received_at=now, number=record.number,
                         started_at=record.started_at, call_id=record.call_id,
                         data=json.dumps(record.data, ensure_ascii=False, separators=(",", ":")))
-                    if exists:
-                        conn.execute(update(records).where(records.c.kind == record.kind, records.c.id == record.id)
-                                     .values(**values))
-                    else:
-                        conn.execute(records.insert().values(kind=record.kind, id=record.id, **values))
+                    (updates if exists else inserts).append(values)
+                if inserts:
+                    conn.execute(records.insert(), inserts)            # one multi-row statement
+                if updates:
+                    conn.execute(_UPDATE_RECORD, [dict(v, b_kind=v["kind"], b_id=v["id"]) for v in updates])
         acked = [{"kind": r.kind, "id": r.id, "version": r.version} for r in batch.records]
         return acked, now
 
@@ -341,12 +348,19 @@ class Storage:
 class _WriteTransaction:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
+        self.conn = None
 
     def __enter__(self) -> Connection:
-        self.conn = self.storage.engine.connect().execution_options(write=True)
-        self.tx = self.conn.begin()
-        if self.storage.dialect == "postgresql":
-            self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+        if self.storage.sqlite_writers:
+            self.storage.sqlite_writers.acquire()
+        try:
+            self.conn = self.storage.engine.connect().execution_options(write=True)
+            self.tx = self.conn.begin()
+            if self.storage.dialect == "postgresql":
+                self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+        except BaseException:
+            self._end()
+            raise
         return self.conn
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -356,9 +370,20 @@ class _WriteTransaction:
             else:
                 self.tx.rollback()
         finally:
-            self.conn.close()
+            self._end()
+
+    def _end(self) -> None:
+        try:
+            if self.conn is not None:
+                self.conn.close()
+        finally:
+            if self.storage.sqlite_writers:
+                self.storage.sqlite_writers.release()
 
 
+_UPDATE_RECORD = (update(records).where(records.c.kind == bindparam("b_kind"), records.c.id == bindparam("b_id"))
+                  .values({c: bindparam(c) for c in ("version", "seq", "agent_id", "team", "device_id",
+                                                      "received_at", "number", "started_at", "call_id", "data")}))
 _PG_LOCK_KEY = 0x48436F616368   # "HCoach": one lock for every writer of this database
 
 
@@ -367,5 +392,6 @@ def _device(row) -> Device:
 
 
 def _block_entry(row) -> dict:
-    return dict(json.loads(row["data"]), id=row["id"], version=row["version"],
-                agent_id=json.loads(row["data"]).get("agent_id", row["agent_id"]), received_at=row["received_at"])
+    entry = dict(json.loads(row["data"]), id=row["id"], version=row["version"], received_at=row["received_at"])
+    entry.setdefault("agent_id", row["agent_id"])     # who proposed it
+    return entry
