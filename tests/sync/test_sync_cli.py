@@ -70,3 +70,17 @@ def test_another_agents_calls_in_the_file_are_kept_and_do_not_block_this_agents(
     assert result.returncode == 0, result.stderr
     assert "1 refused" in result.stdout and "recorded by agent 2048" in result.stdout
     assert set(server_records(lead)) == {("call", "1024-call-1")}
+
+
+def test_a_pull_over_several_pages_brings_every_profile_once(agents):
+    alice, bob = agents("1024"), agents("2048")
+    for n in range(1100):                               # 1,100 numbers: three pages of profiles
+        alice.record_call(n, number=f"+86139{n:08d}")
+    assert alice.sync().returncode == 0
+    pulled = bob.sync()
+    assert pulled.returncode == 0, pulled.stderr
+    assert "pulled 1100 caller profile(s) (1100 call(s) of the team)" in pulled.stdout
+    db = bob.store.db
+    assert db.execute("SELECT count(*), count(DISTINCT caller_number) FROM team_calls").fetchone() == (1100, 1100)
+    assert db.execute("SELECT count(*) FROM caller_profiles").fetchone()[0] == 1100
+    assert "pulled 0 caller profile(s)" in bob.sync().stdout   # the cursor moved past them all

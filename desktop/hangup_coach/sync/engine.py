@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
 log = logging.getLogger(__name__)
-PULL_LIMIT = 500
+PULL_LIMIT = 500                 # rows per pull page
+PROFILES_PER_TRANSACTION = 20    # ≤ 1,000 evidence rows per write transaction
 
 
 @dataclass
@@ -134,16 +135,24 @@ class Syncer:
             since = outbox.meta(self.db, "changes_cursor", "")
             page = self.client.changes(since, PULL_LIMIT)
             stamp = self.now()
-            with outbox.write_transaction(self.db):
-                for profile in page["profiles"]:
-                    if isinstance(profile, dict) and wire.is_e164(profile.get("number")):
+            profiles = [p for p in page["profiles"] if isinstance(p, dict) and wire.is_e164(p.get("number"))]
+            blocks = [b for b in page["blocklist"]
+                      if isinstance(b, dict) and b.get("id") and wire.is_e164(b.get("number"))]
+            # A profile carries up to 50 calls: a page is applied a few profiles per transaction,
+            # so the write lock is never held long. The cursor moves with the last of them; a
+            # crash before that re-applies the page next time (upserts), never skips it.
+            chunks = [profiles[i:i + PROFILES_PER_TRANSACTION]
+                      for i in range(0, len(profiles), PROFILES_PER_TRANSACTION)] or [[]]
+            for n, chunk in enumerate(chunks):
+                with outbox.write_transaction(self.db):
+                    for profile in chunk:
                         report.evidence += pulled.apply_profile(self.db, profile, stamp)
                         report.profiles += 1
-                for block in page["blocklist"]:
-                    if isinstance(block, dict) and block.get("id") and wire.is_e164(block.get("number")):
-                        pulled.apply_block(self.db, block)
-                        report.blocklist += 1
-                outbox.set_meta(self.db, "changes_cursor", page["cursor"])
+                    if n == len(chunks) - 1:
+                        for block in blocks:
+                            pulled.apply_block(self.db, block)
+                            report.blocklist += 1
+                        outbox.set_meta(self.db, "changes_cursor", page["cursor"])
             if not page["more"] or page["cursor"] == since:
                 return
 
