@@ -91,7 +91,8 @@ class SyncWorker(QObject):
         )
         try:
             while not self._stop.is_set():
-                self._emit(db, "syncing")
+                if self.last_success is None:
+                    self._emit(db, "syncing")   # later rounds keep the last state: no flicker
                 wait = self.interval
                 try:
                     report = retrying(syncer.round)
