@@ -4,7 +4,8 @@
   the real client (read the outbox, build the batches, HTTP, record the acks), against a
   baseline measured in the same run: the same records, already encoded, POSTed by bare httpx.
 - `sync_running`: a real server and the real sync worker pushing a backlog that keeps growing
-  (a feeder writes 100 calls/s into the same file), for the note-save and 2-second-wait rows.
+  (a feeder writes 100 call changes/s into the same file, as ten busy cards would), for the
+  note-save and 2-second-wait rows.
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def sync_running(db_path: Path, feed_per_second: int = 100):
         store = CallStore(open_db(db_path))   # its own connection, like a second writer
         n = 0
         while not stop.wait(1.0 / feed_per_second * 10):
-            _fill(store, 10, 3, start=1_000_000 + n)
+            _fill(store, 10, 0, start=1_000_000 + n)   # calls only: no second durable note writer
             n += 10
         store.db.conn.close()
 
