@@ -192,3 +192,27 @@ def test_card_saves_never_fail_locked_while_the_sync_worker_writes_the_same_file
         worker.join()
     assert failures == []
     assert card.get_call("call-49").explanations == 299
+
+
+def test_garbled_evidence_from_the_server_never_reaches_classification(store):
+    from hangup_coach.store import pulled
+    good = {"call_id": "t1", "agent_id": "2048", "started_at": iso(NOW - timedelta(days=1)),
+            "caller_class": "no_value", "sub_reason": "abuse", "class_source": "agent", "warnings": 1,
+            "explanations": 0, "disposition": None}
+    bad = [dict(good, call_id="t2", caller_class="villain"), dict(good, call_id="t3", started_at="yesterday"),
+           dict(good, call_id="t4", sub_reason=7), dict(good, call_id="t5", warnings="many"), "junk",
+           dict(good, call_id="t6", started_at="2026-11-30T10:00:00")]   # no time zone
+    assert pulled.apply_profile(store.db, {"number": "+8613800138000", "evidence": [good, *bad]}, iso(NOW)) == 1
+    past = store.history("+8613800138000", NOW, 30).past_calls
+    assert [(p.caller_class.value, p.sub_reason.value) for p in past] == [("no_value", "abuse")]
+
+
+def test_a_blocklist_entry_that_breaks_the_local_rules_is_skipped_not_fatal(store):
+    from hangup_coach.store import pulled
+    good = {"id": "b1", "number": "+8613800138000", "scope": "week", "reason": "harassment",
+            "status": "active", "created_at": iso(NOW)}
+    assert pulled.apply_block(store.db, good)
+    assert not pulled.apply_block(store.db, dict(good, id="b2", scope="forever"))
+    assert not pulled.apply_block(store.db, dict(good, id="b3", reason=None))
+    assert [r["id"] for r in store.db.query("SELECT id FROM blocklist")] == ["b1"]
+    assert store.history("+8613800138000", NOW, 30).blocked_reason.value == "harassment"

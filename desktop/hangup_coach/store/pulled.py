@@ -7,7 +7,10 @@ copied column by column into known columns only; anything else in them is ignore
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
+
+from ..core.callers import CallerClass, SubReason
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -22,6 +25,8 @@ CALL_COLUMNS = ("agent_id", "caller_number", "caller_raw", "line_call_id", "star
 BLOCK_COLUMNS = ("id", "number", "scope", "reason", "decided_by", "operated_by", "status", "created_at",
                  "expires_at", "review_at", "updated_at")
 NOTE_COLUMNS = ("id", "call_id", "text", "created_at", "updated_at")
+BLOCK_SCOPES = ("day", "week", "month", "permanent", "until")        # as the blocklist table's CHECKs
+BLOCK_STATUSES = ("proposed", "active", "expired", "revoked")
 
 
 def _upsert(db: Database, table: str, key: str, row: dict) -> None:
@@ -40,8 +45,8 @@ def apply_profile(db: Database, profile: dict, pulled_at: str) -> int:
     })
     count = 0
     for evidence in profile.get("evidence", ()):
-        if not isinstance(evidence, dict) or not evidence.get("call_id") or not evidence.get("started_at"):
-            continue
+        if not _usable_evidence(evidence):
+            continue   # classification reads these rows: a garbled one must never reach it
         row = {k: evidence.get(k) for k in EVIDENCE_COLUMNS if k in evidence}
         row.update(caller_number=number, updated_at=pulled_at)
         _upsert(db, "team_calls", "call_id", row)
@@ -49,16 +54,36 @@ def apply_profile(db: Database, profile: dict, pulled_at: str) -> int:
     return count
 
 
-def apply_block(db: Database, block: dict) -> None:
+def _usable_evidence(row) -> bool:
+    if not isinstance(row, dict) or not isinstance(row.get("call_id"), str) or not row["call_id"]:
+        return False
+    try:
+        started = datetime.fromisoformat(row["started_at"])
+        CallerClass(row["caller_class"])
+        SubReason(row.get("sub_reason") or "")
+    except (KeyError, TypeError, ValueError):
+        return False
+    counts_ok = all(isinstance(row.get(k, 0), int) for k in ("warnings", "explanations"))
+    return started.tzinfo is not None and counts_ok and row.get("class_source", "auto") in ("auto", "agent")
+
+
+def apply_block(db: Database, block: dict) -> bool:
+    """One blocklist entry; False (skipped) when it would not fit the local table's rules."""
+    if not (block.get("scope") in BLOCK_SCOPES and block.get("status") in BLOCK_STATUSES
+            and all(isinstance(block.get(k), str) for k in ("id", "number", "reason", "created_at"))):
+        return False
     row = {k: block.get(k) for k in BLOCK_COLUMNS if k in block}
     _upsert(db, "blocklist", "id", row)
+    return True
 
 
 def apply_team_call(db: Database, call: dict, version: int | None, pulled_at: str) -> bool:
     """A lead's pull: one call of the team, in full, into team_calls (never into `calls`, so it is
     never one of the lead's own open calls). The lead's own calls are skipped: `calls` has them."""
     call_id = call.get("id") or call.get("call_id")
-    if not call_id or db.execute("SELECT 1 FROM calls WHERE id = ?", [call_id]).fetchone():
+    if not _usable_evidence(dict(call, call_id=call_id)):
+        return False
+    if db.execute("SELECT 1 FROM calls WHERE id = ?", [call_id]).fetchone():
         return False
     row = {k: call.get(k) for k in CALL_COLUMNS if k in call}
     row.update(call_id=call_id, version=version, updated_at=call.get("updated_at") or pulled_at)

@@ -150,8 +150,7 @@ class Syncer:
                         report.profiles += 1
                     if n == len(chunks) - 1:
                         for block in blocks:
-                            pulled.apply_block(self.db, block)
-                            report.blocklist += 1
+                            report.blocklist += pulled.apply_block(self.db, block)
                         outbox.set_meta(self.db, "changes_cursor", page["cursor"])
             if not page["more"] or page["cursor"] == since:
                 return
