@@ -120,7 +120,8 @@ def engine_for(database: str) -> Engine:
     """`postgresql://user@host:port/db` or a SQLite file path (or `sqlite:///path`)."""
     if database.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         url = "postgresql+psycopg://" + database.split("://", 1)[1]
-        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True)
+        # At most 15 connections per server process: 6 workers stay under PostgreSQL's default of 100.
+        return create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True, hide_parameters=True)
     path = database.removeprefix("sqlite:///")
     engine = create_engine(f"sqlite:///{path}", pool_size=10, max_overflow=20, hide_parameters=True,
                            connect_args={"timeout": 30, "check_same_thread": False})
