@@ -81,6 +81,10 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
+class SchemaTooNew(RuntimeError):
+    """A newer server has migrated this database; this one would misread it."""
+
+
 class AuthError(Exception):
     """401 (no, unknown or revoked token) or 403 (role or ownership); `status` says which."""
 
@@ -169,6 +173,9 @@ class Storage:
                 done = {r.version for r in conn.execute(select(schema_migrations.c.version))}
             else:
                 schema_migrations.create(conn)
+            if done and max(done) > SCHEMA_VERSION:
+                raise SchemaTooNew(f"the database's schema ({max(done)}) is newer than this server's "
+                                   f"({SCHEMA_VERSION}): run the newer server")
             for version, name, apply in MIGRATIONS:
                 if version not in done:
                     apply(conn)
