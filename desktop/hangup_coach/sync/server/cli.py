@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -52,9 +53,16 @@ def default_database() -> str:
     return str(PlatformDirs("hangup-coach", "HangupCoach").user_data_path / "server.db")
 
 
+def mask_password(database: str) -> str:
+    """postgresql://user:secret@host/db → postgresql://user:***@host/db (for messages)."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", database)
+
+
 def main(args: argparse.Namespace) -> int:
     try:
-        from .storage import Storage
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from .storage import SchemaTooNew, Storage
     except ImportError as exc:
         print(f"hangup-coach server: the server's packages are not installed ({exc.name}); "
               "install with: pip install 'hangup-coach[server]'", file=sys.stderr)
@@ -64,7 +72,13 @@ def main(args: argparse.Namespace) -> int:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     storage = Storage(database)
     try:
-        storage.migrate()
+        try:
+            storage.migrate()
+        except (SQLAlchemyError, SchemaTooNew) as exc:
+            reason = type(exc.orig).__name__ + ": " + str(exc.orig).strip() if getattr(exc, "orig", None) else exc
+            print(f"hangup-coach server: cannot use the database {mask_password(database)}: {reason}",
+                  file=sys.stderr)
+            return 2
         command = args.server_command
         if command == "add-device":
             try:

@@ -1,11 +1,11 @@
 """The server's database: the same SQLAlchemy Core statements on SQLite and PostgreSQL.
 
 Every pushed record is one row of `records`, keyed by (kind, id), holding its newest version as
-JSON plus the few columns the server queries by (number, start time, team). Each change gets the
-next value of one counter, `seq`, inside a transaction that holds the database's write lock
-from before the counter is read until the commit (SQLite: BEGIN IMMEDIATE; PostgreSQL: an
-advisory transaction lock). So commit order is seq order, and a pull that reads "seq > cursor"
-never passes over a row that commits later with a smaller seq.
+JSON plus the few columns the server queries by (number, start time, team). Each change gets a
+value of one counter, `seq`, taken by the push transaction's first statement, which also locks
+the counter until the commit (SQLite: the BEGIN IMMEDIATE write lock; PostgreSQL: the counter
+row's lock; every other push waits there). So commit order is seq order, and a pull that reads
+"seq > cursor" never passes over a row that commits later with a smaller seq.
 """
 
 from __future__ import annotations
@@ -81,6 +81,10 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
+class SchemaTooNew(RuntimeError):
+    """A newer server has migrated this database; this one would misread it."""
+
+
 class AuthError(Exception):
     """401 (no, unknown or revoked token) or 403 (role or ownership); `status` says which."""
 
@@ -120,7 +124,8 @@ def engine_for(database: str) -> Engine:
     """`postgresql://user@host:port/db` or a SQLite file path (or `sqlite:///path`)."""
     if database.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         url = "postgresql+psycopg://" + database.split("://", 1)[1]
-        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True)
+        # At most 15 connections per server process: 6 workers stay under PostgreSQL's default of 100.
+        return create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True, hide_parameters=True)
     path = database.removeprefix("sqlite:///")
     engine = create_engine(f"sqlite:///{path}", pool_size=10, max_overflow=20, hide_parameters=True,
                            connect_args={"timeout": 30, "check_same_thread": False})
@@ -149,16 +154,17 @@ class Storage:
         self.clock = clock
         # SQLite: this process's writers queue here rather than in SQLite's busy handler, which
         # polls with sleeps (unfair, and idle while the lock is free). Other processes still wait
-        # in busy_timeout. PostgreSQL queues waiters on its advisory lock itself.
+        # in busy_timeout. PostgreSQL queues waiters on its locks itself.
         self.sqlite_writers = threading.Lock() if self.dialect == "sqlite" else None
 
     def close(self) -> None:
         self.engine.dispose()
 
     # ----- transactions -------------------------------------------------------------------------------
-    def _write(self):
-        """A transaction holding the database's single write lock until it ends."""
-        return _WriteTransaction(self)
+    def _write(self, advisory_lock: bool = True):
+        """A transaction holding the database's write lock until it ends (on PostgreSQL an
+        advisory lock, unless the transaction locks a row of its own first, as a push does)."""
+        return _WriteTransaction(self, advisory_lock)
 
     def migrate(self) -> int:
         with self._write() as conn:
@@ -167,6 +173,9 @@ class Storage:
                 done = {r.version for r in conn.execute(select(schema_migrations.c.version))}
             else:
                 schema_migrations.create(conn)
+            if done and max(done) > SCHEMA_VERSION:
+                raise SchemaTooNew(f"the database's schema ({max(done)}) is newer than this server's "
+                                   f"({SCHEMA_VERSION}): run the newer server")
             for version, name, apply in MIGRATIONS:
                 if version not in done:
                     apply(conn)
@@ -232,12 +241,18 @@ class Storage:
             if record.kind == "block_proposal" and device.role == "agent" and record.data["status"] != "proposed":
                 raise AuthError(403, f"record {index}: an agent may only propose a block (status 'proposed')")
         now = iso(self.clock())
-        with self._write() as conn:
+        with self._write(advisory_lock=False) as conn:
+            # First statement: lock the counter and take one seq per record of the batch (those of
+            # unchanged records go unused: a cursor needs order, not consecutive numbers).
+            last = conn.execute(update(counters).where(counters.c.name == "seq")
+                                .values(value=counters.c.value + len(batch.records))
+                                .returning(counters.c.value)).scalar_one()
+            first_seq = last - len(batch.records) + 1
             stored = self._stored(conn, batch.records)
             calls_in_batch = {r.id for r in batch.records if r.kind == "call"}
             owners = self._call_owners(conn, {r.call_id for r in batch.records
                                               if r.on_own_call and r.call_id not in calls_in_batch})
-            changed = []
+            inserts, updates = [], []
             for index, record in enumerate(batch.records):
                 old = stored.get((record.kind, record.id))
                 if old is not None and old["agent_id"] != device.agent_id:
@@ -245,25 +260,17 @@ class Storage:
                 owner = owners.get(record.call_id) if record.on_own_call else None
                 if owner is not None and owner != device.agent_id:
                     raise AuthError(403, f"record {index}: call {record.call_id} belongs to another agent")
-                if old is None or record.version > old["version"]:
-                    changed.append((record, old is not None))
-            if changed:
-                last = conn.execute(update(counters).where(counters.c.name == "seq")
-                                    .values(value=counters.c.value + len(changed))
-                                    .returning(counters.c.value)).scalar_one()
-                inserts, updates = [], []
-                for offset, (record, exists) in enumerate(changed):
-                    values = dict(
-                        kind=record.kind, id=record.id, version=record.version,
-                        seq=last - len(changed) + 1 + offset, agent_id=device.agent_id, team=device.team,
-                        device_id=device.id, received_at=now, number=record.number,
-                        started_at=record.started_at, call_id=record.call_id,
-                        data=json.dumps(record.data, ensure_ascii=False, separators=(",", ":")))
-                    (updates if exists else inserts).append(values)
-                if inserts:
-                    conn.execute(records.insert(), inserts)            # one multi-row statement
-                if updates:
-                    conn.execute(_UPDATE_RECORD, [dict(v, b_kind=v["kind"], b_id=v["id"]) for v in updates])
+                if old is not None and record.version <= old["version"]:
+                    continue                                   # already stored: acknowledged again
+                (updates if old is not None else inserts).append(dict(
+                    kind=record.kind, id=record.id, version=record.version, seq=first_seq + index,
+                    agent_id=device.agent_id, team=device.team, device_id=device.id, received_at=now,
+                    number=record.number, started_at=record.started_at, call_id=record.call_id,
+                    data=json.dumps(record.data, ensure_ascii=False, separators=(",", ":"))))
+            if inserts:
+                conn.execute(records.insert(), inserts)
+            if updates:
+                conn.execute(_UPDATE_RECORD, [dict(v, b_kind=v["kind"], b_id=v["id"]) for v in updates])
         acked = [{"kind": r.kind, "id": r.id, "version": r.version} for r in batch.records]
         return acked, now
 
@@ -346,8 +353,9 @@ class Storage:
 
 
 class _WriteTransaction:
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, advisory_lock: bool) -> None:
         self.storage = storage
+        self.advisory_lock = advisory_lock
         self.conn = None
 
     def __enter__(self) -> Connection:
@@ -356,7 +364,7 @@ class _WriteTransaction:
         try:
             self.conn = self.storage.engine.connect().execution_options(write=True)
             self.tx = self.conn.begin()
-            if self.storage.dialect == "postgresql":
+            if self.storage.dialect == "postgresql" and self.advisory_lock:
                 self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
         except BaseException:
             self._end()
@@ -384,7 +392,7 @@ class _WriteTransaction:
 _UPDATE_RECORD = (update(records).where(records.c.kind == bindparam("b_kind"), records.c.id == bindparam("b_id"))
                   .values({c: bindparam(c) for c in ("version", "seq", "agent_id", "team", "device_id",
                                                       "received_at", "number", "started_at", "call_id", "data")}))
-_PG_LOCK_KEY = 0x48436F616368   # "HCoach": one lock for every writer of this database
+_PG_LOCK_KEY = 0x48436F616368   # "HCoach": migrations and device changes of this database
 
 
 def _device(row) -> Device:
