@@ -110,7 +110,8 @@ def sync_running(db_path: Path, feed_per_second: int = 100):
 
     work = Path(tempfile.mkdtemp(prefix="hc-bench-syncing-"))
     server, token = _server(work)
-    worker = SyncWorker(db_path, Login(server.url, token, "bench"), interval=0.2, max_backoff=1.0)
+    login = Login(server.url, token, "bench")
+    worker = SyncWorker(db_path, lambda: login, interval=0.2, max_backoff=1.0)
     stop = threading.Event()
     seen = {"rounds": 0}
     worker.status_changed.connect(lambda s: seen.__setitem__("rounds", seen["rounds"] + (s.state == "ok")))

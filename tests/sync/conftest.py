@@ -5,9 +5,22 @@ from tests.server.harness import Device, ServerProcess, add_device
 from .agents import Agent
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    from tests.support.postgres import PostgresCluster
+    with PostgresCluster() as cluster:
+        yield cluster
+
+
 @pytest.fixture
-def server(tmp_path):
-    with ServerProcess(str(tmp_path / "server.db")) as proc:
+def server_database(tmp_path):
+    """The server's database: SQLite here; a module may override this fixture (PostgreSQL too)."""
+    return str(tmp_path / "server.db")
+
+
+@pytest.fixture
+def server(server_database):
+    with ServerProcess(server_database) as proc:
         yield proc
 
 

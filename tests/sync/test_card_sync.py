@@ -136,3 +136,27 @@ def test_the_token_goes_to_a_working_keyring_else_to_a_private_file(tmp_path):
     finally:
         keyring.set_keyring(null.Keyring())             # a keyring that keeps nothing: the file again
     assert Credentials(tmp_path / "c").save("http://127.0.0.1:1", "tok-3").where != "keyring"
+
+
+def test_a_revoked_token_shows_on_the_card_and_a_new_login_resumes_without_a_restart(qtbot, tmp_path, server,
+                                                                                     synced_card):
+    from hangup_coach.sync.server.storage import Storage
+    from tests.server.harness import add_device
+    from .agents import Agent
+    device_id, token = add_device(server.database, "2048")
+    bob = Agent(tmp_path / "bob", "2048")
+    assert bob.login(server.url, token).returncode == 0
+    card, controller, worker = synced_card(bob)
+    qtbot.waitUntil(lambda: "Synced" in card.sync_label.text(), timeout=20_000)
+    storage = Storage(server.database)
+    storage.revoke_device(device_id)
+    storage.close()
+    bob.record_call(1)
+    worker.sync_now()
+    qtbot.waitUntil(lambda: card.sync_label.text() == "Sync refused: log in again", timeout=20_000)
+    _, token = add_device(server.database, "2048")
+    assert bob.login(server.url, token).returncode == 0
+    worker.sync_now()
+    qtbot.waitUntil(lambda: "Synced" in card.sync_label.text() and "0 to send" in card.sync_label.text(),
+                    timeout=20_000)
+    bob.close()

@@ -13,6 +13,14 @@ from hangup_coach.ui.card import CoachCard
 NUMBER = "13800138000"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server_database(request, tmp_path):
+    """Both of the server's databases, the same test."""
+    if request.param == "sqlite":
+        return str(tmp_path / "server.db")
+    return request.getfixturevalue("postgres").new_database()
+
+
 @pytest.fixture
 def card_for(qtbot):
     def make(agent):

@@ -23,14 +23,15 @@ def describe(status: SyncStatus, texts: dict[str, str]) -> str:
 
 
 def start_sync(paths: AppPaths, db_path: Path, controller, card, tray, texts: dict[str, str], app) -> SyncWorker | None:
-    login = Credentials(paths.config).load()
-    if login is None:
-        return None   # not logged in: the card works alone, as before
-    worker = SyncWorker(db_path, login, parent=app)
+    credentials = Credentials(paths.config)
+    server = credentials.server()
+    if server is None:
+        return None   # never logged in: the card works alone, as before
+    worker = SyncWorker(db_path, credentials.load, parent=app)
 
     def show(status: SyncStatus) -> None:
         text = describe(status, texts)
-        card.set_sync_status(text, f"{login.server}\n{status.detail}".strip(), status.state in ("offline", "refused"))
+        card.set_sync_status(text, f"{server}\n{status.detail}".strip(), status.state in ("offline", "refused"))
         if tray is not None:
             tray.setToolTip(f"{texts['app_name']} · {text}")
 
@@ -39,5 +40,5 @@ def start_sync(paths: AppPaths, db_path: Path, controller, card, tray, texts: di
     controller.lookup_profile = worker.lookup
     app.aboutToQuit.connect(worker.stop)
     worker.start()
-    log.info("syncing with %s", login.server)
+    log.info("syncing with %s", server)
     return worker

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
 from tenacity import Retrying, retry_if_exception_type, wait_random_exponential
@@ -44,10 +45,13 @@ class SyncWorker(QObject):
     status_changed = Signal(object)    # SyncStatus
     profile_arrived = Signal(str)      # an E.164 number whose server profile is now in the local db
 
-    def __init__(self, db_path: str | Path, login: Login, interval: float = 10.0,
+    def __init__(self, db_path: str | Path, login: Callable[[], Login | None], interval: float = 10.0,
                  lookup_timeout: float = 0.3, max_backoff: float = 60.0, parent: QObject | None = None) -> None:
+        """`login` is read before every round (Credentials.load), so a new `hangup-coach login`
+        takes effect on a running card without a restart."""
         super().__init__(parent)
-        self.db_path, self.login = Path(db_path), login
+        self.db_path, self._load_login = Path(db_path), login
+        self.login: Login | None = None
         self.interval, self.lookup_timeout, self.max_backoff = interval, lookup_timeout, max_backoff
         self._stop, self._wake = threading.Event(), threading.Event()
         self._thread: threading.Thread | None = None
@@ -80,8 +84,7 @@ class SyncWorker(QObject):
     # ----- the sync thread ----------------------------------------------------------------------
     def _run(self) -> None:
         db = open_db(self.db_path)   # this thread's own connection
-        client = SyncClient(self.login.server, self.login.token)
-        syncer = Syncer(db, client)
+        client = None
         retrying = Retrying(
             retry=retry_if_exception_type(Unavailable),
             wait=wait_random_exponential(multiplier=1, max=self.max_backoff),
@@ -91,9 +94,20 @@ class SyncWorker(QObject):
         )
         try:
             while not self._stop.is_set():
+                wait = self.interval
+                login = self._load_login()
+                if login is None:
+                    self._emit(db, "refused", "not logged in: hangup-coach login --server URL")
+                    self._wake.wait(max(self.interval, 60.0))
+                    self._wake.clear()
+                    continue
+                if login != self.login:
+                    if client is not None:
+                        client.close()
+                    self.login, client = login, SyncClient(login.server, login.token)
+                    syncer = Syncer(db, client)
                 if self.last_success is None:
                     self._emit(db, "syncing")   # later rounds keep the last state: no flicker
-                wait = self.interval
                 try:
                     report = retrying(syncer.round)
                 except _Stopped:
@@ -101,7 +115,7 @@ class SyncWorker(QObject):
                 except AuthRefused as exc:
                     log.error("sync stopped: %s (log in again: hangup-coach login)", exc)
                     self._emit(db, "refused", str(exc))
-                    wait = max(self.interval, 300.0)
+                    wait = max(self.interval, 60.0)
                 except SyncFailure as exc:
                     self._emit(db, "offline", str(exc))
                 except Exception as exc:  # never let the thread die silently
@@ -114,7 +128,8 @@ class SyncWorker(QObject):
                 self._wake.wait(wait)
                 self._wake.clear()
         finally:
-            client.close()
+            if client is not None:
+                client.close()
             db.conn.close()
 
     def _sleep(self, seconds: float) -> None:
@@ -130,10 +145,16 @@ class SyncWorker(QObject):
 
     # ----- the lookup thread ------------------------------------------------------------------
     def _lookup(self, e164: str) -> None:
-        local = self._lookup_local
-        if not hasattr(local, "syncer"):
-            local.syncer = Syncer(open_db(self.db_path),
-                                  SyncClient(self.login.server, self.login.token, timeout=self.lookup_timeout))
+        local, login = self._lookup_local, self.login
+        if login is None:
+            return   # not logged in (yet): the local copy stands
+        if getattr(local, "login", None) != login:
+            if hasattr(local, "syncer"):
+                local.syncer.client.close()
+            else:
+                local.db = open_db(self.db_path)
+            local.login = login
+            local.syncer = Syncer(local.db, SyncClient(login.server, login.token, timeout=self.lookup_timeout))
         try:
             found = local.syncer.lookup(e164, self.lookup_timeout)
         except SyncFailure as exc:
