@@ -26,16 +26,12 @@ log = logging.getLogger("hangup_coach.server")
 DATABASE_ENV = "HANGUP_COACH_SERVER_DATABASE"   # how `--workers N` children learn the database
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 def error(status: int, message: str, **extra) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
 
 
-def create_app(storage: Storage) -> Starlette:
+def create_app(storage: Storage) -> AccessLog:
     async def authorise(request: Request, *roles: str) -> Device:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
@@ -60,13 +56,7 @@ def create_app(storage: Storage) -> Starlette:
 
     async def push(request: Request):
         device = await authorise(request, "agent", "lead")
-        try:
-            body = json.loads(await read_body(request, wire.MAX_BODY_BYTES))
-        except BodyTooLarge:
-            return error(413, f"a push is at most {wire.MAX_BODY_BYTES:,} bytes")
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return error(400, f"the body is not JSON: {exc}")
-        batch = wire.parse_push(body)                   # WireError → 422, nothing stored
+        batch = wire.parse_push(await json_body(request, wire.MAX_BODY_BYTES))   # WireError → 422
         acked, server_time = await run_in_threadpool(storage.push, device, batch)
         return JSONResponse({"acked": acked, "server_time": server_time})
 
@@ -95,12 +85,7 @@ def create_app(storage: Storage) -> Starlette:
 
     async def add_device(request: Request):
         await authorise(request, "admin")
-        try:
-            body = json.loads(await read_body(request, 10_000))
-        except BodyTooLarge:
-            return error(413, "the body is too large")
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return error(400, f"the body is not JSON: {exc}")
+        body = await json_body(request, 10_000)
         if not isinstance(body, dict) or set(body) - {"agent_id", "role", "team"}:
             return error(422, "expected {\"agent_id\", \"role\", \"team\"}")
         agent, role, team = body.get("agent_id"), body.get("role"), body.get("team")
@@ -148,24 +133,29 @@ def create_app(storage: Storage) -> Starlette:
     return AccessLog(app)
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+async def json_body(request: Request, limit: int):
+    """The body as JSON; 413 past `limit` bytes (counted as it arrives, chunked or not), 400 if not JSON."""
+    too_large = HTTPException(413, f"the body is over {limit:,} bytes")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
+        raise too_large
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise BodyTooLarge
+            raise too_large
         chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return json.loads(b"".join(chunks))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise HTTPException(400, f"the body is not JSON: {exc}") from None
 
 
 def pull_params(request: Request) -> tuple[int, int]:
     return wire.parse_cursor(request.query_params.get("since")), wire.parse_limit(request.query_params.get("limit"))
 
 
-def app_from_env() -> Starlette:
+def app_from_env() -> AccessLog:
     """uvicorn's factory in each worker process: the database comes from the environment."""
     storage = Storage(os.environ[DATABASE_ENV])
     return create_app(storage)
