@@ -26,6 +26,10 @@ class Agent:
     def env(self) -> dict:
         return dict(os.environ, HANGUP_COACH_HOME=str(self.home), QT_QPA_PLATFORM="offscreen")
 
+    @staticmethod
+    def command(*args: str) -> list[str]:
+        return APP + list(args)
+
     def run(self, *args: str, stdin: str = "", timeout: float = 120) -> subprocess.CompletedProcess:
         return subprocess.run(APP + list(args), input=stdin, env=self.env(), capture_output=True, text=True,
                               timeout=timeout)

@@ -9,6 +9,7 @@ a refused token raises `AuthRefused` (retrying will not help); a refused push ba
 from __future__ import annotations
 
 import logging
+import ssl
 from typing import Any
 
 import httpx
@@ -49,8 +50,10 @@ class BatchRefused(SyncFailure):
 
 class SyncClient:
     def __init__(self, server: str, token: str, timeout: float = DEFAULT_TIMEOUT,
-                 verify: bool | str = True) -> None:
+                 verify: bool | ssl.SSLContext = True) -> None:
         self.server = server.rstrip("/")
+        if verify is True:   # the system's trust store, so a centre's own CA installed there works
+            verify = ssl.create_default_context()
         self._http = httpx.Client(base_url=self.server, timeout=timeout, verify=verify,
                                   headers={"Authorization": f"Bearer {token}"})
 
