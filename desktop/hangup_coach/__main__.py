@@ -12,9 +12,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("report", "dashboard", "import-feedback"):
         from .launch.reports import run
         return run(args)
+    if args.command == "server":
+        from .sync.server.cli import main as server_main
+        return server_main(args)
     if args.command == "calls":
         from .app.main import list_calls
         return list_calls(args)
+    if args.command in ("login", "sync"):
+        from .app import sync_cli
+        return sync_cli.login(args) if args.command == "login" else sync_cli.sync_once(args)
     from .app.main import run_card
     return run_card(args)
 

@@ -1,4 +1,4 @@
-"""Command-line interface: `hangup-coach [run]`, `hangup-coach demo`, `hangup-coach calls`."""
+"""Command-line interface: `hangup-coach [run]`, `hangup-coach demo`, `hangup-coach calls`, `login`, `sync`."""
 
 from __future__ import annotations
 
@@ -37,6 +37,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
     from .report_cli import add_report_commands
     add_report_commands(sub, common)
+    from .sync_cli import add_commands as add_sync_commands
+    add_sync_commands(sub, common)   # login, sync
+    from ..sync.server.cli import add_parser as add_server_parser
+    add_server_parser(sub)
 
     args = parser.parse_args(argv)
     if getattr(args, "speed", 1.0) <= 0:

@@ -55,6 +55,8 @@ class Controller(QObject):
         self.coach.subscribe(self._on_change)
         self.coach.subscribe(self._after_wrap_up)
         self._unsaved: dict[str, CallSession] = {}
+        self.lookup_profile = None   # set when syncing (app/sync_setup.py): e164 -> None, off the GUI thread
+        self._looked_up: set[str] = set()
         if store is not None:
             self.attach_store(store)
         self.softphone = softphone
@@ -168,12 +170,23 @@ class Controller(QObject):
         self.note_state.emit(call_id, "saved")
         return True
 
+    def profile_arrived(self, e164: str) -> None:
+        """The server answered a ring-time lookup: classify the call on the card again."""
+        session = self.current
+        if session is not None and session.record.caller_number == e164:
+            session.refresh_class()
+
     # ----- internals ---------------------------------------------------------------------------
     def _on_change(self, session: CallSession) -> None:
         self._unsaved[session.record.id] = session
         self._save_pending()
+        number = session.record.caller_number
+        if self.lookup_profile and number and session.record.id not in self._looked_up:
+            self._looked_up.add(session.record.id)   # once per call, as it rings
+            self.lookup_profile(number)
         self.call_changed.emit(session)
         if session.phase.value == "done":
+            self._looked_up.discard(session.record.id)
             self.coach.forget_done()
 
     def _save_pending(self) -> None:

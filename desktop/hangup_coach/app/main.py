@@ -122,7 +122,9 @@ def run_card(args: argparse.Namespace) -> int:
     def open_settings() -> None:
         from ..telephony.factory import softphone_from_url
         from ..ui.settings_dialog import SettingsDialog
-        SettingsDialog(settings, texts, validate_softphone=lambda url: softphone_from_url(url, None)).exec()
+        from ..sync.credentials import Credentials
+        SettingsDialog(settings, texts, validate_softphone=lambda url: softphone_from_url(url, None),
+                       sync_server=Credentials(paths.config).server()).exec()
         card.set_scale(settings.get("card_scale"))
         controller.fill.branch_hours = settings.get("branch_hours")
         controller.fill.hotline = settings.get("hotline")
@@ -154,6 +156,9 @@ def run_card(args: argparse.Namespace) -> int:
             app.exit(2)
             return
         controller.attach_store(store)
+        if not demo:  # the demo shift never reaches a real server
+            from .sync_setup import start_sync
+            alive.append(start_sync(paths, db_path, controller, card, tray, texts, app))
         normalise("13800138000")  # loads phonenumbers now rather than on the first ring
         if softphone is not None:
             softphone.start()

@@ -171,6 +171,27 @@ class CallSession:
         self._check_thresholds()
         self._changed()
 
+    def refresh_class(self) -> bool:
+        """Classify again from the history as it is now: the team's evidence (a ring-time lookup)
+        arrived after the card showed the local class. An agent's own correction is never
+        overridden. True when the class or its reason changed."""
+        rec, coach = self.record, self._coach
+        if rec.class_source != "auto" or rec.caller_number is None or self.phase in (Phase.ENDED, Phase.DONE):
+            return False
+        history = coach.history(rec.caller_number)
+        earlier = CallerHistory(tuple(c for c in history.past_calls if c.started_at < rec.started_at),
+                                history.profile, history.blocked_reason)   # not this call itself
+        found = classify(normalise(rec.caller_number, coach.policy.region), earlier, coach.policy, coach.clock.now())
+        text = coach.render(found.reason)
+        if (found.caller_class.value, found.sub_reason.value, text) == (rec.caller_class, rec.sub_reason,
+                                                                          rec.class_reason):
+            return False
+        rec.caller_class, rec.sub_reason = found.caller_class.value, found.sub_reason.value
+        rec.class_reason, rec.class_reason_key = text, found.reason.key
+        self._check_thresholds()
+        self._changed()
+        return True
+
     def wrap_up(self, disposition: str, ended_by: EndedBy | None = None) -> None:
         if disposition not in self._coach.policy.dispositions:
             raise ValueError(f"unknown disposition {disposition!r}")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ..core.callers import CallerClass, SubReason
 from ..core.classify import CallerHistory, CallerProfile, PastCall
 from ..core.coach import CallRecord
+from . import outbox
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -19,6 +20,10 @@ _DATETIME_FIELDS = {
     "started_at", "answered_at", "ended_at", "closure_confirmed_at", "hangup_allowed_at",
     "hangup_prompted_at", "wrapped_up_at", "updated_at",
 }
+
+
+# What classification reads of a past call, the same from `calls` and `team_calls`.
+_PAST_COLUMNS = "started_at, caller_class, sub_reason, class_source, warnings, explanations, disposition"
 
 
 class NoteTooLong(ValueError):
@@ -45,7 +50,9 @@ class CallStore:
                 row[key] = iso(getattr(record, key))
         row["customer_hung_up_in_grace"] = int(record.customer_hung_up_in_grace)
         row["agent_ended_early"] = int(record.agent_ended_early)
-        self.db.table("calls").upsert(row, pk="id")
+        with outbox.write_transaction(self.db):  # the change and its outbox entry, or neither
+            self.db.table("calls").upsert(row, pk="id")
+            outbox.enqueue(self.db, "call", row["id"], row["updated_at"] or row["started_at"])
 
     def get_call(self, call_id: str) -> CallRecord | None:
         rows = list(self.db.query("SELECT * FROM calls WHERE id = ?", [call_id]))
@@ -65,11 +72,14 @@ class CallStore:
 
     # ----- history for classification ----------------------------------------------------------
     def history(self, e164: str, now: datetime, days: int) -> CallerHistory:
-        # The columns of core.classify.PastCall, in its order (team rows of the same shape can be UNIONed in).
+        # The agent's own calls and the team's (team_calls: pulled from the server), each once.
+        since = iso(now - timedelta(days=days))
         rows = self.db.query(
-            "SELECT started_at, caller_class, sub_reason, class_source, warnings, explanations, disposition"
-            " FROM calls WHERE caller_number = ? AND started_at >= ? ORDER BY started_at DESC LIMIT 200",
-            [e164, iso(now - timedelta(days=days))],
+            f"SELECT {_PAST_COLUMNS} FROM calls WHERE caller_number = ? AND started_at >= ?"
+            f" UNION ALL SELECT {_PAST_COLUMNS} FROM team_calls t WHERE caller_number = ? AND started_at >= ?"
+            " AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.id = t.call_id)"
+            " ORDER BY started_at DESC LIMIT 200",
+            [e164, since, e164, since],
         )
         past = tuple(
             PastCall(parse_time(r["started_at"]), CallerClass(r["caller_class"]), SubReason(r["sub_reason"]),
@@ -103,11 +113,13 @@ class CallStore:
         stamp = iso(now)
         self.db.execute("PRAGMA synchronous = FULL")
         try:
-            self.db.execute(
-                "INSERT INTO notes (id, call_id, text, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT(call_id) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
-                [str(uuid.uuid4()), call_id, text, stamp, stamp],
-            )
+            with outbox.write_transaction(self.db):  # the note and its outbox entry, or neither
+                self.db.execute(
+                    "INSERT INTO notes (id, call_id, text, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT(call_id) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+                    [str(uuid.uuid4()), call_id, text, stamp, stamp],
+                )
+                outbox.enqueue(self.db, "note", call_id, stamp)
         finally:
             self.db.execute("PRAGMA synchronous = NORMAL")
 
@@ -119,6 +131,7 @@ class CallStore:
 
 def _record(row: dict) -> CallRecord:
     values = dict(row)
+    values.pop("version", None)  # the sync change counter (store/outbox.py), not part of the call
     for key in _DATETIME_FIELDS:
         values[key] = parse_time(values.get(key))
     values["customer_hung_up_in_grace"] = bool(values["customer_hung_up_in_grace"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -118,6 +119,102 @@ def _m0003(db: Database) -> None:
     db.execute("CREATE INDEX idx_calls_open ON calls (started_at) WHERE ended_at IS NULL OR wrapped_up_at IS NULL")
 
 
+
+@migration("0005_sync_outbox")
+def _m0005(db: Database) -> None:
+    # Sync (issue 11). The server's clock and sequence order changes; locally a record only
+    # carries a change counter (`version`, +1 per saved change) and the outbox says which
+    # versions the server has not acknowledged yet. See store/outbox.py.
+    db.execute("ALTER TABLE calls ADD COLUMN version INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE notes ADD COLUMN version INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE blocklist ADD COLUMN updated_at TEXT")
+    db.execute("UPDATE blocklist SET updated_at = created_at")
+    db.execute("CREATE TABLE sync_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO sync_meta (key, value) VALUES ('device_id', ?)", [str(uuid.uuid4())])
+    db.execute("""
+        CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- push order: first queued first
+            kind TEXT NOT NULL CHECK (kind IN ('call','note','qa_review','block_proposal')),
+            record_id TEXT NOT NULL,
+            version INTEGER NOT NULL,               -- latest local version queued
+            acked_version INTEGER NOT NULL DEFAULT 0,  -- highest version the server acknowledged
+            queued_at TEXT NOT NULL,
+            acked_at TEXT,
+            rejected TEXT,                          -- the server refused this version (422): why
+            UNIQUE (kind, record_id)
+        )""")
+    db.execute("CREATE INDEX idx_outbox_pending ON outbox (seq) WHERE version > acked_version AND rejected IS NULL")
+    # Calls and notes recorded before sync existed are the first backlog.
+    db.execute("UPDATE calls SET version = 1")
+    db.execute("UPDATE notes SET version = 1")
+    db.execute("""INSERT INTO outbox (kind, record_id, version, queued_at)
+                  SELECT 'call', id, 1, updated_at FROM calls ORDER BY started_at""")
+    db.execute("""INSERT INTO outbox (kind, record_id, version, queued_at)
+                  SELECT 'note', id, 1, updated_at FROM notes ORDER BY created_at""")
+    # Other agents' calls of the same numbers (caller-profile evidence) and, on a lead's card,
+    # the team's full call rows. Never the agent's own open calls: the card reads `calls` only.
+    db.execute("""
+        CREATE TABLE team_calls (
+            call_id TEXT PRIMARY KEY,          -- the calls.id on the agent's own card
+            agent_id TEXT NOT NULL DEFAULT '',
+            caller_number TEXT,
+            started_at TEXT NOT NULL,
+            caller_class TEXT NOT NULL,
+            sub_reason TEXT NOT NULL DEFAULT '',
+            class_source TEXT NOT NULL DEFAULT 'auto',
+            warnings INTEGER NOT NULL DEFAULT 0,
+            explanations INTEGER NOT NULL DEFAULT 0,
+            disposition TEXT,
+            -- the rest of the calls columns: filled on a lead's card (team pull), NULL from evidence
+            caller_raw TEXT, line_call_id TEXT, answered_at TEXT, ended_at TEXT, ended_by TEXT,
+            close_reason TEXT, class_reason TEXT, class_reason_key TEXT, closure_confirmed_at TEXT,
+            hangup_allowed_at TEXT, hangup_prompted_at TEXT, customer_hung_up_in_grace INTEGER,
+            agent_ended_early INTEGER, wrapped_up_at TEXT, version INTEGER,
+            updated_at TEXT NOT NULL           -- when this copy was last pulled or changed
+        )""")
+    db.execute("CREATE INDEX idx_team_calls_number_started ON team_calls (caller_number, started_at)")
+    db.execute("""
+        CREATE TABLE team_notes (
+            id TEXT PRIMARY KEY,
+            call_id TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 0
+        )""")
+    # Blocklist audit: every insert and change is recorded, and the audit itself cannot be
+    # edited or deleted (the triggers refuse).
+    db.execute("""
+        CREATE TABLE blocklist_audit (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            blocklist_id TEXT NOT NULL,
+            number TEXT NOT NULL,
+            action TEXT NOT NULL,       -- insert | update
+            scope TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            status TEXT NOT NULL,
+            decided_by TEXT NOT NULL,
+            operated_by TEXT NOT NULL,
+            expires_at TEXT,
+            recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        )""")
+    for action, when in (("insert", "INSERT"), ("update", "UPDATE")):
+        db.execute(f"""
+            CREATE TRIGGER blocklist_audit_{action} AFTER {when} ON blocklist BEGIN
+                INSERT INTO blocklist_audit (blocklist_id, number, action, scope, reason, status,
+                                             decided_by, operated_by, expires_at)
+                VALUES (new.id, new.number, '{action}', new.scope, new.reason, new.status,
+                        new.decided_by, new.operated_by, new.expires_at);
+            END""")
+    db.execute("""INSERT INTO blocklist_audit (blocklist_id, number, action, scope, reason, status,
+                                               decided_by, operated_by, expires_at)
+                  SELECT id, number, 'insert', scope, reason, status, decided_by, operated_by, expires_at
+                  FROM blocklist""")
+    for when in ("UPDATE", "DELETE"):
+        db.execute(f"""
+            CREATE TRIGGER blocklist_audit_no_{when.lower()} BEFORE {when} ON blocklist_audit BEGIN
+                SELECT RAISE(ABORT, 'blocklist_audit is append-only');
+            END""")
 
 @migration("0006_feedback_and_report_indexes")
 def _m0006(db: Database) -> None:

@@ -124,6 +124,8 @@ class CoachCard(QWidget):
         self.hide_button.clicked.connect(self.hide)
         header.addWidget(self.title)
         header.addStretch(1)
+        self.sync_label = QLabel("", objectName="status")   # sync with the server (app/sync_setup.py)
+        header.addWidget(self.sync_label)
         header.addWidget(self.status)
         header.addWidget(self.hide_button)
         root.addLayout(header)
@@ -538,6 +540,11 @@ class CoachCard(QWidget):
         self.status.setToolTip(detail)
         self.status.setStyleSheet("color: #b71c1c;" if state == "offline" else "")
         self.manual_hint.setVisible(self.controller.softphone is None)
+
+    def set_sync_status(self, text: str, detail: str, offline: bool) -> None:
+        self.sync_label.setText(text)
+        self.sync_label.setToolTip(detail)
+        self.sync_label.setStyleSheet("color: #b71c1c;" if offline else "")
 
     def _show_problem(self, text: str) -> None:
         self._problem_shown = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QVBoxLayout,
 )
@@ -10,7 +11,8 @@ from ..app.settings import CARD_SCALES, Settings
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, texts: dict[str, str], validate_softphone=None, parent=None) -> None:
+    def __init__(self, settings: Settings, texts: dict[str, str], validate_softphone=None, parent=None,
+                 sync_server: str | None = None) -> None:
         super().__init__(parent)
         self.settings, self.t, self._validate_softphone = settings, texts, validate_softphone
         self.setWindowTitle(texts["settings_title"])
@@ -32,6 +34,10 @@ class SettingsDialog(QDialog):
                             ("card_scale", self.scale), ("branch_hours", self.branch_hours),
                             ("hotline", self.hotline)):
             form.addRow(texts[key], widget)
+        # read-only: set with `hangup-coach login --server URL`, which also checks the token
+        self.sync_server = QLabel(sync_server or texts["sync_not_connected"], wordWrap=True)
+        self.sync_server.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        form.addRow(texts["sync_server"], self.sync_server)
         buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

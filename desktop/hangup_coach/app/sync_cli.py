@@ -1,0 +1,93 @@
+"""`hangup-coach login --server URL` and `hangup-coach sync --once`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from .paths import AppPaths
+
+EXIT_UNAVAILABLE, EXIT_REFUSED = 1, 2
+
+
+def add_commands(sub, common: argparse.ArgumentParser) -> None:
+    login = sub.add_parser("login", parents=[common], help="connect this card to the centre's sync server")
+    login.add_argument("--server", required=True, metavar="URL", help="e.g. https://sync.example:8443")
+    login.add_argument("--timeout", type=float, default=10.0, help=argparse.SUPPRESS)
+    sync = sub.add_parser("sync", parents=[common], help="push and pull once, and say what was done")
+    sync.add_argument("--once", action="store_true", required=True, help="one round (the card syncs by itself)")
+    sync.add_argument("--timeout", type=float, default=10.0, metavar="S", help="seconds per request (default 10)")
+    sync.add_argument("--retry-for", type=float, default=60.0, metavar="S",
+                      help="keep retrying an unreachable server this long (default 60; 0 = once)")
+
+
+def login(args: argparse.Namespace) -> int:
+    from ..sync.client import AuthRefused, SyncClient, SyncFailure
+    from ..sync.credentials import Credentials
+
+    server = args.server.strip().rstrip("/")
+    if not server.startswith(("http://", "https://")):
+        print("hangup-coach: --server must start with http:// or https://", file=sys.stderr)
+        return EXIT_REFUSED
+    if sys.stdin.isatty():
+        token = getpass.getpass("Device token (from your team lead): ")
+    else:
+        token = sys.stdin.readline()
+    token = token.strip()
+    if not token:
+        print("hangup-coach: no token given", file=sys.stderr)
+        return EXIT_REFUSED
+    try:
+        with SyncClient(server, token, timeout=args.timeout) as client:
+            me = client.me()
+    except AuthRefused as exc:
+        print(f"hangup-coach: the server refused this token ({exc.status}); nothing was saved", file=sys.stderr)
+        return EXIT_REFUSED
+    except SyncFailure as exc:
+        print(f"hangup-coach: cannot check the token: {exc}; nothing was saved", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    saved = Credentials(AppPaths.detect().config).save(server, token)
+    where = "the system keyring" if saved.where == "keyring" else f"{saved.where} (readable by you only)"
+    print(f"logged in to {server} as agent {me['agent_id']} ({me['role']}, team {me.get('team') or '-'});"
+          f" token kept in {where}")
+    return 0
+
+
+def sync_once(args: argparse.Namespace) -> int:
+    from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_random_exponential
+
+    from ..store import outbox
+    from ..store.db import StoreError, open_db
+    from ..sync.client import AuthRefused, SyncClient, SyncFailure, Unavailable
+    from ..sync.credentials import Credentials
+    from ..sync.engine import Syncer
+
+    paths = AppPaths.detect()
+    saved = Credentials(paths.config).load()
+    if saved is None:
+        print("hangup-coach: not logged in; run: hangup-coach login --server URL", file=sys.stderr)
+        return EXIT_REFUSED
+    try:
+        db = open_db(paths.database(args.db))
+    except StoreError as exc:
+        print(f"hangup-coach: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    retrying = Retrying(retry=retry_if_exception_type(Unavailable), stop=stop_after_delay(args.retry_for),
+                        wait=wait_random_exponential(multiplier=0.5, max=10), reraise=True)
+    try:
+        with SyncClient(saved.server, saved.token, timeout=args.timeout) as client:
+            report = retrying(Syncer(db, client).round)
+    except AuthRefused as exc:
+        print(f"hangup-coach: {exc}; log in again", file=sys.stderr)
+        return EXIT_REFUSED
+    except SyncFailure as exc:
+        print(f"hangup-coach: sync failed: {exc}; {outbox.pending_count(db)} pending, kept locally",
+              file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    finally:
+        db.conn.close()
+    print(f"{saved.server}: {report.summary()}")
+    for line in report.refused:
+        print(f"  refused: {line}")
+    return 0

@@ -1,0 +1,44 @@
+"""Starting the sync worker for the card, when this card has logged in to a server.
+
+The worker's status goes to a small label on the card and to the tray's tooltip; the card's
+ring-time profile lookups go to the worker (off the GUI thread) and come back as a
+re-classification of the call on the card.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from ..sync.credentials import Credentials
+from ..sync.worker import SyncStatus, SyncWorker
+from .paths import AppPaths
+
+log = logging.getLogger(__name__)
+
+
+def describe(status: SyncStatus, texts: dict[str, str]) -> str:
+    when = status.last_success.astimezone().strftime("%H:%M") if status.last_success else texts["sync_never"]
+    return texts[f"sync_{status.state}"].format(time=when, pending=max(status.pending, 0))
+
+
+def start_sync(paths: AppPaths, db_path: Path, controller, card, tray, texts: dict[str, str], app) -> SyncWorker | None:
+    credentials = Credentials(paths.config)
+    server = credentials.server()
+    if server is None:
+        return None   # never logged in: the card works alone, as before
+    worker = SyncWorker(db_path, credentials.load, parent=app)
+
+    def show(status: SyncStatus) -> None:
+        text = describe(status, texts)
+        card.set_sync_status(text, f"{server}\n{status.detail}".strip(), status.state in ("offline", "refused"))
+        if tray is not None:
+            tray.setToolTip(f"{texts['app_name']} · {text}")
+
+    worker.status_changed.connect(show)
+    worker.profile_arrived.connect(controller.profile_arrived)
+    controller.lookup_profile = worker.lookup
+    app.aboutToQuit.connect(worker.stop)
+    worker.start()
+    log.info("syncing with %s", server)
+    return worker

@@ -1,0 +1,151 @@
+"""HTTP client for the centre's sync server (docs/sync-api.md), over httpx.
+
+Every answer is checked before it is believed: a server that is down, slow, answers 5xx or
+garbage, or closes the connection mid-response raises `Unavailable` (worth retrying later);
+a refused token raises `AuthRefused` (retrying will not help); a refused push batch raises
+`BatchRefused` with the index of the bad record.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from typing import Any
+
+import httpx
+
+from ..core.phone import mask
+
+log = logging.getLogger(__name__)
+# httpx logs every request line at INFO: a profile URL holds a full phone number.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+DEFAULT_TIMEOUT = 10.0   # seconds per request (connect, read, write each)
+
+
+class SyncFailure(Exception):
+    """Base of every sync client error; the message is safe to show and log."""
+
+
+class Unavailable(SyncFailure):
+    """The server could not be reached or gave an unusable answer; try again later."""
+
+
+class AuthRefused(SyncFailure):
+    """401/403: the token is missing, unknown or revoked, or the role may not do this."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class BatchRefused(SyncFailure):
+    """422 on a push: record `index` of the batch is not acceptable; nothing of it was stored."""
+
+    def __init__(self, message: str, index: int | None) -> None:
+        super().__init__(message)
+        self.index = index
+
+
+class SyncClient:
+    def __init__(self, server: str, token: str, timeout: float = DEFAULT_TIMEOUT,
+                 verify: bool | ssl.SSLContext = True) -> None:
+        self.server = server.rstrip("/")
+        if verify is True:   # the system's trust store, so a centre's own CA installed there works
+            verify = ssl.create_default_context()
+        self._http = httpx.Client(base_url=self.server, timeout=timeout, verify=verify,
+                                  headers={"Authorization": f"Bearer {token}"})
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "SyncClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ----- endpoints --------------------------------------------------------------------------
+    def me(self) -> dict:
+        body = self._call("GET", "/v1/me")
+        _expect(body, {"device_id": str, "agent_id": str, "role": str})
+        return body
+
+    def push(self, device_id: str, records: list[dict]) -> list[tuple[str, str, int]]:
+        """Send one batch; the (kind, id, version) the server acknowledged."""
+        body = self._call("POST", "/v1/push", json={"device_id": device_id, "records": records})
+        _expect(body, {"acked": list})
+        acked = []
+        for item in body["acked"]:
+            if not (isinstance(item, dict) and isinstance(item.get("kind"), str) and isinstance(item.get("id"), str)
+                    and isinstance(item.get("version"), int) and not isinstance(item.get("version"), bool)):
+                raise Unavailable(f"the server's answer is not usable: bad ack {str(item)[:80]}")
+            acked.append((item["kind"], item["id"], item["version"]))
+        return acked
+
+    def changes(self, since: str, limit: int) -> dict:
+        body = self._call("GET", "/v1/changes", params={"since": since, "limit": limit})
+        _expect(body, {"profiles": list, "blocklist": list, "cursor": str, "more": bool})
+        return body
+
+    def team_changes(self, since: str, limit: int) -> dict:
+        body = self._call("GET", "/v1/team/changes", params={"since": since, "limit": limit})
+        _expect(body, {"calls": list, "notes": list, "cursor": str, "more": bool})
+        return body
+
+    def profile(self, e164: str, timeout: float) -> dict | None:
+        """One number's profile, or None when the server has none (404)."""
+        body = self._call("GET", f"/v1/profiles/{e164}", timeout=timeout, missing_ok=True,
+                          shown=f"/v1/profiles/{mask(e164)}")
+        if body is not None:
+            _expect(body, {"number": str, "evidence": list})
+        return body
+
+    # ----- transport --------------------------------------------------------------------------
+    def _call(self, method: str, path: str, missing_ok: bool = False, shown: str | None = None,
+              **kwargs) -> Any:
+        shown = shown or path
+        try:
+            response = self._http.request(method, path, **kwargs)
+            content = response.content  # read it all here: a cut-off body raises now
+        except httpx.TimeoutException:
+            raise Unavailable(f"{method} {shown}: the server did not answer in time") from None
+        except (httpx.TransportError, httpx.DecodingError) as exc:
+            raise Unavailable(f"{method} {shown}: {type(exc).__name__}: {exc}") from None
+        status = response.status_code
+        if status == 404 and missing_ok:
+            return None
+        body = _json(content)
+        message = body.get("error") if isinstance(body, dict) and isinstance(body.get("error"), str) else None
+        if status in (401, 403):
+            raise AuthRefused(status, f"{method} {shown}: {status} {message or 'refused'}")
+        if status == 422 and path == "/v1/push":
+            index = body.get("index") if isinstance(body, dict) else None
+            raise BatchRefused(message or "the server refused the batch",
+                               index if isinstance(index, int) and not isinstance(index, bool) else None)
+        if status != 200:
+            raise Unavailable(f"{method} {shown}: HTTP {status} {(message or '')[:200]}".rstrip())
+        if body is _NOT_JSON:
+            raise Unavailable(f"{method} {shown}: the answer is not JSON")
+        return body
+
+
+_NOT_JSON = object()
+
+
+def _json(content: bytes) -> Any:
+    import json
+    try:
+        return json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return _NOT_JSON
+
+
+def _expect(body: Any, shape: dict[str, type]) -> None:
+    if not isinstance(body, dict):
+        raise Unavailable("the server's answer is not usable: not a JSON object")
+    for key, kind in shape.items():
+        value = body.get(key)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise Unavailable(f"the server's answer is not usable: {key!r} missing or not {kind.__name__}")

@@ -1,0 +1,152 @@
+"""`hangup-coach server ...`: run the sync server, and manage the devices allowed to use it.
+
+Only argparse at import time: the server's libraries load when a server command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from pathlib import Path
+
+ROLES = ("agent", "lead", "admin")
+
+
+def add_parser(sub) -> None:
+    """Add `server` to the app's sub-commands (app/cli.py)."""
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument("--database", metavar="PATH|URL", default=argparse.SUPPRESS,
+                          help="SQLite file (default: server.db in the per-user data dir; env "
+                               "HANGUP_COACH_SERVER_DATABASE) or postgresql://user@host:port/dbname")
+    server = sub.add_parser("server", parents=[database], help="run the team's sync server, manage its devices",
+                            description="Run the sync server (default), or manage its devices.")
+    server.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    server.add_argument("--port", type=int, default=8470, help="port (default 8470)")
+    server.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (chain)")
+    server.add_argument("--tls-key", metavar="PEM", help="...and this private key")
+    server.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL; default 1)")
+    server.add_argument("--proxy-headers", action="store_true",
+                        help="behind a reverse proxy: take the client address and scheme from "
+                             "X-Forwarded-For/-Proto sent by --forwarded-allow-ips")
+    server.add_argument("--forwarded-allow-ips", default="127.0.0.1", metavar="IPS",
+                        help="comma-separated proxy addresses trusted for those headers (default 127.0.0.1)")
+    actions = server.add_subparsers(dest="server_command", metavar="{add-device,revoke-device,list-devices}")
+    add = actions.add_parser("add-device", parents=[database], help="allow a device; prints its token once")
+    add.add_argument("--agent", required=True, help="the agent's id (their agent number)")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--team", help="the team (default: one team for the whole centre)")
+    revoke = actions.add_parser("revoke-device", parents=[database], help="revoke a device's token")
+    revoke.add_argument("device_id")
+    actions.add_parser("list-devices", parents=[database], help="list devices (never their tokens)")
+
+
+def default_database() -> str:
+    chosen = os.environ.get("HANGUP_COACH_SERVER_DATABASE")
+    if chosen:
+        return chosen
+    home = os.environ.get("HANGUP_COACH_HOME")
+    if home:
+        return str(Path(home) / "data" / "server.db")
+    from platformdirs import PlatformDirs
+    return str(PlatformDirs("hangup-coach", "HangupCoach").user_data_path / "server.db")
+
+
+def mask_password(database: str) -> str:
+    """postgresql://user:secret@host/db → postgresql://user:***@host/db (for messages)."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", database)
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from .storage import SchemaTooNew, Storage
+    except ImportError as exc:
+        print(f"hangup-coach server: the server's packages are not installed ({exc.name}); "
+              "install with: pip install 'hangup-coach[server]'", file=sys.stderr)
+        return 2
+    database = getattr(args, "database", None) or default_database()
+    if "://" not in database:
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    storage = Storage(database)
+    try:
+        try:
+            storage.migrate()
+        except (SQLAlchemyError, SchemaTooNew) as exc:
+            reason = type(exc.orig).__name__ + ": " + str(exc.orig).strip() if getattr(exc, "orig", None) else exc
+            print(f"hangup-coach server: cannot use the database {mask_password(database)}: {reason}",
+                  file=sys.stderr)
+            return 2
+        command = args.server_command
+        if command == "add-device":
+            try:
+                device, token = storage.add_device(args.agent, args.role, args.team)
+            except ValueError as exc:
+                print(f"hangup-coach server add-device: {exc}", file=sys.stderr)
+                return 2
+            print(f"device {device.id}: agent {device.agent_id}, role {device.role}, team {device.team}")
+            print("token (shown only this once; give it to the device's `hangup-coach login`):")
+            print(token)
+            return 0
+        if command == "revoke-device":
+            device = storage.revoke_device(args.device_id)
+            if device is None:
+                print(f"hangup-coach server: no device {args.device_id}", file=sys.stderr)
+                return 1
+            print(f"device {device.id} (agent {device.agent_id}) revoked at {device.revoked_at}")
+            return 0
+        if command == "list-devices":
+            for d in storage.list_devices():
+                state = f"revoked {d.revoked_at}" if d.revoked_at else "active"
+                print(f"{d.id}  agent {d.agent_id}  {d.role:<5}  team {d.team}  added {d.created_at}  {state}")
+            return 0
+    finally:
+        storage.close()
+    return serve(args, database)
+
+
+def serve(args: argparse.Namespace, database: str) -> int:
+    import uvicorn
+
+    from .app import DATABASE_ENV
+
+    if bool(args.tls_cert) != bool(args.tls_key):
+        print("hangup-coach server: --tls-cert and --tls-key go together", file=sys.stderr)
+        return 2
+    if args.workers < 1:
+        print("hangup-coach server: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.workers > 1 and "://" not in database:
+        print("hangup-coach server: note: several workers on one SQLite file take turns to write; "
+              "PostgreSQL scales further", file=sys.stderr)
+    os.environ[DATABASE_ENV] = database     # the workers' factory reads it (app_from_env)
+    uvicorn.run(
+        "hangup_coach.sync.server.app:app_from_env", factory=True,
+        host=args.host, port=args.port, workers=args.workers,
+        ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key,
+        proxy_headers=args.proxy_headers, forwarded_allow_ips=args.forwarded_allow_ips,
+        access_log=False, log_config=LOG_CONFIG, server_header=False,
+    )
+    return 0
+
+
+LOG_CONFIG = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(message)s"},
+        "server": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "access": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stdout"},
+        "server": {"class": "logging.StreamHandler", "formatter": "server", "stream": "ext://sys.stderr"},
+    },
+    "loggers": {
+        "hangup_coach.server.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        "hangup_coach.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+        "uvicorn": {"handlers": ["server"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO"},
+    },
+}

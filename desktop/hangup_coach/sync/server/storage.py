@@ -1,0 +1,405 @@
+"""The server's database: the same SQLAlchemy Core statements on SQLite and PostgreSQL.
+
+Every pushed record is one row of `records`, keyed by (kind, id), holding its newest version as
+JSON plus the few columns the server queries by (number, start time, team). Each change gets a
+value of one counter, `seq`, taken by the push transaction's first statement, which also locks
+the counter until the commit (SQLite: the BEGIN IMMEDIATE write lock; PostgreSQL: the counter
+row's lock; every other push waits there). So commit order is seq order, and a pull that reads
+"seq > cursor" never passes over a row that commits later with a smaller seq.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from sqlalchemy import (BigInteger, Column, Index, Integer, MetaData, String, Table, Text, bindparam,
+                        create_engine, event, func, select, text, update)
+from sqlalchemy.engine import Connection, Engine
+
+from .. import wire
+
+metadata = MetaData()
+
+schema_migrations = Table(
+    "schema_migrations", metadata,
+    Column("version", Integer, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("applied_at", String(40), nullable=False),
+)
+devices = Table(
+    "devices", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("agent_id", String(64), nullable=False),
+    Column("role", String(10), nullable=False),
+    Column("team", String(64), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),   # sha256 hex; the token is never kept
+    Column("created_at", String(40), nullable=False),
+    Column("revoked_at", String(40)),
+)
+counters = Table(
+    "counters", metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+records = Table(
+    "records", metadata,
+    Column("kind", String(20), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    Column("seq", BigInteger, nullable=False, unique=True),
+    Column("agent_id", String(64), nullable=False),      # whose record it is
+    Column("team", String(64), nullable=False),
+    Column("device_id", String(64), nullable=False),     # which device last changed it
+    Column("received_at", String(40), nullable=False),   # server clock
+    Column("number", String(16)),                        # E.164 of a call or block proposal
+    Column("started_at", String(40)),                    # a call's start, canonical UTC text
+    Column("call_id", String(64)),                       # a note's or review's call
+    Column("data", Text, nullable=False),                # the record's fields as JSON
+)
+Index("idx_records_number", records.c.number, records.c.started_at)
+Index("idx_records_team_seq", records.c.team, records.c.seq)
+
+
+# Versioned migrations, applied in order at start-up (under the write lock, so two server processes
+# starting together on one PostgreSQL do not both apply them).
+def _m1_initial(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[devices, counters, records])
+    conn.execute(counters.insert().values(name="seq", value=0))
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
+    (1, "initial", _m1_initial),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+class SchemaTooNew(RuntimeError):
+    """A newer server has migrated this database; this one would misread it."""
+
+
+class AuthError(Exception):
+    """401 (no, unknown or revoked token) or 403 (role or ownership); `status` says which."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    agent_id: str
+    role: str
+    team: str
+    created_at: str
+    revoked_at: str | None = None
+
+    def public(self) -> dict:
+        return {"device_id": self.id, "agent_id": self.agent_id, "role": self.role, "team": self.team,
+                "created_at": self.created_at, "revoked_at": self.revoked_at}
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def engine_for(database: str) -> Engine:
+    """`postgresql://user@host:port/db` or a SQLite file path (or `sqlite:///path`)."""
+    if database.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        url = "postgresql+psycopg://" + database.split("://", 1)[1]
+        # At most 15 connections per server process: 6 workers stay under PostgreSQL's default of 100.
+        return create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True, hide_parameters=True)
+    path = database.removeprefix("sqlite:///")
+    engine = create_engine(f"sqlite:///{path}", pool_size=10, max_overflow=20, hide_parameters=True,
+                           connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None            # we say BEGIN ourselves (below)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = FULL")     # an acknowledged push survives a power cut
+        cur.execute("PRAGMA busy_timeout = 30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        # Writers take the write lock at BEGIN, so they queue instead of failing to upgrade a read lock.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+
+    return engine
+
+
+class Storage:
+    def __init__(self, database: str, clock: Callable[[], datetime] = utc_now) -> None:
+        self.engine = engine_for(database)
+        self.dialect = "postgresql" if self.engine.dialect.name == "postgresql" else "sqlite"
+        self.clock = clock
+        # SQLite: this process's writers queue here rather than in SQLite's busy handler, which
+        # polls with sleeps (unfair, and idle while the lock is free). Other processes still wait
+        # in busy_timeout. PostgreSQL queues waiters on its locks itself.
+        self.sqlite_writers = threading.Lock() if self.dialect == "sqlite" else None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ----- transactions -------------------------------------------------------------------------------
+    def _write(self, advisory_lock: bool = True):
+        """A transaction holding the database's write lock until it ends (on PostgreSQL an
+        advisory lock, unless the transaction locks a row of its own first, as a push does)."""
+        return _WriteTransaction(self, advisory_lock)
+
+    def migrate(self) -> int:
+        with self._write() as conn:
+            done = set()
+            if self.engine.dialect.has_table(conn, "schema_migrations"):
+                done = {r.version for r in conn.execute(select(schema_migrations.c.version))}
+            else:
+                schema_migrations.create(conn)
+            if done and max(done) > SCHEMA_VERSION:
+                raise SchemaTooNew(f"the database's schema ({max(done)}) is newer than this server's "
+                                   f"({SCHEMA_VERSION}): run the newer server")
+            for version, name, apply in MIGRATIONS:
+                if version not in done:
+                    apply(conn)
+                    conn.execute(schema_migrations.insert().values(
+                        version=version, name=name, applied_at=iso(self.clock())))
+        return self.schema_version()
+
+    def schema_version(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.max(schema_migrations.c.version))).scalar() or 0
+
+    # ----- devices --------------------------------------------------------------------------------------
+    def add_device(self, agent_id: str, role: str, team: str | None = None) -> tuple[Device, str]:
+        """A new device and its token (shown once; only its hash is kept)."""
+        if role not in wire.ROLES:
+            raise ValueError(f"role must be one of {', '.join(wire.ROLES)}")
+        if wire.text(64, empty=False)(agent_id):
+            raise ValueError("agent id must be 1-64 characters")
+        team = team or wire.DEFAULT_TEAM
+        if wire.text(64, empty=False)(team):
+            raise ValueError("team must be 1-64 characters")
+        token = secrets.token_urlsafe(32)
+        device = Device(str(uuid.uuid4()), agent_id, role, team, iso(self.clock()))
+        with self._write() as conn:
+            conn.execute(devices.insert().values(
+                id=device.id, agent_id=agent_id, role=role, team=team, token_hash=token_hash(token),
+                created_at=device.created_at))
+        return device, token
+
+    def revoke_device(self, device_id: str) -> Device | None:
+        with self._write() as conn:
+            conn.execute(update(devices).where(devices.c.id == device_id, devices.c.revoked_at.is_(None))
+                         .values(revoked_at=iso(self.clock())))
+            row = conn.execute(select(devices).where(devices.c.id == device_id)).mappings().first()
+        return _device(row) if row else None
+
+    def list_devices(self) -> list[Device]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(devices).order_by(devices.c.created_at, devices.c.id)).mappings()
+            return [_device(r) for r in rows]
+
+    def authenticate(self, token: str | None) -> Device:
+        if not token:
+            raise AuthError(401, "missing bearer token")
+        digest = token_hash(token)
+        with self.engine.connect() as conn:
+            row = conn.execute(select(devices).where(devices.c.token_hash == digest)).mappings().first()
+        if row is None or not hmac.compare_digest(row["token_hash"], digest):
+            raise AuthError(401, "unknown token")
+        if row["revoked_at"] is not None:
+            raise AuthError(401, "this device's token was revoked")
+        return _device(row)
+
+    # ----- push -----------------------------------------------------------------------------------------
+    def push(self, device: Device, batch: wire.Push) -> tuple[list[dict], str]:
+        """Store a validated batch, all or nothing; the acknowledgements and the server time."""
+        if batch.device_id != device.id:
+            raise AuthError(403, "device_id is not the device this token belongs to")
+        for index, record in enumerate(batch.records):
+            if record.owner is not None and record.owner != device.agent_id:
+                raise AuthError(403, f"record {index}: agent {device.agent_id} may not push agent "
+                                     f"{record.owner}'s {record.kind}")
+            if record.kind == "block_proposal" and device.role == "agent" and record.data["status"] != "proposed":
+                raise AuthError(403, f"record {index}: an agent may only propose a block (status 'proposed')")
+        now = iso(self.clock())
+        with self._write(advisory_lock=False) as conn:
+            # First statement: lock the counter and take one seq per record of the batch (those of
+            # unchanged records go unused: a cursor needs order, not consecutive numbers).
+            last = conn.execute(update(counters).where(counters.c.name == "seq")
+                                .values(value=counters.c.value + len(batch.records))
+                                .returning(counters.c.value)).scalar_one()
+            first_seq = last - len(batch.records) + 1
+            stored = self._stored(conn, batch.records)
+            calls_in_batch = {r.id for r in batch.records if r.kind == "call"}
+            owners = self._call_owners(conn, {r.call_id for r in batch.records
+                                              if r.on_own_call and r.call_id not in calls_in_batch})
+            inserts, updates = [], []
+            for index, record in enumerate(batch.records):
+                old = stored.get((record.kind, record.id))
+                if old is not None and old["agent_id"] != device.agent_id:
+                    raise AuthError(403, f"record {index}: {record.kind} {record.id} belongs to another agent")
+                owner = owners.get(record.call_id) if record.on_own_call else None
+                if owner is not None and owner != device.agent_id:
+                    raise AuthError(403, f"record {index}: call {record.call_id} belongs to another agent")
+                if old is not None and record.version <= old["version"]:
+                    continue                                   # already stored: acknowledged again
+                (updates if old is not None else inserts).append(dict(
+                    kind=record.kind, id=record.id, version=record.version, seq=first_seq + index,
+                    agent_id=device.agent_id, team=device.team, device_id=device.id, received_at=now,
+                    number=record.number, started_at=record.started_at, call_id=record.call_id,
+                    data=json.dumps(record.data, ensure_ascii=False, separators=(",", ":"))))
+            if inserts:
+                conn.execute(records.insert(), inserts)
+            if updates:
+                conn.execute(_UPDATE_RECORD, [dict(v, b_kind=v["kind"], b_id=v["id"]) for v in updates])
+        acked = [{"kind": r.kind, "id": r.id, "version": r.version} for r in batch.records]
+        return acked, now
+
+    def _stored(self, conn: Connection, batch) -> dict:
+        found = {}
+        for kind in {r.kind for r in batch}:
+            ids = [r.id for r in batch if r.kind == kind]
+            rows = conn.execute(select(records.c.kind, records.c.id, records.c.version, records.c.agent_id)
+                                .where(records.c.kind == kind, records.c.id.in_(ids))).mappings()
+            found.update({(r["kind"], r["id"]): r for r in rows})
+        return found
+
+    def _call_owners(self, conn: Connection, call_ids: set) -> dict:
+        if not call_ids:
+            return {}
+        rows = conn.execute(select(records.c.id, records.c.agent_id)
+                            .where(records.c.kind == "call", records.c.id.in_(sorted(call_ids))))
+        return {r.id: r.agent_id for r in rows}
+
+    # ----- pull -----------------------------------------------------------------------------------------
+    def changes(self, since: int, limit: int) -> dict:
+        """Caller profiles touched and block proposals changed after `since`, in seq order."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(records.c.kind, records.c.id, records.c.version, records.c.seq, records.c.number,
+                       records.c.agent_id, records.c.received_at, records.c.data)
+                .where(records.c.seq > since, records.c.kind.in_(("call", "block_proposal")))
+                .order_by(records.c.seq).limit(limit + 1)).mappings().all()
+            more, rows = len(rows) > limit, rows[:limit]
+            numbers = list(dict.fromkeys(r["number"] for r in rows if r["kind"] == "call" and r["number"]))
+            profiles = [self._profile(conn, n) for n in numbers]
+            blocklist = [_block_entry(r) for r in rows if r["kind"] == "block_proposal"]
+        cursor = rows[-1]["seq"] if rows else since
+        return {"profiles": [p for p in profiles if p], "blocklist": blocklist,
+                "cursor": wire.make_cursor(cursor), "more": more}
+
+    def profile(self, number: str) -> dict | None:
+        with self.engine.connect() as conn:
+            return self._profile(conn, number)
+
+    def _profile(self, conn: Connection, number: str) -> dict | None:
+        updated = conn.execute(select(func.max(records.c.received_at))
+                               .where(records.c.kind == "call", records.c.number == number)).scalar()
+        if updated is None:
+            return None
+        since = iso(self.clock() - timedelta(days=wire.PROFILE_DAYS))
+        rows = conn.execute(
+            select(records.c.id, records.c.data)
+            .where(records.c.kind == "call", records.c.number == number, records.c.started_at >= since)
+            .order_by(records.c.started_at.desc(), records.c.id).limit(wire.PROFILE_EVIDENCE)).mappings()
+        evidence = []
+        for r in rows:
+            data = json.loads(r["data"])
+            row = {name: data.get(name) for name in wire.EVIDENCE_FIELDS}
+            row.update(call_id=r["id"], sub_reason=data.get("sub_reason", ""),
+                       class_source=data.get("class_source", "auto"), warnings=data.get("warnings", 0),
+                       explanations=data.get("explanations", 0))
+            evidence.append(row)
+        # No case system feeds the server yet: case and branch facts stay empty until one does.
+        return {"number": number, "updated_at": updated, "case_id": None, "case_closed_at": None,
+                "branch_only": False, "evidence": evidence}
+
+    def team_changes(self, team: str, since: int, limit: int) -> dict:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(records.c.kind, records.c.id, records.c.version, records.c.seq, records.c.agent_id,
+                       records.c.received_at, records.c.data)
+                .where(records.c.team == team, records.c.seq > since, records.c.kind.in_(("call", "note")))
+                .order_by(records.c.seq).limit(limit + 1)).mappings().all()
+        more, rows = len(rows) > limit, rows[:limit]
+        calls, notes = [], []
+        for r in rows:
+            row = dict(json.loads(r["data"]), id=r["id"], version=r["version"], received_at=r["received_at"])
+            if r["kind"] == "note":
+                notes.append(row)
+            else:
+                calls.append(row)
+        cursor = rows[-1]["seq"] if rows else since
+        return {"calls": calls, "notes": notes, "cursor": wire.make_cursor(cursor), "more": more}
+
+
+class _WriteTransaction:
+    def __init__(self, storage: Storage, advisory_lock: bool) -> None:
+        self.storage = storage
+        self.advisory_lock = advisory_lock
+        self.conn = None
+
+    def __enter__(self) -> Connection:
+        if self.storage.sqlite_writers:
+            self.storage.sqlite_writers.acquire()
+        try:
+            self.conn = self.storage.engine.connect().execution_options(write=True)
+            self.tx = self.conn.begin()
+            if self.storage.dialect == "postgresql" and self.advisory_lock:
+                self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+        except BaseException:
+            self._end()
+            raise
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                self.tx.commit()
+            else:
+                self.tx.rollback()
+        finally:
+            self._end()
+
+    def _end(self) -> None:
+        try:
+            if self.conn is not None:
+                self.conn.close()
+        finally:
+            if self.storage.sqlite_writers:
+                self.storage.sqlite_writers.release()
+
+
+_UPDATE_RECORD = (update(records).where(records.c.kind == bindparam("b_kind"), records.c.id == bindparam("b_id"))
+                  .values({c: bindparam(c) for c in ("version", "seq", "agent_id", "team", "device_id",
+                                                      "received_at", "number", "started_at", "call_id", "data")}))
+_PG_LOCK_KEY = 0x48436F616368   # "HCoach": migrations and device changes of this database
+
+
+def _device(row) -> Device:
+    return Device(row["id"], row["agent_id"], row["role"], row["team"], row["created_at"], row["revoked_at"])
+
+
+def _block_entry(row) -> dict:
+    entry = dict(json.loads(row["data"]), id=row["id"], version=row["version"], received_at=row["received_at"])
+    entry.setdefault("agent_id", row["agent_id"])     # who proposed it
+    return entry

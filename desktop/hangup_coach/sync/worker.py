@@ -1,0 +1,167 @@
+"""The background sync worker: a thread of its own with its own sqlite connection.
+
+It runs a sync round every `interval` seconds (or at once on `sync_now`). A round that fails
+because the server is unreachable or answers badly is retried with exponential backoff and
+jitter (tenacity), capped at one attempt a minute; a refused token waits for a new login.
+Ring-time lookups run on a second thread (own connection, own HTTP client, ~300 ms timeout),
+so a long push never delays them. Status reaches the GUI through Qt signals (queued).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QObject, Signal
+from tenacity import Retrying, retry_if_exception_type, wait_random_exponential
+
+from ..store import outbox
+from ..store.db import open_db
+from .client import AuthRefused, SyncClient, SyncFailure, Unavailable
+from .credentials import Login
+from .engine import Syncer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    state: str                      # "syncing" | "ok" | "offline" | "refused"
+    pending: int                    # outbox entries not yet acknowledged
+    last_success: datetime | None   # end of the last complete round
+    detail: str = ""                # what went wrong, for a tooltip / the log
+
+
+class _Stopped(Exception):
+    pass
+
+
+class SyncWorker(QObject):
+    status_changed = Signal(object)    # SyncStatus
+    profile_arrived = Signal(str)      # an E.164 number whose server profile is now in the local db
+
+    def __init__(self, db_path: str | Path, login: Callable[[], Login | None], interval: float = 10.0,
+                 lookup_timeout: float = 0.3, max_backoff: float = 60.0, parent: QObject | None = None) -> None:
+        """`login` is read before every round (Credentials.load), so a new `hangup-coach login`
+        takes effect on a running card without a restart."""
+        super().__init__(parent)
+        self.db_path, self._load_login = Path(db_path), login
+        self.login: Login | None = None
+        self.interval, self.lookup_timeout, self.max_backoff = interval, lookup_timeout, max_backoff
+        self._stop, self._wake = threading.Event(), threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lookups: ThreadPoolExecutor | None = None
+        self._lookup_local = threading.local()
+        self.last_success: datetime | None = None
+
+    # ----- called from the GUI thread (never blocks) -----------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="sync", daemon=True)
+        self._thread.start()
+        self._lookups = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-lookup")
+
+    def sync_now(self) -> None:
+        self._wake.set()
+
+    def lookup(self, e164: str) -> None:
+        """Ask the server for this number's profile; `profile_arrived` if it answered in time."""
+        if self._lookups is not None and not self._stop.is_set():
+            self._lookups.submit(self._lookup, e164)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._lookups is not None:
+            self._lookups.shutdown(wait=False, cancel_futures=True)
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    # ----- the sync thread ----------------------------------------------------------------------
+    def _run(self) -> None:
+        db = open_db(self.db_path)   # this thread's own connection
+        client = None
+        retrying = Retrying(
+            retry=retry_if_exception_type(Unavailable),
+            wait=wait_random_exponential(multiplier=1, max=self.max_backoff),
+            sleep=self._sleep,
+            before_sleep=lambda state: self._emit(db, "offline", str(state.outcome.exception())),
+            reraise=True,
+        )
+        try:
+            while not self._stop.is_set():
+                wait = self.interval
+                login = self._load_login()
+                if login is None:
+                    self._emit(db, "refused", "not logged in: hangup-coach login --server URL")
+                    self._wake.wait(max(self.interval, 60.0))
+                    self._wake.clear()
+                    continue
+                if login != self.login:
+                    if client is not None:
+                        client.close()
+                    self.login, client = login, SyncClient(login.server, login.token)
+                    syncer = Syncer(db, client)
+                if self.last_success is None:
+                    self._emit(db, "syncing")   # later rounds keep the last state: no flicker
+                try:
+                    report = retrying(syncer.round)
+                except _Stopped:
+                    break
+                except AuthRefused as exc:
+                    log.error("sync stopped: %s (log in again: hangup-coach login)", exc)
+                    self._emit(db, "refused", str(exc))
+                    wait = max(self.interval, 60.0)
+                except SyncFailure as exc:
+                    self._emit(db, "offline", str(exc))
+                except Exception as exc:  # never let the thread die silently
+                    log.exception("sync round failed")
+                    self._emit(db, "offline", f"{type(exc).__name__}: {exc}")
+                else:
+                    self.last_success = datetime.now(timezone.utc)
+                    log.info("sync: %s", report.summary())
+                    self._emit(db, "ok")
+                self._wake.wait(wait)
+                self._wake.clear()
+        finally:
+            if client is not None:
+                client.close()
+            db.conn.close()
+
+    def _sleep(self, seconds: float) -> None:
+        if self._stop.wait(seconds):
+            raise _Stopped
+
+    def _emit(self, db, state: str, detail: str = "") -> None:
+        try:
+            pending = outbox.pending_count(db)
+        except Exception:
+            pending = -1
+        self.status_changed.emit(SyncStatus(state, pending, self.last_success, detail))
+
+    # ----- the lookup thread ------------------------------------------------------------------
+    def _lookup(self, e164: str) -> None:
+        local, login = self._lookup_local, self.login
+        if login is None:
+            return   # not logged in (yet): the local copy stands
+        if getattr(local, "login", None) != login:
+            if hasattr(local, "syncer"):
+                local.syncer.client.close()
+            else:
+                local.db = open_db(self.db_path)
+            local.login = login
+            local.syncer = Syncer(local.db, SyncClient(login.server, login.token, timeout=self.lookup_timeout))
+        try:
+            found = local.syncer.lookup(e164, self.lookup_timeout)
+        except SyncFailure as exc:
+            log.info("profile lookup skipped, the local copy stands: %s", exc)
+            return
+        except Exception:
+            log.exception("profile lookup failed; the local copy stands")
+            return
+        if found:
+            self.profile_arrived.emit(e164)

@@ -1,0 +1,134 @@
+"""Every endpoint refuses a missing, unknown or revoked token (401) and a role that may not (403);
+agents push only their own records; a lead reads only their own team."""
+
+import httpx
+import pytest
+
+from tests.server.harness import Device, add_device
+from tests.server.records import block_proposal, call, note
+
+NUMBER = "+8613800138000"
+# (method, path, roles allowed)
+ENDPOINTS = [
+    ("GET", "/v1/me", {"agent", "lead", "admin"}),
+    ("POST", "/v1/push", {"agent", "lead"}),
+    ("GET", "/v1/changes", {"agent", "lead"}),
+    ("GET", f"/v1/profiles/{NUMBER}", {"agent", "lead"}),
+    ("GET", "/v1/team/changes", {"lead"}),
+    ("GET", "/v1/devices", {"admin"}),
+    ("POST", "/v1/devices", {"admin"}),
+    ("POST", "/v1/devices/some-device/revoke", {"admin"}),
+]
+
+
+def send(server, method, path, token=None, headers=None, device_id="x"):
+    headers = dict(headers or {})
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    body = {"device_id": device_id, "records": []} if path == "/v1/push" else {"agent_id": "9", "role": "agent"}
+    return httpx.request(method, server.url + path, headers=headers, timeout=30,
+                         json=body if method == "POST" else None)
+
+
+@pytest.fixture
+def tokens(server):
+    ids, made = {}, {}
+    for role in ("agent", "lead", "admin"):
+        ids[role], made[role] = add_device(server.database, f"{role}-1", role)
+    made["ids"] = ids
+    device_id, revoked = add_device(server.database, "gone", "admin")
+    admin = Device(server, "", made["admin"])
+    assert admin.http.post(f"/v1/devices/{device_id}/revoke").status_code == 200
+    admin.close()
+    made["revoked"] = revoked
+    return made
+
+
+def test_every_endpoint_refuses_a_missing_unknown_or_revoked_token(server, tokens):
+    for method, path, _ in ENDPOINTS:
+        for token in (None, "not-a-token", tokens["revoked"]):
+            reply = send(server, method, path, token)
+            assert reply.status_code == 401, (method, path, token, reply.text)
+            assert reply.json()["error"] and reply.headers["www-authenticate"] == "Bearer"
+        basic = send(server, method, path, headers={"Authorization": f"Basic {tokens['admin']}"})
+        assert basic.status_code == 401, (method, path)
+
+
+def test_every_endpoint_refuses_a_role_that_may_not(server, tokens):
+    checked = 0
+    for method, path, allowed in ENDPOINTS:
+        for role in ("agent", "lead", "admin"):
+            reply = send(server, method, path, tokens[role], device_id=tokens["ids"][role])
+            if role in allowed:
+                assert reply.status_code not in (401, 403), (method, path, role, reply.text)
+            else:
+                assert reply.status_code == 403, (method, path, role, reply.text)
+                assert "may not" in reply.json()["error"]
+                checked += 1
+    assert checked == 11
+
+
+def test_a_token_in_the_query_string_is_not_accepted(server, tokens):
+    assert httpx.get(server.url + "/v1/me", params={"token": tokens["agent"]}).status_code == 401
+
+
+def test_agents_push_only_their_own_records(devices):
+    mine, other, lead = devices("1001"), devices("1002"), devices("2001", "lead")
+    theirs = call("1002")
+    assert other.push([theirs]).status_code == 200
+
+    refused = [
+        [call("1001"), call("1002")],                                     # another agent's call
+        [call("1001", call_id=theirs["id"], version=5)],                  # taking over their call's id
+        [note(theirs["id"])],                                             # a note on their call
+        [block_proposal(status="active")],                                # only a lead decides a block
+        [block_proposal(agent_id="1002")],
+    ]
+    for batch in refused:
+        reply = mine.push(batch)
+        assert reply.status_code == 403, reply.text
+        assert reply.json()["error"]
+    assert mine.push([call("1001")], device_id=other.id).status_code == 403   # posing as another device
+    pages, _ = lead.pull_all("/v1/team/changes")
+    assert [c["id"] for p in pages for c in p["calls"]] == [theirs["id"]]     # nothing of the refused
+    assert [c["version"] for p in pages for c in p["calls"]] == [1]
+    assert not any(p["notes"] for p in pages)
+    assert not any(p["blocklist"] for p in mine.pull_all()[0])
+    assert lead.push([block_proposal(status="active", agent_id="2001")]).status_code == 200
+
+
+def test_a_revoked_device_is_refused_on_its_next_request(devices):
+    agent = devices("1001")
+    admin = devices("admin", "admin")
+    assert agent.push([call("1001")]).status_code == 200
+    listed = admin.get("/v1/devices").json()["devices"]
+    assert {d["device_id"] for d in listed} == {agent.id, admin.id}
+    assert all("token" not in d and "token_hash" not in d for d in listed)
+    assert admin.http.post(f"/v1/devices/{agent.id}/revoke").status_code == 200
+    assert agent.push([call("1001")]).status_code == 401
+    assert agent.get("/v1/changes").status_code == 401
+
+
+def test_an_admin_adds_a_device_over_http(devices, server):
+    admin = devices("admin", "admin")
+    made = admin.http.post("/v1/devices", json={"agent_id": "1003", "role": "lead", "team": "east"})
+    assert made.status_code == 201
+    body = made.json()
+    me = httpx.get(server.url + "/v1/me", headers={"Authorization": f"Bearer {body['token']}"}).json()
+    assert (me["device_id"], me["role"], me["team"]) == (body["device_id"], "lead", "east")
+    for bad in ({"agent_id": "1", "role": "boss"}, {"agent_id": "", "role": "agent"}, {"agent_id": 7, "role": "agent"},
+                {"agent_id": "1", "role": "agent", "extra": 1}, ["agent"]):
+        reply = admin.http.post("/v1/devices", json=bad)
+        assert reply.status_code == 422 and reply.json()["error"], bad
+    assert admin.http.post("/v1/devices/no-such/revoke").status_code == 404
+
+
+def test_a_lead_reviews_an_agents_call(devices):
+    agent, lead = devices("1001"), devices("2001", "lead")
+    theirs = call("1001")
+    assert agent.push([theirs]).status_code == 200
+    review = {"kind": "qa_review", "id": "r-1", "version": 1,
+              "data": {"call_id": theirs["id"], "reviewer_id": "2001", "answers": {"greeting": "ok"},
+                       "root_causes": ["process"], "comment": "", "created_at": theirs["data"]["updated_at"],
+                       "updated_at": theirs["data"]["updated_at"]}}
+    assert lead.push([review]).status_code == 200
