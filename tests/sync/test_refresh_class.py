@@ -24,7 +24,8 @@ def test_evidence_that_arrives_later_changes_class_and_reason_once():
     session = coach.ring("13800138000", "l1")
     session.answered()
     assert session.caller_class is CallerClass.REGULAR and not session.refresh_class()   # nothing new
-    abuse = PastCall(clock.now() - timedelta(days=1), CallerClass.NO_VALUE, SubReason.ABUSE)
+    abuse = PastCall(clock.now() - timedelta(days=1), CallerClass.NO_VALUE, SubReason.ABUSE,
+                     class_source="agent")   # an agent's judgement, which counts as evidence
     this_call = PastCall(session.record.started_at, CallerClass.REGULAR)   # the store has it by now
     histories[E164] = CallerHistory((this_call, abuse))
     assert session.refresh_class()
@@ -41,7 +42,7 @@ def test_an_agents_correction_and_an_ended_call_are_left_alone():
     corrected.answered()
     corrected.reclassify(CallerClass.NON_REGULAR, SubReason.MUST_VISIT_BRANCH, "")
     histories[E164] = CallerHistory((PastCall(clock.now() - timedelta(days=1), CallerClass.NO_VALUE,
-                                              SubReason.ABUSE),))
+                                              SubReason.ABUSE, class_source="agent"),))
     assert not corrected.refresh_class() and corrected.caller_class is CallerClass.NON_REGULAR
     corrected.ended(EndedBy.AGENT)
     ended = coach.ring("13800138000", "l2")
