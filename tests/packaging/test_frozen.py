@@ -60,7 +60,7 @@ def test_frozen_demo_shift_records_the_calls(built, tmp_path):
     exe = built["bundle"] / "hangup-coach"
     db = tmp_path / "demo.db"
     result = ok(run([exe, "demo", "--speed", "50", "--exit-when-done", "--db", db], tmp_path, cwd=tmp_path))
-    assert "演示结束" in result.stdout or "Demo shift over" in result.stdout
+    assert "演示结束：共 9 通电话" in result.stdout or "Demo finished: 9 calls" in result.stdout
     conn = sqlite3.connect(db)
     try:
         played = conn.execute("SELECT count(*), count(DISTINCT caller_class) FROM calls"
@@ -70,6 +70,17 @@ def test_frozen_demo_shift_records_the_calls(built, tmp_path):
     assert played == (9, 4)   # nine calls, every class (regular, no_value, non_regular, unknown)
     listing = ok(run([exe, "calls", "--db", db], tmp_path)).stdout
     assert "12 call(s)" in listing and "138****8000" in listing and "13800138000" not in listing
+
+
+def test_frozen_card_reads_the_machine_wide_folder(built, tmp_path):
+    exe, machine = built["bundle"] / "hangup-coach", tmp_path / "machine"
+    machine.mkdir()
+    (machine / "settings.ini").write_text("[General]\nlanguage=en\n", encoding="utf-8")
+    ok(run([exe, "--smoke"], tmp_path, env={"HANGUP_COACH_MACHINE_CONFIG": str(machine)}))
+    assert "language en, softphone manual" in (tmp_path / "logs" / "hangup-coach.log").read_text(encoding="utf-8")
+    (machine / "policy.toml").write_text("not = [a policy\n", encoding="utf-8")
+    refused = run([exe, "--smoke"], tmp_path, env={"HANGUP_COACH_MACHINE_CONFIG": str(machine)})
+    assert refused.returncode == 2 and str(machine / "policy.toml") in refused.stderr
 
 
 def test_frozen_bundle_leaves_out_unused_qt(built):
