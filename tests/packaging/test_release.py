@@ -31,3 +31,20 @@ def test_mit_licence_and_a_build_backend_that_understands_it():
     assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
     setuptools = next(r for r in PYPROJECT["build-system"]["requires"] if r.startswith("setuptools"))
     assert setuptools.replace(" ", "") == "setuptools>=77"   # PEP 639 `license = "MIT"`
+
+
+def test_desktop_entries_are_valid():
+    for entry in (ROOT / "packaging" / "linux").glob("*.desktop"):
+        result = subprocess.run(["desktop-file-validate", str(entry)], capture_output=True, text=True)
+        assert result.returncode == 0 and not result.stdout.strip(), f"{entry.name}: {result.stdout}"
+
+
+def test_windows_installer_script_refers_to_files_that_exist():
+    # It cannot be compiled here (no Inno Setup on Linux): at least every file it takes from the
+    # repository is there, and it installs the executables the spec builds.
+    iss_dir = ROOT / "packaging" / "windows"
+    iss = (iss_dir / "hangup-coach.iss").read_text(encoding="utf-8")
+    for ref in ("..\\..\\LICENSE", "..\\settings.ini.example"):
+        assert ref in iss and (iss_dir / ref.replace("\\", "/")).is_file()
+    spec = (ROOT / "packaging" / "hangup-coach.spec").read_text(encoding="utf-8")
+    assert '"hangup-coach-cli", console=True' in spec and "{app}\\hangup-coach.exe" in iss
