@@ -1,5 +1,5 @@
 """Renders resources/icons/hangup-coach.svg into the .ico that Windows shows for the executables
-and the installer (the Windows workflow runs it before PyInstaller).
+and the installer (the spec runs it on Windows, before freezing).
 
     python packaging/windows/make_icon.py build/packaging/hangup-coach.ico
 """
