@@ -22,6 +22,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                                      description="The agent's hang-up coach card.")
     parser.add_argument("--softphone", metavar="URL",
                         help="baresip://127.0.0.1:4444 or json://127.0.0.1:PORT (default: settings; none = manual)")
+    parser.add_argument("--version", action=_PrintVersion)
     parser.add_argument("--smoke", action="store_true", help="start, show the card, exit 0 (for checks)")
     sub = parser.add_subparsers(dest="command")
 
@@ -46,6 +47,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if getattr(args, "speed", 1.0) <= 0:
         parser.error("--speed must be positive")
     return args
+
+
+class _PrintVersion(argparse.Action):
+    """`--version`, reading the version only when asked (see hangup_coach.__getattr__)."""
+
+    def __init__(self, option_strings, dest, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from .. import __version__
+        print(f"hangup-coach {__version__}")
+        parser.exit()
 
 
 def _date(text: str) -> datetime:

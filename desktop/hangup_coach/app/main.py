@@ -61,7 +61,7 @@ def run_card(args: argparse.Namespace) -> int:
     icon = QIcon(str(resource_path("icons", "hangup-coach.svg")))
     app.setWindowIcon(icon)
 
-    settings = Settings(paths.settings_file)
+    settings = Settings(paths.settings_file, machine=paths.machine_settings_file)
     db_path = paths.database(args.db, demo=demo)
     if ask_running_instance_to_show(str(db_path)):
         print("hangup-coach is already running; its card was brought forward.")
@@ -71,8 +71,8 @@ def run_card(args: argparse.Namespace) -> int:
     language = pick_language(args.lang or settings.get("language"))
     texts = load_texts(language)
     try:
-        policy = load_policy(centre_file(paths.config, "policy.toml"))
-        scripts = load_scripts(language, paths.config)
+        policy = load_policy(centre_file(paths.config, "policy.toml", machine_dir=paths.machine))
+        scripts = load_scripts(language, paths.config, paths.machine)
     except (PolicyError, ScriptError) as exc:
         log.error("cannot start: %s", exc)
         print(f"hangup-coach: {exc}", file=sys.stderr)

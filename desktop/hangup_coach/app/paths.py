@@ -1,12 +1,15 @@
 """Where the app keeps its files: the platform's per-user directories (platformdirs).
 
 HANGUP_COACH_HOME puts everything under one folder (tests, portable use); HANGUP_COACH_DB or
---db picks the database file alone.
+--db picks the database file alone. IT's machine-wide folder (settings.ini, policy.toml, scripts/,
+read before the user's own) is /etc/hangup-coach on Linux, %PROGRAMDATA%\\Hangup Coach on Windows,
+<HANGUP_COACH_HOME>/machine under HANGUP_COACH_HOME; HANGUP_COACH_MACHINE_CONFIG picks another.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,15 +21,16 @@ class AppPaths:
     data: Path
     config: Path
     logs: Path
+    machine: Path
 
     @classmethod
     def detect(cls) -> "AppPaths":
         home = os.environ.get("HANGUP_COACH_HOME")
         if home:
             base = Path(home)
-            return cls(base / "data", base / "config", base / "logs")
+            return cls(base / "data", base / "config", base / "logs", machine_dir(base / "machine"))
         dirs = PlatformDirs("hangup-coach", "HangupCoach")
-        return cls(dirs.user_data_path, dirs.user_config_path, dirs.user_log_path)
+        return cls(dirs.user_data_path, dirs.user_config_path, dirs.user_log_path, machine_dir())
 
     def database(self, override: str | None = None, demo: bool = False) -> Path:
         chosen = override or os.environ.get("HANGUP_COACH_DB")
@@ -39,5 +43,22 @@ class AppPaths:
         return self.config / "settings.ini"
 
     @property
+    def machine_settings_file(self) -> Path:
+        return self.machine / "settings.ini"
+
+    @property
     def log_file(self) -> Path:
         return self.logs / "hangup-coach.log"
+
+
+def machine_dir(default: Path | None = None) -> Path:
+    chosen = os.environ.get("HANGUP_COACH_MACHINE_CONFIG")
+    if chosen:
+        return Path(chosen)
+    if default is not None:
+        return default
+    if sys.platform == "win32":
+        return Path(os.environ.get("PROGRAMDATA", r"C:\ProgramData")) / "Hangup Coach"
+    if sys.platform.startswith("linux"):
+        return Path("/etc/hangup-coach")
+    return PlatformDirs("hangup-coach", "HangupCoach").site_config_path

@@ -17,13 +17,15 @@ def resource_path(*parts: str) -> Path:
     return Path(str(files("hangup_coach.resources").joinpath(*parts)))
 
 
-def centre_file(config_dir: Path | None, *parts: str) -> Path:
-    """The centre's own copy in the config directory if there is one, else the shipped file.
+def centre_file(config_dir: Path | None, *parts: str, machine_dir: Path | None = None) -> Path:
+    """The centre's own copy in the user's config directory, else in IT's machine-wide folder,
+    else the shipped file.
 
     This is how a centre changes "3 explanations" or a closing line without a release.
     """
-    if config_dir is not None and config_dir.joinpath(*parts).is_file():
-        return config_dir.joinpath(*parts)
+    for folder in (config_dir, machine_dir):
+        if folder is not None and folder.joinpath(*parts).is_file():
+            return folder.joinpath(*parts)
     return resource_path(*parts)
 
 
@@ -53,8 +55,8 @@ def pick_language(setting: str | None) -> str:
     return setting if setting in LANGUAGES else system_language()
 
 
-def load_scripts(language: str, config_dir: Path | None = None) -> ScriptBook:
-    path = centre_file(config_dir, "scripts", f"{language}.toml")
+def load_scripts(language: str, config_dir: Path | None = None, machine_dir: Path | None = None) -> ScriptBook:
+    path = centre_file(config_dir, "scripts", f"{language}.toml", machine_dir=machine_dir)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

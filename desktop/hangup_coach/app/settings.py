@@ -1,6 +1,8 @@
 """The agent's settings: one typed list of options over QSettings (an INI file per user).
 
-A missing, corrupt or out-of-range value falls back to its default with a warning in the log;
+IT's machine-wide settings.ini (same keys) is read before the user's file: a key the user has not
+set comes from it, then from the default. The user's file keeps only what differs from those.
+A missing, corrupt or out-of-range value falls back to the next source with a warning in the log;
 settings never stop the card from starting. No secrets live here.
 """
 
@@ -37,29 +39,40 @@ OPTIONS = {o.key: o for o in (
     Option("branch_hours", "9:00–17:00", _text(60)),
     Option("hotline", "", _text(30)),
     Option("role", "agent", lambda v: v in ("agent", "lead")),    # a lead's tray also opens the dashboard
+    Option("server_url", "", _text(200)),                           # "" = no central server
 )}
 
 
 class Settings:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, machine: Path | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._qs = QSettings(str(path), QSettings.IniFormat)
         if self._qs.status() != QSettings.NoError:
             log.warning("settings file %s is unreadable; using defaults", path)
+        self._machine = QSettings(str(machine), QSettings.IniFormat) if machine else None
 
     def get(self, key: str) -> Any:
+        return self._lookup(key, (self._qs, self._machine))
+
+    def _lookup(self, key: str, sources) -> Any:
         option = OPTIONS[key]
-        raw = self._qs.value(key, option.default)
-        value = _coerce(raw, option.default)
-        if not option.valid(value):
-            log.warning("setting %s=%r is not valid; using %r", key, raw, option.default)
-            return option.default
-        return value
+        for qs in sources:
+            if qs is None or not qs.contains(key):
+                continue
+            raw = qs.value(key)
+            value = _coerce(raw, option.default)
+            if option.valid(value):
+                return value
+            log.warning("setting %s=%r in %s is not valid; ignored", key, raw, qs.fileName())
+        return option.default
 
     def set(self, key: str, value: Any) -> None:
         if not OPTIONS[key].valid(value):
             raise ValueError(f"{key}: {value!r} is not a valid value")
-        self._qs.setValue(key, value)
+        if value == self._lookup(key, (self._machine,)):   # what the agent would get anyway
+            self._qs.remove(key)   # so that a later change by IT reaches this agent too
+        else:
+            self._qs.setValue(key, value)
         self._qs.sync()
 
     def card_position(self) -> QPoint | None:

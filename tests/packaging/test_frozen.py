@@ -1,0 +1,141 @@
+"""Smoke test of what IT rolls out: `packaging/build`, the frozen bundle, the .deb installed and removed.
+
+    ./dev test -m packaging        (root: it runs dpkg; about three minutes, most of it the build)
+
+Not part of the plain `./dev test` (pyproject deselects the marker); `.ci/run` runs it on its own.
+"""
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.packaging
+
+ROOT = Path(__file__).resolve().parents[2]
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+PACKAGE_PATHS = [Path("/opt/hangup-coach"), Path("/usr/bin/hangup-coach"), Path("/usr/bin/hangup-coach-cli"),
+                 Path("/usr/share/applications/hangup-coach.desktop"),
+                 Path("/usr/share/icons/hicolor/scalable/apps/hangup-coach.svg")]
+AUTOSTART = Path("/etc/xdg/autostart/hangup-coach.desktop")
+
+
+def run(cmd, home=None, timeout=180, env=None, **kw):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})}
+    if home is not None:
+        env["HANGUP_COACH_HOME"] = str(home)   # never the real profile, never a real /etc file
+    return subprocess.run([str(c) for c in cmd], env=env, capture_output=True, text=True, timeout=timeout, **kw)
+
+
+def ok(result):
+    assert result.returncode == 0, f"{result.args}: rc {result.returncode}\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def built():
+    """One `packaging/build` from this checkout: the bundle and the .debs in dist/."""
+    ok(run([ROOT / "packaging" / "build"], timeout=1200, cwd=ROOT))
+    dist = ROOT / "dist"
+    arch = ok(run(["dpkg", "--print-architecture"])).stdout.strip()
+    return {"bundle": dist / "hangup-coach", "deb": dist / f"hangup-coach_{VERSION}_{arch}.deb",
+            "autostart": dist / f"hangup-coach-autostart_{VERSION}_all.deb"}
+
+
+def test_frozen_version(built):
+    exe = built["bundle"] / "hangup-coach"
+    assert ok(run([exe, "--version"])).stdout.strip() == f"hangup-coach {VERSION}"
+    # the resources travel inside the bundle, where importlib.resources finds them
+    data = built["bundle"] / "_internal" / "hangup_coach" / "resources"
+    assert {p.relative_to(data).as_posix() for p in data.rglob("*.toml")} >= {
+        "policy.toml", "scripts/zh_CN.toml", "scripts/en.toml", "translations/zh_CN.toml",
+        "translations/en.toml", "demo/shift.toml"}
+
+
+def test_frozen_demo_shift_records_the_calls(built, tmp_path):
+    exe = built["bundle"] / "hangup-coach"
+    db = tmp_path / "demo.db"
+    result = ok(run([exe, "demo", "--speed", "50", "--exit-when-done", "--db", db], tmp_path, cwd=tmp_path))
+    assert "演示结束：共 9 通电话" in result.stdout or "Demo finished: 9 calls" in result.stdout
+    conn = sqlite3.connect(db)
+    try:
+        played = conn.execute("SELECT count(*), count(DISTINCT caller_class) FROM calls"
+                              " WHERE id NOT LIKE 'seed-%' AND wrapped_up_at IS NOT NULL").fetchone()
+    finally:
+        conn.close()
+    assert played == (9, 4)   # nine calls, every class (regular, no_value, non_regular, unknown)
+    listing = ok(run([exe, "calls", "--db", db], tmp_path)).stdout
+    assert "12 call(s)" in listing and "138****8000" in listing and "13800138000" not in listing
+
+
+def test_frozen_card_reads_the_machine_wide_folder(built, tmp_path):
+    exe, machine = built["bundle"] / "hangup-coach", tmp_path / "machine"
+    machine.mkdir()
+    (machine / "settings.ini").write_text("[General]\nlanguage=en\n", encoding="utf-8")
+    ok(run([exe, "--smoke"], tmp_path, env={"HANGUP_COACH_MACHINE_CONFIG": str(machine)}))
+    assert "language en, softphone manual" in (tmp_path / "logs" / "hangup-coach.log").read_text(encoding="utf-8")
+    (machine / "policy.toml").write_text("not = [a policy\n", encoding="utf-8")
+    refused = run([exe, "--smoke"], tmp_path, env={"HANGUP_COACH_MACHINE_CONFIG": str(machine)})
+    assert refused.returncode == 2 and str(machine / "policy.toml") in refused.stderr
+
+
+def test_frozen_bundle_leaves_out_unused_qt(built):
+    names = {p.name for p in (built["bundle"] / "_internal").rglob("*")}
+    assert not {n for n in names if n.startswith(("libQt6WebEngine", "libQt6Quick", "libQt6Qml", "libQt63D",
+                                                    "libQt6Multimedia", "libqgtk3", "libgtk-3"))}
+    assert {"libqxcb.so", "libqwayland.so", "libqoffscreen.so", "libqsvg.so"} <= names   # what it does use
+
+
+def dpkg_state(package):
+    result = run(["dpkg-query", "-W", "-f=${Status}", package])
+    return result.stdout if result.returncode == 0 else "not-installed"
+
+
+def test_deb_installs_runs_upgrades_and_removes_cleanly(built, tmp_path):
+    if os.geteuid() != 0:
+        pytest.fail("dpkg -i needs root (CI runs as root)")
+    assert "ok installed" not in dpkg_state("hangup-coach"), "hangup-coach is already installed here"
+    assert not any(p.exists() for p in PACKAGE_PATHS), "leftovers of an earlier install"
+    upgrade = repackaged(built["deb"], f"{VERSION}+smoke1", tmp_path)
+    home = tmp_path / "agent"
+    try:
+        ok(run(["dpkg", "-i", built["deb"]]))
+        assert dpkg_state("hangup-coach") == "install ok installed"
+        assert shutil.which("hangup-coach") == "/usr/bin/hangup-coach"
+        assert ok(run(["hangup-coach", "--version"])).stdout.strip() == f"hangup-coach {VERSION}"
+        ok(run(["hangup-coach-cli", "--version"]))
+        # the installed card starts on a real X server too (Xvfb: the bundle's xcb plugin, the system's X libs)
+        shown = ok(run(["xvfb-run", "-a", "hangup-coach", "--smoke"], home, env={"QT_QPA_PLATFORM": "xcb"}))
+        assert "card shown at" in shown.stdout
+        user_db = home / "data" / "calls.db"
+        before = user_db.read_bytes()
+        assert before.startswith(b"SQLite format 3")
+
+        ok(run(["dpkg", "-i", built["autostart"]]))
+        assert AUTOSTART.is_file()
+        ok(run(["dpkg", "-i", upgrade]))   # an upgrade: per-user data untouched, the new version runs
+        assert ok(run(["hangup-coach", "--version"])).stdout.strip() == f"hangup-coach {VERSION}"
+        assert dpkg_state("hangup-coach") == "install ok installed"
+        assert user_db.read_bytes() == before
+    finally:
+        run(["dpkg", "-r", "hangup-coach-autostart", "hangup-coach"])
+    assert dpkg_state("hangup-coach") != "install ok installed"
+    assert not [p for p in PACKAGE_PATHS + [AUTOSTART] if p.exists() or p.is_symlink()]
+    assert not list(Path("/opt").glob("hangup-coach*"))   # nothing left under /opt
+    assert user_db.read_bytes() == before                 # removal keeps the agent's calls and notes
+
+
+def repackaged(deb: Path, version: str, tmp_path: Path) -> Path:
+    """The same package under a later version number, so dpkg performs a real upgrade."""
+    tree = tmp_path / "tree"
+    ok(run(["dpkg-deb", "-R", deb, tree]))
+    control = tree / "DEBIAN" / "control"
+    control.write_text(control.read_text().replace(f"Version: {VERSION}\n", f"Version: {version}\n"))
+    out = tmp_path / f"hangup-coach_{version}.deb"
+    ok(run(["dpkg-deb", "--root-owner-group", "-Znone", "--build", tree, out]))
+    shutil.rmtree(tree)
+    return out
