@@ -138,7 +138,8 @@ def measure(kind: str, quick: bool) -> dict:
     runs, rounds, pace_s = (1, 3, 5.0) if quick else (3, 5, 15.0)
     with ExitStack() as stack:
         if kind == "sqlite":
-            database = str(Path(tempfile.mkdtemp(prefix="hc-bench-server-")) / "server.db")
+            work = stack.enter_context(tempfile.TemporaryDirectory(prefix="hc-bench-server-"))
+            database = str(Path(work) / "server.db")
             servers = [stack.enter_context(ServerProcess(database))]
         else:
             cluster = stack.enter_context(PostgresCluster(durable=True))   # fsync on, like SQLite FULL

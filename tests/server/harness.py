@@ -5,7 +5,9 @@ Other tests (the sync client's) import this too: `from tests.server.harness impo
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -35,6 +37,7 @@ class ServerProcess:
         self.scheme = scheme
         self.verify = verify
         self.work = Path(tempfile.mkdtemp(prefix="hc-server-"))
+        atexit.register(shutil.rmtree, self.work, True)   # kept across stop()/start(), gone at exit
         self.port = 0
         self.proc: subprocess.Popen | None = None
 
@@ -53,6 +56,7 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                self.stop()
                 raise RuntimeError(f"server exited with {self.proc.returncode}: {self.messages()}")
             try:
                 if httpx.get(self.url + "/health", timeout=2, verify=self.verify).status_code == 200:

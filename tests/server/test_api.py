@@ -86,6 +86,7 @@ def test_two_agents_share_what_they_know_about_a_caller(devices):
                                 "class_source", "warnings", "explanations", "disposition"}
     one = b.get(f"/v1/profiles/{NUMBER}")
     assert one.status_code == 200 and one.json()["evidence"] == evidence
+    assert b.get(f"/v1/profiles/%2B{NUMBER[1:]}").json() == one.json()      # "+" percent-encoded
     assert b.get("/v1/profiles/+8613911112222").status_code == 404
     assert b.get("/v1/changes", since=cursor).json()["profiles"] == []          # nothing new since
 

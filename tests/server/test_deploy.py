@@ -23,7 +23,7 @@ def certificate(tmp_path):
     return cert, key
 
 
-def test_tls_serves_https_to_a_client_that_trusts_the_certificate(tmp_path, certificate):
+def test_tls_serves_https_to_a_client_that_trusts_the_certificate(tmp_path, certificate, monkeypatch):
     cert, key = certificate
     trusted = ssl.create_default_context(cafile=str(cert))
     db = str(tmp_path / "server.db")
@@ -34,6 +34,8 @@ def test_tls_serves_https_to_a_client_that_trusts_the_certificate(tmp_path, cert
         agent.close()
         with pytest.raises(httpx.ConnectError):        # an unpinned self-signed certificate is refused
             httpx.get(server.url + "/health", timeout=10)
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the README's way to trust a centre's own CA
+        assert httpx.get(server.url + "/health", timeout=10).status_code == 200
         with pytest.raises(httpx.HTTPError):           # and there is no plain HTTP on the port
             httpx.get(f"http://127.0.0.1:{server.port}/health", timeout=10)
 
