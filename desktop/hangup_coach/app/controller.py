@@ -1,28 +1,35 @@
 """App wiring: softphone events → coach → store → card. Owns no widgets.
 
-Every change to a call is written to SQLite at once, so an open call survives kill -9. A store
-failure (disk full, file locked) is reported and retried with the next change; the call stays
-in memory and on the card.
+Every change to a call and every note is handed to the store worker (app/store_worker.py), the
+database's one owner, off the GUI thread: the card never waits on the disk. A store failure of any
+kind (file locked, disk full, read-only, a bad record) is shown on the card in words
+(`store_status`) and retried; the call and the note stay in memory, on the card and in the
+journal beside the database until the store confirms them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-import sqlite3
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
 from ..core.callers import EndedBy
+from ..core.classify import CallerHistory
 from ..core.clock import Clock, Scheduler
 from ..core.coach import CallSession, Coach
 from ..core.events import CallEvent
 from ..core.policy import Policy
 from ..core.scripts import Prompt, ScriptBook
+from ..core.text import CALL_ID_LIMIT, NOTE_LIMIT, NUMBER_LIMIT, REASON_LIMIT, clean_line, clean_text
 from ..store.calls import CallStore, NoteTooLong
 from ..telephony.base import Softphone
+from .store_worker import Opened, StoreWorker
 
 log = logging.getLogger(__name__)
+
+HISTORY_WAIT_S = 0.25   # at ring time; past that the caller is classified without history (and the card says so)
 
 
 @dataclass
@@ -36,7 +43,9 @@ class Fill:
 
 class Controller(QObject):
     call_changed = Signal(object)        # CallSession
-    note_state = Signal(str, str)        # call id, "saved" | human error
+    note_state = Signal(str, str)        # call id, "saving" | "saved" | "unsaved" (kept, retrying) | human error
+    store_status = Signal(str, str)      # "ok" | "busy" | "disk_full" | "read_only" | "corrupt" | "io" | "record"
+                                         # | "history", and a detail for the log and the tooltip
     softphone_status = Signal(str, str)  # state, detail
     problem = Signal(str)                # something the agent should see (store or softphone)
 
@@ -44,16 +53,21 @@ class Controller(QObject):
                  scheduler: Scheduler, fill: Fill, softphone: Softphone | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.store: CallStore | None = None
+        self.store: StoreWorker | None = None
         self.policy, self.scripts, self.clock, self.fill = policy, scripts, clock, fill
         self.coach = Coach(
             policy, clock, scheduler,
-            history=lambda e164: self.store.history(e164, clock.now(), policy.history_days),
+            history=self._history,
             render_reason=lambda reason: scripts.render_reason(reason),
             agent_id=fill.agent_id,
         )
         self.coach.subscribe(self._on_change)
-        self._unsaved: dict[str, CallSession] = {}
+        self._unsaved: dict[str, CallSession] = {}   # changed before the store was open
+        self._notes: dict[str, str] = {}             # the latest text of each note, saved or not
+        self._note_seq: dict[str, int] = {}          # version handed to the store, per call id
+        self._unsaved_notes: dict[str, int] = {}     # call id → version not yet confirmed
+        self._held_notes: set[str] = set()           # typed before the store was open
+        self._store_state = "ok"                     # the worker's last report
         if store is not None:
             self.attach_store(store)
         self.softphone = softphone
@@ -63,18 +77,40 @@ class Controller(QObject):
             softphone.command_failed.connect(lambda cmd, why: self.problem.emit(f"{cmd}: {why}"))
 
     def attach_store(self, store: CallStore) -> None:
-        """Start saving to `store` and bring back the calls it has open.
+        """Save to a store that is already open (tests, tools): its open calls come back at once."""
+        self.attach_worker(StoreWorker(store))
 
-        The app attaches the store just after the card is first shown: opening it (importing
-        sqlite-utils, migrating) takes ~200 ms that would otherwise delay the card appearing.
-        """
-        self.store = store
-        for record in store.open_calls():
-            self.coach.resume(record)
-            log.info("resumed open call %s from the database", record.id)
+    def attach_worker(self, worker: StoreWorker) -> None:
+        """Hand every change to `worker` from now on. The app opens the database in the worker, just
+        after the card is first shown; the calls it has open come back when it is ready (`opened`)."""
+        self.store = worker
+        worker.opened.connect(self._on_opened)
+        worker.saved.connect(self._on_saved)
+        worker.trouble.connect(self._on_trouble)
+        worker.start()
+
+    def _on_opened(self, opened: Opened) -> None:
+        for call_id, text in opened.notes.items():
+            self._notes.setdefault(call_id, text)
+        for record in opened.open_calls:
+            if record.id not in self.coach.sessions:
+                self.coach.resume(record)
+                log.info("resumed open call %s from the database", record.id)
         self._save_pending()
         if self.current is not None:
             self.call_changed.emit(self.current)
+
+    def note_text(self, call_id: str) -> str:
+        """The note as last typed (the card shows it, saved or not)."""
+        return self._notes.get(call_id, "")
+
+    def wait_saved(self, timeout: float = 10.0) -> bool:
+        """Block until the store has written everything handed over (tests; the app never calls it)."""
+        return self.store is not None and self.store.wait_saved(timeout)
+
+    def close(self, timeout: float = 3.0) -> bool:
+        """At quit: a last try to write; anything left stays in the journal for the next start."""
+        return self.store is None or self.store.close(timeout)
 
     # ----- the call on the card --------------------------------------------------------------
     @property
@@ -88,14 +124,14 @@ class Controller(QObject):
     # ----- events from the line ----------------------------------------------------------------
     def on_line_event(self, event: CallEvent) -> None:
         try:
-            self.coach.handle(event)
+            self.coach.handle(clean_event(event))
         except Exception:  # a bad event must never take the card down
             log.exception("could not apply line event %r", event)
 
     # ----- agent actions -----------------------------------------------------------------------
     def start_manual_call(self, number: str) -> CallSession:
         """Manual mode: the agent typed or pasted the number of the call they just picked up."""
-        session = self.coach.ring(number)
+        session = self.coach.ring(clean_line(number, NUMBER_LIMIT))
         session.answered()
         return session
 
@@ -124,16 +160,21 @@ class Controller(QObject):
             session.ended(EndedBy.CUSTOMER, "recorded on the card")
 
     def save_note(self, call_id: str, text: str) -> bool:
-        try:
-            self.store.save_note(call_id, text, self.clock.now())
-        except NoteTooLong as exc:
-            self.note_state.emit(call_id, str(exc))
+        """Hand the note to the store (the card calls this as the agent types). False if refused."""
+        if len(text) > NOTE_LIMIT:
+            self.note_state.emit(call_id, str(NoteTooLong(f"note is {len(text):,} characters; the limit is {NOTE_LIMIT:,}")))
             return False
-        except sqlite3.Error as exc:
-            log.error("note for call %s not saved: %s", call_id, exc)
-            self.note_state.emit(call_id, f"not saved: {exc}")
-            return False
-        self.note_state.emit(call_id, "saved")
+        text = clean_text(text)
+        if self._notes.get(call_id) == text and call_id not in self._unsaved_notes:
+            return True
+        self._notes[call_id] = text
+        seq = self._note_seq[call_id] = self._note_seq.get(call_id, 0) + 1
+        self._unsaved_notes[call_id] = seq
+        if self.store is not None:
+            self.store.save_note(call_id, text, self.clock.now(), seq)
+        else:
+            self._held_notes.add(call_id)
+        self.note_state.emit(call_id, "saving" if self._store_state == "ok" else "unsaved")
         return True
 
     # ----- internals ---------------------------------------------------------------------------
@@ -146,12 +187,45 @@ class Controller(QObject):
 
     def _save_pending(self) -> None:
         if self.store is None:
-            return  # kept in memory until attach_store()
-        for key, pending in list(self._unsaved.items()):
-            try:
-                self.store.save_call(pending.record)
-            except sqlite3.Error as exc:
-                log.error("call %s not saved yet: %s", key, exc)
-                self.problem.emit(f"database: {exc}")
-                break
-            del self._unsaved[key]
+            return  # kept in memory until attach_worker()
+        for pending in self._unsaved.values():
+            self.store.save_call(pending.record)
+        self._unsaved.clear()
+        for call_id in self._held_notes:
+            self.store.save_note(call_id, self._notes[call_id], self.clock.now(), self._note_seq[call_id])
+        self._held_notes.clear()
+
+    def _history(self, e164: str) -> CallerHistory:
+        """The caller's past calls from the store, waiting at most HISTORY_WAIT_S: a busy or broken
+        store must never drop or freeze a ringing call; it is classified without history."""
+        if self.store is None:
+            return CallerHistory()
+        now, days = self.clock.now(), self.policy.history_days
+        try:
+            return self.store.call(lambda store: store.history(e164, now, days), HISTORY_WAIT_S)
+        except Exception as exc:  # any failure: classify without history and say so
+            log.error("caller history not read (%s: %s)", type(exc).__name__, exc)
+            self.store_status.emit("history", f"{type(exc).__name__}: {exc}")
+            return CallerHistory()
+
+    def _on_saved(self, kind: str, call_id: str, seq: int) -> None:
+        if kind == "note" and self._unsaved_notes.get(call_id) == seq:
+            del self._unsaved_notes[call_id]
+            self.note_state.emit(call_id, "saved")
+            if call_id not in self.coach.sessions:
+                self._notes.pop(call_id, None)
+
+    def _on_trouble(self, kind: str, detail: str) -> None:
+        self._store_state = kind
+        self.store_status.emit(kind, detail)
+        if kind != "ok":
+            for call_id in self._unsaved_notes:
+                self.note_state.emit(call_id, "unsaved")
+
+
+def clean_event(event: CallEvent) -> CallEvent:
+    """A line event from any source, made valid Unicode and length-limited before the core sees it."""
+    return dataclasses.replace(
+        event, call_id=clean_line(event.call_id, CALL_ID_LIMIT),
+        number=clean_line(event.number, NUMBER_LIMIT) if event.number is not None else None,
+        close_reason=clean_line(event.close_reason, REASON_LIMIT))

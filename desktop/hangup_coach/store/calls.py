@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 from ..core.callers import CallerClass, SubReason
 from ..core.classify import CallerHistory, CallerProfile, PastCall
 from ..core.coach import CallRecord
+from ..core.text import NOTE_LIMIT, valid_unicode
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
-NOTE_LIMIT = 20_000  # characters (~10 pages): a call note, not a document; longer is refused clearly
+# NOTE_LIMIT (core/text, re-exported here for the card): a longer note is refused clearly.
 
 _DATETIME_FIELDS = {
     "started_at", "answered_at", "ended_at", "closure_confirmed_at", "hangup_allowed_at",
@@ -45,17 +46,20 @@ class CallStore:
                 row[key] = iso(getattr(record, key))
         row["customer_hung_up_in_grace"] = int(record.customer_hung_up_in_grace)
         row["agent_ended_early"] = int(record.agent_ended_early)
+        for key, value in row.items():   # the edges clean text; this is the last guard (UTF-8 only)
+            if isinstance(value, str):
+                row[key] = valid_unicode(value)
         self.db.table("calls").upsert(row, pk="id")
 
     def get_call(self, call_id: str) -> CallRecord | None:
         rows = list(self.db.query("SELECT * FROM calls WHERE id = ?", [call_id]))
-        return _record(rows[0]) if rows else None
+        return record_from_row(rows[0]) if rows else None
 
     def open_calls(self) -> list[CallRecord]:
         """Calls not yet wrapped up (to bring back after a crash or restart), oldest first."""
         rows = self.db.query(
             "SELECT * FROM calls WHERE ended_at IS NULL OR wrapped_up_at IS NULL ORDER BY started_at")
-        return [_record(r) for r in rows]
+        return [record_from_row(r) for r in rows]
 
     def list_calls(self, since: datetime | None = None, limit: int | None = None) -> list[dict]:
         sql = ("SELECT c.*, n.text AS note FROM calls c LEFT JOIN notes n ON n.call_id = c.id"
@@ -99,6 +103,7 @@ class CallStore:
         if len(text) > NOTE_LIMIT:
             raise NoteTooLong(f"note is {len(text):,} characters; the limit is {NOTE_LIMIT:,}")
         stamp = iso(now)
+        text = valid_unicode(text)
         self.db.execute("PRAGMA synchronous = FULL")
         try:
             self.db.execute(
@@ -115,7 +120,7 @@ class CallStore:
         return ""
 
 
-def _record(row: dict) -> CallRecord:
+def record_from_row(row: dict) -> CallRecord:
     values = dict(row)
     for key in _DATETIME_FIELDS:
         values[key] = parse_time(values.get(key))
