@@ -46,6 +46,8 @@ class Controller(QObject):
     note_state = Signal(str, str)        # call id, "saving" | "saved" | "unsaved" (kept, retrying) | human error
     store_status = Signal(str, str)      # "ok" | "busy" | "disk_full" | "read_only" | "corrupt" | "io" | "record"
                                          # | "history", and a detail for the log and the tooltip
+    store_ready = Signal()               # the database is open and the calls it had open are back
+    store_refused = Signal(object)       # StoreError: the database cannot be used (start-up refuses it)
     softphone_status = Signal(str, str)  # state, detail
     problem = Signal(str)                # something the agent should see (store or softphone)
 
@@ -68,6 +70,7 @@ class Controller(QObject):
         self._unsaved_notes: dict[str, int] = {}     # call id → version not yet confirmed
         self._held_notes: set[str] = set()           # typed before the store was open
         self._store_state = "ok"                     # the worker's last report
+        self._store_open = False
         if store is not None:
             self.attach_store(store)
         self.softphone = softphone
@@ -83,13 +86,15 @@ class Controller(QObject):
     def attach_worker(self, worker: StoreWorker) -> None:
         """Hand every change to `worker` from now on. The app opens the database in the worker, just
         after the card is first shown; the calls it has open come back when it is ready (`opened`)."""
-        self.store = worker
+        self.store, self._store_open = worker, False
         worker.opened.connect(self._on_opened)
+        worker.refused.connect(self.store_refused)
         worker.saved.connect(self._on_saved)
         worker.trouble.connect(self._on_trouble)
         worker.start()
 
     def _on_opened(self, opened: Opened) -> None:
+        self._store_open = True
         for call_id, text in opened.notes.items():
             self._notes.setdefault(call_id, text)
         for record in opened.open_calls:
@@ -99,6 +104,7 @@ class Controller(QObject):
         self._save_pending()
         if self.current is not None:
             self.call_changed.emit(self.current)
+        self.store_ready.emit()
 
     def note_text(self, call_id: str) -> str:
         """The note as last typed (the card shows it, saved or not)."""
@@ -170,7 +176,7 @@ class Controller(QObject):
         self._notes[call_id] = text
         seq = self._note_seq[call_id] = self._note_seq.get(call_id, 0) + 1
         self._unsaved_notes[call_id] = seq
-        if self.store is not None:
+        if self._store_open:
             self.store.save_note(call_id, text, self.clock.now(), seq)
         else:
             self._held_notes.add(call_id)
@@ -186,8 +192,8 @@ class Controller(QObject):
             self.coach.forget_done()
 
     def _save_pending(self) -> None:
-        if self.store is None:
-            return  # kept in memory until attach_worker()
+        if not self._store_open:
+            return  # kept in memory until the store is open
         for pending in self._unsaved.values():
             self.store.save_call(pending.record)
         self._unsaved.clear()
@@ -198,7 +204,7 @@ class Controller(QObject):
     def _history(self, e164: str) -> CallerHistory:
         """The caller's past calls from the store, waiting at most HISTORY_WAIT_S: a busy or broken
         store must never drop or freeze a ringing call; it is classified without history."""
-        if self.store is None:
+        if not self._store_open:
             return CallerHistory()
         now, days = self.clock.now(), self.policy.history_days
         try:

@@ -29,10 +29,22 @@ def _text(limit: int) -> Callable[[Any], bool]:
     return lambda v: isinstance(v, str) and len(v) <= limit
 
 
+def _softphone_url(value: Any) -> bool:
+    """"" (manual mode) or a URL the card can use; anything else falls back to manual mode."""
+    if value == "":
+        return True
+    from ..telephony.factory import parse_url
+    try:
+        parse_url(value)
+    except ValueError:
+        return False
+    return isinstance(value, str) and len(value) <= 200
+
+
 OPTIONS = {o.key: o for o in (
     Option("agent_id", "1024", lambda v: isinstance(v, str) and 0 < len(v) <= 20),
     Option("language", "", lambda v: v in ("", "zh_CN", "en")),   # "" follows the system
-    Option("softphone", "", _text(200)),                            # "" = manual mode
+    Option("softphone", "", _softphone_url),                        # "" = manual mode
     Option("card_scale", 1.0, lambda v: v in CARD_SCALES),
     Option("branch_hours", "9:00–17:00", _text(60)),
     Option("hotline", "", _text(30)),
@@ -43,6 +55,7 @@ class Settings:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._qs = QSettings(str(path), QSettings.IniFormat)
+        self.fell_back: set[str] = set()   # keys whose stored value was not valid (the card may say so)
         if self._qs.status() != QSettings.NoError:
             log.warning("settings file %s is unreadable; using defaults", path)
 
@@ -52,6 +65,7 @@ class Settings:
         value = _coerce(raw, option.default)
         if not option.valid(value):
             log.warning("setting %s=%r is not valid; using %r", key, raw, option.default)
+            self.fell_back.add(key)
             return option.default
         return value
 

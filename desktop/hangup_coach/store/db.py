@@ -237,3 +237,14 @@ def _keep_private(path: Path) -> None:
             os.chmod(name, 0o600)
         except OSError:
             pass
+
+
+def set_aside(path: Path, stamp: str) -> Path:
+    """Move a damaged database (and its -wal and -shm) out of the way, never deleting it:
+    `calls.db` → `calls.db.damaged-<stamp>`. Returns the new name of the main file."""
+    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    for suffix in ("-wal", "-shm", ""):
+        part = Path(f"{path}{suffix}")
+        if part.exists():
+            os.replace(part, Path(f"{aside}{suffix}"))
+    return aside
