@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hangup_coach.core.callers import EndedBy
 from hangup_coach.core.coach import Phase
 from hangup_coach.core.events import CallEvent, EventKind
+from hangup_coach.core.text import CALL_ID_LIMIT, clean_line
 from hangup_coach.telephony.json_events import LineSplitter, parse_line
 from hangup_coach.telephony.jsonpayload import BadMessage
 from sip_harness import free_port
@@ -52,7 +53,8 @@ def test_splitter_drops_an_overlong_line_whole_and_keeps_the_next():
 
 
 valid_line = st.fixed_dictionaries(
-    {"event": st.sampled_from(["ringing", "answered", "ended"]), "call_id": st.text(min_size=1, max_size=12)},
+    {"event": st.sampled_from(["ringing", "answered", "ended"]),
+     "call_id": st.text(min_size=1, max_size=12).filter(lambda s: clean_line(s, CALL_ID_LIMIT))},   # not blank
     optional={"number": st.text(max_size=20), "ended_by": st.sampled_from(["agent", "customer", "system", "unknown"]),
               "reason": st.text(max_size=30)},
 ).map(lambda d: json.dumps(d).encode())

@@ -49,7 +49,7 @@ class CallStore:
         for key, value in row.items():   # the edges clean text; this is the last guard (UTF-8 only)
             if isinstance(value, str):
                 row[key] = valid_unicode(value)
-        self.db.table("calls").upsert(row, pk="id")
+        _upsert(self.db, "calls", "id", row)
 
     def get_call(self, call_id: str) -> CallRecord | None:
         rows = list(self.db.query("SELECT * FROM calls WHERE id = ?", [call_id]))
@@ -91,11 +91,11 @@ class CallStore:
 
     def save_profile(self, e164: str, case_id: str | None = None, case_closed_at: datetime | None = None,
                      branch_only: bool = False, now: datetime | None = None) -> None:
-        self.db.table("caller_profiles").upsert({
+        _upsert(self.db, "caller_profiles", "number", {
             "number": e164, "case_id": case_id,
             "case_closed_at": iso(case_closed_at) if case_closed_at else None,
             "branch_only": int(branch_only), "updated_at": iso(now or datetime.now(timezone.utc)),
-        }, pk="number")
+        })
 
     # ----- notes -----------------------------------------------------------------------------
     def save_note(self, call_id: str, text: str, now: datetime) -> None:
@@ -118,6 +118,16 @@ class CallStore:
         for r in self.db.query("SELECT text FROM notes WHERE call_id = ?", [call_id]):
             return r["text"]
         return ""
+
+
+def _upsert(db: Database, table: str, pk: str, row: dict) -> None:
+    """INSERT … ON CONFLICT DO UPDATE, written out. sqlite-utils' upsert() probes the SQLite version
+    with a CREATE TABLE once per connection; if that probe meets a lock it caches "no support" and
+    falls back to INSERT OR IGNORE + UPDATE, which silently drops every new row (NOT NULL columns)."""
+    columns = list(row)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != pk)
+    db.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+               f" ON CONFLICT({pk}) DO UPDATE SET {updates}", [row[c] for c in columns])
 
 
 def record_from_row(row: dict) -> CallRecord:
