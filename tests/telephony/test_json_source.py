@@ -82,6 +82,7 @@ def test_bridge_events_reach_the_card_and_garbage_does_not_drop_the_bridge(qtbot
     desk = open_desk(f"json://127.0.0.1:{port}", wait_online=False)
     qtbot.waitUntil(lambda: desk.softphone.state == "connecting", timeout=3000)   # listening, no bridge yet
     with socket.create_connection(("127.0.0.1", port)) as bridge:
+        bridge.sendall(json.dumps({"auth": desk.softphone.token}).encode() + b"\n")
         qtbot.waitUntil(lambda: desk.softphone.state == "online", timeout=3000)
         bridge.sendall(b'{"event":"ringing","call_id":"c7","number":"13800138000"}\n'
                        b"\xff\xfe not json\n[1,2]\n" + b"z" * 70_000 + b"\n" + b'{"event":"exploded","call_id":"c7"}\n'
@@ -104,7 +105,7 @@ def test_the_example_bridge_in_the_docs_works(qtbot, open_desk, tmp_path):
     qtbot.waitUntil(lambda: desk.softphone.state == "connecting", timeout=3000)
     script = tmp_path / "bridge.py"
     script.write_text(code + textwrap.dedent(f"""
-        bridge = connect(port={port})
+        bridge = connect(port={port}, token={desk.softphone.token!r})
         send(bridge, "ringing", "demo-1", number="13800138000")
         send(bridge, "answered", "demo-1")
         send(bridge, "ended", "demo-1", ended_by="agent", reason="agent pressed release")

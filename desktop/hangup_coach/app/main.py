@@ -91,8 +91,10 @@ def run_card(args: argparse.Namespace) -> int:
         url = args.softphone if args.softphone is not None else settings.get("softphone")
         if url:
             from ..telephony.factory import softphone_from_url
+            from .settings import cti_token
             try:
-                softphone = softphone_from_url(url, app)
+                token = cti_token(paths.config) if url.strip().startswith("json:") else None
+                softphone = softphone_from_url(url, app, token)
             except ValueError as exc:
                 print(f"hangup-coach: {exc}", file=sys.stderr)
                 return 2

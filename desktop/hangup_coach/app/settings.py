@@ -7,6 +7,8 @@ settings never stop the card from starting. No secrets live here.
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -97,3 +99,25 @@ def _coerce(raw: Any, default: Any) -> Any:
     except (TypeError, ValueError):
         return None
     return raw
+
+
+def cti_token(config_dir: Path) -> str:
+    """The secret a CTI bridge sends first on json:// (docs/softphones.md). Not a setting: it lives
+    in its own file, `cti-token` beside settings.ini, readable by the agent only (0600), made on
+    first use, and never logged. The bridge's installer copies it from there."""
+    path = config_dir / "cti-token"
+    try:
+        token = path.read_text(encoding="ascii").strip()
+        if len(token) >= 16:
+            return token
+    except (OSError, UnicodeDecodeError):
+        pass
+    token = secrets.token_urlsafe(32)
+    config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(token + "\n")
+    if os.name == "posix":
+        os.chmod(path, 0o600)
+    log.info("made a new CTI token in %s", path)
+    return token

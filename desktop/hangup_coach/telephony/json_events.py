@@ -54,6 +54,10 @@ class LineSplitter:
     def buffered(self) -> int:
         return len(self._buf)
 
+    def head(self, size: int) -> bytes:
+        """The start of the line not yet complete (to recognise what is talking before its newline)."""
+        return bytes(self._buf[:size])
+
     def feed(self, data: bytes) -> list[bytes]:
         lines = []
         self._buf += data
