@@ -141,14 +141,17 @@ class StoreWorker(QObject):
                 job = self._jobs.get(timeout=wait)
             except queue.Empty:
                 job = None
-            stop = self._take(job)
+            taken = [job]
             while not self._jobs.empty():           # take everything queued; reads are answered at once
-                stop = self._take(self._jobs.get_nowait()) or stop
+                taken.append(self._jobs.get_nowait())
+            stop = any([self._take(j) for j in taken])
             if stop:
                 self._write_pending()
                 break
             if self._retry_at is None or time.monotonic() >= self._retry_at:
                 self._write_pending()
+            elif any(isinstance(j, _Write) for j in taken):   # the database is down: the journal has it meanwhile
+                self._keep_journal()
         if isinstance(self._source, Path):   # a store handed in stays its owner's to close
             try:
                 self.store.db.conn.close()

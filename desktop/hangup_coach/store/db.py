@@ -167,9 +167,9 @@ def open_db(path: str | os.PathLike, check: bool = False) -> Database:
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         # check_same_thread=False: the store worker opens it and is its only user from then on.
-        conn = sqlite3.connect(path, timeout=5.0, check_same_thread=False)
+        conn = sqlite3.connect(path, timeout=1.0, check_same_thread=False)
         db = Database(conn)
-        db.execute("PRAGMA busy_timeout = 5000")
+        db.execute("PRAGMA busy_timeout = 1000")   # opening runs in the store worker, never on the GUI thread
         db.enable_wal()  # outside any transaction: sqlite-utils 4 raises otherwise
         # NORMAL in WAL: every commit survives a crash or kill -9 of the app, without an fsync on
         # the ring path. Notes raise it to FULL around their own commit (store/calls.py), so a
@@ -184,7 +184,7 @@ def open_db(path: str | os.PathLike, check: bool = False) -> Database:
                 raise StoreError(f"the call database {path} is damaged ({result[:200]})", "corrupt", path)
         _migrations().apply(db)
         if check:
-            _prove_writable(db)
+            _prove_writable(db, path)
     except sqlite3.DatabaseError as exc:
         kind = problem_kind(exc)
         raise StoreError(f"cannot open the call database {path}: {exc}", kind, path) from exc
@@ -219,9 +219,22 @@ def _check_place(path: Path) -> None:
             raise StoreError(f"{path} is not an SQLite database (its first bytes are {header[:16]!r})", "corrupt", path)
 
 
-def _prove_writable(db: Database) -> None:
-    """A write that is rolled back: a read-only file or folder fails here, not during the shift."""
-    db.execute("BEGIN IMMEDIATE")
+def _prove_writable(db: Database, path: Path) -> None:
+    """A read-only file or folder fails here, not during the shift: the file is opened for writing
+    (root too is refused an immutable file or a read-only mount), then SQLite makes a write that is
+    rolled back. If another program holds the write lock just now, the file is writable all the
+    same: the card starts, and the store worker saves once the lock is released."""
+    try:
+        with open(path, "r+b"):
+            pass
+    except OSError as exc:
+        raise StoreError(f"the call database {path} cannot be written to ({exc.strerror})", "read_only", path) from exc
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if problem_kind(exc) == "busy":
+            return
+        raise
     try:
         db.execute("CREATE TABLE _hangup_coach_write_probe (x)")
     finally:
