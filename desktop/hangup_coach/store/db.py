@@ -217,18 +217,21 @@ def _check_place(path: Path) -> None:
             raise StoreError(f"cannot read the call database {path}: {exc}", "io", path) from exc
         if header != SQLITE_HEADER:
             raise StoreError(f"{path} is not an SQLite database (its first bytes are {header[:16]!r})", "corrupt", path)
+        # Opened for writing: root too is refused an immutable file or a read-only mount. Only here,
+        # before SQLite opens it: closing any other handle on the file would drop SQLite's POSIX locks
+        # in this process, and another program could then delete the WAL under our connection.
+        try:
+            with open(path, "r+b"):
+                pass
+        except OSError as exc:
+            raise StoreError(f"the call database {path} cannot be written to ({exc.strerror})",
+                             "read_only", path) from exc
 
 
 def _prove_writable(db: Database, path: Path) -> None:
-    """A read-only file or folder fails here, not during the shift: the file is opened for writing
-    (root too is refused an immutable file or a read-only mount), then SQLite makes a write that is
+    """A read-only file or folder fails here, not during the shift: SQLite makes a write that is
     rolled back. If another program holds the write lock just now, the file is writable all the
     same: the card starts, and the store worker saves once the lock is released."""
-    try:
-        with open(path, "r+b"):
-            pass
-    except OSError as exc:
-        raise StoreError(f"the call database {path} cannot be written to ({exc.strerror})", "read_only", path) from exc
     try:
         db.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
