@@ -112,3 +112,19 @@ def test_a_damaged_journal_is_set_aside_not_deleted(tmp_path):
 def _direct():
     from PySide6.QtCore import Qt
     return Qt.DirectConnection
+
+
+def test_a_journal_that_cannot_be_replayed_is_set_aside_and_the_store_opens(tmp_path):
+    db = tmp_path / "calls.db"
+    open_db(db).conn.close()
+    UnsavedJournal.beside(db).write({"x": {"id": "x", "no": "such columns"}}, {})
+    w = StoreWorker(db)
+    opened = []
+    w.opened.connect(opened.append, type=_direct())
+    w.start()
+    try:
+        assert w.wait_saved(10)
+    finally:
+        w.close()
+    assert opened and opened[0].open_calls == []
+    assert os.path.exists(f"{db}.unsaved.json.damaged") and not os.path.exists(f"{db}.unsaved.json")

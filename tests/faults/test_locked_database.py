@@ -99,3 +99,7 @@ def test_a_failing_history_read_at_ring_time_still_shows_and_stores_the_call(qtb
     assert desk.statuses[-1] == "history" and desk.card.status.text() == desk.card.t["store_history"]
     assert desk.controller.wait_saved(5)
     assert [r["line_call_id"] for r in desk.rows()] == ["c1"]
+    monkeypatch.undo()                                  # history readable again: the card says no more
+    line.customer_hangs_up("c1")
+    line.ring("c2", "13912345678")
+    assert desk.statuses[-1] == "ok" and desk.card.status.text() == desk.card.t["softphone_online"]

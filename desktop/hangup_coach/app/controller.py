@@ -71,6 +71,7 @@ class Controller(QObject):
         self._held_notes: set[str] = set()           # typed before the store was open
         self._store_state = "ok"                     # the worker's last report
         self._store_open = False
+        self._history_failed = False
         if store is not None:
             self.attach_store(store)
         self.softphone = softphone
@@ -208,11 +209,16 @@ class Controller(QObject):
             return CallerHistory()
         now, days = self.clock.now(), self.policy.history_days
         try:
-            return self.store.call(lambda store: store.history(e164, now, days), HISTORY_WAIT_S)
+            history = self.store.call(lambda store: store.history(e164, now, days), HISTORY_WAIT_S)
         except Exception as exc:  # any failure: classify without history and say so
             log.error("caller history not read (%s: %s)", type(exc).__name__, exc)
+            self._history_failed = True
             self.store_status.emit("history", f"{type(exc).__name__}: {exc}")
             return CallerHistory()
+        if self._history_failed:   # read again: the card stops saying the class is a guess
+            self._history_failed = False
+            self.store_status.emit(self._store_state, "")
+        return history
 
     def _on_saved(self, kind: str, call_id: str, seq: int) -> None:
         if kind == "note" and self._unsaved_notes.get(call_id) == seq:

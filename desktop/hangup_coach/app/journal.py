@@ -54,13 +54,18 @@ class UnsavedJournal:
         except FileNotFoundError:
             return {}, {}
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            aside = self.path.with_name(self.path.name + ".damaged")
-            log.error("the unsaved-changes journal %s is unreadable (%s); kept as %s", self.path, exc, aside)
-            try:
-                os.replace(self.path, aside)
-            except OSError:
-                pass
+            log.error("the unsaved-changes journal %s is unreadable (%s)", self.path, exc)
+            self.set_aside()
             return {}, {}
+
+    def set_aside(self) -> None:
+        """Keep a journal that cannot be used as `<name>.damaged` for IT, never delete it."""
+        aside = self.path.with_name(self.path.name + ".damaged")
+        try:
+            os.replace(self.path, aside)
+            log.error("kept the unusable journal as %s", aside)
+        except OSError:
+            pass
 
 
 def _iso(value):

@@ -133,30 +133,44 @@ class StoreWorker(QObject):
                 log.error("cannot use the call database: %s", exc)
                 self.refused.emit(exc)
                 return
+            except Exception as exc:  # anything else at opening is a refusal too, never a silent hang
+                log.exception("cannot use the call database")
+                self.refused.emit(StoreError(f"cannot open the call database {self._source}: {exc}", "io",
+                                             Path(self._source)))
+                return
             self.opened.emit(opened)
         self._write_pending()
         while True:
-            wait = None if self._retry_at is None else max(0.0, self._retry_at - time.monotonic())
             try:
-                job = self._jobs.get(timeout=wait)
-            except queue.Empty:
-                job = None
-            taken = [job]
-            while not self._jobs.empty():           # take everything queued; reads are answered at once
-                taken.append(self._jobs.get_nowait())
-            stop = any([self._take(j) for j in taken])
-            if stop:
-                self._write_pending()
-                break
-            if self._retry_at is None or time.monotonic() >= self._retry_at:
-                self._write_pending()
-            elif any(isinstance(j, _Write) for j in taken):   # the database is down: the journal has it meanwhile
-                self._keep_journal()
+                if self._turn():
+                    break
+            except Exception as exc:  # the worker must outlive any bug: log, report, keep what is pending
+                log.exception("store worker")
+                self._report("io", f"{type(exc).__name__}: {exc}")
+                self._retry_at = time.monotonic() + RETRY_MAX_S
         if isinstance(self._source, Path):   # a store handed in stays its owner's to close
             try:
                 self.store.db.conn.close()
             except Exception:  # closing must not raise on the way out
                 log.exception("closing the call database")
+
+    def _turn(self) -> bool:
+        """Wait for work or the next retry, take everything queued, write. True when asked to stop."""
+        wait = None if self._retry_at is None else max(0.0, self._retry_at - time.monotonic())
+        try:
+            taken = [self._jobs.get(timeout=wait)]
+        except queue.Empty:
+            taken = []
+        while not self._jobs.empty():           # take everything queued; reads are answered at once
+            taken.append(self._jobs.get_nowait())
+        if any([self._take(job) for job in taken]):
+            self._write_pending()
+            return True
+        if self._retry_at is None or time.monotonic() >= self._retry_at:
+            self._write_pending()
+        elif any(isinstance(job, _Write) for job in taken):   # the database is down: the journal has it meanwhile
+            self._keep_journal()
+        return False
 
     def _open(self) -> Opened:
         while self.store is None:
@@ -169,11 +183,18 @@ class StoreWorker(QObject):
                 time.sleep(OPEN_RETRY_S)
         self.store.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         calls, notes = self.journal.read() if self.journal else ({}, {})
-        for row in calls.values():
-            record = record_from_row(row)
-            self._calls[record.id] = _Write("call", record.id, record, 0)
-        for call_id, note in notes.items():
-            self._notes[call_id] = _Write("note", call_id, (note["text"], parse_time(note["at"])), 0)
+        try:
+            for row in calls.values():
+                record = record_from_row(row)
+                self._calls[record.id] = _Write("call", record.id, record, 0)
+            for call_id, note in notes.items():
+                self._notes[call_id] = _Write("note", call_id, (str(note["text"]), parse_time(note["at"])), 0)
+        except (TypeError, ValueError, KeyError) as exc:   # written by another version, or damaged
+            log.error("the unsaved-changes journal cannot be replayed (%s); kept aside", exc)
+            self.journal.set_aside()
+            self._calls.clear()
+            self._notes.clear()
+            calls, notes = {}, {}
         if calls or notes:
             self._journaled = True
             log.info("%d call change(s) and %d note(s) left unsaved by the last run; saving them now",
@@ -194,7 +215,7 @@ class StoreWorker(QObject):
             return True
         if isinstance(job, _Write):
             (self._calls if job.kind == "call" else self._notes)[job.key] = job
-        elif job is not None:
+        else:
             fn, future = job
             if future.set_running_or_notify_cancel():
                 try:
