@@ -88,7 +88,7 @@ def test_a_failing_history_read_at_ring_time_still_shows_and_stores_the_call(qtb
 
     line = SimulatedLine()
     desk = open_desk(tmp_path / "calls.db", line)
-    store = desk.controller.store.store
+    store = desk.controller.worker.store
 
     def damaged(*_args):
         raise sqlite3.DatabaseError("database disk image is malformed")

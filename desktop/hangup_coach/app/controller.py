@@ -49,13 +49,13 @@ class Controller(QObject):
     store_ready = Signal()               # the database is open and the calls it had open are back
     store_refused = Signal(object)       # StoreError: the database cannot be used (start-up refuses it)
     softphone_status = Signal(str, str)  # state, detail
-    problem = Signal(str)                # something the agent should see (store or softphone)
+    problem = Signal(str)                # something the agent should see (softphone, settings)
 
     def __init__(self, store: CallStore | None, policy: Policy, scripts: ScriptBook, clock: Clock,
                  scheduler: Scheduler, fill: Fill, softphone: Softphone | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.store: StoreWorker | None = None
+        self.worker: StoreWorker | None = None   # the database's one owner (app/store_worker.py)
         self.policy, self.scripts, self.clock, self.fill = policy, scripts, clock, fill
         self.coach = Coach(
             policy, clock, scheduler,
@@ -87,7 +87,7 @@ class Controller(QObject):
     def attach_worker(self, worker: StoreWorker) -> None:
         """Hand every change to `worker` from now on. The app opens the database in the worker, just
         after the card is first shown; the calls it has open come back when it is ready (`opened`)."""
-        self.store, self._store_open = worker, False
+        self.worker, self._store_open = worker, False
         worker.opened.connect(self._on_opened)
         worker.refused.connect(self.store_refused)
         worker.saved.connect(self._on_saved)
@@ -113,11 +113,11 @@ class Controller(QObject):
 
     def wait_saved(self, timeout: float = 10.0) -> bool:
         """Block until the store has written everything handed over (tests; the app never calls it)."""
-        return self.store is not None and self.store.wait_saved(timeout)
+        return self.worker is not None and self.worker.wait_saved(timeout)
 
     def close(self, timeout: float = 3.0) -> bool:
         """At quit: a last try to write; anything left stays in the journal for the next start."""
-        return self.store is None or self.store.close(timeout)
+        return self.worker is None or self.worker.close(timeout)
 
     # ----- the call on the card --------------------------------------------------------------
     @property
@@ -178,7 +178,7 @@ class Controller(QObject):
         seq = self._note_seq[call_id] = self._note_seq.get(call_id, 0) + 1
         self._unsaved_notes[call_id] = seq
         if self._store_open:
-            self.store.save_note(call_id, text, self.clock.now(), seq)
+            self.worker.save_note(call_id, text, self.clock.now(), seq)
         else:
             self._held_notes.add(call_id)
         self.note_state.emit(call_id, "saving" if self._store_state == "ok" else "unsaved")
@@ -196,10 +196,10 @@ class Controller(QObject):
         if not self._store_open:
             return  # kept in memory until the store is open
         for pending in self._unsaved.values():
-            self.store.save_call(pending.record)
+            self.worker.save_call(pending.record)
         self._unsaved.clear()
         for call_id in self._held_notes:
-            self.store.save_note(call_id, self._notes[call_id], self.clock.now(), self._note_seq[call_id])
+            self.worker.save_note(call_id, self._notes[call_id], self.clock.now(), self._note_seq[call_id])
         self._held_notes.clear()
 
     def _history(self, e164: str) -> CallerHistory:
@@ -209,7 +209,7 @@ class Controller(QObject):
             return CallerHistory()
         now, days = self.clock.now(), self.policy.history_days
         try:
-            history = self.store.call(lambda store: store.history(e164, now, days), HISTORY_WAIT_S)
+            history = self.worker.call(lambda store: store.history(e164, now, days), HISTORY_WAIT_S)
         except Exception as exc:  # any failure: classify without history and say so
             log.error("caller history not read (%s: %s)", type(exc).__name__, exc)
             self._history_failed = True

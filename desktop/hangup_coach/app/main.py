@@ -185,7 +185,7 @@ def run_card(args: argparse.Namespace) -> int:
 
     def start_demo():
         from .demo import ShiftPlayer, seed_history
-        controller.store.call(lambda store: seed_history(store, shift, controller), timeout=30)
+        controller.worker.call(lambda store: seed_history(store, shift, controller), timeout=30)
         player = ShiftPlayer(shift, softphone, card, controller, scheduler, app)
 
         def shift_over(count: int) -> None:
