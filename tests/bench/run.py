@@ -198,6 +198,7 @@ def grace_accuracy(runs: int) -> list[float]:
         stop.set()
         typing.stop()
         worker.join()
+        controller.close()   # the store worker writes the last note before the file is closed
         store.db.conn.close()
         shutil.rmtree(work, ignore_errors=True)
     return errors
