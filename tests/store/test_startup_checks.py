@@ -2,7 +2,6 @@
 and the file is left as it was (issue 10, item 3). CI runs as root, so "not writable" is made with
 the immutable attribute (chattr +i), which binds root too."""
 
-import shutil
 import sqlite3
 import subprocess
 from datetime import timedelta
