@@ -98,7 +98,7 @@ class CoachCard(QWidget):
         controller.softphone_status.connect(self.set_softphone_status)
         controller.problem.connect(self._show_problem)
         controller.store_status.connect(self._on_store_status)
-        self._softphone_status = ("offline" if controller.softphone else "manual", "")
+        self._store_problem = False   # a store trouble is on show (it outranks the softphone's status)
         self.set_softphone_status("offline" if controller.softphone else "manual", "")
         self.render()
 
@@ -523,6 +523,9 @@ class CoachCard(QWidget):
 
     def set_softphone_status(self, state: str, detail: str) -> None:
         self._softphone_status = (state, detail)
+        self.manual_hint.setVisible(self.controller.softphone is None)
+        if self._store_problem:   # the database's trouble stays on show until it is over
+            return
         text = {
             "online": self.t["softphone_online"], "offline": self.t["softphone_offline"],
             "connecting": self.t["softphone_connecting"], "manual": self.t["manual_mode"],
@@ -530,10 +533,10 @@ class CoachCard(QWidget):
         self.status.setText(text)
         self.status.setToolTip(detail)
         self.status.setStyleSheet("color: #b71c1c;" if state == "offline" else "")
-        self.manual_hint.setVisible(self.controller.softphone is None)
 
     def _on_store_status(self, kind: str, detail: str) -> None:
         """The database's trouble in words (resources/translations), until it is over."""
+        self._store_problem = kind != "ok"
         if kind == "ok":
             self.set_softphone_status(*self._softphone_status)
         else:
