@@ -105,7 +105,11 @@ class StoreWorker(QObject):
         Raises TimeoutError, or what fn raised."""
         future: Future = Future()
         self._jobs.put((fn, future))
-        return future.result(timeout)
+        try:
+            return future.result(timeout)
+        except TimeoutError:
+            future.cancel()   # too late to be of use: the worker skips it
+            raise
 
     def wait_saved(self, timeout: float) -> bool:
         """True once everything handed over so far is in the database (tests, quitting)."""
