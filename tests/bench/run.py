@@ -183,6 +183,7 @@ def grace_accuracy(runs: int) -> list[float]:
             note.clear()
     finally:
         typing.stop()
+        controller.close()   # the store worker writes the last note before the file is closed
         syncing.__exit__(None, None, None)
         store.db.conn.close()
         shutil.rmtree(work, ignore_errors=True)

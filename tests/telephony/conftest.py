@@ -69,6 +69,7 @@ class Desk:
         return self.controller.softphone
 
     def rows(self, sql: str = "SELECT * FROM calls ORDER BY started_at", params=()) -> list[dict]:
+        self.controller.wait_saved(5)   # the store worker writes off the GUI thread
         conn = sqlite3.connect(self.db_path)
         conn.row_factory = sqlite3.Row
         try:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hangup_coach.core.callers import EndedBy
 from hangup_coach.core.coach import Phase
 from hangup_coach.core.events import CallEvent, EventKind
+from hangup_coach.core.text import CALL_ID_LIMIT, clean_line
 from hangup_coach.telephony.json_events import LineSplitter, parse_line
 from hangup_coach.telephony.jsonpayload import BadMessage
 from sip_harness import free_port
@@ -52,7 +53,8 @@ def test_splitter_drops_an_overlong_line_whole_and_keeps_the_next():
 
 
 valid_line = st.fixed_dictionaries(
-    {"event": st.sampled_from(["ringing", "answered", "ended"]), "call_id": st.text(min_size=1, max_size=12)},
+    {"event": st.sampled_from(["ringing", "answered", "ended"]),
+     "call_id": st.text(min_size=1, max_size=12).filter(lambda s: clean_line(s, CALL_ID_LIMIT))},   # not blank
     optional={"number": st.text(max_size=20), "ended_by": st.sampled_from(["agent", "customer", "system", "unknown"]),
               "reason": st.text(max_size=30)},
 ).map(lambda d: json.dumps(d).encode())
@@ -80,6 +82,7 @@ def test_bridge_events_reach_the_card_and_garbage_does_not_drop_the_bridge(qtbot
     desk = open_desk(f"json://127.0.0.1:{port}", wait_online=False)
     qtbot.waitUntil(lambda: desk.softphone.state == "connecting", timeout=3000)   # listening, no bridge yet
     with socket.create_connection(("127.0.0.1", port)) as bridge:
+        bridge.sendall(json.dumps({"auth": desk.softphone.token}).encode() + b"\n")
         qtbot.waitUntil(lambda: desk.softphone.state == "online", timeout=3000)
         bridge.sendall(b'{"event":"ringing","call_id":"c7","number":"13800138000"}\n'
                        b"\xff\xfe not json\n[1,2]\n" + b"z" * 70_000 + b"\n" + b'{"event":"exploded","call_id":"c7"}\n'
@@ -102,7 +105,7 @@ def test_the_example_bridge_in_the_docs_works(qtbot, open_desk, tmp_path):
     qtbot.waitUntil(lambda: desk.softphone.state == "connecting", timeout=3000)
     script = tmp_path / "bridge.py"
     script.write_text(code + textwrap.dedent(f"""
-        bridge = connect(port={port})
+        bridge = connect(port={port}, token={desk.softphone.token!r})
         send(bridge, "ringing", "demo-1", number="13800138000")
         send(bridge, "answered", "demo-1")
         send(bridge, "ended", "demo-1", ended_by="agent", reason="agent pressed release")

@@ -81,6 +81,7 @@ def test_uncaught_error_is_logged_shown_and_the_note_saved(qtbot, make_card, cap
         sys.excepthook = old
     assert "uncaught error" in caplog.text and "boom" in caplog.text
     assert reporter.box.isVisible() and not reporter.box.isModal() and "boom" in reporter.box.text()
+    assert controller.wait_saved()
     assert store.note(controller.current.record.id) == "typed just before the bug"
 
 

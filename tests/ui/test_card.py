@@ -40,6 +40,7 @@ def test_regular_call_waits_then_offers_the_closing_line(qtbot, make_card):
     assert card.disposition.currentData() == "resolved"
     qtbot.mouseClick(card.buttons["done"], Qt.LeftButton)
 
+    assert controller.wait_saved()   # the store worker has written it
     row = store.list_calls()[0]
     assert row["ended_by"] == "agent" and row["disposition"] == "resolved"
     assert row["hangup_prompted_at"] < row["ended_at"]
@@ -53,6 +54,7 @@ def test_customer_hanging_up_during_the_wait_is_recorded(qtbot, make_card):
     qtbot.mouseClick(card.buttons["closure"], Qt.LeftButton)
     line.customer_hangs_up("c1")
     assert card.grace_label.text() == card.t["customer_left_in_grace"]
+    assert controller.wait_saved()   # the store worker has written it
     row = store.list_calls()[0]
     assert row["ended_by"] == "customer" and row["customer_hung_up_in_grace"] == 1
 
@@ -75,6 +77,7 @@ def test_no_value_caller_warned_then_ended(qtbot, make_card):
     assert "abusive language has continued" in card.line.text()
     qtbot.mouseClick(card.buttons["hang_up"], Qt.LeftButton)
     assert card.disposition.currentData() == "warned_and_ended"
+    assert controller.wait_saved()   # the store worker has written it
     row = store.list_calls()[0]
     assert (row["caller_class"], row["sub_reason"], row["class_source"]) == ("no_value", "abuse", "agent")
     assert row["warnings"] == 1 and row["agent_ended_early"] == 0
@@ -91,6 +94,7 @@ def test_non_regular_caller_after_three_explanations(qtbot, make_card):
     qtbot.mouseClick(card.buttons["explain"], Qt.LeftButton)
     assert card.line.isVisible() and "9:00–17:00" in card.line.text()   # branch hours filled in
     qtbot.mouseClick(card.buttons["hang_up"], Qt.LeftButton)
+    assert controller.wait_saved()   # the store worker has written it
     assert store.list_calls()[0]["explanations"] == 3
 
 
@@ -107,6 +111,7 @@ def test_agent_hanging_up_before_the_policy_allows_is_flagged(qtbot, make_card):
     ring_and_answer(qtbot, card, line, "c1", "13800138000")
     qtbot.mouseClick(card.buttons["hang_up"], Qt.LeftButton)
     assert card.flag.isVisible() and card.flag.text() == card.t["early_flag"]
+    assert controller.wait_saved()   # the store worker has written it
     assert store.list_calls()[0]["agent_ended_early"] == 1
 
 
@@ -117,6 +122,7 @@ def test_unknown_ender_is_asked_in_the_wrapup(qtbot, make_card):
     assert card.ended_by_label.text() == card.t["ended_by_ask"]
     card.ended_by.setCurrentIndex(card.ended_by.findData("customer"))
     qtbot.mouseClick(card.buttons["done"], Qt.LeftButton)
+    assert controller.wait_saved()   # the store worker has written it
     row = store.list_calls()[0]
     assert row["ended_by"] == "customer" and row["close_reason"] == "Request timeout"
 
@@ -129,6 +135,7 @@ def test_manual_mode_start_and_end_by_hand(qtbot, make_card):
     assert controller.current.phase is Phase.TALKING
     assert card.buttons["hang_up"].text() == card.t["i_hung_up"]
     qtbot.mouseClick(card.buttons["customer_hung_up"], Qt.LeftButton)
+    assert controller.wait_saved()   # the store worker has written it
     row = store.list_calls()[0]
     assert row["caller_number"] == "+8613800138000" and row["ended_by"] == "customer"
 
@@ -141,7 +148,7 @@ def test_note_is_saved_while_typing(qtbot, make_card):
     qtbot.keyClicks(card.note, "bill: ")       # QTest types ASCII only;
     card.note.insertPlainText("客户查询话费")    # Chinese arrives as an input method commits it
     qtbot.waitUntil(lambda: store.note(call_id) == "bill: 客户查询话费", timeout=2000)
-    assert card.note_state.text().startswith(card.t["note_saved"])
+    qtbot.waitUntil(lambda: card.note_state.text().startswith(card.t["note_saved"]), timeout=2000)   # told once stored
 
 
 def test_pasting_a_megabyte_into_the_note_is_cut_with_a_clear_message(qtbot, make_card):
@@ -155,6 +162,7 @@ def test_pasting_a_megabyte_into_the_note_is_cut_with_a_clear_message(qtbot, mak
     card.flush_note()
     assert len(card.note.toPlainText()) == NOTE_LIMIT
     assert f"{1_000_000 - (NOTE_LIMIT - 11)}" in card.note_state.text()   # says how much was left out
+    assert controller.wait_saved()   # the store worker has written it
     assert store.note(call_id) == card.note.toPlainText()                    # what is shown is saved
 
 
@@ -201,11 +209,13 @@ def test_open_call_and_note_come_back_after_a_restart(qtbot, make_card, tmp_path
     ring_and_answer(qtbot, card, line, "c1", "13800138000")
     card.note.setPlainText("typed before the crash")
     card.flush_note()
+    assert controller.wait_saved()   # what the first run handed over is written before the second starts
     from hangup_coach.app.controller import Controller
     again = Controller(store, controller.policy, controller.scripts, controller.clock, controller.coach.scheduler,
                        controller.fill, None)
     assert again.current.record.id == controller.current.record.id
     assert again.current.phase is Phase.TALKING
+    assert controller.wait_saved()   # the store worker has written it
     assert store.note(again.current.record.id) == "typed before the crash"
 
 
@@ -214,19 +224,24 @@ def test_a_failing_disk_is_reported_and_nothing_is_lost(qtbot, make_card, monkey
 
     card, controller, line, store = make_card()
     real_save_call, real_save_note = store.save_call, store.save_note
-    monkeypatch.setattr(store, "save_call", lambda rec: (_ for _ in ()).throw(sqlite3.OperationalError("disk full")))
-    monkeypatch.setattr(store, "save_note", lambda *a: (_ for _ in ()).throw(sqlite3.OperationalError("disk full")))
-    with qtbot.waitSignal(controller.problem) as problem:
+
+    def disk_full(*_args):
+        raise sqlite3.OperationalError("database or disk is full")
+    monkeypatch.setattr(store, "save_call", disk_full)
+    monkeypatch.setattr(store, "save_note", disk_full)
+    with qtbot.waitSignal(controller.store_status, check_params_cb=lambda kind, _d: kind == "disk_full"):
         ring_and_answer(qtbot, card, line, "c1", "13800138000")
-    assert "disk full" in problem.args[0] and "disk full" in card.status.text()
+    assert card.status.text() == card.t["store_disk_full"]
     card.note.setPlainText("typed while the disk was full")
     card.flush_note()
-    assert "disk full" in card.note_state.text()
+    qtbot.waitUntil(lambda: card.note_state.text() == card.t["note_unsaved"], timeout=3000)
     assert card.note.toPlainText() == "typed while the disk was full"   # still on screen
 
     monkeypatch.setattr(store, "save_call", real_save_call)               # space is freed
     monkeypatch.setattr(store, "save_note", real_save_note)
-    qtbot.mouseClick(card.buttons["explain"], Qt.LeftButton)             # the next change retries
-    card.flush_note()
+    qtbot.mouseClick(card.buttons["explain"], Qt.LeftButton)
+    assert controller.wait_saved()                                        # retried by itself
     row = store.list_calls()[0]
     assert row["explanations"] == 1 and row["answered_at"] and row["note"] == "typed while the disk was full"
+    qtbot.waitUntil(lambda: card.note_state.text().startswith(card.t["note_saved"]), timeout=3000)
+    assert card.status.text() == card.t["softphone_online"]

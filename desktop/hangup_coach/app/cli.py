@@ -78,7 +78,8 @@ def print_calls(rows: list[dict], fmt: str, unmasked: bool, out=sys.stdout) -> N
     table = []
     for r in rows:
         item = {k: r.get(k) for k in CALL_COLUMNS if k != "caller"}
-        item["caller"] = (r["caller_number"] or "withheld") if unmasked else mask(r["caller_number"])
+        # unmasked: what the line or the agent gave when it is not a number, so QA still sees it
+        item["caller"] = (r["caller_number"] or r["caller_raw"] or "withheld") if unmasked else mask(r["caller_number"])
         item["customer_hung_up_in_grace"] = bool(r["customer_hung_up_in_grace"])
         item["agent_ended_early"] = bool(r["agent_ended_early"])
         table.append({k: item[k] for k in CALL_COLUMNS})

@@ -1,28 +1,35 @@
 """App wiring: softphone events → coach → store → card. Owns no widgets.
 
-Every change to a call is written to SQLite at once, so an open call survives kill -9. A store
-failure (disk full, file locked) is reported and retried with the next change; the call stays
-in memory and on the card.
+Every change to a call and every note is handed to the store worker (app/store_worker.py), the
+database's one owner, off the GUI thread: the card never waits on the disk. A store failure of any
+kind (file locked, disk full, read-only, a bad record) is shown on the card in words
+(`store_status`) and retried; the call and the note stay in memory, on the card and in the
+journal beside the database until the store confirms them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-import sqlite3
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
 from ..core.callers import EndedBy
+from ..core.classify import CallerHistory
 from ..core.clock import Clock, Scheduler
 from ..core.coach import CallSession, Coach, Phase
 from ..core.events import CallEvent, LineCall
 from ..core.policy import Policy
 from ..core.scripts import Prompt, ScriptBook
+from ..core.text import CALL_ID_LIMIT, NOTE_LIMIT, NUMBER_LIMIT, REASON_LIMIT, clean_line, clean_text
 from ..store.calls import CallStore, NoteTooLong
 from ..telephony.base import Softphone
+from .store_worker import Opened, StoreWorker
 
 log = logging.getLogger(__name__)
+
+HISTORY_WAIT_S = 0.25   # at ring time; past that the caller is classified without history (and the card says so)
 
 
 @dataclass
@@ -36,25 +43,36 @@ class Fill:
 
 class Controller(QObject):
     call_changed = Signal(object)        # CallSession
-    note_state = Signal(str, str)        # call id, "saved" | human error
+    note_state = Signal(str, str)        # call id, "saving" | "saved" | "unsaved" (kept, retrying) | human error
+    store_status = Signal(str, str)      # "ok" | "busy" | "disk_full" | "read_only" | "corrupt" | "io" | "record"
+                                         # | "history", and a detail for the log and the tooltip
+    store_ready = Signal()               # the database is open and the calls it had open are back
+    store_refused = Signal(object)       # StoreError: the database cannot be used (start-up refuses it)
     softphone_status = Signal(str, str)  # state, detail
-    problem = Signal(str)                # something the agent should see (store or softphone)
+    problem = Signal(str)                # something the agent should see (softphone, settings)
 
     def __init__(self, store: CallStore | None, policy: Policy, scripts: ScriptBook, clock: Clock,
                  scheduler: Scheduler, fill: Fill, softphone: Softphone | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.store: CallStore | None = None
+        self.worker: StoreWorker | None = None   # the database's one owner (app/store_worker.py)
         self.policy, self.scripts, self.clock, self.fill = policy, scripts, clock, fill
         self.coach = Coach(
             policy, clock, scheduler,
-            history=lambda e164: self.store.history(e164, clock.now(), policy.history_days),
+            history=self._history,
             render_reason=lambda reason: scripts.render_reason(reason),
             agent_id=fill.agent_id,
         )
         self.coach.subscribe(self._on_change)
+        self._unsaved: dict[str, CallSession] = {}   # changed before the store was open
+        self._notes: dict[str, str] = {}             # the latest text of each note, saved or not
+        self._note_seq: dict[str, int] = {}          # version handed to the store, per call id
+        self._unsaved_notes: dict[str, int] = {}     # call id → version not yet confirmed
+        self._held_notes: set[str] = set()           # typed before the store was open
+        self._store_state = "ok"                     # the worker's last report
+        self._store_open = False
+        self._history_failed = False
         self.coach.subscribe(self._after_wrap_up)
-        self._unsaved: dict[str, CallSession] = {}
         self.lookup_profile = None   # set when syncing (app/sync_setup.py): e164 -> None, off the GUI thread
         self._looked_up: set[str] = set()
         if store is not None:
@@ -67,18 +85,43 @@ class Controller(QObject):
             softphone.line_calls.connect(self.reconcile)
 
     def attach_store(self, store: CallStore) -> None:
-        """Start saving to `store` and bring back the calls it has open.
+        """Save to a store that is already open (tests, tools): its open calls come back at once."""
+        self.attach_worker(StoreWorker(store))
 
-        The app attaches the store just after the card is first shown: opening it (importing
-        sqlite-utils, migrating) takes ~200 ms that would otherwise delay the card appearing.
-        """
-        self.store = store
-        for record in store.open_calls():
-            self.coach.resume(record)
-            log.info("resumed open call %s from the database", record.id)
+    def attach_worker(self, worker: StoreWorker) -> None:
+        """Hand every change to `worker` from now on. The app opens the database in the worker, just
+        after the card is first shown; the calls it has open come back when it is ready (`opened`)."""
+        self.worker, self._store_open = worker, False
+        worker.opened.connect(self._on_opened)
+        worker.refused.connect(self.store_refused)
+        worker.saved.connect(self._on_saved)
+        worker.trouble.connect(self._on_trouble)
+        worker.start()
+
+    def _on_opened(self, opened: Opened) -> None:
+        self._store_open = True
+        for call_id, text in opened.notes.items():
+            self._notes.setdefault(call_id, text)
+        for record in opened.open_calls:
+            if record.id not in self.coach.sessions:
+                self.coach.resume(record)
+                log.info("resumed open call %s from the database", record.id)
         self._save_pending()
         if self.current is not None:
             self.call_changed.emit(self.current)
+        self.store_ready.emit()
+
+    def note_text(self, call_id: str) -> str:
+        """The note as last typed (the card shows it, saved or not)."""
+        return self._notes.get(call_id, "")
+
+    def wait_saved(self, timeout: float = 10.0) -> bool:
+        """Block until the store has written everything handed over (tests; the app never calls it)."""
+        return self.worker is not None and self.worker.wait_saved(timeout)
+
+    def close(self, timeout: float = 3.0) -> bool:
+        """At quit: a last try to write; anything left stays in the journal for the next start."""
+        return self.worker is None or self.worker.close(timeout)
 
     # ----- the calls on the card: one in focus, the others listed -----------------------------
     @property
@@ -111,7 +154,7 @@ class Controller(QObject):
     # ----- events from the line ----------------------------------------------------------------
     def on_line_event(self, event: CallEvent) -> None:
         try:
-            self.coach.handle(event)
+            self.coach.handle(clean_event(event))
         except Exception:  # a bad event must never take the card down
             log.exception("could not apply line event %r", event)
 
@@ -125,7 +168,7 @@ class Controller(QObject):
     # ----- agent actions -----------------------------------------------------------------------
     def start_manual_call(self, number: str) -> CallSession:
         """Manual mode: the agent typed or pasted the number of the call they just picked up."""
-        session = self.coach.ring(number)
+        session = self.coach.ring(clean_line(number, NUMBER_LIMIT))
         session.answered()
         return session
 
@@ -158,23 +201,28 @@ class Controller(QObject):
             session.ended(EndedBy.CUSTOMER, "recorded on the card")
 
     def save_note(self, call_id: str, text: str) -> bool:
-        try:
-            self.store.save_note(call_id, text, self.clock.now())
-        except NoteTooLong as exc:
-            self.note_state.emit(call_id, str(exc))
+        """Hand the note to the store (the card calls this as the agent types). False if refused."""
+        if len(text) > NOTE_LIMIT:
+            self.note_state.emit(call_id, str(NoteTooLong(f"note is {len(text):,} characters; the limit is {NOTE_LIMIT:,}")))
             return False
-        except sqlite3.Error as exc:
-            log.error("note for call %s not saved: %s", call_id, exc)
-            self.note_state.emit(call_id, f"not saved: {exc}")
-            return False
-        self.note_state.emit(call_id, "saved")
+        text = clean_text(text)
+        if self._notes.get(call_id) == text and call_id not in self._unsaved_notes:
+            return True
+        self._notes[call_id] = text
+        seq = self._note_seq[call_id] = self._note_seq.get(call_id, 0) + 1
+        self._unsaved_notes[call_id] = seq
+        if self._store_open:
+            self.worker.save_note(call_id, text, self.clock.now(), seq)
+        else:
+            self._held_notes.add(call_id)
+        self.note_state.emit(call_id, "saving" if self._store_state == "ok" else "unsaved")
         return True
 
     def profile_arrived(self, e164: str) -> None:
         """The server answered a ring-time lookup: classify the call on the card again."""
-        session = self.current
-        if session is not None and session.record.caller_number == e164:
-            session.refresh_class()
+        for session in list(self.coach.sessions.values()):   # every call on the line from that number
+            if session.record.caller_number == e164:
+                session.refresh_class()
 
     # ----- internals ---------------------------------------------------------------------------
     def _on_change(self, session: CallSession) -> None:
@@ -190,13 +238,51 @@ class Controller(QObject):
             self.coach.forget_done()
 
     def _save_pending(self) -> None:
-        if self.store is None:
-            return  # kept in memory until attach_store()
-        for key, pending in list(self._unsaved.items()):
-            try:
-                self.store.save_call(pending.record)
-            except sqlite3.Error as exc:
-                log.error("call %s not saved yet: %s", key, exc)
-                self.problem.emit(f"database: {exc}")
-                break
-            del self._unsaved[key]
+        if not self._store_open:
+            return  # kept in memory until the store is open
+        for pending in self._unsaved.values():
+            self.worker.save_call(pending.record)
+        self._unsaved.clear()
+        for call_id in self._held_notes:
+            self.worker.save_note(call_id, self._notes[call_id], self.clock.now(), self._note_seq[call_id])
+        self._held_notes.clear()
+
+    def _history(self, e164: str) -> CallerHistory:
+        """The caller's past calls from the store, waiting at most HISTORY_WAIT_S: a busy or broken
+        store must never drop or freeze a ringing call; it is classified without history."""
+        if not self._store_open:
+            return CallerHistory()
+        now, days = self.clock.now(), self.policy.history_days
+        try:
+            history = self.worker.call(lambda store: store.history(e164, now, days), HISTORY_WAIT_S)
+        except Exception as exc:  # any failure: classify without history and say so
+            log.error("caller history not read (%s: %s)", type(exc).__name__, exc)
+            self._history_failed = True
+            self.store_status.emit("history", f"{type(exc).__name__}: {exc}")
+            return CallerHistory()
+        if self._history_failed:   # read again: the card stops saying the class is a guess
+            self._history_failed = False
+            self.store_status.emit(self._store_state, "")
+        return history
+
+    def _on_saved(self, kind: str, call_id: str, seq: int) -> None:
+        if kind == "note" and self._unsaved_notes.get(call_id) == seq:
+            del self._unsaved_notes[call_id]
+            self.note_state.emit(call_id, "saved")
+            if call_id not in self.coach.sessions:
+                self._notes.pop(call_id, None)
+
+    def _on_trouble(self, kind: str, detail: str) -> None:
+        self._store_state = kind
+        self.store_status.emit(kind, detail)
+        if kind != "ok":
+            for call_id in self._unsaved_notes:
+                self.note_state.emit(call_id, "unsaved")
+
+
+def clean_event(event: CallEvent) -> CallEvent:
+    """A line event from any source, made valid Unicode and length-limited before the core sees it."""
+    return dataclasses.replace(
+        event, call_id=clean_line(event.call_id, CALL_ID_LIMIT),
+        number=clean_line(event.number, NUMBER_LIMIT) if event.number is not None else None,
+        close_reason=clean_line(event.close_reason, REASON_LIMIT))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import faulthandler
 import logging
+import os
+import re
 import sys
 import threading
 from logging.handlers import RotatingFileHandler
@@ -17,18 +19,53 @@ from typing import Callable
 log = logging.getLogger("hangup_coach")
 _fault_file = None
 
+# A run of 7 or more digits, maybe with +, spaces or dashes between (how numbers reach a log line);
+# shorter runs (ports, counts, times) are left alone.
+_NUMBER = re.compile(r"(?<![\w.:])\+?\d(?:[ \-]?\d){6,}(?![\w.])")
+
+
+def mask_numbers(text: str) -> str:
+    """138****8000, as on screen: the first 3 and last 4 digits of anything that looks like a number."""
+    def masked(match: re.Match) -> str:
+        digits = re.sub(r"\D", "", match.group())
+        keep = (3, 4) if len(digits) > 8 else (2, 2)
+        return digits[:keep[0]] + "*" * (len(digits) - sum(keep)) + digits[-keep[1]:]
+    return _NUMBER.sub(masked, text)
+
+
+class MaskingFormatter(logging.Formatter):
+    """Every log message and traceback with phone numbers masked (the time stamp is left alone)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        record.message = mask_numbers(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei) -> str:  # noqa: N802
+        return mask_numbers(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:  # noqa: N802
+        return mask_numbers(super().formatStack(stack_info))
+
 
 def setup_logging(log_file: Path, verbose: bool = False) -> None:
+    """The log and the crash log: 0600 in a 0700 folder (AppPaths.make_private sets the umask; the
+    chmod covers files made by an older version), numbers masked."""
     global _fault_file
-    log_file.parent.mkdir(parents=True, exist_ok=True)
+    log_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     handlers: list[logging.Handler] = [RotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=5, encoding="utf-8")]
     if sys.stderr is not None:
         console = logging.StreamHandler(sys.stderr)
         console.setLevel(logging.DEBUG if verbose else logging.WARNING)
         handlers.append(console)
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=handlers, force=True,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    _fault_file = open(log_file.with_suffix(".crash.log"), "a", encoding="utf-8")  # noqa: SIM115 (kept open)
+    formatter = MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in handlers:
+        handler.setFormatter(formatter)
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=handlers, force=True)
+    crash_log = log_file.with_suffix(".crash.log")
+    _fault_file = open(crash_log, "a", encoding="utf-8")  # noqa: SIM115 (kept open)
+    if os.name == "posix":
+        for path in (log_file, crash_log):
+            os.chmod(path, 0o600)
     faulthandler.enable(_fault_file)
 
 

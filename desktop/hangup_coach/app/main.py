@@ -11,7 +11,7 @@ from pathlib import Path
 from ..core.phone import normalise
 from ..core.policy import PolicyError
 from ..core.scripts import ScriptError
-from ..store.db import StoreError, open_db
+from ..store.db import StoreError, open_db, set_aside
 from ..store.calls import CallStore
 from .cli import print_calls
 from .paths import AppPaths
@@ -22,6 +22,7 @@ _T0_WALL = time.time()
 
 def list_calls(args: argparse.Namespace) -> int:
     paths = AppPaths.detect()
+    paths.make_private()
     db_path = paths.database(args.db)
     if not db_path.exists():
         print(f"hangup-coach: no call database at {db_path}", file=sys.stderr)
@@ -52,6 +53,7 @@ def run_card(args: argparse.Namespace) -> int:
 
     demo = args.command == "demo"
     paths = AppPaths.detect()
+    paths.make_private()
     setup_logging(paths.log_file, args.verbose)
     route_qt_messages()
     keep_gui_thread_responsive()
@@ -89,8 +91,10 @@ def run_card(args: argparse.Namespace) -> int:
         url = args.softphone if args.softphone is not None else settings.get("softphone")
         if url:
             from ..telephony.factory import softphone_from_url
+            from .settings import cti_token
             try:
-                softphone = softphone_from_url(url, app)
+                token = cti_token(paths.config) if url.strip().startswith("json:") else None
+                softphone = softphone_from_url(url, app, token)
             except ValueError as exc:
                 print(f"hangup-coach: {exc}", file=sys.stderr)
                 return 2
@@ -107,6 +111,8 @@ def run_card(args: argparse.Namespace) -> int:
     fill = Fill(agent_id=agent_id, branch_hours=settings.get("branch_hours"), hotline=settings.get("hotline"))
     controller = Controller(None, policy, scripts, clock, scheduler, fill, softphone, app)  # store: open_store()
     card = CoachCard(controller, texts, settings.get("card_scale"))
+    if "softphone" in settings.fell_back:   # a bad URL in settings.ini: manual mode, and the card says why
+        controller.problem.emit(texts["softphone_setting_bad"])
     position = settings.card_position()
     if position is not None:
         card.move(position)
@@ -146,20 +152,16 @@ def run_card(args: argparse.Namespace) -> int:
     QTimer.singleShot(0, lambda: shown_at.append(time.time()))   # the card's first event-loop turn
 
     def open_store() -> None:
-        """Open the database once the card is on screen: sqlite-utils' import and the migrations
-        take ~200 ms. Queued input waits meanwhile; the softphone starts only after."""
-        try:
-            store = CallStore(open_db(db_path))
-        except StoreError as exc:
-            log.error("cannot start: %s", exc)
-            print(f"hangup-coach: {exc}", file=sys.stderr)
-            app.exit(2)
-            return
-        controller.attach_store(store)
+        """Open the database in the store worker once the card is on screen (sqlite-utils' import,
+        the migrations and quick_check stay off the GUI thread); the softphone starts once it is ready."""
+        from .store_worker import StoreWorker
+        controller.attach_worker(StoreWorker(db_path))
+
+    def store_ready() -> None:
+        normalise("13800138000")  # loads phonenumbers now rather than on the first ring
         if not demo:  # the demo shift never reaches a real server
             from .sync_setup import start_sync
             alive.append(start_sync(paths, db_path, controller, card, tray, texts, app))
-        normalise("13800138000")  # loads phonenumbers now rather than on the first ring
         if softphone is not None:
             softphone.start()
         log.info("card shown (db %s, language %s, softphone %s)", db_path, language,
@@ -170,11 +172,27 @@ def run_card(args: argparse.Namespace) -> int:
                   f"{(time.time() - _T0_WALL) * 1000:.0f} ms after import", flush=True)
             app.quit()
         if demo:
-            alive.append(start_demo(store))
+            alive.append(start_demo())
 
-    def start_demo(store: CallStore):
+    def store_refused(exc: StoreError) -> None:
+        """Never a card that pretends to save: say what is wrong and what to do, then exit 2."""
+        from ..ui.startup_refusal import StartupRefusal
+        print(f"hangup-coach: {exc}", file=sys.stderr)
+        card.hide()
+        if not args.smoke and StartupRefusal(exc, texts).wants_new_database():
+            aside = set_aside(db_path, time.strftime("%Y%m%d-%H%M%S"))
+            log.warning("damaged call database kept aside as %s; starting a new one", aside)
+            card.show()
+            open_store()
+            return
+        app.exit(2)
+
+    controller.store_ready.connect(store_ready)
+    controller.store_refused.connect(store_refused)
+
+    def start_demo():
         from .demo import ShiftPlayer, seed_history
-        seed_history(store, shift, controller)
+        controller.worker.call(lambda store: seed_history(store, shift, controller), timeout=30)
         player = ShiftPlayer(shift, softphone, card, controller, scheduler, app)
 
         def shift_over(count: int) -> None:
@@ -190,6 +208,7 @@ def run_card(args: argparse.Namespace) -> int:
 
     rc = app.exec()
     card.flush_note()
+    controller.close()   # a last write; anything the database refuses stays in the journal
     if tray is not None:
         tray.hide()
     return rc

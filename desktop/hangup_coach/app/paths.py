@@ -32,6 +32,20 @@ class AppPaths:
         dirs = PlatformDirs("hangup-coach", "HangupCoach")
         return cls(dirs.user_data_path, dirs.user_config_path, dirs.user_log_path, machine_dir())
 
+    def make_private(self) -> None:
+        """From here on every folder the app makes is 0700 and every file 0600 (the database, its
+        -wal and -shm, the log, the crash log, the journal): call notes and numbers are personal
+        data, and a shared workstation has other local users. Existing folders are tightened too."""
+        if os.name != "posix":
+            return
+        os.umask(0o077)
+        for folder in (self.data, self.config, self.logs):
+            try:
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+                os.chmod(folder, 0o700)
+            except OSError:
+                pass   # reported where it matters: opening the database or the log
+
     def database(self, override: str | None = None, demo: bool = False) -> Path:
         chosen = override or os.environ.get("HANGUP_COACH_DB")
         if chosen:

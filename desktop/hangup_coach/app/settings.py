@@ -9,6 +9,8 @@ settings never stop the card from starting. No secrets live here.
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -31,10 +33,22 @@ def _text(limit: int) -> Callable[[Any], bool]:
     return lambda v: isinstance(v, str) and len(v) <= limit
 
 
+def _softphone_url(value: Any) -> bool:
+    """"" (manual mode) or a URL the card can use; anything else falls back to manual mode."""
+    if value == "":
+        return True
+    from ..telephony.factory import parse_url
+    try:
+        parse_url(value)
+    except ValueError:
+        return False
+    return isinstance(value, str) and len(value) <= 200
+
+
 OPTIONS = {o.key: o for o in (
     Option("agent_id", "1024", lambda v: isinstance(v, str) and 0 < len(v) <= 20),
     Option("language", "", lambda v: v in ("", "zh_CN", "en")),   # "" follows the system
-    Option("softphone", "", _text(200)),                            # "" = manual mode
+    Option("softphone", "", _softphone_url),                        # "" = manual mode
     Option("card_scale", 1.0, lambda v: v in CARD_SCALES),
     Option("branch_hours", "9:00–17:00", _text(60)),
     Option("hotline", "", _text(30)),
@@ -47,6 +61,7 @@ class Settings:
     def __init__(self, path: Path, machine: Path | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._qs = QSettings(str(path), QSettings.IniFormat)
+        self.fell_back: set[str] = set()   # keys whose stored value was not valid (the card may say so)
         if self._qs.status() != QSettings.NoError:
             log.warning("settings file %s is unreadable; using defaults", path)
         self._machine = QSettings(str(machine), QSettings.IniFormat) if machine else None
@@ -64,6 +79,7 @@ class Settings:
             if option.valid(value):
                 return value
             log.warning("setting %s=%r in %s is not valid; ignored", key, raw, qs.fileName())
+            self.fell_back.add(key)
         return option.default
 
     def set(self, key: str, value: Any) -> None:
@@ -97,3 +113,25 @@ def _coerce(raw: Any, default: Any) -> Any:
     except (TypeError, ValueError):
         return None
     return raw
+
+
+def cti_token(config_dir: Path) -> str:
+    """The secret a CTI bridge sends first on json:// (docs/softphones.md). Not a setting: it lives
+    in its own file, `cti-token` beside settings.ini, readable by the agent only (0600), made on
+    first use, and never logged. The bridge's installer copies it from there."""
+    path = config_dir / "cti-token"
+    try:
+        token = path.read_text(encoding="ascii").strip()
+        if len(token) >= 16:
+            return token
+    except (OSError, UnicodeDecodeError):
+        pass
+    token = secrets.token_urlsafe(32)
+    config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(token + "\n")
+    if os.name == "posix":
+        os.chmod(path, 0o600)
+    log.info("made a new CTI token in %s", path)
+    return token

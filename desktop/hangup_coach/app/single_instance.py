@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import os
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 
 def _server_name(key: str) -> str:
+    """Keyed on the database's real path: the same file reached through a symlink is one card."""
+    key = os.path.realpath(key)
     digest = hashlib.sha256(f"{getpass.getuser()}|{key}".encode()).hexdigest()[:16]
     return f"hangup-coach-{digest}"
 

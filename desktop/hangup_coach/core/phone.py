@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .text import number_text
+
 _WITHHELD = {"", "anonymous", "unknown", "unavailable", "private", "restricted", "withheld"}
 
 
@@ -21,9 +23,10 @@ class Number:
 def normalise(raw: str | None, region: str = "CN") -> Number:
     """Turn what a softphone or an agent gave us into E.164, or mark it unknown.
 
-    Never raises: a withheld number, letters or garbage give `e164=None`.
+    Never raises: a withheld number, letters or garbage give `e164=None`. What a CRM pastes is made
+    plain first (full-width digits, no-break spaces, tabs, left-to-right marks: `text.number_text`).
     """
-    text = (raw or "").strip()
+    text = number_text(raw)
     if text.lower() in _WITHHELD or len(text) > 40:
         return Number(text[:40], None)
     # Letters are not a number (phonenumbers would map vanity letters to digits).
@@ -39,6 +42,11 @@ def normalise(raw: str | None, region: str = "CN") -> Number:
     if not phonenumbers.is_possible_number(parsed):
         return Number(text, None)
     return Number(text, phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+
+
+def known_region(code: str) -> bool:
+    """A region the number library knows ("CN", "US"…): what numbers without a country code are read as."""
+    return code in _phonenumbers().SUPPORTED_REGIONS
 
 
 def mask(e164: str | None, region: str = "CN") -> str:

@@ -70,7 +70,7 @@ class ScriptBook:
     @classmethod
     def from_toml(cls, text: str, source: str = "script") -> "ScriptBook":
         try:
-            return cls(tomllib.loads(text), source)
+            return cls(tomllib.loads(text.removeprefix("\ufeff")), source)   # a BOM is fine
         except tomllib.TOMLDecodeError as exc:
             raise ScriptError(f"{source}: not valid TOML: {exc}") from exc
 
@@ -123,9 +123,13 @@ def _check(table: dict[str, str], key: str, allowed: set[str], where: str) -> No
     if not isinstance(text, str) or not text.strip():
         raise ScriptError(f"{where} is missing or empty")
     try:
-        fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+        parsed = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(text) if f is not None]
     except ValueError as exc:
         raise ScriptError(f"{where}: {exc}") from exc
+    for name, spec, conversion in parsed:
+        if spec or conversion:   # {count:d} breaks on the text a reason is filled with
+            raise ScriptError(f"{where}: write the placeholder as {{{name}}}, without a format ({text!r})")
+    fields = {f for f, _, _ in parsed}
     unknown = fields - allowed
     if unknown:
         raise ScriptError(f"{where} uses unknown placeholder(s) {sorted(unknown)}; allowed: {sorted(allowed)}")

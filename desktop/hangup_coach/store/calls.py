@@ -10,11 +10,12 @@ from ..core.callers import CallerClass, SubReason
 from ..core.classify import CallerHistory, CallerProfile, PastCall
 from ..core.coach import CallRecord
 from . import outbox
+from ..core.text import NOTE_LIMIT, valid_unicode
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
-NOTE_LIMIT = 20_000  # characters (~10 pages): a call note, not a document; longer is refused clearly
+# NOTE_LIMIT (core/text, re-exported here for the card): a longer note is refused clearly.
 
 _DATETIME_FIELDS = {
     "started_at", "answered_at", "ended_at", "closure_confirmed_at", "hangup_allowed_at",
@@ -50,19 +51,22 @@ class CallStore:
                 row[key] = iso(getattr(record, key))
         row["customer_hung_up_in_grace"] = int(record.customer_hung_up_in_grace)
         row["agent_ended_early"] = int(record.agent_ended_early)
+        for key, value in row.items():   # the edges clean text; this is the last guard (UTF-8 only)
+            if isinstance(value, str):
+                row[key] = valid_unicode(value)
         with outbox.write_transaction(self.db):  # the change and its outbox entry, or neither
-            self.db.table("calls").upsert(row, pk="id")
+            _upsert(self.db, "calls", "id", row)
             outbox.enqueue(self.db, "call", row["id"], row["updated_at"] or row["started_at"])
 
     def get_call(self, call_id: str) -> CallRecord | None:
         rows = list(self.db.query("SELECT * FROM calls WHERE id = ?", [call_id]))
-        return _record(rows[0]) if rows else None
+        return record_from_row(rows[0]) if rows else None
 
     def open_calls(self) -> list[CallRecord]:
         """Calls not yet wrapped up (to bring back after a crash or restart), oldest first."""
         rows = self.db.query(
             "SELECT * FROM calls WHERE ended_at IS NULL OR wrapped_up_at IS NULL ORDER BY started_at")
-        return [_record(r) for r in rows]
+        return [record_from_row(r) for r in rows]
 
     def list_calls(self, since: datetime | None = None, limit: int | None = None) -> list[dict]:
         sql = ("SELECT c.*, n.text AS note FROM calls c LEFT JOIN notes n ON n.call_id = c.id"
@@ -99,11 +103,11 @@ class CallStore:
 
     def save_profile(self, e164: str, case_id: str | None = None, case_closed_at: datetime | None = None,
                      branch_only: bool = False, now: datetime | None = None) -> None:
-        self.db.table("caller_profiles").upsert({
+        _upsert(self.db, "caller_profiles", "number", {
             "number": e164, "case_id": case_id,
             "case_closed_at": iso(case_closed_at) if case_closed_at else None,
             "branch_only": int(branch_only), "updated_at": iso(now or datetime.now(timezone.utc)),
-        }, pk="number")
+        })
 
     # ----- notes -----------------------------------------------------------------------------
     def save_note(self, call_id: str, text: str, now: datetime) -> None:
@@ -111,6 +115,7 @@ class CallStore:
         if len(text) > NOTE_LIMIT:
             raise NoteTooLong(f"note is {len(text):,} characters; the limit is {NOTE_LIMIT:,}")
         stamp = iso(now)
+        text = valid_unicode(text)
         self.db.execute("PRAGMA synchronous = FULL")
         try:
             with outbox.write_transaction(self.db):  # the note and its outbox entry, or neither
@@ -129,7 +134,17 @@ class CallStore:
         return ""
 
 
-def _record(row: dict) -> CallRecord:
+def _upsert(db: Database, table: str, pk: str, row: dict) -> None:
+    """INSERT … ON CONFLICT DO UPDATE, written out. sqlite-utils' upsert() probes the SQLite version
+    with a CREATE TABLE once per connection; if that probe meets a lock it caches "no support" and
+    falls back to INSERT OR IGNORE + UPDATE, which silently drops every new row (NOT NULL columns)."""
+    columns = list(row)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != pk)
+    db.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+               f" ON CONFLICT({pk}) DO UPDATE SET {updates}", [row[c] for c in columns])
+
+
+def record_from_row(row: dict) -> CallRecord:
     values = dict(row)
     values.pop("version", None)  # the sync change counter (store/outbox.py), not part of the call
     for key in _DATETIME_FIELDS:

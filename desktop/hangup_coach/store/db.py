@@ -10,6 +10,7 @@ import functools
 import os
 import sqlite3
 import uuid
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,7 +40,40 @@ def _migrations():
 
 
 class StoreError(RuntimeError):
-    """The local database cannot be used; the message says which file and why."""
+    """The local database cannot be used; the message says which file and why.
+
+    `kind` says what the agent can do about it (ui/startup_refusal.py words it):
+    "not_a_folder", "folder_not_writable", "read_only", "corrupt", "busy", "disk_full", "io".
+    """
+
+    def __init__(self, message: str, kind: str = "io", path: Path | None = None) -> None:
+        super().__init__(message)
+        self.kind, self.path = kind, path
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 100   # the store worker retries a busy write later rather than wait on it
+
+
+def problem_kind(exc: BaseException) -> str:
+    """What kind of trouble an exception from a write means: a condition of the disk or file that
+    every write shares ("busy", "disk_full", "read_only", "corrupt", "io"), or "record" for one
+    record the database refused (the records behind it can still be written)."""
+    text = str(exc).lower()
+    if isinstance(exc, OSError):
+        return "disk_full" if getattr(exc, "errno", None) in (28, 27) else "io"   # ENOSPC, EFBIG
+    if not isinstance(exc, sqlite3.Error) or isinstance(exc, sqlite3.IntegrityError):
+        return "record"
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        primary = code & 0xFF
+        return {5: "busy", 6: "busy", 13: "disk_full", 8: "read_only", 11: "corrupt", 26: "corrupt",
+                10: "io", 14: "io"}.get(primary, "io")
+    for needle, kind in (("locked", "busy"), ("busy", "busy"), ("full", "disk_full"), ("readonly", "read_only"),
+                         ("malformed", "corrupt"), ("not a database", "corrupt")):
+        if needle in text:
+            return kind
+    return "io"
 
 
 @migration("0001_calls_and_notes")
@@ -270,28 +304,116 @@ def _m0006(db: Database) -> None:
             PRIMARY KEY (utc_offset, day, agent_id, caller_class, explanations, warnings)
         ) WITHOUT ROWID""")
 
-def open_db(path: str | os.PathLike) -> Database:
-    """Open (creating if needed) and migrate the database at `path`."""
+
+def open_db(path: str | os.PathLike, check: bool = False) -> Database:
+    """Open (creating if needed) and migrate the database at `path`.
+
+    With `check` (the app at start-up) it also proves the file is usable before any card says
+    "saved": the folder is a writable folder, the file is an SQLite file that passes quick_check,
+    and a write can be made. Raises StoreError with a `kind` for each way it cannot work.
+    """
     from sqlite_utils import Database
 
     path = Path(path)
+    if check:
+        _check_place(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=5.0)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # check_same_thread=False: the store worker opens it and is its only user from then on.
+        conn = sqlite3.connect(path, timeout=1.0, check_same_thread=False)
         db = Database(conn)
-        db.execute("PRAGMA busy_timeout = 5000")
+        db.execute("PRAGMA busy_timeout = 1000")   # opening runs in the store worker, never on the GUI thread
         db.enable_wal()  # outside any transaction: sqlite-utils 4 raises otherwise
         # NORMAL in WAL: every commit survives a crash or kill -9 of the app, without an fsync on
         # the ring path. Notes raise it to FULL around their own commit (store/calls.py), so a
         # note the card calls "saved" also survives a power cut.
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
+        _keep_private(path)
+        if check:
+            result = db.execute("PRAGMA quick_check").fetchone()[0]
+            if result != "ok":
+                conn.close()
+                raise StoreError(f"the call database {path} is damaged ({result[:200]})", "corrupt", path)
         _migrations().apply(db)
+        if check:
+            _prove_writable(db, path)
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"cannot open the call database {path}: {exc}") from exc
-    if os.name == "posix":
+        kind = problem_kind(exc)
+        raise StoreError(f"cannot open the call database {path}: {exc}", kind, path) from exc
+    except OSError as exc:
+        raise StoreError(f"cannot open the call database {path}: {exc}", problem_kind(exc), path) from exc
+    _keep_private(path)
+    return db
+
+
+def _check_place(path: Path) -> None:
+    for parent in (path.parent, *path.parent.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise StoreError(f"{parent} is a file, not a folder: the call database {path} cannot be made there",
+                                 "not_a_folder", path)
+            break
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a call database file", "not_a_folder", path)
+    if path.parent.is_dir():
+        try:   # the file and its -wal and -shm are made in this folder
+            tempfile.TemporaryFile(dir=path.parent).close()
+        except OSError as exc:
+            raise StoreError(f"the folder {path.parent} cannot be written to ({exc.strerror})",
+                             "folder_not_writable", path) from exc
+    if path.is_file() and path.stat().st_size > 0:
         try:
-            os.chmod(path, 0o600)  # call notes and numbers are personal data
+            with open(path, "rb") as f:
+                header = f.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise StoreError(f"cannot read the call database {path}: {exc}", "io", path) from exc
+        if header != SQLITE_HEADER:
+            raise StoreError(f"{path} is not an SQLite database (its first bytes are {header[:16]!r})", "corrupt", path)
+        # Opened for writing: root too is refused an immutable file or a read-only mount. Only here,
+        # before SQLite opens it: closing any other handle on the file would drop SQLite's POSIX locks
+        # in this process, and another program could then delete the WAL under our connection.
+        try:
+            with open(path, "r+b"):
+                pass
+        except OSError as exc:
+            raise StoreError(f"the call database {path} cannot be written to ({exc.strerror})",
+                             "read_only", path) from exc
+
+
+def _prove_writable(db: Database, path: Path) -> None:
+    """A read-only file or folder fails here, not during the shift: SQLite makes a write that is
+    rolled back. If another program holds the write lock just now, the file is writable all the
+    same: the card starts, and the store worker saves once the lock is released."""
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if problem_kind(exc) == "busy":
+            return
+        raise
+    try:
+        db.execute("CREATE TABLE _hangup_coach_write_probe (x)")
+    finally:
+        db.execute("ROLLBACK")
+
+
+def _keep_private(path: Path) -> None:
+    """Call notes and numbers are personal data: the file and its -wal/-shm are the owner's only."""
+    if os.name != "posix":
+        return
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            os.chmod(name, 0o600)
         except OSError:
             pass
-    return db
+
+
+def set_aside(path: Path, stamp: str) -> Path:
+    """Move a damaged database (and its -wal and -shm) out of the way, never deleting it:
+    `calls.db` → `calls.db.damaged-<stamp>`. Returns the new name of the main file."""
+    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    for suffix in ("-wal", "-shm", ""):
+        part = Path(f"{path}{suffix}")
+        if part.exists():
+            os.replace(part, Path(f"{aside}{suffix}"))
+    return aside

@@ -12,14 +12,15 @@ from .base import Softphone
 SCHEMES = ("baresip", "json")
 
 
-def softphone_from_url(url: str, parent: QObject | None = None) -> Softphone:
-    """Raises ValueError, with a message fit for the agent, for anything but a usable URL."""
+def softphone_from_url(url: str, parent: QObject | None = None, token: str | None = None) -> Softphone:
+    """Raises ValueError, with a message fit for the agent, for anything but a usable URL.
+    `token`: what a CTI bridge must send first on json:// (app/settings.cti_token)."""
     scheme, host, port = parse_url(url)
     if scheme == "baresip":
         from .baresip import BaresipSoftphone
         return BaresipSoftphone(host, port, parent)
     from .jsonsource import JsonSocketSoftphone
-    return JsonSocketSoftphone(host, port, parent)
+    return JsonSocketSoftphone(host, port, parent, token=token)
 
 
 def parse_url(url: str) -> tuple[str, str, int]:

@@ -12,6 +12,7 @@ import logging
 
 from ..core.callers import EndedBy
 from ..core.events import CallEvent, EventKind
+from ..core.text import CALL_ID_LIMIT, NUMBER_LIMIT, REASON_LIMIT, clean_line
 from .jsonpayload import BadMessage, json_object, optional_str
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ def parse_line(line: bytes) -> CallEvent:
         kind = EventKind(msg.get("event"))
     except ValueError:
         raise BadMessage(f"unknown event {str(msg.get('event'))[:40]!r}") from None
-    call_id = optional_str(msg, "call_id")
+    call_id = clean_line(optional_str(msg, "call_id"), CALL_ID_LIMIT)
     if not call_id:
         raise BadMessage("no call_id")
     who = optional_str(msg, "ended_by")
@@ -36,7 +37,8 @@ def parse_line(line: bytes) -> CallEvent:
         # An end must not be lost over a bad attribution: keep it as unknown.
         log.warning("call %s: ended_by %r is not one of agent/customer/system/unknown", call_id, who[:40])
         by = EndedBy.UNKNOWN
-    return CallEvent(kind, call_id, optional_str(msg, "number") or None, by, optional_str(msg, "reason")[:500])
+    number = clean_line(optional_str(msg, "number"), NUMBER_LIMIT) or None
+    return CallEvent(kind, call_id, number, by, clean_line(optional_str(msg, "reason"), REASON_LIMIT))
 
 
 class LineSplitter:
@@ -51,6 +53,10 @@ class LineSplitter:
     @property
     def buffered(self) -> int:
         return len(self._buf)
+
+    def head(self, size: int) -> bytes:
+        """The start of the line not yet complete (to recognise what is talking before its newline)."""
+        return bytes(self._buf[:size])
 
     def feed(self, data: bytes) -> list[bytes]:
         lines = []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from ..core.text import valid_unicode
+
 
 class BadMessage(ValueError):
     """A message that cannot be used: logged and skipped, never fatal."""
@@ -18,6 +20,18 @@ def json_object(payload: bytes) -> dict:
         raise BadMessage(f"not JSON ({str(exc)[:80]})") from None
     if not isinstance(value, dict):
         raise BadMessage(f"JSON {type(value).__name__}, not an object")
+    return _valid(value)
+
+
+def _valid(value):
+    """Every string in the message made valid Unicode: JSON may spell a lone surrogate ("\\ud83d"),
+    which a JavaScript bridge sends when it cuts a string inside an emoji, and SQLite cannot store."""
+    if isinstance(value, str):
+        return valid_unicode(value)
+    if isinstance(value, dict):
+        return {valid_unicode(k): _valid(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_valid(v) for v in value]
     return value
 
 

@@ -2,11 +2,23 @@
 
 The format is in json_events and docs/softphones.md. The bridge only reports; it cannot be told to
 answer or hang up, so the card records the agent's hang-up itself.
+
+Anyone on the machine can connect to a loopback port, a web page too (a browser POSTs to
+127.0.0.1 on request). So a bridge must first send the token (`{"auth": "<token>"}`, from its own
+0600 file, app/settings.cti_token); a connection that sends anything else first, an HTTP request
+line above all, is closed. At most MAX_UNPROVEN connections may wait to authenticate (the oldest is
+dropped for a new one, so a flood of idle sockets cannot lock the bridge out), each for AUTH_TIMEOUT_S;
+at most MAX_BRIDGES are served; a bridge silent for IDLE_TIMEOUT_S is dropped (it reconnects).
 """
 
 from __future__ import annotations
 
+import hmac
+import json
 import logging
+import re
+import secrets
+import time
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtNetwork import QHostAddress, QTcpServer, QTcpSocket
@@ -18,19 +30,31 @@ from .jsonpayload import BadMessage
 
 log = logging.getLogger(__name__)
 
+MAX_UNPROVEN = 8
+MAX_BRIDGES = 4
+AUTH_TIMEOUT_S = 5.0
+IDLE_TIMEOUT_S = 600.0     # a bridge sends a blank line at least every few minutes when there are no calls
+_HTTP = re.compile(rb"^(GET|POST|PUT|HEAD|OPTIONS|DELETE|PATCH|CONNECT|TRACE)\s|\sHTTP/\d", re.I)
+
 
 class JsonSocketSoftphone(Softphone):
     can_answer = False
     can_hang_up = False
 
-    def __init__(self, host: str, port: int, parent: QObject | None = None, backoff: Backoff | None = None) -> None:
+    def __init__(self, host: str, port: int, parent: QObject | None = None, backoff: Backoff | None = None,
+                 token: str | None = None) -> None:
         super().__init__(parent)
         self.host, self.port = host, port
+        self.token = token or secrets.token_urlsafe(32)   # never logged
         self._backoff = backoff or Backoff(0.5, 5.0)
         self._server: QTcpServer | None = None
-        self._bridges: dict[QTcpSocket, LineSplitter] = {}
+        self._bridges: dict[QTcpSocket, LineSplitter] = {}   # authenticated
+        self._unproven: dict[QTcpSocket, tuple[LineSplitter, float]] = {}   # connected at (monotonic)
+        self._last_heard: dict[QTcpSocket, float] = {}
         self._retry = QTimer(self, singleShot=True)
         self._retry.timeout.connect(self._listen)
+        self._sweep = QTimer(self, interval=1000)
+        self._sweep.timeout.connect(self._drop_idle)
 
     @property
     def where(self) -> str:
@@ -41,7 +65,8 @@ class JsonSocketSoftphone(Softphone):
 
     def stop(self) -> None:
         self._retry.stop()
-        for sock in list(self._bridges):
+        self._sweep.stop()
+        for sock in list(self._bridges) + list(self._unproven):
             self._drop(sock)
         if self._server is not None:
             self._server.close()
@@ -69,44 +94,95 @@ class JsonSocketSoftphone(Softphone):
         self._backoff.reset()
         server.newConnection.connect(self._accept)
         self._server = server
+        self._sweep.start()
         log.info("JSON event source listening on %s", self.where)
         self._report()
 
     def _accept(self) -> None:
         while self._server is not None and self._server.hasPendingConnections():
             sock = self._server.nextPendingConnection()
-            self._bridges[sock] = LineSplitter()
+            if len(self._unproven) >= MAX_UNPROVEN:   # make room: the oldest waiting one goes
+                oldest = min(self._unproven, key=lambda s: self._unproven[s][1])
+                self._refuse(oldest, "too many connections waiting to authenticate")
+            self._unproven[sock] = (LineSplitter(), time.monotonic())
             sock.readyRead.connect(self._read)        # bound slots: Qt drops them with this object
             sock.disconnected.connect(self._on_disconnected)
-            log.info("CTI bridge connected from port %d", sock.peerPort())
-            self._report()
 
     def _read(self) -> None:
         sock = self.sender()
-        splitter = self._bridges.get(sock)
-        if splitter is None:
-            return
-        for line in splitter.feed(sock.readAll().data()):
+        if sock in self._unproven:
+            splitter = self._unproven[sock][0]
+            lines = splitter.feed(sock.readAll().data())
+            if not lines:
+                if splitter.buffered and _HTTP.match(splitter.head(64)):
+                    self._refuse(sock, "an HTTP request (a web page?) is not a CTI bridge")
+                return
+            if not self._authenticate(sock, lines[0]):
+                return
+            lines = lines[1:]
+        else:
+            splitter = self._bridges.get(sock)
+            if splitter is None:
+                return
+            lines = splitter.feed(sock.readAll().data())
+        self._last_heard[sock] = time.monotonic()
+        for line in lines:
             try:
                 event = parse_line(line)
             except BadMessage as exc:
-                log.warning("skipping CTI line: %s (%r)", exc, line[:80])
+                log.warning("skipping CTI line: %s (%d bytes)", exc, len(line))   # its content may hold numbers
                 continue
             self.event.emit(event)
+
+    def _authenticate(self, sock: QTcpSocket, first: bytes) -> bool:
+        if _HTTP.match(first):
+            self._refuse(sock, "an HTTP request (a web page?) is not a CTI bridge")
+            return False
+        try:
+            given = json.loads(first.decode("utf-8")).get("auth")
+        except (ValueError, AttributeError):
+            given = None
+        if not isinstance(given, str) or not hmac.compare_digest(given.encode(), self.token.encode()):
+            self._refuse(sock, "its first line was not the CTI token")
+            return False
+        if len(self._bridges) >= MAX_BRIDGES:
+            self._refuse(sock, f"{MAX_BRIDGES} CTI bridges are already connected")
+            return False
+        del self._unproven[sock]
+        self._bridges[sock] = LineSplitter()
+        log.info("CTI bridge connected from port %d", sock.peerPort())
+        self._report()
+        return True
+
+    def _refuse(self, sock: QTcpSocket, why: str) -> None:
+        log.warning("closed a connection to %s: %s", self.where, why)
+        self._drop(sock)
+
+    def _drop_idle(self) -> None:
+        now = time.monotonic()
+        for sock, (_splitter, since) in list(self._unproven.items()):
+            if now - since > AUTH_TIMEOUT_S:
+                self._refuse(sock, f"no CTI token within {AUTH_TIMEOUT_S:g} s")
+        for sock in list(self._bridges):
+            if now - self._last_heard.get(sock, now) > IDLE_TIMEOUT_S:
+                self._refuse(sock, f"CTI bridge silent for {IDLE_TIMEOUT_S:g} s")
 
     def _on_disconnected(self) -> None:
         self._drop(self.sender())
 
     def _drop(self, sock: QTcpSocket) -> None:
-        if self._bridges.pop(sock, None) is None:
+        was_bridge = self._bridges.pop(sock, None) is not None
+        if not was_bridge and self._unproven.pop(sock, None) is None:
             return
+        self._last_heard.pop(sock, None)
         sock.abort()
         sock.deleteLater()
-        self._report()
+        if was_bridge:
+            self._report()
 
     def _report(self) -> None:
-        """online while a bridge is connected; connecting while the port waits for one."""
+        """online while an authenticated bridge is connected; connecting while the port waits for one."""
         if self._bridges:
             self._set_state("online", f"CTI bridge connected to {self.where}")
         else:
-            self._set_state("connecting", f"listening on {self.where}, waiting for the CTI bridge")
+            self._set_state("connecting", f"listening on {self.where}; no CTI bridge is connected")

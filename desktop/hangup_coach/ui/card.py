@@ -25,7 +25,8 @@ from ..store.calls import NOTE_LIMIT
 from .call_list import CallList
 from .style import CLASS_COLOURS, CLASS_MARKS, stylesheet
 
-NOTE_DEBOUNCE_MS = 300   # typed notes reach the disk within ~0.3 s
+NOTE_DEBOUNCE_MS = 300   # typed notes reach the disk within ~0.3 s of a pause
+NOTE_MAX_WAIT_MS = 700   # and within ~0.7 s during continuous typing (a crash loses at most ~1 s)
 CARD_WIDTH = 360
 
 # action name → (shortcut, UI text key). One table: the card, the tooltips and the README.
@@ -84,6 +85,8 @@ class CoachCard(QWidget):
 
         self._note_timer = QTimer(self, singleShot=True, interval=NOTE_DEBOUNCE_MS)
         self._note_timer.timeout.connect(self.flush_note)
+        self._note_max_wait = QTimer(self, singleShot=True, interval=NOTE_MAX_WAIT_MS)
+        self._note_max_wait.timeout.connect(self.flush_note)
         self._tick = QTimer(self, interval=1000)
         self._tick.timeout.connect(self._update_duration)
         self._tick.start()
@@ -96,6 +99,8 @@ class CoachCard(QWidget):
         controller.softphone_status.connect(self.set_softphone_status)
         controller.problem.connect(self._show_problem)
         self._status_state, self._problem_shown = "", False
+        controller.store_status.connect(self._on_store_status)
+        self._store_problem = False   # a store trouble is on show (it outranks the softphone's status)
         self.set_softphone_status("offline" if controller.softphone else "manual", "")
         self.render()
 
@@ -358,16 +363,21 @@ class CoachCard(QWidget):
             return
         self._set_note_state(self.t["note_saving"])
         self._note_timer.start()
+        if not self._note_max_wait.isActive():
+            self._note_max_wait.start()
 
     def flush_note(self) -> None:
         """Save the note now (debounce over, call ending, app closing)."""
         self._note_timer.stop()
+        self._note_max_wait.stop()
         if self._shown_call is not None:
             self.controller.save_note(self._shown_call, self.note.toPlainText())
 
     def _on_note_state(self, call_id: str, state: str) -> None:
         if call_id == self._shown_call:
-            self._set_note_state(self.t["note_saved"] + " ✓" if state == "saved" else state)
+            words = {"saved": self.t["note_saved"] + " ✓", "saving": self.t["note_saving"],
+                     "unsaved": self.t["note_unsaved"]}
+            self._set_note_state(words.get(state, state))
 
     def _note_truncated(self, dropped: int) -> None:
         self._note_warning = self.t["note_truncated"].format(limit=NOTE_LIMIT, dropped=dropped)
@@ -484,7 +494,7 @@ class CoachCard(QWidget):
         self.flush_note()
         self._shown_call = None
         self.note.blockSignals(True)
-        self.note.setPlainText(self.controller.store.note(call_id) if call_id else "")
+        self.note.setPlainText(self.controller.note_text(call_id) if call_id else "")
         self.note.blockSignals(False)
         self._note_warning = ""
         self.note_state.setText("")
@@ -529,6 +539,10 @@ class CoachCard(QWidget):
                 widget.setVisible(visible)
 
     def set_softphone_status(self, state: str, detail: str) -> None:
+        self._softphone_status = (state, detail)
+        self.manual_hint.setVisible(self.controller.softphone is None)
+        if self._store_problem:   # the database's trouble stays on show until it is over
+            return
         if self._problem_shown and state == self._status_state:
             return   # a retry that changes nothing must not hide the error the agent has not seen yet
         self._status_state, self._problem_shown = state, False
@@ -539,7 +553,15 @@ class CoachCard(QWidget):
         self.status.setText(text)
         self.status.setToolTip(detail)
         self.status.setStyleSheet("color: #b71c1c;" if state == "offline" else "")
-        self.manual_hint.setVisible(self.controller.softphone is None)
+
+    def _on_store_status(self, kind: str, detail: str) -> None:
+        """The database's trouble in words (resources/translations), until it is over."""
+        self._store_problem = kind != "ok"
+        if kind == "ok":
+            self._problem_shown = False   # the store's message is over: the line's status comes back
+            self.set_softphone_status(*self._softphone_status)
+        else:
+            self._show_problem(self.t.get(f"store_{kind}", self.t["store_io"]))
 
     def set_sync_status(self, text: str, detail: str, offline: bool) -> None:
         self.sync_label.setText(text)

@@ -1,0 +1,282 @@
+"""The local database's one owner: a thread that holds the SQLite connection (the Anki/Datasette pattern).
+
+The GUI thread never waits on the disk. It hands over copies of call records and note texts; the
+worker writes them, and tells the GUI thread through Qt signals what was saved and what trouble it
+met. Unsaved work is kept, newest version per call and per note, until it is written:
+
+- a failure that every write shares (database locked by another program, disk full, read-only,
+  I/O error) stops the pass and is retried with a growing pause (0.25 s → 2 s);
+- a failure of one record (anything else: a constraint, an encoding error) is retried on the next
+  pass too, but never holds back the records behind it;
+- whatever is not written after a pass is also kept in the journal file beside the database
+  (app/journal.py), so a crash or restart in the meantime loses nothing.
+
+Reads the GUI needs at once (a caller's history at ring time) jump the queue and are answered with
+a bounded wait (`call`); everything else is fire-and-forget.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import queue
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from ..core.coach import CallRecord
+from ..store.calls import CallStore, parse_time, record_from_row
+from ..store.db import BUSY_TIMEOUT_MS, StoreError, open_db, problem_kind
+from .journal import UnsavedJournal
+
+log = logging.getLogger(__name__)
+
+RETRY_FIRST_S, RETRY_MAX_S = 0.25, 2.0
+OPEN_RETRY_S = 1.0          # the file is busy at start-up (another program is writing it)
+
+
+@dataclass
+class Opened:
+    """What the card needs from the store once it is open: calls not wrapped up, and their notes."""
+
+    open_calls: list[CallRecord]
+    notes: dict[str, str]
+
+
+@dataclass
+class _Write:
+    kind: str                 # "call" | "note"
+    key: str                  # call id
+    value: Any                # CallRecord | (text, datetime)
+    seq: int
+
+
+class _Stop:
+    pass
+
+
+class StoreWorker(QObject):
+    opened = Signal(object)            # Opened
+    refused = Signal(object)           # StoreError: the database cannot be used at all
+    saved = Signal(str, str, int)      # kind ("call" | "note"), call id, sequence number of the saved version
+    trouble = Signal(str, str)         # problem kind ("ok" once everything is written), detail for the log
+
+    def __init__(self, source: CallStore | Path, journal: UnsavedJournal | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._source = source
+        if journal is None and isinstance(source, Path):
+            journal = UnsavedJournal.beside(source)
+        self.journal = journal
+        self.store: CallStore | None = source if isinstance(source, CallStore) else None
+        self._jobs: queue.Queue = queue.Queue()
+        self._lock = threading.Lock()
+        self._settled = threading.Event()
+        self._calls: dict[str, _Write] = {}     # unsaved, newest version per call (worker thread only)
+        self._notes: dict[str, _Write] = {}
+        self._journaled = False
+        self._state = "ok"
+        self._delay = RETRY_FIRST_S
+        self._retry_at: float | None = None
+        self._thread = threading.Thread(target=self._run, name="store-worker", daemon=True)
+
+    # ----- used from the GUI thread ------------------------------------------------------------
+    def start(self) -> None:
+        """Open in the worker thread (the app), or, for a store already open (tests, tools), read
+        its open calls now so `opened` has been delivered when this returns."""
+        if self.store is not None:
+            self.opened.emit(self._open())
+        self._thread.start()
+
+    def save_call(self, record: CallRecord, seq: int = 0) -> None:
+        self._submit(_Write("call", record.id, dataclasses.replace(record), seq))
+
+    def save_note(self, call_id: str, text: str, now: datetime, seq: int = 0) -> None:
+        self._submit(_Write("note", call_id, (text, now), seq))
+
+    def call(self, fn: Callable[[CallStore], Any], timeout: float) -> Any:
+        """Run fn(store) on the worker ahead of queued writes and wait at most `timeout` s for it.
+        Raises TimeoutError, or what fn raised."""
+        future: Future = Future()
+        self._jobs.put((fn, future))
+        try:
+            return future.result(timeout)
+        except TimeoutError:
+            future.cancel()   # too late to be of use: the worker skips it
+            raise
+
+    def wait_saved(self, timeout: float) -> bool:
+        """True once everything handed over so far is in the database (tests, quitting)."""
+        return self._settled.wait(timeout)
+
+    def close(self, timeout: float = 3.0) -> bool:
+        """One last try to write what is pending (else it stays in the journal); True if all is saved."""
+        if not self._thread.is_alive():
+            return self._settled.is_set()
+        self._jobs.put(_Stop())
+        self._thread.join(timeout)
+        return self._settled.is_set()
+
+    def _submit(self, job: _Write) -> None:
+        with self._lock:
+            self._settled.clear()
+            self._jobs.put(job)
+
+    # ----- the worker thread ---------------------------------------------------------------------
+    def _run(self) -> None:
+        if self.store is None:
+            try:
+                opened = self._open()
+            except StoreError as exc:
+                log.error("cannot use the call database: %s", exc)
+                self.refused.emit(exc)
+                return
+            except Exception as exc:  # anything else at opening is a refusal too, never a silent hang
+                log.exception("cannot use the call database")
+                self.refused.emit(StoreError(f"cannot open the call database {self._source}: {exc}", "io",
+                                             Path(self._source)))
+                return
+            self.opened.emit(opened)
+        self._write_pending()
+        while True:
+            try:
+                if self._turn():
+                    break
+            except Exception as exc:  # the worker must outlive any bug: log, report, keep what is pending
+                log.exception("store worker")
+                self._report("io", f"{type(exc).__name__}: {exc}")
+                self._retry_at = time.monotonic() + RETRY_MAX_S
+        if isinstance(self._source, Path):   # a store handed in stays its owner's to close
+            try:
+                self.store.db.conn.close()
+            except Exception:  # closing must not raise on the way out
+                log.exception("closing the call database")
+
+    def _turn(self) -> bool:
+        """Wait for work or the next retry, take everything queued, write. True when asked to stop."""
+        wait = None if self._retry_at is None else max(0.0, self._retry_at - time.monotonic())
+        try:
+            taken = [self._jobs.get(timeout=wait)]
+        except queue.Empty:
+            taken = []
+        while not self._jobs.empty():           # take everything queued; reads are answered at once
+            taken.append(self._jobs.get_nowait())
+        if any([self._take(job) for job in taken]):
+            self._write_pending()
+            return True
+        if self._retry_at is None or time.monotonic() >= self._retry_at:
+            self._write_pending()
+        elif any(isinstance(job, _Write) for job in taken):   # the database is down: the journal has it meanwhile
+            self._keep_journal()
+        return False
+
+    def _open(self) -> Opened:
+        while self.store is None:
+            try:
+                self.store = CallStore(open_db(self._source, check=True))
+            except StoreError as exc:
+                if exc.kind != "busy":
+                    raise
+                self._report("busy", str(exc))
+                time.sleep(OPEN_RETRY_S)
+        self.store.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        calls, notes = self.journal.read() if self.journal else ({}, {})
+        try:
+            for row in calls.values():
+                record = record_from_row(row)
+                self._calls[record.id] = _Write("call", record.id, record, 0)
+            for call_id, note in notes.items():
+                self._notes[call_id] = _Write("note", call_id, (str(note["text"]), parse_time(note["at"])), 0)
+        except (TypeError, ValueError, KeyError) as exc:   # written by another version, or damaged
+            log.error("the unsaved-changes journal cannot be replayed (%s); kept aside", exc)
+            self.journal.set_aside()
+            self._calls.clear()
+            self._notes.clear()
+            calls, notes = {}, {}
+        if calls or notes:
+            self._journaled = True
+            log.info("%d call change(s) and %d note(s) left unsaved by the last run; saving them now",
+                     len(calls), len(notes))
+        records = {r.id: r for r in self.store.open_calls()}
+        for pending in self._calls.values():     # the journal is newer than the database
+            record = pending.value
+            if record.wrapped_up_at is None or record.ended_at is None:
+                records[record.id] = record
+            else:
+                records.pop(record.id, None)
+        texts = {call_id: self.store.note(call_id) for call_id in records}
+        texts.update({call_id: w.value[0] for call_id, w in self._notes.items()})
+        return Opened(sorted(records.values(), key=lambda r: r.started_at), texts)
+
+    def _take(self, job) -> bool:
+        if isinstance(job, _Stop):
+            return True
+        if isinstance(job, _Write):
+            (self._calls if job.kind == "call" else self._notes)[job.key] = job
+        else:
+            fn, future = job
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn(self.store))
+                except BaseException as exc:  # handed to the waiting thread
+                    future.set_exception(exc)
+        return False
+
+    def _write_pending(self) -> None:
+        """One pass over everything unsaved: calls first (a note needs its call's row)."""
+        shared_failure = None
+        record_failure = None
+        for pending in (self._calls, self._notes):
+            for key, job in list(pending.items()):
+                try:
+                    if job.kind == "call":
+                        self.store.save_call(job.value)
+                    else:
+                        self.store.save_note(key, job.value[0], job.value[1])
+                except Exception as exc:  # any failure: keep the record, tell the card, go on or stop
+                    kind = problem_kind(exc)
+                    log.error("%s for call %s not saved yet (%s: %s)", job.kind, key, type(exc).__name__, exc)
+                    if kind == "record":
+                        record_failure = f"{job.kind} {key}: {type(exc).__name__}: {exc}"
+                        continue
+                    shared_failure = (kind, f"{type(exc).__name__}: {exc}")
+                    break
+                if pending.get(key) is job:
+                    del pending[key]
+                self.saved.emit(job.kind, key, job.seq)
+            if shared_failure:
+                break
+        self._keep_journal()
+        if shared_failure or record_failure:
+            self._retry_at = time.monotonic() + self._delay
+            self._delay = min(RETRY_MAX_S, self._delay * 2)
+            self._report(*(shared_failure or ("record", record_failure)))
+            return
+        self._retry_at = None
+        self._delay = RETRY_FIRST_S
+        with self._lock:
+            if self._jobs.empty() and not self._calls and not self._notes:
+                self._settled.set()
+        self._report("ok", "")
+
+    def _keep_journal(self) -> None:
+        if self.journal is None or (not self._journaled and not self._calls and not self._notes):
+            return
+        calls = {k: w.value.as_row() for k, w in self._calls.items()}
+        notes = {k: {"text": w.value[0], "at": w.value[1]} for k, w in self._notes.items()}
+        try:
+            self.journal.write(calls, notes)
+            self._journaled = bool(calls or notes)
+        except OSError as exc:
+            log.error("cannot write the unsaved-changes journal %s: %s", self.journal.path, exc)
+
+    def _report(self, kind: str, detail: str) -> None:
+        if kind != self._state:
+            self._state = kind
+            self.trouble.emit(kind, detail)

@@ -1,0 +1,32 @@
+"""The dialog shown when the call database cannot work: what is wrong, and what the agent can do.
+
+The card never runs on a database it cannot save to. For a damaged file the agent may keep it
+aside (renamed, never deleted, for the team lead or IT) and start a new one; otherwise Quit, and
+the app exits with code 2 for scripts.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from ..store.db import StoreError
+
+
+def refusal_text(error: StoreError, texts: dict[str, str]) -> str:
+    what = texts.get(f"refuse_{error.kind}", texts["refuse_io"]).format(path=error.path or "")
+    return f"{what}\n\n{texts['refuse_detail']} {error}"
+
+
+class StartupRefusal(QMessageBox):
+    def __init__(self, error: StoreError, texts: dict[str, str], parent: QWidget | None = None) -> None:
+        super().__init__(QMessageBox.Critical, texts["refuse_title"], refusal_text(error, texts), parent=parent)
+        self.keep_aside = None
+        if error.kind == "corrupt":
+            self.keep_aside = self.addButton(texts["refuse_keep_aside"], QMessageBox.AcceptRole)
+        self.quit = self.addButton(texts["quit"], QMessageBox.RejectRole)
+        self.setDefaultButton(self.quit)
+
+    def wants_new_database(self) -> bool:
+        """Show the dialog; True if the agent chose to keep the damaged file aside and start anew."""
+        self.exec()
+        return self.keep_aside is not None and self.clickedButton() is self.keep_aside

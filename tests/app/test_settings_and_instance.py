@@ -1,0 +1,60 @@
+"""Settings never stop the card (a bad softphone URL means manual mode, with a warning), and one
+database has one card, however it is reached (a symlink too)."""
+
+import os
+import subprocess
+import sys
+import time
+
+from hangup_coach.app.settings import Settings, cti_token
+
+APP = [sys.executable, "-m", "hangup_coach"]
+
+
+def env_for(home):
+    return dict(os.environ, HANGUP_COACH_HOME=str(home), QT_QPA_PLATFORM="offscreen")
+
+
+def test_a_bad_softphone_url_in_settings_falls_back_to_manual_mode(tmp_path):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "settings.ini").write_text("[General]\nsoftphone=sip://10.0.0.1:5060\n")
+    settings = Settings(tmp_path / "config" / "settings.ini")
+    assert settings.get("softphone") == "" and settings.fell_back == {"softphone"}
+    result = subprocess.run(APP + ["--smoke", "--db", str(tmp_path / "c.db")], env=env_for(tmp_path),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "card shown" in result.stdout, result.stderr
+    log = (tmp_path / "logs" / "hangup-coach.log").read_text()
+    assert "setting softphone='sip://10.0.0.1:5060' is not valid" in log and "softphone manual" in log
+
+
+def test_a_good_softphone_url_is_kept(tmp_path):
+    settings = Settings(tmp_path / "settings.ini")
+    settings.set("softphone", "json://127.0.0.1:7070")
+    assert Settings(tmp_path / "settings.ini").get("softphone") == "json://127.0.0.1:7070"
+
+
+def test_the_cti_token_is_made_once_and_readable_by_the_agent_only(tmp_path):
+    token = cti_token(tmp_path)
+    assert len(token) >= 32 and cti_token(tmp_path) == token
+    assert oct((tmp_path / "cti-token").stat().st_mode & 0o777) == "0o600"
+
+
+def test_the_same_database_through_a_symlink_is_one_card(tmp_path):
+    """The second launch reaches the same calls.db through a symlinked folder (the default path,
+    not resolved by --db): it must find the first card, not open a second one on the same file."""
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    first = subprocess.Popen(APP, env=env_for(real), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        log = real / "logs" / "hangup-coach.log"
+        deadline = time.monotonic() + 30
+        while not (log.exists() and "card shown" in log.read_text()):
+            assert time.monotonic() < deadline and first.poll() is None
+            time.sleep(0.1)
+        second = subprocess.run(APP, env=env_for(link), capture_output=True, text=True, timeout=30)
+        assert second.returncode == 0 and "already running" in second.stdout
+    finally:
+        first.kill()
+        first.wait()

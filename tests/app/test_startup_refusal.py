@@ -1,0 +1,68 @@
+"""The app refuses a database it cannot save to, before any card says "saved": a dialog that says
+what is wrong and what to do, and exit code 2 for scripts."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtCore import QTimer
+
+from hangup_coach.app.resources import load_texts
+from hangup_coach.store.db import StoreError
+from hangup_coach.ui.startup_refusal import StartupRefusal, refusal_text
+
+APP = [sys.executable, "-m", "hangup_coach"]
+
+
+def run(args, home):
+    env = dict(os.environ, HANGUP_COACH_HOME=str(home), QT_QPA_PLATFORM="offscreen")
+    return subprocess.run(APP + args, env=env, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("make", ["parent_is_a_file", "bad_header", "immutable_file"])
+def test_the_app_exits_2_and_says_why(tmp_path, make):
+    db = tmp_path / "calls.db"
+    if make == "parent_is_a_file":
+        (tmp_path / "f").write_text("x")
+        db = tmp_path / "f" / "calls.db"
+    elif make == "bad_header":
+        db.write_bytes(b"MZ\x90\x00" + b"\x00" * 5000)
+    else:
+        assert run(["--smoke", "--db", str(db)], tmp_path).returncode == 0
+        subprocess.run(["chattr", "+i", str(db)], check=True)
+    try:
+        result = run(["--smoke", "--db", str(db)], tmp_path)
+    finally:
+        subprocess.run(["chattr", "-i", str(db)], check=False, capture_output=True)
+    assert result.returncode == 2, result.stdout
+    assert str(db.parent) in result.stderr and "card shown" not in result.stdout
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_the_dialog_says_what_is_wrong_and_offers_to_keep_a_damaged_file_aside(qtbot, lang):
+    texts = load_texts(lang)
+    error = StoreError("the call database /x/calls.db is damaged (page 7)", "corrupt", "/x/calls.db")
+    box = StartupRefusal(error, texts)
+    qtbot.addWidget(box)
+    assert "/x/calls.db" in box.text() and "page 7" in box.text()
+    assert box.text().startswith(texts["refuse_corrupt"].format(path="/x/calls.db"))
+    QTimer.singleShot(0, box.keep_aside.click)
+    assert box.wants_new_database()
+
+
+def test_quit_is_the_only_choice_when_nothing_can_be_kept_aside(qtbot):
+    texts = load_texts("en")
+    box = StartupRefusal(StoreError("/x is read-only", "read_only", "/x/calls.db"), texts)
+    qtbot.addWidget(box)
+    assert box.keep_aside is None and box.defaultButton() is box.quit
+    QTimer.singleShot(0, box.quit.click)
+    assert not box.wants_new_database()
+
+
+def test_every_kind_has_words_in_both_languages():
+    for lang in ("zh_CN", "en"):
+        texts = load_texts(lang)
+        for kind in ("not_a_folder", "folder_not_writable", "read_only", "corrupt", "busy", "disk_full", "io"):
+            assert f"refuse_{kind}" in texts
+            assert "/d/c.db" in refusal_text(StoreError("x", kind, "/d/c.db"), texts)
