@@ -64,10 +64,10 @@ def open_desk(qtbot):
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A real 3 MiB filesystem (tmpfs), unmounted afterwards. Yields its folder."""
+    """A real 8 MiB filesystem (tmpfs), unmounted afterwards. Yields its folder."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m,mode=0700", "tmpfs", str(mount)],
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", str(mount)],
                           capture_output=True, text=True)
     if done.returncode != 0:
         pytest.fail(f"cannot mount a tmpfs for the disk tests (CI runs as root): {done.stderr}")
@@ -80,7 +80,7 @@ def small_disk(tmp_path):
 def fill_disk(folder: Path) -> Path:
     """Write a file until the filesystem is full; delete it to free the space."""
     filler = folder / "filler"
-    with open(filler, "wb") as f:
+    with open(filler, "wb", buffering=0) as f:   # unbuffered: nothing left to fail at close
         try:
             while True:
                 f.write(b"\0" * 65536)

@@ -1,4 +1,4 @@
-"""A full disk (a real 3 MiB tmpfs filled to the last byte) while the agent works a call: the card
+"""A full disk (a real 8 MiB tmpfs filled to the last byte) while the agent works a call: the card
 says so in words, keeps everything, and saves it all once space is freed."""
 
 import sqlite3

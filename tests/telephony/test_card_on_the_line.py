@@ -53,7 +53,8 @@ def test_a_call_ringing_during_a_wrap_up_is_listed_at_once_and_a_click_switches_
     assert controller.current.record.line_call_id == "b" and card.buttons["answer"].isVisible()
     assert card.note.toPlainText() == ""
     first = controller.coach.by_line_id("a")
-    assert controller.store.note(first.record.id) == "first call"   # saved on the switch
+    assert controller.wait_saved()
+    assert controller.worker.call(lambda store: store.note(first.record.id), 5) == "first call"   # saved on the switch
     assert [r.property("state") for r in rows(card)] == ["wrapup"]
 
 

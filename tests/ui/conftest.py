@@ -16,10 +16,12 @@ def make_card(qtbot, tmp_path):
     """A real card over a real store; the grace wait is shortened through the policy (it is data)."""
 
     def make(lang="en", softphone=True, scale=1.0, grace=0.2):
-        store = CallStore(open_db(tmp_path / f"calls-{lang}-{softphone}-{scale}.db"))
+        path = tmp_path / f"calls-{lang}-{softphone}-{scale}.db"
+        store = CallStore(open_db(path))   # the test's own connection: it reads what the card committed
+        own = CallStore(open_db(path))     # the card's, owned by its store worker thread
         policy = dataclasses.replace(load_policy(), grace_seconds=grace)
         line = SimulatedLine() if softphone else None
-        controller = Controller(store, policy, load_scripts(lang), SystemClock(), QtScheduler(), Fill("1024", "9:00–17:00"), line)
+        controller = Controller(own, policy, load_scripts(lang), SystemClock(), QtScheduler(), Fill("1024", "9:00–17:00"), line)
         card = CoachCard(controller, load_texts(lang), scale)
         qtbot.addWidget(card)
         card.show()

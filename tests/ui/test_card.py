@@ -223,12 +223,13 @@ def test_a_failing_disk_is_reported_and_nothing_is_lost(qtbot, make_card, monkey
     import sqlite3
 
     card, controller, line, store = make_card()
-    real_save_call, real_save_note = store.save_call, store.save_note
+    written = controller.worker.store   # the connection the store worker writes through
+    real_save_call, real_save_note = written.save_call, written.save_note
 
     def disk_full(*_args):
         raise sqlite3.OperationalError("database or disk is full")
-    monkeypatch.setattr(store, "save_call", disk_full)
-    monkeypatch.setattr(store, "save_note", disk_full)
+    monkeypatch.setattr(written, "save_call", disk_full)
+    monkeypatch.setattr(written, "save_note", disk_full)
     with qtbot.waitSignal(controller.store_status, check_params_cb=lambda kind, _d: kind == "disk_full"):
         ring_and_answer(qtbot, card, line, "c1", "13800138000")
     assert card.status.text() == card.t["store_disk_full"]
@@ -237,8 +238,8 @@ def test_a_failing_disk_is_reported_and_nothing_is_lost(qtbot, make_card, monkey
     qtbot.waitUntil(lambda: card.note_state.text() == card.t["note_unsaved"], timeout=3000)
     assert card.note.toPlainText() == "typed while the disk was full"   # still on screen
 
-    monkeypatch.setattr(store, "save_call", real_save_call)               # space is freed
-    monkeypatch.setattr(store, "save_note", real_save_note)
+    monkeypatch.setattr(written, "save_call", real_save_call)             # space is freed
+    monkeypatch.setattr(written, "save_note", real_save_note)
     qtbot.mouseClick(card.buttons["explain"], Qt.LeftButton)
     assert controller.wait_saved()                                        # retried by itself
     row = store.list_calls()[0]

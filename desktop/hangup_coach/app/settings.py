@@ -78,7 +78,7 @@ class Settings:
             value = _coerce(raw, option.default)
             if option.valid(value):
                 return value
-            log.warning("setting %s=%r in %s is not valid; ignored", key, raw, qs.fileName())
+            log.warning("setting %s=%r is not valid (%s); ignored", key, raw, qs.fileName())
             self.fell_back.add(key)
         return option.default
 
