@@ -10,9 +10,9 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.command == "calls":
-        from .app.main import list_calls
+        from .launch.main import list_calls
         return list_calls(args)
-    from .app.main import run_card
+    from .launch.main import run_card
     return run_card(args)
 
 

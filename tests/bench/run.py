@@ -111,7 +111,7 @@ def ring_to_card(history_calls: int, rings: int) -> list[float]:
     card = CoachCard(controller, load_texts("zh_CN"))
     card.show()
     line.start()
-    normalise("13800138000")   # the app loads phonenumbers right after start-up (app/main.py)
+    normalise("13800138000")   # the app loads phonenumbers right after start-up (launch/main.py)
     app.processEvents()
     times = []
     for i, number in enumerate(numbers):

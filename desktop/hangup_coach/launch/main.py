@@ -13,8 +13,8 @@ from ..core.policy import PolicyError
 from ..core.scripts import ScriptError
 from ..store.db import StoreError, open_db
 from ..store.calls import CallStore
-from .cli import print_calls
-from .paths import AppPaths
+from ..app.cli import print_calls
+from ..app.paths import AppPaths
 
 log = logging.getLogger(__name__)
 _T0_WALL = time.time()
@@ -43,12 +43,12 @@ def run_card(args: argparse.Namespace) -> int:
     from ..ui.card import CoachCard
     from ..ui.error_report import ErrorReporter
     from ..ui.tray import make_tray
-    from .controller import Controller, Fill
-    from .logging_setup import install_excepthook, route_qt_messages, setup_logging
-    from .qt_clock import QtScheduler, SystemClock, keep_gui_thread_responsive
-    from .resources import centre_file, load_policy, load_scripts, load_texts, pick_language, resource_path
-    from .settings import Settings
-    from .single_instance import InstanceServer, ask_running_instance_to_show
+    from ..app.controller import Controller, Fill
+    from ..app.logging_setup import install_excepthook, route_qt_messages, setup_logging
+    from ..app.qt_clock import QtScheduler, SystemClock, keep_gui_thread_responsive
+    from ..app.resources import centre_file, load_policy, load_scripts, load_texts, pick_language, resource_path
+    from ..app.settings import Settings
+    from ..app.single_instance import InstanceServer, ask_running_instance_to_show
 
     demo = args.command == "demo"
     paths = AppPaths.detect()
