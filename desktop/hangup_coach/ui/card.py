@@ -22,6 +22,8 @@ from ..core.callers import SUB_REASONS, CallerClass, EndedBy, SubReason
 from ..core.coach import CallSession, Phase
 from ..core.phone import mask
 from ..store.calls import NOTE_LIMIT
+from .foreground import Foreground, platform_foreground
+from .keyboard import KeyboardHandover
 from .style import CLASS_COLOURS, CLASS_MARKS, stylesheet
 
 NOTE_DEBOUNCE_MS = 300   # typed notes reach the disk within ~0.3 s
@@ -63,7 +65,7 @@ class CoachCard(QWidget):
     position_changed = Signal(QPoint)
 
     def __init__(self, controller: Controller, texts: dict[str, str], scale: float = 1.0,
-                 clock_now: Callable[[], datetime] | None = None) -> None:
+                 clock_now: Callable[[], datetime] | None = None, foreground: Foreground | None = None) -> None:
         super().__init__(None, Qt.Tool | Qt.FramelessWindowHint | Qt.WindowStaysOnTopHint
                          | Qt.WindowDoesNotAcceptFocus)
         self.setAttribute(Qt.WA_ShowWithoutActivating, True)
@@ -79,6 +81,9 @@ class CoachCard(QWidget):
         self._fit_timer = QTimer(self, singleShot=True, interval=0)
         self._fit_timer.timeout.connect(self._fit_height)
         self._build()
+        self.keyboard = KeyboardHandover(self, foreground or platform_foreground(QGuiApplication.platformName()))
+        self.keyboard.watch(self.note)
+        self.keyboard.watch(self.number_input)
         self.set_scale(scale)
 
         self._note_timer = QTimer(self, singleShot=True, interval=NOTE_DEBOUNCE_MS)
@@ -304,6 +309,7 @@ class CoachCard(QWidget):
             return
         self.controller.start_manual_call(text)
         self.number_input.clear()
+        self.keyboard.give_back()
 
     def hang_up(self) -> None:
         self.flush_note()
@@ -332,10 +338,11 @@ class CoachCard(QWidget):
             return
         self.flush_note()
         session.wrap_up(self.disposition.currentData(), EndedBy(self.ended_by.currentData()))
+        self.keyboard.give_back()
 
     def focus_note(self) -> None:
-        self._accept_focus(True)
-        self.note.setFocus()
+        if self.note.isVisible():
+            self.keyboard.take(self.note)
 
     # ----- notes ----------------------------------------------------------------------------------
     def _note_typed(self) -> None:
@@ -547,24 +554,15 @@ class CoachCard(QWidget):
         self._fit_timer.start()
 
     # ----- window behaviour ------------------------------------------------------------------------
-    def _accept_focus(self, accept: bool) -> None:
-        """The note needs the keyboard; everything else leaves it with the agent's other window."""
-        if bool(self.windowFlags() & Qt.WindowDoesNotAcceptFocus) != accept:
-            return
-        pos = self.pos()
-        self.setWindowFlag(Qt.WindowDoesNotAcceptFocus, not accept)
-        self.move(pos)
-        self.show()
-        if accept:
-            self.activateWindow()
-
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
-        if obj is self.note:
-            if event.type() == event.Type.MouseButtonPress:
-                self._accept_focus(True)
-            elif event.type() == event.Type.FocusOut:
-                self.flush_note()
+        if obj is self.note and event.type() == event.Type.FocusOut:
+            self.flush_note()
         return super().eventFilter(obj, event)
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        if event.type() == event.Type.ActivationChange and not self.isActiveWindow():
+            self.keyboard.window_deactivated()
+        super().changeEvent(event)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802
         if event.button() == Qt.LeftButton:
