@@ -110,6 +110,7 @@ def run_card(args: argparse.Namespace) -> int:
     position = settings.card_position()
     if position is not None:
         card.move(position)
+        card.keep_on_screen()   # the monitor it was saved on may be gone (an undocked laptop)
     else:
         geometry = app.primaryScreen().availableGeometry()
         card.move(geometry.right() - card.width() - 24, geometry.top() + 80)
@@ -118,6 +119,7 @@ def run_card(args: argparse.Namespace) -> int:
     def show_card() -> None:
         card.show()
         card.raise_()
+        card.keep_on_screen()
 
     def open_settings() -> None:
         from ..telephony.factory import softphone_from_url

@@ -14,7 +14,7 @@ from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QMenu, QPlainTextEdit, QProgressBar,
-    QPushButton, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
+    QPushButton, QScrollArea, QSizePolicy, QStyle, QToolButton, QVBoxLayout, QWidget,
 )
 
 from ..app.controller import Controller
@@ -115,27 +115,53 @@ class CoachCard(QWidget):
         return button
 
     def _build(self) -> None:
-        t = self.t
+        """Header on top, then the body (idle, call, wrap-up, note) in a scroll area: at 200 % on
+        a small screen the card stops at the screen's edge and the body scrolls instead."""
         root = QVBoxLayout(self)
         self._root = root
+        self._header = self._build_header()
+        root.addLayout(self._header)
+        body = QWidget(objectName="body")
+        self._body = QVBoxLayout(body)
+        self._body.setContentsMargins(0, 0, 0, 0)
+        for part in (self._build_idle(), self._build_call(), self._build_wrapup()):
+            self._body.addWidget(part)
+        self._build_note(self._body)
+        self._body.addStretch(1)
+        self.scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.NoFrame, focusPolicy=Qt.NoFocus)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.scroll.setWidget(body)
+        self.scroll.viewport().setAutoFillBackground(False)
+        root.addWidget(self.scroll, 1)
+        self._fill_menus()
+        self._connect_actions()
 
-        header = QHBoxLayout()
-        self.title = QLabel(t["app_name"], objectName="title")
-        self.status = QLabel("", objectName="status")
-        self.hide_button = QToolButton(text="–", toolTip=t["show_card"], focusPolicy=Qt.NoFocus)
+    def mount(self, widget: QWidget) -> None:
+        """Put another part (e.g. a list of calls on hold) at the top of the card's body."""
+        self._body.insertWidget(0, widget)
+        self._fit_timer.start()
+
+    def _build_header(self) -> QVBoxLayout:
+        header = QVBoxLayout()
+        header.setSpacing(0)
+        top = QHBoxLayout()
+        self.title = QLabel(self.t["app_name"], objectName="title")
+        self.hide_button = QToolButton(text="–", toolTip=self.t["show_card"], focusPolicy=Qt.NoFocus)
         self.hide_button.setAccessibleName("hide")
         self.hide_button.clicked.connect(self.hide)
-        header.addWidget(self.title)
-        header.addStretch(1)
+        top.addWidget(self.title, 1)
+        top.addWidget(self.hide_button)
+        header.addLayout(top)
+        self.status = QLabel("", objectName="status", wordWrap=True)   # its own row: it can be long
         header.addWidget(self.status)
-        header.addWidget(self.hide_button)
-        root.addLayout(header)
+        return header
 
-        # idle: manual call start
+    def _build_idle(self) -> QFrame:
+        t = self.t
         self.idle = QFrame()
         idle = QVBoxLayout(self.idle)
         idle.setContentsMargins(0, 0, 0, 0)
-        self.idle_label = QLabel(t["idle"])
+        self.idle_label = QLabel(t["idle"], wordWrap=True)
         self.manual_hint = QLabel(t["manual_hint"], wordWrap=True, objectName="status")
         row = QHBoxLayout()
         self.number_input = QLineEdit(placeholderText="138 0013 8000", maxLength=40)
@@ -148,19 +174,17 @@ class CoachCard(QWidget):
         idle.addWidget(self.idle_label)
         idle.addWidget(self.manual_hint)
         idle.addLayout(row)
-        root.addWidget(self.idle)
+        return self.idle
 
-        # the call
+    def _build_call(self) -> QFrame:
         self.call = QFrame()
         call = QVBoxLayout(self.call)
         call.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
-        self.badge = QLabel(objectName="badge")
-        self.badge.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)
+        self.badge = QLabel(objectName="badge", wordWrap=True)
         self.duration = QLabel("00:00", objectName="duration")
-        top.addWidget(self.badge)
-        top.addStretch(1)
-        top.addWidget(self.duration)
+        top.addWidget(self.badge, 1)
+        top.addWidget(self.duration, 0, Qt.AlignTop)
         call.addLayout(top)
         self.number = QLabel(objectName="number")
         self.number.setTextInteractionFlags(Qt.NoTextInteraction)
@@ -169,31 +193,39 @@ class CoachCard(QWidget):
         call.addWidget(self.reason)
 
         self.answer_row = QHBoxLayout()
-        self.answer_row.addWidget(QLabel(t["ringing"]))
-        self.answer_row.addStretch(1)
+        self.answer_row.addWidget(QLabel(self.t["ringing"], wordWrap=True), 1)
         self.answer_row.addWidget(self._button("answer", "primary"))
         call.addLayout(self.answer_row)
+        self._build_counters(call)
+        self._build_closure(call)
+        self._build_line(call)
+        self.flag = QLabel(objectName="flag", wordWrap=True)
+        call.addWidget(self.flag)
+        call.addWidget(self._build_reclassify(), 0, Qt.AlignLeft)
+        return self.call
 
+    def _build_counters(self, call: QVBoxLayout) -> None:
         # One row per counter: side by side they do not fit the card in English.
-        self.explanations = QLabel(objectName="counter")
-        self.warnings = QLabel(objectName="counter")
+        self.explanations = QLabel(objectName="counter", wordWrap=True)
+        self.warnings = QLabel(objectName="counter", wordWrap=True)
         for label, name in ((self.explanations, "explain"), (self.warnings, "warn")):
             row = QHBoxLayout()
-            row.addWidget(label)
-            row.addStretch(1)
+            row.addWidget(label, 1)
             row.addWidget(self._button(name))
             call.addLayout(row)
 
+    def _build_closure(self, call: QVBoxLayout) -> None:
         closure = QHBoxLayout()
         closure.addWidget(self._button("closure", "primary"), 1)
-        closure.addWidget(self._button("cancel_closure"))
+        closure.addWidget(self._button("cancel_closure"), 1)
         call.addLayout(closure)
         self.grace_bar = QProgressBar(textVisible=False)
-        self.grace_label = QLabel()
+        self.grace_label = QLabel(wordWrap=True)
         call.addWidget(self.grace_label)
         call.addWidget(self.grace_bar)
 
-        self.line_title = QLabel(t["say_this"], objectName="lineTitle")
+    def _build_line(self, call: QVBoxLayout) -> None:
+        self.line_title = QLabel(self.t["say_this"], objectName="lineTitle", wordWrap=True)
         self.line = QLabel(objectName="line", wordWrap=True)
         self.line.setTextInteractionFlags(Qt.TextSelectableByMouse)
         call.addWidget(self.line_title)
@@ -204,40 +236,42 @@ class CoachCard(QWidget):
         actions.addWidget(self._button("customer_hung_up"))
         actions.addWidget(self._button("hang_up", "danger"))
         call.addLayout(actions)
-        self.flag = QLabel(objectName="flag", wordWrap=True)
-        call.addWidget(self.flag)
 
+    def _build_reclassify(self) -> QToolButton:
+        t = self.t
         reclass = QToolButton(text=t["reclassify"], popupMode=QToolButton.InstantPopup, focusPolicy=Qt.NoFocus)
         reclass.setToolTip(f"{t['reclassify']} ({SHORTCUTS['reclassify'][0]})")
         reclass.setAccessibleName(t["reclassify"])
         self.reclass_menu = QMenu(reclass)
         reclass.setMenu(self.reclass_menu)
         self.buttons["reclassify"] = reclass
-        call.addWidget(reclass, 0, Qt.AlignLeft)
-        root.addWidget(self.call)
+        return reclass
 
-        # wrap-up (after the call)
+    def _build_wrapup(self) -> QFrame:
+        t = self.t
         self.wrapup = QFrame()
         wrap = QVBoxLayout(self.wrapup)
         wrap.setContentsMargins(0, 0, 0, 0)
         wrap.addWidget(QLabel(t["wrapup"], objectName="title"))
-        self.ended_by_label = QLabel(t["ended_by"])
+        self.ended_by_label = QLabel(t["ended_by"], wordWrap=True)
         self.ended_by = QComboBox(focusPolicy=Qt.NoFocus)
         self.ended_by.setAccessibleName(t["ended_by"])
         self.disposition = QComboBox(focusPolicy=Qt.NoFocus)
         self.disposition.setAccessibleName(t["disposition"])
-        for row_label, widget in ((self.ended_by_label, self.ended_by), (QLabel(t["disposition"]), self.disposition)):
-            line = QHBoxLayout()
-            line.addWidget(row_label)
-            line.addWidget(widget, 1)
-            wrap.addLayout(line)
+        # Label above its list: "Please choose who ended the call" beside a list is cut in English.
+        for label, widget in ((self.ended_by_label, self.ended_by), (QLabel(t["disposition"], wordWrap=True),
+                                                                    self.disposition)):
+            wrap.addWidget(label)
+            wrap.addWidget(widget)
         done_row = QHBoxLayout()
         done_row.addStretch(1)
         done_row.addWidget(self._button("done", "primary"))
         wrap.addLayout(done_row)
-        root.addWidget(self.wrapup)
+        return self.wrapup
 
-        # the note: kept across talking and wrap-up
+    def _build_note(self, body: QVBoxLayout) -> None:
+        """The note: kept across talking and wrap-up."""
+        t = self.t
         self.note = NoteEdit(placeholderText=t["note_placeholder"])
         self.note.truncated.connect(self._note_truncated)
         self._note_warning = ""
@@ -245,11 +279,8 @@ class CoachCard(QWidget):
         self.note.textChanged.connect(self._note_typed)
         self.note.installEventFilter(self)
         self.note_state = QLabel("", objectName="noteState", wordWrap=True)
-        root.addWidget(self.note)
-        root.addWidget(self.note_state)
-
-        self._fill_menus()
-        self._connect_actions()
+        body.addWidget(self.note)
+        body.addWidget(self.note_state)
 
     def _fill_menus(self) -> None:
         scripts = self.controller.scripts
@@ -379,7 +410,7 @@ class CoachCard(QWidget):
             self.note.hide()
             self.note_state.hide()
             self._grace_tick.stop()
-            self._fit_timer.start()
+            self._fit()
             return
         self._show_call(session)
         rec, phase, scripts, policy = session.record, session.phase, self.controller.scripts, self.controller.policy
@@ -465,7 +496,7 @@ class CoachCard(QWidget):
         self.wrapup.setVisible(phase is Phase.ENDED)
         if phase is Phase.ENDED:
             self._prefill_wrapup(session)
-        self._fit_timer.start()
+        self._fit()
 
     def _show_call(self, session: CallSession | None) -> None:
         """Switch the note field to another call (loading what the store has for it)."""
@@ -533,15 +564,59 @@ class CoachCard(QWidget):
         self.status.setToolTip(text)
         self.status.setStyleSheet("color: #b71c1c;")
 
+    def _fit(self) -> None:
+        """Fit now (so the widgets have their places for the next click) and once more after the
+        event loop has applied the rows shown or hidden."""
+        self._fit_height()
+        self._fit_timer.start()
+
     def _fit_height(self) -> None:
-        """Grow or shrink to the content. The width is fixed, so the height must come from the
-        layout's height-for-width: adjustSize() sized wrapped lines for a guessed width and cut
-        the scripted line short. Runs one event-loop turn after a render, once the rows shown or
-        hidden have been laid out."""
-        layout = self.layout()
-        layout.activate()
-        height = layout.totalHeightForWidth(self.width())
-        self.resize(self.width(), height if height > 0 else self.sizeHint().height())
+        """Grow or shrink to the content, but never past the screen (the body scrolls then).
+
+        The width is fixed, so the height comes from the layouts' height-for-width (adjustSize()
+        sized wrapped lines for a guessed width and cut the scripted line short). Runs one
+        event-loop turn after a render, once the rows shown or hidden have been laid out."""
+        root, body = self.layout(), self.scroll.widget().layout()
+        root.activate()
+        margins = root.contentsMargins()
+        inner = self.width() - margins.left() - margins.right()
+        chrome = margins.top() + self._header.totalHeightForWidth(inner) + root.spacing() + margins.bottom()
+        room = self._nearest_screen_area().height()
+        content = body.totalHeightForWidth(inner)
+        if chrome + content > room:   # the scroll bar shows and takes its width from the content
+            content = body.totalHeightForWidth(inner - self.style().pixelMetric(QStyle.PM_ScrollBarExtent))
+        # QScrollArea sizes its widget by minimum size, not height-for-width: wrapped lines need this.
+        body_widget = self.scroll.widget()
+        body_widget.setMinimumHeight(content)
+        self.resize(self.width(), min(chrome + content, room))
+        root.activate()
+        body_widget.resize(self.scroll.viewport().width(), max(content, self.scroll.viewport().height()))
+        body.activate()
+        self.keep_on_screen()
+
+    def keep_on_screen(self) -> None:
+        """Pull the card wholly onto the screen nearest to it (a saved position may be on a
+        monitor that is gone, or the card may have grown past the bottom edge)."""
+        area = self._nearest_screen_area()
+        frame = self.frameGeometry()
+        x = min(max(frame.left(), area.left()), area.right() - frame.width() + 1)
+        y = min(max(frame.top(), area.top()), area.bottom() - frame.height() + 1)
+        if (x, y) != (frame.left(), frame.top()):
+            self.move(self.pos() + QPoint(x - frame.left(), y - frame.top()))
+
+    def _nearest_screen_area(self):
+        center = self.frameGeometry().center()
+        screens = QGuiApplication.screens()
+        on = QGuiApplication.screenAt(center)
+        if on is not None:
+            return on.availableGeometry()
+
+        def distance(screen) -> int:
+            area = screen.availableGeometry()
+            dx = max(area.left() - center.x(), 0, center.x() - area.right())
+            dy = max(area.top() - center.y(), 0, center.y() - area.bottom())
+            return dx * dx + dy * dy
+        return min(screens, key=distance).availableGeometry()
 
     def set_scale(self, scale: float) -> None:
         self.scale = scale
@@ -550,6 +625,7 @@ class CoachCard(QWidget):
         margin = round(10 * scale)
         self._root.setContentsMargins(margin, margin, margin, margin)
         self._root.setSpacing(round(6 * scale))
+        self._body.setSpacing(round(6 * scale))
         self.note.setFixedHeight(round(64 * scale))
         self._fit_timer.start()
 

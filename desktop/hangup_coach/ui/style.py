@@ -19,6 +19,7 @@ def stylesheet(scale: float) -> str:
 
     return f"""
     #card {{ background: #fbfbfd; border: 1px solid #9aa3ad; border-radius: {px(8)}; }}
+    QScrollArea, #body {{ background: transparent; border: none; }}
     QLabel, QPushButton, QToolButton, QComboBox, QLineEdit, QPlainTextEdit {{ font-size: {px(13)}; }}
     #title {{ color: #37474f; font-weight: bold; }}
     #status {{ color: #607d8b; font-size: {px(11)}; }}
