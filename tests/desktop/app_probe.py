@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QToolTip
 
 from hangup_coach.__main__ import main
 from hangup_coach.ui.card import CoachCard
@@ -32,7 +32,8 @@ def report():
     state = {
         "card": rect(card), "card_visible": card.isVisible(), "active": card.isActiveWindow(),
         "window_id": int(card.winId()), "focus": (card.focusWidget().accessibleName() if card.focusWidget() else None),
-        "status": card.status.text(),
+        "status": card.status.text(), "keys_note": card.keys_note.text(),
+        "tooltip": QToolTip.text() if QToolTip.isVisible() else "",
         "widgets": {name: {"rect": rect(w), "visible": w.isVisible(), "tooltip": w.toolTip()}
                     for name, w in widgets.items()},
     }

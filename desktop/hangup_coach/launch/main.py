@@ -42,6 +42,8 @@ def run_card(args: argparse.Namespace) -> int:
 
     from ..ui.card import CoachCard
     from ..ui.error_report import ErrorReporter
+    from ..ui.hotkeys import system_hotkeys
+    from ..ui.qt_translations import install_qt_translations
     from ..ui.tray import make_tray
     from ..app.controller import Controller, Fill
     from ..app.logging_setup import install_excepthook, route_qt_messages, setup_logging
@@ -70,6 +72,7 @@ def run_card(args: argparse.Namespace) -> int:
 
     language = pick_language(args.lang or settings.get("language"))
     texts = load_texts(language)
+    install_qt_translations(app, language)
     try:
         policy = load_policy(centre_file(paths.config, "policy.toml"))
         scripts = load_scripts(language, paths.config)
@@ -107,6 +110,7 @@ def run_card(args: argparse.Namespace) -> int:
     fill = Fill(agent_id=agent_id, branch_hours=settings.get("branch_hours"), hotline=settings.get("hotline"))
     controller = Controller(None, policy, scripts, clock, scheduler, fill, softphone, app)  # store: open_store()
     card = CoachCard(controller, texts, settings.get("card_scale"))
+    card.set_keys(settings.hotkeys())
     position = settings.card_position()
     if position is not None:
         card.move(position)
@@ -126,6 +130,7 @@ def run_card(args: argparse.Namespace) -> int:
         from ..ui.settings_dialog import SettingsDialog
         SettingsDialog(settings, texts, validate_softphone=lambda url: softphone_from_url(url, None)).exec()
         card.set_scale(settings.get("card_scale"))
+        card.set_keys(settings.hotkeys())
         controller.fill.branch_hours = settings.get("branch_hours")
         controller.fill.hotline = settings.get("hotline")
         card.render()
@@ -182,6 +187,7 @@ def run_card(args: argparse.Namespace) -> int:
         return player
 
     QTimer.singleShot(0, open_store)
+    QTimer.singleShot(0, lambda: card.use_hotkeys(system_hotkeys(app.platformName(), int(card.winId()))))
 
     rc = app.exec()
     card.flush_note()

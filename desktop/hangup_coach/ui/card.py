@@ -18,31 +18,28 @@ from PySide6.QtWidgets import (
 )
 
 from ..app.controller import Controller
+from ..app.settings import HOTKEYS
 from ..core.callers import SUB_REASONS, CallerClass, EndedBy, SubReason
 from ..core.coach import CallSession, Phase
 from ..core.phone import mask
 from ..store.calls import NOTE_LIMIT
 from .foreground import Foreground, platform_foreground
+from .hotkeys import SystemHotkeys
 from .keyboard import KeyboardHandover
 from .style import CLASS_COLOURS, CLASS_MARKS, stylesheet
 
 NOTE_DEBOUNCE_MS = 300   # typed notes reach the disk within ~0.3 s
 CARD_WIDTH = 360
 
-# action name → (shortcut, UI text key). One table: the card, the tooltips and the README.
-SHORTCUTS = {
-    "answer": ("F4", "answer"),
-    "explain": ("F5", "explain"),
-    "warn": ("F6", "warn"),
-    "closure": ("F7", "closure"),
-    "cancel_closure": ("Shift+F7", "cancel_closure"),
-    "copy": ("F8", "copy"),
-    "hang_up": ("F9", "hang_up"),
-    "customer_hung_up": ("F10", "customer_hung_up"),
-    "reclassify": ("F11", "reclassify"),
-    "note": ("Ctrl+N", "note_placeholder"),
-    "done": ("Ctrl+Return", "done"),
+# action name → UI text key; the keys themselves are settings (app/settings.py HOTKEYS).
+ACTION_TEXTS = {
+    "answer": "answer", "explain": "explain", "warn": "warn", "closure": "closure",
+    "cancel_closure": "cancel_closure", "copy": "copy", "hang_up": "hang_up",
+    "customer_hung_up": "customer_hung_up", "reclassify": "reclassify", "note": "note_placeholder",
+    "done": "done",
 }
+# action name → (default key, UI text key), as before the keys became settings.
+SHORTCUTS = {name: (HOTKEYS[name], text) for name, text in ACTION_TEXTS.items()}
 
 
 class NoteEdit(QPlainTextEdit):
@@ -71,7 +68,12 @@ class CoachCard(QWidget):
         self.setAttribute(Qt.WA_ShowWithoutActivating, True)
         self.setObjectName("card")
         self.setAttribute(Qt.WA_StyledBackground, True)
+        self.setAttribute(Qt.WA_AlwaysShowToolTips, True)   # the card is almost never the active window
         self.controller, self.t, self.scale = controller, texts, scale
+        self.keys: dict[str, str] = dict(HOTKEYS)
+        self._actions: dict[str, QAction] = {}
+        self.hotkeys: SystemHotkeys | None = None
+        self._system_keys_tried = False
         self._now = clock_now or controller.clock.now
         self._shown_call: str | None = None
         self._wrapup_for: str | None = None  # the call whose wrap-up fields were pre-filled
@@ -104,10 +106,9 @@ class CoachCard(QWidget):
 
     # ----- building ------------------------------------------------------------------------------
     def _button(self, name: str, object_name: str = "") -> QPushButton:
-        shortcut, key = SHORTCUTS[name]
+        key = ACTION_TEXTS[name]
         button = QPushButton(self.t[key])
         button.setFocusPolicy(Qt.NoFocus)   # clicking never takes focus from the CRM
-        button.setToolTip(f"{self.t[key]} ({shortcut})")
         button.setAccessibleName(self.t[key])
         if object_name:
             button.setObjectName(object_name)
@@ -154,6 +155,9 @@ class CoachCard(QWidget):
         header.addLayout(top)
         self.status = QLabel("", objectName="status", wordWrap=True)   # its own row: it can be long
         header.addWidget(self.status)
+        self.keys_note = QLabel("", objectName="keysNote", wordWrap=True)   # where the coach's keys work
+        self.keys_note.hide()
+        header.addWidget(self.keys_note)
         return header
 
     def _build_idle(self) -> QFrame:
@@ -240,7 +244,6 @@ class CoachCard(QWidget):
     def _build_reclassify(self) -> QToolButton:
         t = self.t
         reclass = QToolButton(text=t["reclassify"], popupMode=QToolButton.InstantPopup, focusPolicy=Qt.NoFocus)
-        reclass.setToolTip(f"{t['reclassify']} ({SHORTCUTS['reclassify'][0]})")
         reclass.setAccessibleName(t["reclassify"])
         self.reclass_menu = QMenu(reclass)
         reclass.setMenu(self.reclass_menu)
@@ -311,21 +314,68 @@ class CoachCard(QWidget):
         }
         for name, slot in slots.items():
             self.buttons[name].clicked.connect(slot)
-        for name, (keys, _text) in SHORTCUTS.items():
+        for name in ACTION_TEXTS:
             action = QAction(self)
-            action.setShortcut(QKeySequence(keys))
             action.setShortcutContext(Qt.ApplicationShortcut)
-            if name == "note":
-                action.triggered.connect(self.focus_note)
-            elif name == "reclassify":
-                action.triggered.connect(lambda: self.buttons["reclassify"].showMenu())
-            else:
-                action.triggered.connect(lambda _=False, n=name: self._shortcut(n))
+            action.triggered.connect(lambda _=False, n=name: self._shortcut(n))
             self.addAction(action)
+            self._actions[name] = action
+        self.set_keys(self.keys)
+
+    def set_keys(self, keys: dict[str, str]) -> None:
+        """The coach's keys (action → "Ctrl+Alt+E"): shortcuts while the card is active, grabbed
+        system-wide by `use_hotkeys`, shown in every button's tooltip."""
+        self.keys = {name: keys.get(name, "") for name in ACTION_TEXTS}
+        for name, action in self._actions.items():
+            action.setShortcut(QKeySequence(self.keys[name]))
+        for name, button in self.buttons.items():
+            button.setToolTip(self._tooltip(name))
+        self.note.setToolTip(self._tooltip("note"))
+        if self._system_keys_tried:
+            self.use_hotkeys(self.hotkeys)
+
+    def _tooltip(self, name: str) -> str:
+        native = QKeySequence(self.keys[name]).toString(QKeySequence.NativeText)
+        text = self.t[ACTION_TEXTS[name]]
+        return f"{text} ({native})" if native else text
+
+    def use_hotkeys(self, hotkeys: SystemHotkeys | None) -> None:
+        """Grab the keys system-wide with `hotkeys` (None: this platform cannot) and say on the
+        card where they work."""
+        if hotkeys is not self.hotkeys:
+            if self.hotkeys is not None:
+                self.hotkeys.release()
+            if hotkeys is not None:
+                hotkeys.pressed.connect(self._shortcut)
+        self.hotkeys, self._system_keys_tried = hotkeys, True
+        if hotkeys is None:
+            self._set_keys_note(self.t["keys_card_only"], problem=False)
+            return
+        conflicts = hotkeys.bind(self.keys)
+        if conflicts:
+            taken = "、".join(QKeySequence(k).toString(QKeySequence.NativeText) for k in conflicts.values())
+            self._set_keys_note(self.t["keys_conflict"].format(keys=taken), problem=True)
+        else:
+            self._set_keys_note("", problem=False)
+
+    def _set_keys_note(self, text: str, problem: bool) -> None:
+        self.keys_note.setText(text)
+        self.keys_note.setProperty("problem", problem)
+        self.keys_note.style().unpolish(self.keys_note)
+        self.keys_note.style().polish(self.keys_note)
+        self.keys_note.setVisible(bool(text))
+        self._fit_timer.start()
 
     def _shortcut(self, name: str) -> None:
+        if name == "note":
+            self.focus_note()
+            return
         button = self.buttons[name]
-        if button.isVisible() and button.isEnabled():
+        if not (button.isVisible() and button.isEnabled()):
+            return
+        if name == "reclassify":
+            button.showMenu()
+        else:
             button.click()
 
     # ----- actions -------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ def stylesheet(scale: float) -> str:
     #card {{ background: #fbfbfd; border: 1px solid #9aa3ad; border-radius: {px(8)}; }}
     QScrollArea, #body {{ background: transparent; border: none; }}
     QLabel, QPushButton, QToolButton, QComboBox, QLineEdit, QPlainTextEdit {{ font-size: {px(13)}; }}
+    #keysNote {{ color: #455a64; font-size: {px(11)}; }}
+    #keysNote[problem="true"] {{ color: #b71c1c; font-weight: bold; }}
     #title {{ color: #37474f; font-weight: bold; }}
     #status {{ color: #607d8b; font-size: {px(11)}; }}
     #badge {{ color: white; border-radius: {px(4)}; padding: {px(3)} {px(8)}; font-size: {px(15)}; font-weight: bold; }}

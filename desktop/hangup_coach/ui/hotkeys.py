@@ -1,0 +1,56 @@
+"""System-wide coach keys: pressed while the agent types in the CRM, taken before the CRM sees
+them. One small backend per platform; the card only sees `pressed(action)` and the conflicts.
+
+- X11 (and the card under Xwayland): a key grab on the root window (hotkeys_x11.py).
+- Windows: RegisterHotKey + a native event filter for WM_HOTKEY (hotkeys_windows.py).
+- Wayland without Xwayland, macOS: none here; the card says its keys work only while it is
+  active (they are still its application shortcuts).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QKeySequence
+
+log = logging.getLogger(__name__)
+
+
+class SystemHotkeys(QObject):
+    pressed = Signal(str)   # the action whose key was pressed, in any window
+
+    def bind(self, keys: dict[str, str]) -> dict[str, str]:
+        """Grab `keys` (action → "Ctrl+Alt+E"), dropping earlier grabs. Returns the actions whose
+        key could not be grabbed (another program holds it, or the keyboard has no such key)."""
+        raise NotImplementedError
+
+    def release(self) -> None:
+        raise NotImplementedError
+
+
+def key_parts(text: str) -> tuple[set[str], str] | None:
+    """"Ctrl+Alt+E" → ({"ctrl", "alt"}, "E"): the modifiers and the key, in Qt's portable names."""
+    seq = QKeySequence(text)
+    if seq.count() != 1:
+        return None
+    parts = seq.toString().split("+")
+    key = parts.pop() or "+"          # "Ctrl++" ends in an empty part: the key is "+"
+    mods = {p.lower() for p in parts if p}
+    return mods, key
+
+
+def system_hotkeys(platform_name: str, window_id: int = 0) -> SystemHotkeys | None:
+    """The backend for Qt's platform plugin, or None when keys can only work in the card."""
+    try:
+        if platform_name == "xcb":
+            from .hotkeys_x11 import X11Hotkeys
+            from .x11 import shared_display
+            display = shared_display()
+            return X11Hotkeys(display) if display is not None else None
+        if platform_name == "windows":
+            from .hotkeys_windows import WindowsHotkeys
+            return WindowsHotkeys(window_id)
+    except Exception as exc:   # a missing binding must not stop the card: it says so instead
+        log.warning("no system-wide keys: %s", exc)
+    return None
