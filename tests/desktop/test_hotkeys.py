@@ -7,6 +7,17 @@ from Xlib import X, XK, display
 
 from desktop_session import wait_for
 
+BRANCH_ONLY = "13600001111"     # a caller whose request needs a branch: explanations apply
+
+
+def seed_branch_only_caller(desktop):
+    from datetime import datetime, timezone
+
+    from hangup_coach.store.calls import CallStore
+    from hangup_coach.store.db import open_db
+    CallStore(open_db(desktop.tmp / "calls.db")).save_profile("+86" + BRANCH_ONLY, branch_only=True,
+                                                              now=datetime.now(timezone.utc))
+
 
 def start_talking(desktop, crm, app, number="13800138000"):
     app.click("number_input")
@@ -17,8 +28,9 @@ def start_talking(desktop, crm, app, number="13800138000"):
 
 
 def test_a_hotkey_pressed_in_the_crm_counts_an_explanation(desktop, crm, start_app):
+    seed_branch_only_caller(desktop)
     app = start_app()
-    start_talking(desktop, crm, app)
+    start_talking(desktop, crm, app, BRANCH_ONLY)
     desktop.xdotool("type", "--delay", "20", "memo")
     wait_for(lambda: crm.text == "memo", what="the CRM to have the keyboard")
     desktop.xdotool("key", "ctrl+alt+e")
@@ -52,8 +64,9 @@ def test_a_key_held_by_another_program_is_reported_on_the_card(desktop, crm, sta
 
 
 def test_tooltips_show_the_keys_while_the_crm_is_active(desktop, crm, start_app):
+    seed_branch_only_caller(desktop)
     app = start_app("--lang", "en")
-    start_talking(desktop, crm, app)
+    start_talking(desktop, crm, app, BRANCH_ONLY)
     x, y, w, h = wait_for(lambda: app.widget("explain")["visible"] and app.widget("explain")["rect"], what="Explained")
     for dx in (0, 2, 4):           # a hand on a mouse moves more than once over a button
         desktop.xdotool("mousemove", "--sync", str(x + w // 2 + dx), str(y + h // 2))

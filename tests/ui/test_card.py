@@ -172,6 +172,7 @@ def test_every_action_has_a_keyboard_shortcut(qtbot, make_card):
     keys = {a.shortcut().toString() for a in card.actions()}
     assert {k for k, _ in SHORTCUTS.values()} <= keys
     ring_and_answer(qtbot, card, line, "c1", "13912345678")
+    card.reclassify(CallerClass.NON_REGULAR, SubReason.CLOSED_CASE)   # explanations apply to these callers
     explain = next(a for a in card.actions() if a.shortcut().toString() == SHORTCUTS["explain"][0])
     explain.trigger()
     assert controller.current.record.explanations == 1
@@ -226,7 +227,7 @@ def test_a_failing_disk_is_reported_and_nothing_is_lost(qtbot, make_card, monkey
 
     monkeypatch.setattr(store, "save_call", real_save_call)               # space is freed
     monkeypatch.setattr(store, "save_note", real_save_note)
-    qtbot.mouseClick(card.buttons["explain"], Qt.LeftButton)             # the next change retries
+    qtbot.mouseClick(card.buttons["closure"], Qt.LeftButton)             # the next change retries
     card.flush_note()
     row = store.list_calls()[0]
-    assert row["explanations"] == 1 and row["answered_at"] and row["note"] == "typed while the disk was full"
+    assert row["closure_confirmed_at"] and row["answered_at"] and row["note"] == "typed while the disk was full"

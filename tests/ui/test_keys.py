@@ -4,6 +4,7 @@ import pytest
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from hangup_coach.app.resources import load_texts
+from hangup_coach.core.callers import CallerClass, SubReason
 from hangup_coach.app.settings import HOTKEYS, Settings
 from hangup_coach.ui.hotkeys_windows import windows_chord
 from hangup_coach.ui.hotkeys_x11 import x11_chord
@@ -83,6 +84,7 @@ def test_the_card_says_where_its_keys_work(qtbot, make_card):
     assert fake.bound["warn"] == "F14" and not card.keys_note.isVisible()
     line.ring("c1", "13800138000")
     card.buttons["answer"].click()
+    card.reclassify(CallerClass.NON_REGULAR, SubReason.CLOSED_CASE)
     fake.pressed.emit("explain")                                      # pressed while the CRM is active
     assert controller.current.record.explanations == 1
     assert card.buttons["explain"].toolTip() == "Explained +1 (Ctrl+Alt+E)"

@@ -140,6 +140,9 @@ def run_card(args: argparse.Namespace) -> int:
         app.quit()
 
     tray = make_tray(icon, texts, show_card, open_settings, quit_app)
+    card.hide_button.setVisible(tray is not None)   # without a tray a hidden card could not come back
+    card.settings_requested.connect(open_settings)
+    card.quit_requested.connect(quit_app)
     instance.show_requested.connect(show_card)
     app.aboutToQuit.connect(card.flush_note)
 

@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
 from ..app.controller import Controller
 from ..app.settings import HOTKEYS
 from ..core.callers import SUB_REASONS, CallerClass, EndedBy, SubReason
-from ..core.coach import CallSession, Phase
-from ..core.phone import mask
+from ..core.card_view import CardView
 from ..store.calls import NOTE_LIMIT
 from .foreground import Foreground, platform_foreground
 from .hotkeys import SystemHotkeys
@@ -29,6 +28,7 @@ from .keyboard import KeyboardHandover
 from .style import CLASS_COLOURS, CLASS_MARKS, stylesheet
 
 NOTE_DEBOUNCE_MS = 300   # typed notes reach the disk within ~0.3 s
+COPIED_MS = 2000         # how long the copy button says "copied"
 CARD_WIDTH = 360
 
 # action name → UI text key; the keys themselves are settings (app/settings.py HOTKEYS).
@@ -60,6 +60,8 @@ class NoteEdit(QPlainTextEdit):
 
 class CoachCard(QWidget):
     position_changed = Signal(QPoint)
+    settings_requested = Signal()   # the card's menu (there may be no tray: stock GNOME, kiosks)
+    quit_requested = Signal()
 
     def __init__(self, controller: Controller, texts: dict[str, str], scale: float = 1.0,
                  clock_now: Callable[[], datetime] | None = None, foreground: Foreground | None = None) -> None:
@@ -88,6 +90,8 @@ class CoachCard(QWidget):
         self.keyboard.watch(self.number_input)
         self.set_scale(scale)
 
+        self._copied_timer = QTimer(self, singleShot=True, interval=COPIED_MS)
+        self._copied_timer.timeout.connect(lambda: self.buttons["copy"].setText(self.t["copy"]))
         self._note_timer = QTimer(self, singleShot=True, interval=NOTE_DEBOUNCE_MS)
         self._note_timer.timeout.connect(self.flush_note)
         self._tick = QTimer(self, interval=1000)
@@ -97,7 +101,7 @@ class CoachCard(QWidget):
         self._grace_tick.setTimerType(Qt.PreciseTimer)
         self._grace_tick.timeout.connect(self._update_grace)
 
-        controller.call_changed.connect(lambda _s: self.render())
+        controller.call_changed.connect(self._on_call_changed)   # a method: gone with the card
         controller.note_state.connect(self._on_note_state)
         controller.softphone_status.connect(self.set_softphone_status)
         controller.problem.connect(self._show_problem)
@@ -147,10 +151,20 @@ class CoachCard(QWidget):
         header.setSpacing(0)
         top = QHBoxLayout()
         self.title = QLabel(self.t["app_name"], objectName="title")
-        self.hide_button = QToolButton(text="–", toolTip=self.t["show_card"], focusPolicy=Qt.NoFocus)
+        self.hide_button = QToolButton(text="–", toolTip=self.t["hide_card"], focusPolicy=Qt.NoFocus)
         self.hide_button.setAccessibleName("hide")
         self.hide_button.clicked.connect(self.hide)
+        self.menu_button = QToolButton(text="☰", popupMode=QToolButton.InstantPopup, focusPolicy=Qt.NoFocus,
+                                       objectName="menuButton")
+        self.menu_button.setAccessibleName(self.t["menu"])
+        self.menu_button.setToolTip(self.t["menu"])
+        self.card_menu = QMenu(self.menu_button)
+        self.card_menu.addAction(self.t["settings"], self.settings_requested.emit)
+        self.card_menu.addSeparator()
+        self.card_menu.addAction(self.t["quit"], self.quit_requested.emit)
+        self.menu_button.setMenu(self.card_menu)
         top.addWidget(self.title, 1)
+        top.addWidget(self.menu_button)
         top.addWidget(self.hide_button)
         header.addLayout(top)
         self.status = QLabel("", objectName="status", wordWrap=True)   # its own row: it can be long
@@ -167,7 +181,9 @@ class CoachCard(QWidget):
         idle.setContentsMargins(0, 0, 0, 0)
         self.idle_label = QLabel(t["idle"], wordWrap=True)
         self.manual_hint = QLabel(t["manual_hint"], wordWrap=True, objectName="status")
-        row = QHBoxLayout()
+        self.manual_entry = QWidget()      # manual mode only: a softphone reports the number itself
+        row = QHBoxLayout(self.manual_entry)
+        row.setContentsMargins(0, 0, 0, 0)
         self.number_input = QLineEdit(placeholderText="138 0013 8000", maxLength=40)
         self.number_input.setAccessibleName(t["manual_hint"])
         self.number_input.returnPressed.connect(self.start_manual_call)
@@ -177,7 +193,7 @@ class CoachCard(QWidget):
         row.addWidget(self.start_button)
         idle.addWidget(self.idle_label)
         idle.addWidget(self.manual_hint)
-        idle.addLayout(row)
+        idle.addWidget(self.manual_entry)
         return self.idle
 
     def _build_call(self) -> QFrame:
@@ -303,10 +319,10 @@ class CoachCard(QWidget):
         c = self.controller
         slots = {
             "answer": c.answer,
-            "explain": lambda: self._act(CallSession.explain),
-            "warn": lambda: self._act(CallSession.warn),
-            "closure": lambda: self._act(CallSession.confirm_closure),
-            "cancel_closure": lambda: self._act(CallSession.cancel_closure),
+            "explain": c.explain,
+            "warn": c.warn,
+            "closure": c.confirm_closure,
+            "cancel_closure": c.cancel_closure,
             "copy": self.copy_line,
             "hang_up": self.hang_up,
             "customer_hung_up": self.customer_hung_up,
@@ -360,9 +376,7 @@ class CoachCard(QWidget):
 
     def _set_keys_note(self, text: str, problem: bool) -> None:
         self.keys_note.setText(text)
-        self.keys_note.setProperty("problem", problem)
-        self.keys_note.style().unpolish(self.keys_note)
-        self.keys_note.style().polish(self.keys_note)
+        _set_property(self.keys_note, "problem", problem)
         self.keys_note.setVisible(bool(text))
         self._fit_timer.start()
 
@@ -379,14 +393,9 @@ class CoachCard(QWidget):
             button.click()
 
     # ----- actions -------------------------------------------------------------------------------
-    def _act(self, method: Callable[[CallSession], None]) -> None:
-        session = self.controller.current
-        if session is not None:
-            method(session)
-
     def start_manual_call(self) -> None:
         text = self.number_input.text().strip()
-        if self.controller.current is not None and self.controller.current.phase is not Phase.DONE:
+        if self.controller.current is not None:
             return
         self.controller.start_manual_call(text)
         self.number_input.clear()
@@ -401,24 +410,23 @@ class CoachCard(QWidget):
         self.controller.customer_hung_up()
 
     def copy_line(self) -> None:
+        """Copy the scripted line; the button itself says it was copied (the note's "saved"
+        would overwrite a status line at once)."""
         QGuiApplication.clipboard().setText(self.line.text())
-        self._set_note_state(self.t["copied"])
+        self.buttons["copy"].setText(self.t["copied"] + " ✓")
+        self._copied_timer.start()
 
     def reclassify(self, cls: CallerClass, sub: SubReason) -> None:
-        session = self.controller.current
-        if session is None:
-            return
-        label = self.controller.scripts.label("classes", cls.value)
-        if sub is not SubReason.NONE:
-            label = self.controller.scripts.label("sub_reasons", sub.value)
-        session.reclassify(cls, sub, self.t["agent_reason"].format(label=label))
+        scripts = self.controller.scripts
+        label = scripts.label("sub_reasons", sub.value) if sub is not SubReason.NONE else scripts.label("classes", cls.value)
+        self.controller.reclassify(cls, sub, self.t["agent_reason"].format(label=label))
 
     def finish_wrapup(self) -> None:
-        session = self.controller.current
-        if session is None or session.phase is not Phase.ENDED:
+        view = self.controller.view()
+        if view is None or not view.wrapup:
             return
         self.flush_note()
-        session.wrap_up(self.disposition.currentData(), EndedBy(self.ended_by.currentData()))
+        self.controller.wrap_up(self.disposition.currentData(), EndedBy(self.ended_by.currentData()))
         self.keyboard.give_back()
 
     def focus_note(self) -> None:
@@ -450,129 +458,109 @@ class CoachCard(QWidget):
         self.note_state.setText(f"{state} · {self._note_warning}" if self._note_warning else state)
 
     # ----- rendering -----------------------------------------------------------------------------
+    def _on_call_changed(self, _session) -> None:
+        self.render()
+
     def render(self) -> None:
-        session = self.controller.current
-        if session is None:
-            self._show_call(None)
-            self.idle.show()
-            self.call.hide()
+        """Show what core computed for the current call (core/card_view.py)."""
+        view = self.controller.view()
+        self._show_call(view.call_id if view else None)
+        self.idle.setVisible(view is None)
+        for part in (self.call, self.note, self.note_state):
+            part.setVisible(view is not None)
+        if view is None:
             self.wrapup.hide()
-            self.note.hide()
-            self.note_state.hide()
             self._grace_tick.stop()
-            self._fit()
-            return
-        self._show_call(session)
-        rec, phase, scripts, policy = session.record, session.phase, self.controller.scripts, self.controller.policy
-        cls = session.caller_class
-        live = phase in (Phase.TALKING, Phase.GRACE, Phase.HANGUP_ALLOWED)
-        ended = phase in (Phase.ENDED, Phase.DONE)
-        self.idle.hide()
-        self.call.show()
-        self.note.show()
-        self.note_state.show()
+        else:
+            self._render_caller(view)
+            self._render_counters(view)
+            self._render_closure(view)
+            self._render_line(view)
+            self._render_ending(view)
+        self._fit()
 
-        badge = f"{CLASS_MARKS[cls.value]} {scripts.label('classes', cls.value)}"
-        if session.sub_reason is not SubReason.NONE:
-            badge += " · " + scripts.label("sub_reasons", session.sub_reason.value)
+    def _render_caller(self, view: CardView) -> None:
+        badge = f"{CLASS_MARKS[view.caller_class.value]} {view.badge}"
         self.badge.setText(badge)
-        self.badge.setStyleSheet(f"background: {CLASS_COLOURS[cls.value]};")
+        self.badge.setStyleSheet(f"background: {CLASS_COLOURS[view.caller_class.value]};")
         self.badge.setAccessibleName(badge)
-        self.number.setText(mask(rec.caller_number, policy.region) if rec.caller_number
-                            else (rec.caller_raw[:20] or "—") if cls is not CallerClass.UNKNOWN else "—")
-        self.reason.setText(rec.class_reason)
+        self.number.setText(view.number)
+        self.reason.setText(view.reason)
         self._update_duration()
+        self._set_row_visible(self.answer_row, view.ringing)
+        self.buttons["answer"].setVisible(view.answer_button)
+        self.buttons["reclassify"].setVisible(view.reclassify_button)
 
-        ringing = phase is Phase.RINGING
-        softphone = self.controller.softphone
-        self._set_row_visible(self.answer_row, ringing)
-        self.buttons["answer"].setVisible(ringing and bool(softphone and softphone.can_answer))
+    def _render_counters(self, view: CardView) -> None:
+        for label, button, counter, text in ((self.explanations, "explain", view.explanations, "explanations"),
+                                             (self.warnings, "warn", view.warnings, "warnings")):
+            label.setVisible(counter is not None)
+            self.buttons[button].setVisible(counter is not None and counter.button)
+            if counter is not None:
+                label.setText(f"{self.t[text]} {counter.count} / {counter.limit}")
+                _set_property(label, "reached", counter.reached)
 
-        self.explanations.setText(f"{self.t['explanations']} {rec.explanations} / {policy.explanations_before_polite_end}")
-        self.explanations.setProperty("reached", rec.explanations >= policy.explanations_before_polite_end)
-        self.warnings.setText(f"{self.t['warnings']} {rec.warnings} / {policy.warnings_before_cutoff}")
-        self.warnings.setProperty("reached", rec.warnings >= policy.warnings_before_cutoff)
-        for label in (self.explanations, self.warnings):
-            label.style().unpolish(label)
-            label.style().polish(label)
-        for name in ("explain", "warn"):
-            self.buttons[name].setVisible(live)
-        show_warn = cls is CallerClass.NO_VALUE or rec.warnings > 0
-        self.warnings.setVisible(show_warn and not ringing)
-        self.buttons["warn"].setVisible(live and show_warn)
-        self.explanations.setVisible(not ringing)
-
-        self.buttons["closure"].setVisible(phase is Phase.TALKING)
-        self.buttons["cancel_closure"].setVisible(phase is Phase.GRACE)
-        in_grace = phase is Phase.GRACE
-        self.grace_bar.setVisible(in_grace)
-        self.grace_label.setVisible(in_grace or rec.customer_hung_up_in_grace)
-        if in_grace:
-            self.grace_bar.setRange(0, round(policy.grace_seconds * 1000))
+    def _render_closure(self, view: CardView) -> None:
+        self.buttons["closure"].setVisible(view.closure_button)
+        self.buttons["cancel_closure"].setVisible(view.cancel_closure_button)
+        self.grace_bar.setVisible(view.grace_running)
+        self.grace_label.setVisible(view.grace_running or view.left_in_grace)
+        if view.grace_running:
+            self.grace_bar.setRange(0, round(self.controller.policy.grace_seconds * 1000))
             self._grace_tick.start()
             self._update_grace()
         else:
             self._grace_tick.stop()
-            if rec.customer_hung_up_in_grace:
+            if view.left_in_grace:
                 self.grace_label.setText(self.t["customer_left_in_grace"])
 
-        prompt = session.prompt
-        self.line_title.setVisible(prompt is not None)
-        self.line.setVisible(prompt is not None)
-        self.buttons["copy"].setVisible(prompt is not None)
-        if prompt is not None:
-            title = self.t["may_hang_up"] if prompt.allows_hangup else self.t["say_this"]
-            self.line_title.setText(title)
-            self.line.setText(self.controller.line_text(prompt))
-            for widget in (self.line, self.line_title):
-                widget.setProperty("allowed", prompt.allows_hangup)
-                widget.style().unpolish(widget)
-                widget.style().polish(widget)
+    def _render_line(self, view: CardView) -> None:
+        prompt = view.prompt
+        for widget in (self.line_title, self.line, self.buttons["copy"]):
+            widget.setVisible(prompt is not None)
+        if prompt is None:
+            return
+        self.line_title.setText(self.t["may_hang_up"] if prompt.allows_hangup else self.t["say_this"])
+        self.line.setText(self.controller.line_text(prompt))
+        for widget in (self.line, self.line_title):
+            _set_property(widget, "allowed", prompt.allows_hangup)
 
-        can_hang_up = bool(softphone and softphone.can_hang_up)
-        self.buttons["hang_up"].setText(self.t["hang_up"] if can_hang_up else self.t["i_hung_up"])
-        self.buttons["hang_up"].setVisible(live or (ringing and can_hang_up))
-        self.buttons["customer_hung_up"].setVisible(live and not can_hang_up)
-        self.buttons["reclassify"].setVisible(live or ringing)
-
-        flags = []
-        if rec.agent_ended_early:
-            flags.append(self.t["early_flag"])
-        if ended and rec.answered_at is None:
-            flags.append(self.t["missed"])
+    def _render_ending(self, view: CardView) -> None:
+        hang_up = self.buttons["hang_up"]
+        text = self.t["hang_up"] if view.hangs_up_on_line else self.t["i_hung_up"]
+        hang_up.setText(f"✓ {text}" if view.hang_up_allowed else text)
+        hang_up.setVisible(view.hang_up_button)
+        _set_property(hang_up, "allowed", view.hang_up_allowed)
+        self.buttons["customer_hung_up"].setVisible(view.customer_hung_up_button)
+        flags = [self.t["early_flag" if flag == "early" else "missed"] for flag in view.flags]
         self.flag.setText("\n".join(flags))
         self.flag.setVisible(bool(flags))
+        self.wrapup.setVisible(view.wrapup)
+        if view.wrapup:
+            self._prefill_wrapup(view)
 
-        self.wrapup.setVisible(phase is Phase.ENDED)
-        if phase is Phase.ENDED:
-            self._prefill_wrapup(session)
-        self._fit()
-
-    def _show_call(self, session: CallSession | None) -> None:
+    def _show_call(self, call_id: str | None) -> None:
         """Switch the note field to another call (loading what the store has for it)."""
-        call_id = session.record.id if session else None
         if call_id == self._shown_call:
             return
         self.flush_note()
         self._shown_call = None
         self.note.blockSignals(True)
-        self.note.setPlainText(self.controller.store.note(call_id) if call_id else "")
+        self.note.setPlainText(self.controller.note_text(call_id) if call_id else "")
         self.note.blockSignals(False)
         self._note_warning = ""
         self.note_state.setText("")
         self._shown_call = call_id
 
-    def _prefill_wrapup(self, session: CallSession) -> None:
-        if self._wrapup_for == session.record.id:
+    def _prefill_wrapup(self, view: CardView) -> None:
+        if self._wrapup_for == view.call_id:
             return
-        self._wrapup_for = session.record.id
-        rec = session.record
-        who = rec.ended_by or EndedBy.UNKNOWN.value
-        self.ended_by.setCurrentIndex(self.ended_by.findData(who))
-        unknown = who == EndedBy.UNKNOWN.value
+        self._wrapup_for = view.call_id
+        self.ended_by.setCurrentIndex(self.ended_by.findData(view.ended_by))
+        unknown = view.ended_by == EndedBy.UNKNOWN.value
         self.ended_by_label.setText(self.t["ended_by_ask"] if unknown else self.t["ended_by"])
-        self.ended_by_label.setStyleSheet("color: #b71c1c; font-weight: bold;" if unknown else "")
-        self.disposition.setCurrentIndex(max(0, self.disposition.findData(_suggested_disposition(session))))
+        _set_property(self.ended_by_label, "ask", unknown)
+        self.disposition.setCurrentIndex(max(0, self.disposition.findData(view.suggested_disposition)))
 
     def _update_duration(self) -> None:
         session = self.controller.current
@@ -607,7 +595,9 @@ class CoachCard(QWidget):
         self.status.setText(text)
         self.status.setToolTip(detail)
         self.status.setStyleSheet("color: #b71c1c;" if state == "offline" else "")
-        self.manual_hint.setVisible(self.controller.softphone is None)
+        manual = self.controller.softphone is None
+        self.manual_hint.setVisible(manual)
+        self.manual_entry.setVisible(manual)
 
     def _show_problem(self, text: str) -> None:
         self.status.setText(text[:60])
@@ -690,6 +680,9 @@ class CoachCard(QWidget):
             self.keyboard.window_deactivated()
         super().changeEvent(event)
 
+    def contextMenuEvent(self, event) -> None:  # noqa: N802
+        self.card_menu.popup(event.globalPos())
+
     def mousePressEvent(self, event) -> None:  # noqa: N802
         if event.button() == Qt.LeftButton:
             self._drag_from = event.globalPosition().toPoint() - self.frameGeometry().topLeft()
@@ -708,14 +701,9 @@ class CoachCard(QWidget):
         super().closeEvent(event)
 
 
-def _suggested_disposition(session: CallSession) -> str:
-    rec = session.record
-    if rec.disposition:
-        return rec.disposition
-    if rec.answered_at is None:
-        return "missed"
-    if session.caller_class is CallerClass.NO_VALUE and rec.warnings:
-        return "warned_and_ended"
-    if session.caller_class is CallerClass.NON_REGULAR:
-        return "explained"
-    return "resolved"
+
+def _set_property(widget: QWidget, name: str, value: bool) -> None:
+    """A style property (see style.py) that the stylesheet must re-read."""
+    widget.setProperty(name, value)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
