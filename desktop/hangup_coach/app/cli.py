@@ -73,6 +73,8 @@ def print_calls(rows: list[dict], fmt: str, unmasked: bool, out=sys.stdout) -> N
         short = {"customer_hung_up_in_grace": "left_in_grace", "agent_ended_early": "early",
                  "hangup_prompted_at": "prompted", "class_source": "source"}
         heads = [short.get(c, c) for c in CALL_COLUMNS]
+        offset = datetime.now().astimezone().strftime("%z")   # +0800
+        out.write(f"times are local (UTC{offset[:3]}:{offset[3:]}); csv and json keep UTC\n")
         cells = [[_cell(row[c]) for c in CALL_COLUMNS] for row in table]
         widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(heads)]
         out.write("  ".join(h.ljust(w) for h, w in zip(heads, widths)).rstrip() + "\n")
@@ -87,4 +89,9 @@ def _cell(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else ""
     text = str(value)
-    return text[:19] if len(text) > 19 and text[4:5] == "-" and "T" in text else text
+    if len(text) > 19 and text[4:5] == "-" and "T" in text:   # a stored UTC time: show it locally
+        try:
+            return datetime.fromisoformat(text).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            return text[:19]
+    return text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -31,7 +32,11 @@ def list_calls(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"hangup-coach: {exc}", file=sys.stderr)
         return 1
-    print_calls(store.list_calls(since=args.since), args.format, args.unmasked)
+    try:
+        print_calls(store.list_calls(since=args.since), args.format, args.unmasked)
+        sys.stdout.flush()
+    except BrokenPipeError:   # `calls | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # no second error at exit
     return 0
 
 
@@ -181,8 +186,9 @@ def run_card(args: argparse.Namespace) -> int:
         player = ShiftPlayer(shift, softphone, card, controller, scheduler, app)
 
         def shift_over(count: int) -> None:
-            card.status.setText(texts["demo_done"].format(count=count))
-            print(texts["demo_done"].format(count=count))
+            done = texts["demo_done"].format(count=count, seeded=len(shift.seed.get("calls", [])))
+            card.status.setText(done)
+            print(done)
             if args.exit_when_done:
                 QTimer.singleShot(0, quit_app)
         player.finished.connect(shift_over)
