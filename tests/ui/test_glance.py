@@ -2,8 +2,6 @@
 
 import re
 
-from PySide6.QtCore import Qt
-
 from hangup_coach.core.callers import CallerClass, SubReason
 from hangup_coach.ui.style import stylesheet
 

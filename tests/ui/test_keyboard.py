@@ -2,8 +2,6 @@
 
 from PySide6.QtCore import Qt
 
-from hangup_coach.ui.card import CoachCard
-
 
 class FakeForeground:
     """Records hand-backs; 'the CRM' is window 77."""

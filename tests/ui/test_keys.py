@@ -1,6 +1,5 @@
 """The coach's keys: translation to each platform, Settings, and what the card says about them."""
 
-import pytest
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from hangup_coach.app.resources import load_texts

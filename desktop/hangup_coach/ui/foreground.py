@@ -26,7 +26,6 @@ class Foreground(Protocol):
 
 class X11Foreground:
     def __init__(self, display) -> None:
-        from Xlib import X, Xatom  # noqa: F401 (checks the binding is there)
         self._display = display
         self._root = display.screen().root
         self._active = display.intern_atom("_NET_ACTIVE_WINDOW")
