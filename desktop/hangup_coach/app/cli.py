@@ -9,13 +9,14 @@ import sys
 from datetime import datetime, timezone
 
 from ..core.phone import mask
+from .resources import LANGUAGES
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", metavar="PATH", help="the call database (default: per-user data dir; "
                         "env HANGUP_COACH_DB)")
-    common.add_argument("--lang", choices=("zh_CN", "en"), help="language (default: settings, then the system)")
+    common.add_argument("--lang", choices=LANGUAGES, help="language (default: settings, then the system)")
     common.add_argument("--verbose", action="store_true", help="log debug messages")
 
     parser = argparse.ArgumentParser(prog="hangup-coach", parents=[common],
