@@ -120,7 +120,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for lang in ("zh_CN", "en"):
             scenes(lang, 1.0, "", Path(tmp))
-        scenes("zh_CN", 2.0, "@2x", Path(tmp))
+        for lang in ("zh_CN", "en"):
+            scenes(lang, 2.0, "@2x", Path(tmp))
     for lang in ("zh_CN", "en"):
         overview(lang)
 
