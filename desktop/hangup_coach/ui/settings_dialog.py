@@ -25,6 +25,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.settings, self.t, self._validate_softphone = settings, texts, validate_softphone
         self.setWindowTitle(texts["settings_title"])
+        self.setMinimumWidth(440)   # room for the wrapped hints in both languages
         layout = QVBoxLayout(self)
         layout.addLayout(self._build_form())
         layout.addWidget(self._build_keys())
@@ -59,8 +60,10 @@ class SettingsDialog(QDialog):
 
     def _build_keys(self) -> QGroupBox:
         group = QGroupBox(self.t["keys_title"])
-        form = QFormLayout(group)
-        form.addRow(QLabel(self.t["keys_hint"], wordWrap=True))
+        box = QVBoxLayout(group)
+        box.addWidget(QLabel(self.t["keys_hint"], wordWrap=True))
+        form = QFormLayout()
+        box.addLayout(form)
         current = self.settings.hotkeys()
         self.keys: dict[str, QKeySequenceEdit] = {}
         for action in HOTKEYS:
