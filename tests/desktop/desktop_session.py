@@ -20,7 +20,7 @@ HERE = Path(__file__).parent
 SCREEN = "1280x800x24"
 
 
-def wait_for(check, timeout=20.0, what="condition"):
+def wait_for(check, timeout=60.0, what="condition"):   # generous: 2 cores shared by many builds
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()
@@ -64,8 +64,14 @@ class Desktop:
         self.env = dict(os.environ, DISPLAY=f":{number}", QT_QPA_PLATFORM="xcb",
                         HANGUP_COACH_HOME=str(tmp / "home"), LANG="en_US.UTF-8")
         self.env.pop("WAYLAND_DISPLAY", None)
-        self.start(["openbox", "--sm-disable"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(lambda: "Openbox" in self.xprop_root("_NET_WM_NAME", check_wm=True), what="openbox")
+        log = tmp / "openbox.log"
+        with open(log, "w") as out:
+            openbox = self.start(["openbox", "--sm-disable"], stdout=out, stderr=subprocess.STDOUT)
+
+        def wm_running():
+            assert openbox.poll() is None, f"openbox exited: {log.read_text()}"
+            return "Openbox" in self.wm_name()
+        wait_for(wm_running, what="openbox")
 
     def start(self, argv, **kw) -> subprocess.Popen:
         proc = subprocess.Popen(argv, env=self.env, **kw)
@@ -76,8 +82,8 @@ class Desktop:
         return subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True,
                               timeout=20).stdout.strip()
 
-    def xprop_root(self, prop: str, check_wm=False) -> str:
-        # The WM names itself on its supporting window; xdotool cannot read properties, Xlib can.
+    def wm_name(self) -> str:
+        """The window manager's name (on its _NET_SUPPORTING_WM_CHECK window), "" until it runs."""
         from Xlib import X, display
         d = display.Display(self.env["DISPLAY"])
         try:
@@ -86,7 +92,7 @@ class Desktop:
             if check is None:
                 return ""
             win = d.create_resource_object("window", check.value[0])
-            name = win.get_full_property(d.intern_atom(prop), X.AnyPropertyType)
+            name = win.get_full_property(d.intern_atom("_NET_WM_NAME"), X.AnyPropertyType)
             return name.value.decode() if name is not None else ""
         finally:
             d.close()
