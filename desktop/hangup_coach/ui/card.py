@@ -363,16 +363,24 @@ class CoachCard(QWidget):
                 self.hotkeys.release()
             if hotkeys is not None:
                 hotkeys.pressed.connect(self._shortcut)
+                hotkeys.conflicts_found.connect(self._keys_taken)
+                hotkeys.unavailable.connect(self._keys_unavailable)
+                hotkeys.descriptions = {name: self.t[text] for name, text in ACTION_TEXTS.items()}
         self.hotkeys, self._system_keys_tried = hotkeys, True
         if hotkeys is None:
             self._set_keys_note(self.t["keys_card_only"], problem=False)
             return
-        conflicts = hotkeys.bind(self.keys)
+        self._set_keys_note("", problem=False)
+        self._keys_taken(hotkeys.bind(self.keys))
+
+    def _keys_taken(self, conflicts: dict[str, str]) -> None:
         if conflicts:
             taken = "、".join(QKeySequence(k).toString(QKeySequence.NativeText) for k in conflicts.values())
             self._set_keys_note(self.t["keys_conflict"].format(keys=taken), problem=True)
-        else:
-            self._set_keys_note("", problem=False)
+
+    def _keys_unavailable(self, why: str) -> None:
+        self.hotkeys = None
+        self._set_keys_note(self.t["keys_card_only"], problem=False)
 
     def _set_keys_note(self, text: str, problem: bool) -> None:
         self.keys_note.setText(text)

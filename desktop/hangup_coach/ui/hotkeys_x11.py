@@ -12,27 +12,18 @@ import logging
 from PySide6.QtCore import QSocketNotifier, QTimer
 from Xlib import X, XK, error
 
-from .hotkeys import SystemHotkeys, key_parts
+from .hotkeys import SystemHotkeys, key_parts, keysym_name
 
 log = logging.getLogger(__name__)
 
 MODIFIERS = {"ctrl": X.ControlMask, "alt": X.Mod1Mask, "shift": X.ShiftMask, "meta": X.Mod4Mask}
-KEYSYMS = {  # Qt's key names that differ from X keysym names
-    "Return": "Return", "Enter": "KP_Enter", "Space": "space", "Esc": "Escape", "Ins": "Insert",
-    "Del": "Delete", "PgUp": "Prior", "PgDown": "Next", "ScrollLock": "Scroll_Lock",
-    "Backspace": "BackSpace", "Print": "Print", "Pause": "Pause", "Left": "Left", "Right": "Right",
-    "Up": "Up", "Down": "Down", "Home": "Home", "End": "End", "Tab": "Tab",
-}
-
-
 def x11_chord(text: str) -> tuple[int, int] | None:
     """"Ctrl+Alt+E" → (keysym, modifier mask), or None if X cannot name it."""
     parts = key_parts(text)
     if parts is None or not parts[0] <= MODIFIERS.keys():
         return None
     mods, key = parts
-    name = KEYSYMS.get(key, key.lower() if len(key) == 1 else key)
-    keysym = XK.string_to_keysym(name)
+    keysym = XK.string_to_keysym(keysym_name(key))
     if not keysym:
         return None
     mask = 0
