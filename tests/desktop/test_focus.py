@@ -57,3 +57,15 @@ def test_clicking_back_into_the_crm_takes_the_keyboard_there(desktop, crm, start
     wait_for(lambda: crm.text == "abc", what="the CRM to receive typing")
     assert app.state()["widgets"]["number_input"]["visible"]
     assert not app.rows("SELECT * FROM calls")
+
+
+def test_ringing_prompts_and_the_wait_never_take_the_keyboard(desktop, crm, start_app):
+    app = start_app("demo", "--speed", "10", "--exit-when-done")   # calls ring, prompts show, waits run
+    typed = ""
+    while app.proc.poll() is None:
+        assert desktop.active_window() == crm.window, "the card took the keyboard by itself"
+        typed += "x"
+        desktop.xdotool("type", "x")
+        wait_for(lambda: crm.text == typed, what="the CRM to keep receiving typing")
+    assert app.proc.returncode == 0
+    assert len(app.rows("SELECT * FROM calls WHERE id NOT LIKE 'seed-%'")) == 9   # the whole shift played
