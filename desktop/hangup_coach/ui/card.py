@@ -11,18 +11,18 @@ from datetime import datetime
 from typing import Callable
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QMenu, QPlainTextEdit, QProgressBar,
     QPushButton, QScrollArea, QStyle, QToolButton, QVBoxLayout, QWidget,
 )
 
 from ..app.controller import Controller
-from ..app.settings import HOTKEYS
 from ..core.callers import SUB_REASONS, CallerClass, EndedBy, SubReason
 from ..core.card_view import CardView
 from ..store.calls import NOTE_LIMIT
 from .foreground import Foreground, platform_foreground
+from .card_keys import ACTION_TEXTS, SHORTCUTS, CardKeys  # noqa: F401 (SHORTCUTS: for callers)
 from .hotkeys import SystemHotkeys
 from .keyboard import KeyboardHandover
 from .style import CLASS_COLOURS, CLASS_MARKS, stylesheet
@@ -30,17 +30,6 @@ from .style import CLASS_COLOURS, CLASS_MARKS, stylesheet
 NOTE_DEBOUNCE_MS = 300   # typed notes reach the disk within ~0.3 s
 COPIED_MS = 2000         # how long the copy button says "copied"
 CARD_WIDTH = 360
-
-# action name → UI text key; the keys themselves are settings (app/settings.py HOTKEYS).
-ACTION_TEXTS = {
-    "answer": "answer", "explain": "explain", "warn": "warn", "closure": "closure",
-    "cancel_closure": "cancel_closure", "copy": "copy", "hang_up": "hang_up",
-    "customer_hung_up": "customer_hung_up", "reclassify": "reclassify", "note": "note_placeholder",
-    "done": "done",
-}
-# action name → (default key, UI text key), as before the keys became settings.
-SHORTCUTS = {name: (HOTKEYS[name], text) for name, text in ACTION_TEXTS.items()}
-
 
 class NoteEdit(QPlainTextEdit):
     """The call note. A paste that would pass NOTE_LIMIT is cut there and reported: a megabyte on
@@ -72,10 +61,6 @@ class CoachCard(QWidget):
         self.setAttribute(Qt.WA_StyledBackground, True)
         self.setAttribute(Qt.WA_AlwaysShowToolTips, True)   # the card is almost never the active window
         self.controller, self.t, self.scale = controller, texts, scale
-        self.keys: dict[str, str] = dict(HOTKEYS)
-        self._actions: dict[str, QAction] = {}
-        self.hotkeys: SystemHotkeys | None = None
-        self._system_keys_tried = False
         self._now = clock_now or controller.clock.now
         self._shown_call: str | None = None
         self._wrapup_for: str | None = None  # the call whose wrap-up fields were pre-filled
@@ -85,6 +70,7 @@ class CoachCard(QWidget):
         self._fit_timer = QTimer(self, singleShot=True, interval=0)
         self._fit_timer.timeout.connect(self._fit_height)
         self._build()
+        self.key_bindings = CardKeys(self, self.keys_note, self._fit_timer.start)
         self.keyboard = KeyboardHandover(self, foreground or platform_foreground(QGuiApplication.platformName()))
         self.keyboard.watch(self.note)
         self.keyboard.watch(self.number_input)
@@ -330,65 +316,25 @@ class CoachCard(QWidget):
         }
         for name, slot in slots.items():
             self.buttons[name].clicked.connect(slot)
-        for name in ACTION_TEXTS:
-            action = QAction(self)
-            action.setShortcutContext(Qt.ApplicationShortcut)
-            action.triggered.connect(lambda _=False, n=name: self._shortcut(n))
-            self.addAction(action)
-            self._actions[name] = action
-        self.set_keys(self.keys)
 
     def set_keys(self, keys: dict[str, str]) -> None:
-        """The coach's keys (action → "Ctrl+Alt+E"): shortcuts while the card is active, grabbed
-        system-wide by `use_hotkeys`, shown in every button's tooltip."""
-        self.keys = {name: keys.get(name, "") for name in ACTION_TEXTS}
-        for name, action in self._actions.items():
-            action.setShortcut(QKeySequence(self.keys[name]))
-        for name, button in self.buttons.items():
-            button.setToolTip(self._tooltip(name))
-        self.note.setToolTip(self._tooltip("note"))
-        if self._system_keys_tried:
-            self.use_hotkeys(self.hotkeys)
-
-    def _tooltip(self, name: str) -> str:
-        native = QKeySequence(self.keys[name]).toString(QKeySequence.NativeText)
-        text = self.t[ACTION_TEXTS[name]]
-        return f"{text} ({native})" if native else text
+        """The coach's keys (action → "Ctrl+Alt+E"), e.g. after Settings changed them."""
+        self.key_bindings.set_keys(keys)
 
     def use_hotkeys(self, hotkeys: SystemHotkeys | None) -> None:
-        """Grab the keys system-wide with `hotkeys` (None: this platform cannot) and say on the
-        card where they work."""
-        if hotkeys is not self.hotkeys:
-            if self.hotkeys is not None:
-                self.hotkeys.release()
-            if hotkeys is not None:
-                hotkeys.pressed.connect(self._shortcut)
-                hotkeys.conflicts_found.connect(self._keys_taken)
-                hotkeys.unavailable.connect(self._keys_unavailable)
-                hotkeys.descriptions = {name: self.t[text] for name, text in ACTION_TEXTS.items()}
-        self.hotkeys, self._system_keys_tried = hotkeys, True
-        if hotkeys is None:
-            self._set_keys_note(self.t["keys_card_only"], problem=False)
-            return
-        self._set_keys_note("", problem=False)
-        self._keys_taken(hotkeys.bind(self.keys))
+        """Grab the keys system-wide with `hotkeys` (None: this platform cannot)."""
+        self.key_bindings.use_hotkeys(hotkeys)
 
-    def _keys_taken(self, conflicts: dict[str, str]) -> None:
-        if conflicts:
-            taken = "、".join(QKeySequence(k).toString(QKeySequence.NativeText) for k in conflicts.values())
-            self._set_keys_note(self.t["keys_conflict"].format(keys=taken), problem=True)
+    @property
+    def keys(self) -> dict[str, str]:
+        return self.key_bindings.keys
 
-    def _keys_unavailable(self, why: str) -> None:
-        self.hotkeys = None
-        self._set_keys_note(self.t["keys_card_only"], problem=False)
+    @property
+    def hotkeys(self) -> SystemHotkeys | None:
+        return self.key_bindings.hotkeys
 
-    def _set_keys_note(self, text: str, problem: bool) -> None:
-        self.keys_note.setText(text)
-        _set_property(self.keys_note, "problem", problem)
-        self.keys_note.setVisible(bool(text))
-        self._fit_timer.start()
-
-    def _shortcut(self, name: str) -> None:
+    def press(self, name: str) -> None:
+        """A coach key was pressed: do what its button does, if the button applies now."""
         if name == "note":
             self.focus_note()
             return
