@@ -16,12 +16,12 @@ def main(argv: list[str] | None = None) -> int:
         from .sync.server.cli import main as server_main
         return server_main(args)
     if args.command == "calls":
-        from .app.main import list_calls
+        from .launch.main import list_calls
         return list_calls(args)
     if args.command in ("login", "sync"):
         from .app import sync_cli
         return sync_cli.login(args) if args.command == "login" else sync_cli.sync_once(args)
-    from .app.main import run_card
+    from .launch.main import run_card
     return run_card(args)
 
 

@@ -1,7 +1,7 @@
 """Screenshots of the card, one per caller class, in Chinese and English, at 100 % and 200 %.
 
 Run under a real X server so the pictures are what an agent sees:
-    xvfb-run -a -s "-screen 0 1600x1200x24" .venv/bin/python docs/screenshots/make_screenshots.py
+    xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python docs/screenshots/make_screenshots.py
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from hangup_coach.store.db import open_db
 from hangup_coach.telephony.simulator import SimulatedLine
 from hangup_coach.ui.card import CoachCard
 
-OUT = Path(__file__).parent
+OUT = Path(os.environ.get("SCREENSHOTS_OUT", Path(__file__).parent))
 
 
 def wait(ms: int) -> None:
@@ -35,7 +35,6 @@ def wait(ms: int) -> None:
 
 
 def shoot(card: CoachCard, name: str) -> None:
-    card.adjustSize()
     wait(150)
     pixmap = card.screen().grabWindow(0, card.x(), card.y(), card.width(), card.height())
     pixmap.save(str(OUT / name))
@@ -121,7 +120,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for lang in ("zh_CN", "en"):
             scenes(lang, 1.0, "", Path(tmp))
-        scenes("zh_CN", 2.0, "@2x", Path(tmp))
+        for lang in ("zh_CN", "en"):
+            scenes(lang, 2.0, "@2x", Path(tmp))
     for lang in ("zh_CN", "en"):
         overview(lang)
 

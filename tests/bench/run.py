@@ -110,7 +110,7 @@ def ring_to_card(history_calls: int, rings: int) -> list[float]:
     card = CoachCard(controller, load_texts("zh_CN"))
     card.show()
     line.start()
-    normalise("13800138000")   # the app loads phonenumbers right after start-up (app/main.py)
+    normalise("13800138000")   # the app loads phonenumbers right after start-up (launch/main.py)
     app.processEvents()
     times = []
     for i, number in enumerate(numbers):
@@ -238,6 +238,14 @@ def softphone_latency(n: int):
 
 
 # ----- the table -----------------------------------------------------------------------------------------
+# The budgets (issue 8): what the card does now and what a team-wide history will need.
+RSS_OVER_BASELINE_MB = 40
+RING_P99_MS, HISTORY_CALLS = 15, 10_000_000
+GRACE_P99_ERROR_MS = 10
+NOTE_P99_MS = 2
+SIP_P99_MS = 10
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs and a smaller history (< 2 min)")
@@ -267,15 +275,15 @@ def main() -> None:
     frozen_rows(row, runs, run_child)
     b_rss, a_rss = statistics.median(r["rss"] for r in base), statistics.median(r["rss"] for r in app)
     row("memory (peak RSS) with the card shown, idle", f"{a_rss:.0f} MiB ({spread([r['rss'] for r in app], '.0f')})",
-        f"{b_rss:.0f} MiB", f"+{a_rss - b_rss:.0f} MiB", "≤ baseline + 60 MB", a_rss - b_rss <= 60 * 1e6 / 2**20,
+        f"{b_rss:.0f} MiB", f"+{a_rss - b_rss:.0f} MiB", f"≤ baseline + {RSS_OVER_BASELINE_MB} MB", a_rss - b_rss <= RSS_OVER_BASELINE_MB * 1e6 / 2**20,
         "peak RSS of each child (wait4)")
 
-    size, rings = (200_000, 200) if quick else (1_000_000, 500)
+    size, rings = (200_000, 200) if quick else (HISTORY_CALLS, 500)
     step(f"ring → card with {size:,} calls in the history ({rings} rings)")
     ring = ring_to_card(size, rings)
     row(f"ringing → card shows class and reason ({size:,} calls in history)",
         f"p99 {p99(ring):.1f} ms, median {statistics.median(ring):.1f} ms ({spread(ring)})",
-        budget="p99 ≤ 30 ms", ok=p99(ring) <= 30,
+        budget=f"p99 ≤ {RING_P99_MS} ms with {HISTORY_CALLS:,} calls", ok=p99(ring) <= RING_P99_MS,
         note=f"{len(ring)} rings of the heaviest repeat callers (most rows to read)")
 
     runs = 15 if quick else 100
@@ -284,7 +292,7 @@ def main() -> None:
     worst = p99([abs(e) for e in grace])
     row("grace timer 2.000 s vs the monotonic clock, under load",
         f"p99 error {worst:.1f} ms, median {statistics.median(grace):+.1f} ms ({spread(grace, '+.1f')})",
-        budget="p99 error ≤ 20 ms", ok=worst <= 20,
+        budget=f"p99 error ≤ {GRACE_P99_ERROR_MS} ms", ok=worst <= GRACE_P99_ERROR_MS,
         note=f"{len(grace)} runs; load: a durable note save every 50 ms + the sync worker pushing to a real "
              "server (backlog fed at 100 calls/s); never early" if min(grace) >= 0 else
              f"{len(grace)} runs; EARLY by up to {-min(grace):.1f} ms")
@@ -294,7 +302,7 @@ def main() -> None:
     note_ms, bare_ms = note_saves(n)
     row("note save (durable)", f"p99 {p99(note_ms):.2f} ms, median {statistics.median(note_ms):.2f} ms",
         f"p99 {p99(bare_ms):.2f} ms, median {statistics.median(bare_ms):.2f} ms (bare SQLite insert)",
-        f"{p99(note_ms) / p99(bare_ms):.2f}× (p99)", "p99 ≤ 10 ms", p99(note_ms) <= 10,
+        f"{p99(note_ms) / p99(bare_ms):.2f}× (p99)", f"p99 ≤ {NOTE_P99_MS} ms", p99(note_ms) <= NOTE_P99_MS,
         f"{n} saves of a growing note, the sync worker pushing meanwhile; WAL + synchronous=FULL on both")
 
     n = 20 if quick else 100
@@ -302,12 +310,12 @@ def main() -> None:
     latency = softphone_latency(n)
     sip = "SIP INVITE → card shows class (real baresip + sipp)"
     if latency is None:
-        row(sip, "not yet built", budget="p99 ≤ 30 ms")
+        row(sip, "not yet built", budget=f"p99 ≤ {SIP_P99_MS} ms")
     elif "error" in latency:
-        row(sip, "could not run", budget="p99 ≤ 30 ms", note=latency["error"][:120])
+        row(sip, "could not run", budget=f"p99 ≤ {SIP_P99_MS} ms", note=latency["error"][:120])
     else:
-        row(sip, f"p99 {latency['p99_ms']:.1f} ms, median {latency['median_ms']:.1f} ms", budget="p99 ≤ 30 ms",
-            ok=latency["p99_ms"] <= 30, note=f"{latency['n']} calls on loopback")
+        row(sip, f"p99 {latency['p99_ms']:.1f} ms, median {latency['median_ms']:.1f} ms", budget=f"p99 ≤ {SIP_P99_MS} ms",
+            ok=latency["p99_ms"] <= SIP_P99_MS, note=f"{latency['n']} calls on loopback")
     step("10,000-record outbox pushed to a local server (SQLite, PostgreSQL)")
     from tests.bench.bench_sync import push_backlog_rows
     for figure, value, baseline, ratio, ok, note in push_backlog_rows(runs=1 if quick else 3):

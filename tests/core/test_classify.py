@@ -56,11 +56,12 @@ def test_closed_complaint_that_keeps_calling_is_non_regular():
     assert classify(NUMBER, CallerHistory((), profile), POLICY, NOW).caller_class is CallerClass.REGULAR
     found = classify(NUMBER, CallerHistory((days_ago(2),), profile), POLICY, NOW)
     assert (found.caller_class, found.sub_reason) == (CallerClass.NON_REGULAR, SubReason.CLOSED_CASE)
-    closed_on = profile.case_closed_at.astimezone().strftime("%m-%d")
+    closed_on = profile.case_closed_at.astimezone()        # shown in the agent's time zone
+    month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][closed_on.month - 1]
     assert load_scripts("en").render_reason(found.reason) == (
-        f"2nd call in 7 days about complaint #1234, closed with final result on {closed_on}")
+        f"2nd call in 7 days about complaint #1234, closed with final result on {month} {closed_on.day}")
     assert load_scripts("zh_CN").render_reason(found.reason) == (
-        f"7天内第2次来电，投诉 #1234 已于{closed_on}办结并有最终结果")
+        f"7天内第2次来电，投诉 #1234 已于{closed_on.month}月{closed_on.day}日办结并有最终结果")
 
 
 def test_branch_only_request_is_non_regular():
@@ -101,9 +102,10 @@ def test_a_reclassification_to_regular_wins_over_earlier_no_value_judgements():
     past = (corrected(1, CallerClass.REGULAR), warned(2), warned(3), days_ago(4, CallerClass.NO_VALUE, SubReason.ABUSE))
     found = classify(NUMBER, CallerHistory(past), POLICY, NOW)
     assert (found.caller_class, found.reason.key) == (CallerClass.REGULAR, "agent_corrected")
-    when = (NOW - timedelta(days=1)).astimezone().strftime("%m-%d")
-    assert load_scripts("en").render_reason(found.reason) == f"Set to Regular by an agent on {when}; that correction stands"
-    assert load_scripts("zh_CN").render_reason(found.reason) == f"坐席已于{when}改为常规客户，以该更正为准"
+    day = (NOW - timedelta(days=1)).astimezone()
+    en, zh = load_scripts("en"), load_scripts("zh_CN")
+    assert en.render_reason(found.reason) == f"Set to Regular by an agent on {en.date(day)}; that correction stands"
+    assert zh.render_reason(found.reason) == f"坐席已于{zh.date(day)}改为常规客户，以该更正为准"
 
 
 def test_the_latest_correction_wins_and_later_judgements_still_count():

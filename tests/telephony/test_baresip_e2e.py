@@ -54,7 +54,8 @@ def test_agent_hangs_up_on_the_card_after_the_grace_prompt(qtbot, start_baresip,
     wait_phase(qtbot, desk, Phase.HANGUP_ALLOWED, timeout=4000)
     assert desk.card.line.isVisible()           # the closing line is on the card
     hang_up = desk.card.buttons["hang_up"]
-    assert hang_up.isVisible() and hang_up.text() == desk.card.t["hang_up"]
+    assert hang_up.isVisible() and hang_up.text() == "✓ " + desk.card.t["hang_up"]   # allowed now
+    assert hang_up.property("allowed") is True
     qtbot.mouseClick(hang_up, Qt.LeftButton)
 
     wait_sipp(qtbot, sipp)                      # the scenario only succeeds once it has received BYE

@@ -1,4 +1,6 @@
 import dataclasses
+import os
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +11,11 @@ from hangup_coach.store.calls import CallStore
 from hangup_coach.store.db import open_db
 from hangup_coach.telephony.simulator import SimulatedLine
 from hangup_coach.ui.card import CoachCard
+
+# One 1280x800 screen for the offscreen platform (its default is 800x800): the laptop size the
+# card must fit (tests/ui/test_fit.py). Set before pytest-qt creates the session's QApplication.
+if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={Path(__file__).with_name('screen_1280x800.json')}"
 
 
 @pytest.fixture

@@ -180,6 +180,7 @@ def test_every_action_has_a_keyboard_shortcut(qtbot, make_card):
     keys = {a.shortcut().toString() for a in card.actions()}
     assert {k for k, _ in SHORTCUTS.values()} <= keys
     ring_and_answer(qtbot, card, line, "c1", "13912345678")
+    card.reclassify(CallerClass.NON_REGULAR, SubReason.CLOSED_CASE)   # explanations apply to these callers
     explain = next(a for a in card.actions() if a.shortcut().toString() == SHORTCUTS["explain"][0])
     explain.trigger()
     assert controller.current.record.explanations == 1
@@ -240,9 +241,9 @@ def test_a_failing_disk_is_reported_and_nothing_is_lost(qtbot, make_card, monkey
 
     monkeypatch.setattr(written, "save_call", real_save_call)             # space is freed
     monkeypatch.setattr(written, "save_note", real_save_note)
-    qtbot.mouseClick(card.buttons["explain"], Qt.LeftButton)
+    qtbot.mouseClick(card.buttons["closure"], Qt.LeftButton)             # the next change retries
     assert controller.wait_saved()                                        # retried by itself
     row = store.list_calls()[0]
-    assert row["explanations"] == 1 and row["answered_at"] and row["note"] == "typed while the disk was full"
+    assert row["closure_confirmed_at"] and row["answered_at"] and row["note"] == "typed while the disk was full"
     qtbot.waitUntil(lambda: card.note_state.text().startswith(card.t["note_saved"]), timeout=3000)
     assert card.status.text() == card.t["softphone_online"]

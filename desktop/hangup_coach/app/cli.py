@@ -9,13 +9,14 @@ import sys
 from datetime import datetime, timezone
 
 from ..core.phone import mask
+from .resources import LANGUAGES
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", metavar="PATH", help="the call database (default: per-user data dir; "
                         "env HANGUP_COACH_DB)")
-    common.add_argument("--lang", choices=("zh_CN", "en"), help="language (default: settings, then the system)")
+    common.add_argument("--lang", choices=LANGUAGES, help="language (default: settings, then the system)")
     common.add_argument("--verbose", action="store_true", help="log debug messages")
 
     parser = argparse.ArgumentParser(prog="hangup-coach", parents=[common],
@@ -94,6 +95,8 @@ def print_calls(rows: list[dict], fmt: str, unmasked: bool, out=sys.stdout) -> N
         short = {"customer_hung_up_in_grace": "left_in_grace", "agent_ended_early": "early",
                  "hangup_prompted_at": "prompted", "class_source": "source"}
         heads = [short.get(c, c) for c in CALL_COLUMNS]
+        offset = datetime.now().astimezone().strftime("%z")   # +0800
+        out.write(f"times are local (UTC{offset[:3]}:{offset[3:]}); csv and json keep UTC\n")
         cells = [[_cell(row[c]) for c in CALL_COLUMNS] for row in table]
         widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(heads)]
         out.write("  ".join(h.ljust(w) for h, w in zip(heads, widths)).rstrip() + "\n")
@@ -108,4 +111,9 @@ def _cell(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else ""
     text = str(value)
-    return text[:19] if len(text) > 19 and text[4:5] == "-" and "T" in text else text
+    if len(text) > 19 and text[4:5] == "-" and "T" in text:   # a stored UTC time: show it locally
+        try:
+            return datetime.fromisoformat(text).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            return text[:19]
+    return text

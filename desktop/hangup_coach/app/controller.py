@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
-from ..core.callers import EndedBy
+from ..core.callers import CallerClass, EndedBy, SubReason
+from ..core.card_view import CardView, Line, card_view
 from ..core.classify import CallerHistory
 from ..core.clock import Clock, Scheduler
 from ..core.coach import CallSession, Coach, Phase
@@ -199,6 +200,41 @@ class Controller(QObject):
         session = self.current
         if session is not None:
             session.ended(EndedBy.CUSTOMER, "recorded on the card")
+
+    # ----- the card's actions on its call: the card renders and forwards, never edits a call ----
+    def view(self) -> CardView | None:
+        """What the card shows for the current call (core/card_view.py), or None when idle."""
+        session = self.current
+        if session is None:
+            return None
+        phone = self.softphone
+        line = Line(bool(phone and phone.can_answer), bool(phone and phone.can_hang_up))
+        return card_view(session, self.policy, self.scripts, line)
+
+    def explain(self) -> None:
+        if self.current is not None:
+            self.current.explain()
+
+    def warn(self) -> None:
+        if self.current is not None:
+            self.current.warn()
+
+    def confirm_closure(self) -> None:
+        if self.current is not None:
+            self.current.confirm_closure()
+
+    def cancel_closure(self) -> None:
+        if self.current is not None:
+            self.current.cancel_closure()
+
+    def reclassify(self, caller_class: CallerClass, sub: SubReason, reason_text: str) -> None:
+        if self.current is not None:
+            self.current.reclassify(caller_class, sub, reason_text)
+
+    def wrap_up(self, disposition: str, ended_by: EndedBy) -> None:
+        session = self.current
+        if session is not None and session.phase is Phase.ENDED:
+            session.wrap_up(disposition, ended_by)
 
     def save_note(self, call_id: str, text: str) -> bool:
         """Hand the note to the store (the card calls this as the agent types). False if refused."""

@@ -10,7 +10,9 @@ from pathlib import Path
 from ..core.policy import Policy, PolicyError
 from ..core.scripts import ScriptBook, ScriptError
 
-LANGUAGES = ("zh_CN", "en")
+# The languages the app speaks, in the order offered, with their names in themselves.
+LANGUAGE_NAMES = {"zh_CN": "简体中文", "en": "English"}
+LANGUAGES = tuple(LANGUAGE_NAMES)
 
 
 def resource_path(*parts: str) -> Path:

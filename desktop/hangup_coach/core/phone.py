@@ -67,7 +67,7 @@ def mask(e164: str | None, region: str = "CN") -> str:
 
 def _phonenumbers():
     """The library, imported on first use: its import (~50 ms) stays off the path to the card
-    appearing. The app warms it up right after the card is shown (app/main.py)."""
+    appearing. The app warms it up right after the card is shown (launch/main.py)."""
     import phonenumbers
 
     return phonenumbers

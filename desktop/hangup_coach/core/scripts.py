@@ -50,7 +50,12 @@ class Prompt:
 
 class ScriptBook:
     def __init__(self, data: dict, source: str = "script") -> None:
-        self.language = str(data.get("meta", {}).get("language", ""))
+        meta = data.get("meta", {})
+        self.language = str(meta.get("language", ""))
+        self._date = str(meta.get("date", "{month:02d}-{day:02d}"))   # e.g. "{month}月{day}日"
+        self._months = [str(m) for m in meta.get("months", [])]
+        if self._months and len(self._months) != 12:
+            raise ScriptError(f"{source}: meta.months must name 12 months")
         self._lines = _flatten(data.get("lines", {}))
         self._reasons = _flatten(data.get("reasons", {}))
         self._labels = {k: _flatten(v) for k, v in data.get("labels", {}).items()}
@@ -81,11 +86,16 @@ class ScriptBook:
     def label(self, group: str, key: str) -> str:
         return self._labels.get(group, {}).get(key, key)
 
+    def date(self, when: datetime) -> str:
+        """A day as the script's language writes it ("11月3日", "Nov 3")."""
+        name = self._months[when.month - 1] if self._months else str(when.month)
+        return self._date.format(month=when.month, day=when.day, month_name=name)
+
     def render_reason(self, reason: Reason, tz: tzinfo | None = None) -> str:
         params = dict(reason.params)
         for name, value in list(params.items()):
             if isinstance(value, datetime):
-                params[name] = value.astimezone(tz).strftime("%m-%d")
+                params[name] = self.date(value.astimezone(tz))
         if "sub" in params:
             params["sub"] = self.label("sub_reasons", params["sub"])
         if "class" in params:

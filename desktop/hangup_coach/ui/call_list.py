@@ -47,7 +47,7 @@ class CallList(QFrame):
             rec = session.record
             number = mask(rec.caller_number, self.controller.policy.region) if rec.caller_number else "—"
             label = self.controller.scripts.label("classes", session.caller_class.value)
-            row.setText(f"{_MARKS[state]} {number} · {label} · {self.t['other_' + state]}")
+            row.setText(f"{_MARKS[state]} {number} · {label} · {self.t[f'other_{state}']}")
             row.setAccessibleName(row.text())
             row.setProperty("record_id", rec.id)
             row.setProperty("state", state)

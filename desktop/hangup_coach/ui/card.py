@@ -11,39 +11,27 @@ from datetime import datetime
 from typing import Callable
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QMenu, QPlainTextEdit, QProgressBar,
-    QPushButton, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
+    QPushButton, QScrollArea, QStyle, QToolButton, QVBoxLayout, QWidget,
 )
 
 from ..app.controller import Controller
 from ..core.callers import SUB_REASONS, CallerClass, EndedBy, SubReason
-from ..core.coach import CallSession, Phase
-from ..core.phone import mask
+from ..core.card_view import CardView
 from ..store.calls import NOTE_LIMIT
 from .call_list import CallList
+from .foreground import Foreground, platform_foreground
+from .card_keys import ACTION_TEXTS, SHORTCUTS, CardKeys  # noqa: F401 (SHORTCUTS: for callers)
+from .hotkeys import SystemHotkeys
+from .keyboard import KeyboardHandover
 from .style import CLASS_COLOURS, CLASS_MARKS, stylesheet
 
 NOTE_DEBOUNCE_MS = 300   # typed notes reach the disk within ~0.3 s of a pause
 NOTE_MAX_WAIT_MS = 700   # and within ~0.7 s during continuous typing (a crash loses at most ~1 s)
+COPIED_MS = 2000         # how long the copy button says "copied"
 CARD_WIDTH = 360
-
-# action name → (shortcut, UI text key). One table: the card, the tooltips and the README.
-SHORTCUTS = {
-    "answer": ("F4", "answer"),
-    "explain": ("F5", "explain"),
-    "warn": ("F6", "warn"),
-    "closure": ("F7", "closure"),
-    "cancel_closure": ("Shift+F7", "cancel_closure"),
-    "copy": ("F8", "copy"),
-    "hang_up": ("F9", "hang_up"),
-    "customer_hung_up": ("F10", "customer_hung_up"),
-    "reclassify": ("F11", "reclassify"),
-    "note": ("Ctrl+N", "note_placeholder"),
-    "done": ("Ctrl+Return", "done"),
-}
-
 
 class NoteEdit(QPlainTextEdit):
     """The call note. A paste that would pass NOTE_LIMIT is cut there and reported: a megabyte on
@@ -63,14 +51,17 @@ class NoteEdit(QPlainTextEdit):
 
 class CoachCard(QWidget):
     position_changed = Signal(QPoint)
+    settings_requested = Signal()   # the card's menu (there may be no tray: stock GNOME, kiosks)
+    quit_requested = Signal()
 
     def __init__(self, controller: Controller, texts: dict[str, str], scale: float = 1.0,
-                 clock_now: Callable[[], datetime] | None = None) -> None:
+                 clock_now: Callable[[], datetime] | None = None, foreground: Foreground | None = None) -> None:
         super().__init__(None, Qt.Tool | Qt.FramelessWindowHint | Qt.WindowStaysOnTopHint
                          | Qt.WindowDoesNotAcceptFocus)
         self.setAttribute(Qt.WA_ShowWithoutActivating, True)
         self.setObjectName("card")
         self.setAttribute(Qt.WA_StyledBackground, True)
+        self.setAttribute(Qt.WA_AlwaysShowToolTips, True)   # the card is almost never the active window
         self.controller, self.t, self.scale = controller, texts, scale
         self._now = clock_now or controller.clock.now
         self._shown_call: str | None = None
@@ -81,8 +72,14 @@ class CoachCard(QWidget):
         self._fit_timer = QTimer(self, singleShot=True, interval=0)
         self._fit_timer.timeout.connect(self._fit_height)
         self._build()
+        self.key_bindings = CardKeys(self, self.keys_note, self._fit_timer.start)
+        self.keyboard = KeyboardHandover(self, foreground or platform_foreground(QGuiApplication.platformName()))
+        self.keyboard.watch(self.note)
+        self.keyboard.watch(self.number_input)
         self.set_scale(scale)
 
+        self._copied_timer = QTimer(self, singleShot=True, interval=COPIED_MS)
+        self._copied_timer.timeout.connect(lambda: self.buttons["copy"].setText(self.t["copy"]))
         self._note_timer = QTimer(self, singleShot=True, interval=NOTE_DEBOUNCE_MS)
         self._note_timer.timeout.connect(self.flush_note)
         self._note_max_wait = QTimer(self, singleShot=True, interval=NOTE_MAX_WAIT_MS)
@@ -94,7 +91,7 @@ class CoachCard(QWidget):
         self._grace_tick.setTimerType(Qt.PreciseTimer)
         self._grace_tick.timeout.connect(self._update_grace)
 
-        controller.call_changed.connect(lambda _s: self.render())
+        controller.call_changed.connect(self._on_call_changed)   # a method: gone with the card
         controller.note_state.connect(self._on_note_state)
         controller.softphone_status.connect(self.set_softphone_status)
         controller.problem.connect(self._show_problem)
@@ -106,10 +103,9 @@ class CoachCard(QWidget):
 
     # ----- building ------------------------------------------------------------------------------
     def _button(self, name: str, object_name: str = "") -> QPushButton:
-        shortcut, key = SHORTCUTS[name]
+        key = ACTION_TEXTS[name]
         button = QPushButton(self.t[key])
         button.setFocusPolicy(Qt.NoFocus)   # clicking never takes focus from the CRM
-        button.setToolTip(f"{self.t[key]} ({shortcut})")
         button.setAccessibleName(self.t[key])
         if object_name:
             button.setObjectName(object_name)
@@ -117,33 +113,74 @@ class CoachCard(QWidget):
         return button
 
     def _build(self) -> None:
-        t = self.t
+        """Header on top, then the body (idle, call, wrap-up, note) in a scroll area: at 200 % on
+        a small screen the card stops at the screen's edge and the body scrolls instead."""
         root = QVBoxLayout(self)
         self._root = root
+        self._header = self._build_header()
+        root.addLayout(self._header)
+        body = QWidget(objectName="body")
+        self._body = QVBoxLayout(body)
+        self._body.setContentsMargins(0, 0, 0, 0)
+        for part in (self._build_idle(), self._build_call(), self._build_wrapup()):
+            self._body.addWidget(part)
+        self._build_note(self._body)
+        self._body.addStretch(1)
+        self.scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.NoFrame, focusPolicy=Qt.NoFocus)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.scroll.setWidget(body)
+        self.scroll.viewport().setAutoFillBackground(False)
+        root.addWidget(self.scroll, 1)
+        self._fill_menus()
+        self._connect_actions()
+        self.call_list = CallList(self.controller, self.t)   # the other calls on the line
+        self.mount(self.call_list)
 
-        header = QHBoxLayout()
-        self.title = QLabel(t["app_name"], objectName="title")
-        self.status = QLabel("", objectName="status")
-        self.hide_button = QToolButton(text="–", toolTip=t["show_card"], focusPolicy=Qt.NoFocus)
+    def mount(self, widget: QWidget) -> None:
+        """Put another part (e.g. a list of calls on hold) at the top of the card's body."""
+        self._body.insertWidget(0, widget)
+        self._fit_timer.start()
+
+    def _build_header(self) -> QVBoxLayout:
+        header = QVBoxLayout()
+        header.setSpacing(0)
+        top = QHBoxLayout()
+        self.title = QLabel(self.t["app_name"], objectName="title")
+        self.hide_button = QToolButton(text="–", toolTip=self.t["hide_card"], focusPolicy=Qt.NoFocus)
         self.hide_button.setAccessibleName("hide")
         self.hide_button.clicked.connect(self.hide)
-        header.addWidget(self.title)
-        header.addStretch(1)
+        self.menu_button = QToolButton(text="☰", popupMode=QToolButton.InstantPopup, focusPolicy=Qt.NoFocus,
+                                       objectName="menuButton")
+        self.menu_button.setAccessibleName(self.t["menu"])
+        self.menu_button.setToolTip(self.t["menu"])
+        self.card_menu = QMenu(self.menu_button)
+        self.card_menu.addAction(self.t["settings"], self.settings_requested.emit)
+        self.card_menu.addSeparator()
+        self.card_menu.addAction(self.t["quit"], self.quit_requested.emit)
+        self.menu_button.setMenu(self.card_menu)
+        top.addWidget(self.title, 1)
         self.sync_label = QLabel("", objectName="status")   # sync with the server (app/sync_setup.py)
-        header.addWidget(self.sync_label)
+        top.addWidget(self.sync_label)
+        top.addWidget(self.menu_button)
+        top.addWidget(self.hide_button)
+        header.addLayout(top)
+        self.status = QLabel("", objectName="status", wordWrap=True)   # its own row: it can be long
         header.addWidget(self.status)
-        header.addWidget(self.hide_button)
-        root.addLayout(header)
-        self.call_list = CallList(self.controller, t)   # the other calls on the line
-        root.addWidget(self.call_list)
+        self.keys_note = QLabel("", objectName="keysNote", wordWrap=True)   # where the coach's keys work
+        self.keys_note.hide()
+        header.addWidget(self.keys_note)
+        return header
 
-        # idle: manual call start
+    def _build_idle(self) -> QFrame:
+        t = self.t
         self.idle = QFrame()
         idle = QVBoxLayout(self.idle)
         idle.setContentsMargins(0, 0, 0, 0)
-        self.idle_label = QLabel(t["idle"])
+        self.idle_label = QLabel(t["idle"], wordWrap=True)
         self.manual_hint = QLabel(t["manual_hint"], wordWrap=True, objectName="status")
-        row = QHBoxLayout()
+        self.manual_entry = QWidget()      # manual mode only: a softphone reports the number itself
+        row = QHBoxLayout(self.manual_entry)
+        row.setContentsMargins(0, 0, 0, 0)
         self.number_input = QLineEdit(placeholderText="138 0013 8000", maxLength=40)
         self.number_input.setAccessibleName(t["manual_hint"])
         self.number_input.returnPressed.connect(self.start_manual_call)
@@ -153,20 +190,18 @@ class CoachCard(QWidget):
         row.addWidget(self.start_button)
         idle.addWidget(self.idle_label)
         idle.addWidget(self.manual_hint)
-        idle.addLayout(row)
-        root.addWidget(self.idle)
+        idle.addWidget(self.manual_entry)
+        return self.idle
 
-        # the call
+    def _build_call(self) -> QFrame:
         self.call = QFrame()
         call = QVBoxLayout(self.call)
         call.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
-        self.badge = QLabel(objectName="badge")
-        self.badge.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)
+        self.badge = QLabel(objectName="badge", wordWrap=True)
         self.duration = QLabel("00:00", objectName="duration")
-        top.addWidget(self.badge)
-        top.addStretch(1)
-        top.addWidget(self.duration)
+        top.addWidget(self.badge, 1)
+        top.addWidget(self.duration, 0, Qt.AlignTop)
         call.addLayout(top)
         self.number = QLabel(objectName="number")
         self.number.setTextInteractionFlags(Qt.NoTextInteraction)
@@ -175,31 +210,39 @@ class CoachCard(QWidget):
         call.addWidget(self.reason)
 
         self.answer_row = QHBoxLayout()
-        self.answer_row.addWidget(QLabel(t["ringing"]))
-        self.answer_row.addStretch(1)
+        self.answer_row.addWidget(QLabel(self.t["ringing"], wordWrap=True), 1)
         self.answer_row.addWidget(self._button("answer", "primary"))
         call.addLayout(self.answer_row)
+        self._build_counters(call)
+        self._build_closure(call)
+        self._build_line(call)
+        self.flag = QLabel(objectName="flag", wordWrap=True)
+        call.addWidget(self.flag)
+        call.addWidget(self._build_reclassify(), 0, Qt.AlignLeft)
+        return self.call
 
+    def _build_counters(self, call: QVBoxLayout) -> None:
         # One row per counter: side by side they do not fit the card in English.
-        self.explanations = QLabel(objectName="counter")
-        self.warnings = QLabel(objectName="counter")
+        self.explanations = QLabel(objectName="counter", wordWrap=True)
+        self.warnings = QLabel(objectName="counter", wordWrap=True)
         for label, name in ((self.explanations, "explain"), (self.warnings, "warn")):
             row = QHBoxLayout()
-            row.addWidget(label)
-            row.addStretch(1)
+            row.addWidget(label, 1)
             row.addWidget(self._button(name))
             call.addLayout(row)
 
+    def _build_closure(self, call: QVBoxLayout) -> None:
         closure = QHBoxLayout()
         closure.addWidget(self._button("closure", "primary"), 1)
-        closure.addWidget(self._button("cancel_closure"))
+        closure.addWidget(self._button("cancel_closure"), 1)
         call.addLayout(closure)
         self.grace_bar = QProgressBar(textVisible=False)
-        self.grace_label = QLabel()
+        self.grace_label = QLabel(wordWrap=True)
         call.addWidget(self.grace_label)
         call.addWidget(self.grace_bar)
 
-        self.line_title = QLabel(t["say_this"], objectName="lineTitle")
+    def _build_line(self, call: QVBoxLayout) -> None:
+        self.line_title = QLabel(self.t["say_this"], objectName="lineTitle", wordWrap=True)
         self.line = QLabel(objectName="line", wordWrap=True)
         self.line.setTextInteractionFlags(Qt.TextSelectableByMouse)
         call.addWidget(self.line_title)
@@ -210,19 +253,18 @@ class CoachCard(QWidget):
         actions.addWidget(self._button("customer_hung_up"))
         actions.addWidget(self._button("hang_up", "danger"))
         call.addLayout(actions)
-        self.flag = QLabel(objectName="flag", wordWrap=True)
-        call.addWidget(self.flag)
 
+    def _build_reclassify(self) -> QToolButton:
+        t = self.t
         reclass = QToolButton(text=t["reclassify"], popupMode=QToolButton.InstantPopup, focusPolicy=Qt.NoFocus)
-        reclass.setToolTip(f"{t['reclassify']} ({SHORTCUTS['reclassify'][0]})")
         reclass.setAccessibleName(t["reclassify"])
         self.reclass_menu = QMenu(reclass)
         reclass.setMenu(self.reclass_menu)
         self.buttons["reclassify"] = reclass
-        call.addWidget(reclass, 0, Qt.AlignLeft)
-        root.addWidget(self.call)
+        return reclass
 
-        # wrap-up (after the call)
+    def _build_wrapup(self) -> QFrame:
+        t = self.t
         self.wrapup = QFrame()
         wrap = QVBoxLayout(self.wrapup)
         wrap.setContentsMargins(0, 0, 0, 0)
@@ -234,18 +276,20 @@ class CoachCard(QWidget):
         self.ended_by.activated.connect(lambda _i: setattr(self, "_ended_by_chosen", True))
         self.disposition = QComboBox(focusPolicy=Qt.NoFocus)
         self.disposition.setAccessibleName(t["disposition"])
-        for row_label, widget in ((self.ended_by_label, self.ended_by), (QLabel(t["disposition"]), self.disposition)):
-            line = QHBoxLayout()
-            line.addWidget(row_label)
-            line.addWidget(widget, 1)
-            wrap.addLayout(line)
+        # Label above its list: "Please choose who ended the call" beside a list is cut in English.
+        for label, widget in ((self.ended_by_label, self.ended_by), (QLabel(t["disposition"], wordWrap=True),
+                                                                    self.disposition)):
+            wrap.addWidget(label)
+            wrap.addWidget(widget)
         done_row = QHBoxLayout()
         done_row.addStretch(1)
         done_row.addWidget(self._button("done", "primary"))
         wrap.addLayout(done_row)
-        root.addWidget(self.wrapup)
+        return self.wrapup
 
-        # the note: kept across talking and wrap-up
+    def _build_note(self, body: QVBoxLayout) -> None:
+        """The note: kept across talking and wrap-up."""
+        t = self.t
         self.note = NoteEdit(placeholderText=t["note_placeholder"])
         self.note.truncated.connect(self._note_truncated)
         self._note_warning = ""
@@ -253,11 +297,8 @@ class CoachCard(QWidget):
         self.note.textChanged.connect(self._note_typed)
         self.note.installEventFilter(self)
         self.note_state = QLabel("", objectName="noteState", wordWrap=True)
-        root.addWidget(self.note)
-        root.addWidget(self.note_state)
-
-        self._fill_menus()
-        self._connect_actions()
+        body.addWidget(self.note)
+        body.addWidget(self.note_state)
 
     def _fill_menus(self) -> None:
         scripts = self.controller.scripts
@@ -277,10 +318,10 @@ class CoachCard(QWidget):
         c = self.controller
         slots = {
             "answer": c.answer,
-            "explain": lambda: self._act(CallSession.explain),
-            "warn": lambda: self._act(CallSession.warn),
-            "closure": lambda: self._act(CallSession.confirm_closure),
-            "cancel_closure": lambda: self._act(CallSession.cancel_closure),
+            "explain": c.explain,
+            "warn": c.warn,
+            "closure": c.confirm_closure,
+            "cancel_closure": c.cancel_closure,
             "copy": self.copy_line,
             "hang_up": self.hang_up,
             "customer_hung_up": self.customer_hung_up,
@@ -288,39 +329,48 @@ class CoachCard(QWidget):
         }
         for name, slot in slots.items():
             self.buttons[name].clicked.connect(slot)
-        for name, (keys, _text) in SHORTCUTS.items():
-            action = QAction(self)
-            action.setShortcut(QKeySequence(keys))
-            action.setShortcutContext(Qt.ApplicationShortcut)
-            if name == "note":
-                action.triggered.connect(self.focus_note)
-            elif name == "reclassify":
-                action.triggered.connect(lambda: self.buttons["reclassify"].showMenu())
-            else:
-                action.triggered.connect(lambda _=False, n=name: self._shortcut(n))
-            self.addAction(action)
 
-    def _shortcut(self, name: str) -> None:
+    def set_keys(self, keys: dict[str, str]) -> None:
+        """The coach's keys (action → "Ctrl+Alt+E"), e.g. after Settings changed them."""
+        self.key_bindings.set_keys(keys)
+
+    def use_hotkeys(self, hotkeys: SystemHotkeys | None) -> None:
+        """Grab the keys system-wide with `hotkeys` (None: this platform cannot)."""
+        self.key_bindings.use_hotkeys(hotkeys)
+
+    @property
+    def keys(self) -> dict[str, str]:
+        return self.key_bindings.keys
+
+    @property
+    def hotkeys(self) -> SystemHotkeys | None:
+        return self.key_bindings.hotkeys
+
+    def press(self, name: str) -> None:
+        """A coach key was pressed: do what its button does, if the button applies now."""
+        if name == "note":
+            self.focus_note()
+            return
         softphone = self.controller.softphone
         if name == "answer" and softphone is not None and softphone.can_answer:
-            self.controller.answer()   # F4 also answers a call ringing behind the one in focus
+            self.controller.answer()   # also answers a call ringing behind the one in focus
             return
         button = self.buttons[name]
-        if button.isVisible() and button.isEnabled():
+        if not (button.isVisible() and button.isEnabled()):
+            return
+        if name == "reclassify":
+            button.showMenu()
+        else:
             button.click()
 
     # ----- actions -------------------------------------------------------------------------------
-    def _act(self, method: Callable[[CallSession], None]) -> None:
-        session = self.controller.current
-        if session is not None:
-            method(session)
-
     def start_manual_call(self) -> None:
         text = self.number_input.text().strip()
-        if self.controller.current is not None and self.controller.current.phase is not Phase.DONE:
+        if self.controller.current is not None:
             return
         self.controller.start_manual_call(text)
         self.number_input.clear()
+        self.keyboard.give_back()
 
     def hang_up(self) -> None:
         self.flush_note()
@@ -331,31 +381,31 @@ class CoachCard(QWidget):
         self.controller.customer_hung_up()
 
     def copy_line(self) -> None:
+        """Copy the scripted line; the button itself says it was copied (the note's "saved"
+        would overwrite a status line at once)."""
         QGuiApplication.clipboard().setText(self.line.text())
-        self._set_note_state(self.t["copied"])
+        self.buttons["copy"].setText(self.t["copied"] + " ✓")
+        self._copied_timer.start()
 
     def reclassify(self, cls: CallerClass, sub: SubReason) -> None:
-        session = self.controller.current
-        if session is None:
-            return
-        label = self.controller.scripts.label("classes", cls.value)
-        if sub is not SubReason.NONE:
-            label = self.controller.scripts.label("sub_reasons", sub.value)
-        session.reclassify(cls, sub, self.t["agent_reason"].format(label=label))
+        scripts = self.controller.scripts
+        label = scripts.label("sub_reasons", sub.value) if sub is not SubReason.NONE else scripts.label("classes", cls.value)
+        self.controller.reclassify(cls, sub, self.t["agent_reason"].format(label=label))
 
     def finish_wrapup(self) -> None:
-        session = self.controller.current
-        if session is None or session.phase is not Phase.ENDED:
+        view = self.controller.view()
+        if view is None or not view.wrapup:
             return
         if self.ended_by.currentData() == EndedBy.UNKNOWN.value and not self._ended_by_chosen:
             self.ended_by_label.setText(self.t["ended_by_required"])   # the line could not say: the agent must
             return
         self.flush_note()
-        session.wrap_up(self.disposition.currentData(), EndedBy(self.ended_by.currentData()))
+        self.controller.wrap_up(self.disposition.currentData(), EndedBy(self.ended_by.currentData()))
+        self.keyboard.give_back()
 
     def focus_note(self) -> None:
-        self._accept_focus(True)
-        self.note.setFocus()
+        if self.note.isVisible():
+            self.keyboard.take(self.note)
 
     # ----- notes ----------------------------------------------------------------------------------
     def _note_typed(self) -> None:
@@ -387,108 +437,90 @@ class CoachCard(QWidget):
         self.note_state.setText(f"{state} · {self._note_warning}" if self._note_warning else state)
 
     # ----- rendering -----------------------------------------------------------------------------
+    def _on_call_changed(self, _session) -> None:
+        self.render()
+
     def render(self) -> None:
+        """Show what core computed for the current call (core/card_view.py)."""
         self.call_list.render()
-        session = self.controller.current
-        if session is None:
-            self._show_call(None)
-            self.idle.show()
-            self.call.hide()
+        view = self.controller.view()
+        self._show_call(view.call_id if view else None)
+        self.idle.setVisible(view is None)
+        for part in (self.call, self.note, self.note_state):
+            part.setVisible(view is not None)
+        if view is None:
             self.wrapup.hide()
-            self.note.hide()
-            self.note_state.hide()
             self._grace_tick.stop()
-            self._fit_timer.start()
-            return
-        self._show_call(session)
-        rec, phase, scripts, policy = session.record, session.phase, self.controller.scripts, self.controller.policy
-        cls = session.caller_class
-        live = phase in (Phase.TALKING, Phase.GRACE, Phase.HANGUP_ALLOWED)
-        ended = phase in (Phase.ENDED, Phase.DONE)
-        self.idle.hide()
-        self.call.show()
-        self.note.show()
-        self.note_state.show()
+        else:
+            self._render_caller(view)
+            self._render_counters(view)
+            self._render_closure(view)
+            self._render_line(view)
+            self._render_ending(view)
+        self._fit()
 
-        badge = f"{CLASS_MARKS[cls.value]} {scripts.label('classes', cls.value)}"
-        if session.sub_reason is not SubReason.NONE:
-            badge += " · " + scripts.label("sub_reasons", session.sub_reason.value)
+    def _render_caller(self, view: CardView) -> None:
+        badge = f"{CLASS_MARKS[view.caller_class.value]} {view.badge}"
         self.badge.setText(badge)
-        self.badge.setStyleSheet(f"background: {CLASS_COLOURS[cls.value]};")
+        self.badge.setStyleSheet(f"background: {CLASS_COLOURS[view.caller_class.value]};")
         self.badge.setAccessibleName(badge)
-        self.number.setText(mask(rec.caller_number, policy.region) if rec.caller_number
-                            else (rec.caller_raw[:20] or "—") if cls is not CallerClass.UNKNOWN else "—")
-        self.reason.setText(rec.class_reason)
+        self.number.setText(view.number)
+        self.reason.setText(view.reason)
         self._update_duration()
+        self._set_row_visible(self.answer_row, view.ringing)
+        self.buttons["answer"].setVisible(view.answer_button)
+        self.buttons["reclassify"].setVisible(view.reclassify_button)
 
-        ringing = phase is Phase.RINGING
-        softphone = self.controller.softphone
-        self._set_row_visible(self.answer_row, ringing)
-        self.buttons["answer"].setVisible(ringing and bool(softphone and softphone.can_answer))
+    def _render_counters(self, view: CardView) -> None:
+        for label, button, counter, text in ((self.explanations, "explain", view.explanations, "explanations"),
+                                             (self.warnings, "warn", view.warnings, "warnings")):
+            label.setVisible(counter is not None)
+            self.buttons[button].setVisible(counter is not None and counter.button)
+            if counter is not None:
+                label.setText(f"{self.t[text]} {counter.count} / {counter.limit}")
+                _set_property(label, "reached", counter.reached)
 
-        self.explanations.setText(f"{self.t['explanations']} {rec.explanations} / {policy.explanations_before_polite_end}")
-        self.explanations.setProperty("reached", rec.explanations >= policy.explanations_before_polite_end)
-        self.warnings.setText(f"{self.t['warnings']} {rec.warnings} / {policy.warnings_before_cutoff}")
-        self.warnings.setProperty("reached", rec.warnings >= policy.warnings_before_cutoff)
-        for label in (self.explanations, self.warnings):
-            label.style().unpolish(label)
-            label.style().polish(label)
-        for name in ("explain", "warn"):
-            self.buttons[name].setVisible(live)
-        show_warn = cls is CallerClass.NO_VALUE or rec.warnings > 0
-        self.warnings.setVisible(show_warn and not ringing)
-        self.buttons["warn"].setVisible(live and show_warn)
-        self.explanations.setVisible(not ringing)
-
-        self.buttons["closure"].setVisible(phase is Phase.TALKING)
-        self.buttons["cancel_closure"].setVisible(phase is Phase.GRACE)
-        in_grace = phase is Phase.GRACE
-        self.grace_bar.setVisible(in_grace)
-        self.grace_label.setVisible(in_grace or rec.customer_hung_up_in_grace)
-        if in_grace:
-            self.grace_bar.setRange(0, round(policy.grace_seconds * 1000))
+    def _render_closure(self, view: CardView) -> None:
+        self.buttons["closure"].setVisible(view.closure_button)
+        self.buttons["cancel_closure"].setVisible(view.cancel_closure_button)
+        self.grace_bar.setVisible(view.grace_running)
+        self.grace_label.setVisible(view.grace_running or view.left_in_grace)
+        if view.grace_running:
+            self.grace_bar.setRange(0, round(self.controller.policy.grace_seconds * 1000))
             self._grace_tick.start()
             self._update_grace()
         else:
             self._grace_tick.stop()
-            if rec.customer_hung_up_in_grace:
+            if view.left_in_grace:
                 self.grace_label.setText(self.t["customer_left_in_grace"])
 
-        prompt = session.prompt
-        self.line_title.setVisible(prompt is not None)
-        self.line.setVisible(prompt is not None)
-        self.buttons["copy"].setVisible(prompt is not None)
-        if prompt is not None:
-            title = self.t["may_hang_up"] if prompt.allows_hangup else self.t["say_this"]
-            self.line_title.setText(title)
-            self.line.setText(self.controller.line_text(prompt))
-            for widget in (self.line, self.line_title):
-                widget.setProperty("allowed", prompt.allows_hangup)
-                widget.style().unpolish(widget)
-                widget.style().polish(widget)
+    def _render_line(self, view: CardView) -> None:
+        prompt = view.prompt
+        for widget in (self.line_title, self.line, self.buttons["copy"]):
+            widget.setVisible(prompt is not None)
+        if prompt is None:
+            return
+        self.line_title.setText(self.t["may_hang_up"] if prompt.allows_hangup else self.t["say_this"])
+        self.line.setText(self.controller.line_text(prompt))
+        for widget in (self.line, self.line_title):
+            _set_property(widget, "allowed", prompt.allows_hangup)
 
-        can_hang_up = bool(softphone and softphone.can_hang_up)
-        self.buttons["hang_up"].setText(self.t["hang_up"] if can_hang_up else self.t["i_hung_up"])
-        self.buttons["hang_up"].setVisible(live or (ringing and can_hang_up))
-        self.buttons["customer_hung_up"].setVisible(live and not can_hang_up)
-        self.buttons["reclassify"].setVisible(live or ringing)
-
-        flags = []
-        if rec.agent_ended_early:
-            flags.append(self.t["early_flag"])
-        if ended and rec.answered_at is None:
-            flags.append(self.t["rejected"] if rec.ended_by == EndedBy.AGENT.value else self.t["missed"])
+    def _render_ending(self, view: CardView) -> None:
+        hang_up = self.buttons["hang_up"]
+        text = self.t["hang_up"] if view.hangs_up_on_line else self.t["i_hung_up"]
+        hang_up.setText(f"✓ {text}" if view.hang_up_allowed else text)
+        hang_up.setVisible(view.hang_up_button)
+        _set_property(hang_up, "allowed", view.hang_up_allowed)
+        self.buttons["customer_hung_up"].setVisible(view.customer_hung_up_button)
+        flags = [self.t["early_flag" if flag == "early" else flag] for flag in view.flags]
         self.flag.setText("\n".join(flags))
         self.flag.setVisible(bool(flags))
+        self.wrapup.setVisible(view.wrapup)
+        if view.wrapup:
+            self._prefill_wrapup(view)
 
-        self.wrapup.setVisible(phase is Phase.ENDED)
-        if phase is Phase.ENDED:
-            self._prefill_wrapup(session)
-        self._fit_timer.start()
-
-    def _show_call(self, session: CallSession | None) -> None:
+    def _show_call(self, call_id: str | None) -> None:
         """Switch the note field to another call (loading what the store has for it)."""
-        call_id = session.record.id if session else None
         if call_id == self._shown_call:
             return
         self.flush_note()
@@ -500,18 +532,16 @@ class CoachCard(QWidget):
         self.note_state.setText("")
         self._shown_call = call_id
 
-    def _prefill_wrapup(self, session: CallSession) -> None:
-        if self._wrapup_for == session.record.id:
+    def _prefill_wrapup(self, view: CardView) -> None:
+        if self._wrapup_for == view.call_id:
             return
-        self._wrapup_for = session.record.id
-        rec = session.record
-        who = rec.ended_by or EndedBy.UNKNOWN.value
-        self.ended_by.setCurrentIndex(self.ended_by.findData(who))
-        unknown = who == EndedBy.UNKNOWN.value
+        self._wrapup_for = view.call_id
+        self.ended_by.setCurrentIndex(self.ended_by.findData(view.ended_by))
+        unknown = view.ended_by == EndedBy.UNKNOWN.value
         self._ended_by_chosen = not unknown
         self.ended_by_label.setText(self.t["ended_by_ask"] if unknown else self.t["ended_by"])
-        self.ended_by_label.setStyleSheet("color: #b71c1c; font-weight: bold;" if unknown else "")
-        self.disposition.setCurrentIndex(max(0, self.disposition.findData(_suggested_disposition(session))))
+        _set_property(self.ended_by_label, "ask", unknown)
+        self.disposition.setCurrentIndex(max(0, self.disposition.findData(view.suggested_disposition)))
 
     def _update_duration(self) -> None:
         session = self.controller.current
@@ -540,7 +570,9 @@ class CoachCard(QWidget):
 
     def set_softphone_status(self, state: str, detail: str) -> None:
         self._softphone_status = (state, detail)
-        self.manual_hint.setVisible(self.controller.softphone is None)
+        manual = self.controller.softphone is None
+        self.manual_hint.setVisible(manual)
+        self.manual_entry.setVisible(manual)
         if self._store_problem:   # the database's trouble stays on show until it is over
             return
         if self._problem_shown and state == self._status_state:
@@ -574,15 +606,59 @@ class CoachCard(QWidget):
         self.status.setToolTip(text)
         self.status.setStyleSheet("color: #b71c1c;")
 
+    def _fit(self) -> None:
+        """Fit now (so the widgets have their places for the next click) and once more after the
+        event loop has applied the rows shown or hidden."""
+        self._fit_height()
+        self._fit_timer.start()
+
     def _fit_height(self) -> None:
-        """Grow or shrink to the content. The width is fixed, so the height must come from the
-        layout's height-for-width: adjustSize() sized wrapped lines for a guessed width and cut
-        the scripted line short. Runs one event-loop turn after a render, once the rows shown or
-        hidden have been laid out."""
-        layout = self.layout()
-        layout.activate()
-        height = layout.totalHeightForWidth(self.width())
-        self.resize(self.width(), height if height > 0 else self.sizeHint().height())
+        """Grow or shrink to the content, but never past the screen (the body scrolls then).
+
+        The width is fixed, so the height comes from the layouts' height-for-width (adjustSize()
+        sized wrapped lines for a guessed width and cut the scripted line short). Runs one
+        event-loop turn after a render, once the rows shown or hidden have been laid out."""
+        root, body = self.layout(), self.scroll.widget().layout()
+        root.activate()
+        margins = root.contentsMargins()
+        inner = self.width() - margins.left() - margins.right()
+        chrome = margins.top() + self._header.totalHeightForWidth(inner) + root.spacing() + margins.bottom()
+        room = self._nearest_screen_area().height()
+        content = body.totalHeightForWidth(inner)
+        if chrome + content > room:   # the scroll bar shows and takes its width from the content
+            content = body.totalHeightForWidth(inner - self.style().pixelMetric(QStyle.PM_ScrollBarExtent))
+        # QScrollArea sizes its widget by minimum size, not height-for-width: wrapped lines need this.
+        body_widget = self.scroll.widget()
+        body_widget.setMinimumHeight(content)
+        self.resize(self.width(), min(chrome + content, room))
+        root.activate()
+        body_widget.resize(self.scroll.viewport().width(), max(content, self.scroll.viewport().height()))
+        body.activate()
+        self.keep_on_screen()
+
+    def keep_on_screen(self) -> None:
+        """Pull the card wholly onto the screen nearest to it (a saved position may be on a
+        monitor that is gone, or the card may have grown past the bottom edge)."""
+        area = self._nearest_screen_area()
+        frame = self.frameGeometry()
+        x = min(max(frame.left(), area.left()), area.right() - frame.width() + 1)
+        y = min(max(frame.top(), area.top()), area.bottom() - frame.height() + 1)
+        if (x, y) != (frame.left(), frame.top()):
+            self.move(self.pos() + QPoint(x - frame.left(), y - frame.top()))
+
+    def _nearest_screen_area(self):
+        center = self.frameGeometry().center()
+        screens = QGuiApplication.screens()
+        on = QGuiApplication.screenAt(center)
+        if on is not None:
+            return on.availableGeometry()
+
+        def distance(screen) -> int:
+            area = screen.availableGeometry()
+            dx = max(area.left() - center.x(), 0, center.x() - area.right())
+            dy = max(area.top() - center.y(), 0, center.y() - area.bottom())
+            return dx * dx + dy * dy
+        return min(screens, key=distance).availableGeometry()
 
     def set_scale(self, scale: float) -> None:
         self.scale = scale
@@ -591,28 +667,23 @@ class CoachCard(QWidget):
         margin = round(10 * scale)
         self._root.setContentsMargins(margin, margin, margin, margin)
         self._root.setSpacing(round(6 * scale))
+        self._body.setSpacing(round(6 * scale))
         self.note.setFixedHeight(round(64 * scale))
         self._fit_timer.start()
 
     # ----- window behaviour ------------------------------------------------------------------------
-    def _accept_focus(self, accept: bool) -> None:
-        """The note needs the keyboard; everything else leaves it with the agent's other window."""
-        if bool(self.windowFlags() & Qt.WindowDoesNotAcceptFocus) != accept:
-            return
-        pos = self.pos()
-        self.setWindowFlag(Qt.WindowDoesNotAcceptFocus, not accept)
-        self.move(pos)
-        self.show()
-        if accept:
-            self.activateWindow()
-
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
-        if obj is self.note:
-            if event.type() == event.Type.MouseButtonPress:
-                self._accept_focus(True)
-            elif event.type() == event.Type.FocusOut:
-                self.flush_note()
+        if obj is self.note and event.type() == event.Type.FocusOut:
+            self.flush_note()
         return super().eventFilter(obj, event)
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        if event.type() == event.Type.ActivationChange and not self.isActiveWindow():
+            self.keyboard.window_deactivated()
+        super().changeEvent(event)
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802
+        self.card_menu.popup(event.globalPos())
 
     def mousePressEvent(self, event) -> None:  # noqa: N802
         if event.button() == Qt.LeftButton:
@@ -632,14 +703,9 @@ class CoachCard(QWidget):
         super().closeEvent(event)
 
 
-def _suggested_disposition(session: CallSession) -> str:
-    rec = session.record
-    if rec.disposition:
-        return rec.disposition
-    if rec.answered_at is None:
-        return "missed"
-    if session.caller_class is CallerClass.NO_VALUE and rec.warnings:
-        return "warned_and_ended"
-    if session.caller_class is CallerClass.NON_REGULAR:
-        return "explained"
-    return "resolved"
+
+def _set_property(widget: QWidget, name: str, value: bool) -> None:
+    """A style property (see style.py) that the stylesheet must re-read."""
+    widget.setProperty(name, value)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)

@@ -1,13 +1,24 @@
-"""The settings dialog: agent number, language, softphone, card size, script placeholders."""
+"""The settings dialog: agent number, language, softphone, card size, script placeholders and the
+coach's keys. Every word comes from the translations (Qt's own Save/Cancel from qtbase_*.qm);
+a refused value is explained in a sentence and nothing is saved."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QVBoxLayout,
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QKeySequenceEdit, QLabel, QLineEdit,
+    QMessageBox, QVBoxLayout,
 )
 
-from ..app.settings import CARD_SCALES, Settings
+from ..app.resources import LANGUAGE_NAMES
+from ..app.settings import CARD_SCALES, HOTKEYS, Settings
+
+ACTION_LABELS = {   # action → UI text key of its button
+    "answer": "answer", "explain": "explain", "warn": "warn", "closure": "closure",
+    "cancel_closure": "cancel_closure", "copy": "copy", "hang_up": "hang_up",
+    "customer_hung_up": "customer_hung_up", "reclassify": "reclassify", "note": "key_note", "done": "done",
+}
 
 
 class SettingsDialog(QDialog):
@@ -15,15 +26,29 @@ class SettingsDialog(QDialog):
                  sync_server: str | None = None) -> None:
         super().__init__(parent)
         self.settings, self.t, self._validate_softphone = settings, texts, validate_softphone
+        self._sync_server = sync_server
         self.setWindowTitle(texts["settings_title"])
+        self.setMinimumWidth(440)   # room for the wrapped hints in both languages
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._build_form())
+        layout.addWidget(self._build_keys())
+        layout.addWidget(QLabel(texts["restart_needed"], wordWrap=True))
+        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _build_form(self) -> QFormLayout:
+        t, settings = self.t, self.settings
         form = QFormLayout()
         self.agent_id = QLineEdit(settings.get("agent_id"), maxLength=20)
         self.language = QComboBox()
-        for label, value in ((texts["language_system"], ""), ("简体中文", "zh_CN"), ("English", "en")):
+        self.language.addItem(t["language_system"], "")
+        for value, label in LANGUAGE_NAMES.items():
             self.language.addItem(label, value)
         self.language.setCurrentIndex(self.language.findData(settings.get("language")))
         self.softphone = QLineEdit(settings.get("softphone"), placeholderText="baresip://127.0.0.1:4444")
-        self.softphone.setToolTip(texts["softphone_hint"])
+        self.softphone.setToolTip(t["softphone_hint"])
         self.scale = QComboBox()
         for value in CARD_SCALES:
             self.scale.addItem(f"{round(value * 100)} %", value)
@@ -33,32 +58,65 @@ class SettingsDialog(QDialog):
         for key, widget in (("agent_id", self.agent_id), ("language", self.language), ("softphone", self.softphone),
                             ("card_scale", self.scale), ("branch_hours", self.branch_hours),
                             ("hotline", self.hotline)):
-            form.addRow(texts[key], widget)
+            form.addRow(t[key], widget)
         # read-only: set with `hangup-coach login --server URL`, which also checks the token
-        self.sync_server = QLabel(sync_server or texts["sync_not_connected"], wordWrap=True)
+        self.sync_server = QLabel(self._sync_server or t["sync_not_connected"], wordWrap=True)
         self.sync_server.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        form.addRow(texts["sync_server"], self.sync_server)
-        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(QLabel(texts["restart_needed"], wordWrap=True))
-        layout.addWidget(buttons)
+        form.addRow(t["sync_server"], self.sync_server)
+        return form
+
+    def _build_keys(self) -> QGroupBox:
+        group = QGroupBox(self.t["keys_title"])
+        box = QVBoxLayout(group)
+        box.addWidget(QLabel(self.t["keys_hint"], wordWrap=True))
+        form = QFormLayout()
+        box.addLayout(form)
+        current = self.settings.hotkeys()
+        self.keys: dict[str, QKeySequenceEdit] = {}
+        for action in HOTKEYS:
+            edit = QKeySequenceEdit(QKeySequence(current[action]))
+            edit.setMaximumSequenceLength(1)
+            edit.setClearButtonEnabled(True)
+            edit.setAccessibleName(self.t[ACTION_LABELS[action]])
+            self.keys[action] = edit
+            form.addRow(self.t[ACTION_LABELS[action]], edit)
+        return group
+
+    def _problem(self, values: dict) -> str | None:
+        """The first thing wrong with the form, as a sentence for the agent; None if all is fine."""
+        t = self.t
+        if not values["agent_id"]:
+            return t["error_agent_id"]
+        if values["softphone"] and self._validate_softphone:
+            try:
+                self._validate_softphone(values["softphone"])
+            except ValueError as exc:
+                return t["error_softphone"].format(url=values["softphone"], detail=exc)
+        seen: dict[str, str] = {}
+        for action in HOTKEYS:
+            key = values[f"hotkeys/{action}"]
+            if key and key in seen:
+                return t["error_key_twice"].format(key=QKeySequence(key).toString(QKeySequence.NativeText),
+                                                   first=t[ACTION_LABELS[seen[key]]],
+                                                   second=t[ACTION_LABELS[action]])
+            seen[key] = action
+        return None
 
     def accept(self) -> None:
-        softphone = self.softphone.text().strip()
-        try:
-            if softphone and self._validate_softphone:
-                self._validate_softphone(softphone)
-            values = {
-                "agent_id": self.agent_id.text().strip(), "language": self.language.currentData(),
-                "softphone": softphone, "card_scale": self.scale.currentData(),
-                "branch_hours": self.branch_hours.text().strip(), "hotline": self.hotline.text().strip(),
-            }
-            for key, value in values.items():
-                self.settings.set(key, value)
-        except ValueError as exc:
-            QMessageBox.warning(self, self.t["settings_title"], str(exc))
+        values = {
+            "agent_id": self.agent_id.text().strip(), "language": self.language.currentData(),
+            "softphone": self.softphone.text().strip(), "card_scale": self.scale.currentData(),
+            "branch_hours": self.branch_hours.text().strip(), "hotline": self.hotline.text().strip(),
+            **{f"hotkeys/{action}": edit.keySequence().toString() for action, edit in self.keys.items()},
+        }
+        problem = self._problem(values)
+        if problem is None:
+            try:
+                for key, value in values.items():
+                    self.settings.set(key, value)
+            except ValueError:
+                problem = self.t["error_setting"]
+        if problem is not None:
+            QMessageBox.warning(self, self.t["settings_title"], problem)
             return
         super().accept()

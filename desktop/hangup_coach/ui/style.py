@@ -19,9 +19,12 @@ def stylesheet(scale: float) -> str:
 
     return f"""
     #card {{ background: #fbfbfd; border: 1px solid #9aa3ad; border-radius: {px(8)}; }}
+    QScrollArea, #body {{ background: transparent; border: none; }}
     QLabel, QPushButton, QToolButton, QComboBox, QLineEdit, QPlainTextEdit {{ font-size: {px(13)}; }}
+    #keysNote {{ color: #455a64; font-size: {px(11)}; }}
+    #keysNote[problem="true"] {{ color: #b71c1c; font-weight: bold; }}
     #title {{ color: #37474f; font-weight: bold; }}
-    #status {{ color: #607d8b; font-size: {px(11)}; }}
+    #status {{ color: #455a64; font-size: {px(11)}; }}
     #badge {{ color: white; border-radius: {px(4)}; padding: {px(3)} {px(8)}; font-size: {px(15)}; font-weight: bold; }}
     #number {{ font-size: {px(18)}; font-weight: bold; color: #263238; letter-spacing: 1px; }}
     #duration {{ font-size: {px(15)}; color: #37474f; }}
@@ -33,11 +36,14 @@ def stylesheet(scale: float) -> str:
     #lineTitle {{ color: #8a4b00; font-weight: bold; }}
     #lineTitle[allowed="true"] {{ color: #1b5e20; }}
     #flag {{ color: #b71c1c; }}
-    #noteState {{ color: #607d8b; font-size: {px(11)}; }}
+    #noteState {{ color: #455a64; font-size: {px(11)}; }}
     QPushButton {{ padding: {px(4)} {px(8)}; }}
     QPushButton#primary {{ background: #1565c0; color: white; border: none; border-radius: {px(4)}; padding: {px(6)} {px(10)}; }}
     QPushButton#primary:disabled {{ background: #90a4ae; }}
-    QPushButton#danger {{ background: #c62828; color: white; border: none; border-radius: {px(4)}; padding: {px(6)} {px(10)}; }}
+    QPushButton#danger {{ background: white; color: #b71c1c; border: {px(2)} solid #c62828; border-radius: {px(4)}; padding: {px(5)} {px(9)}; }}
+    QPushButton#danger[allowed="true"] {{ background: #1b5e20; color: white; border-color: #1b5e20; font-weight: bold; }}
+    QToolButton#menuButton::menu-indicator {{ image: none; width: 0px; }}
+    QLabel[ask="true"] {{ color: #b71c1c; font-weight: bold; }}
     QPushButton#otherCall {{ text-align: left; padding: {px(3)} {px(6)}; background: #eceff1; border: 1px solid #b0bec5; border-radius: {px(4)}; }}
     QPushButton#otherCall[state="ringing"] {{ background: #fff3e0; border-color: #ef6c00; font-weight: bold; }}
     QProgressBar {{ border: 1px solid #90a4ae; border-radius: {px(3)}; height: {px(8)}; text-align: center; }}

@@ -19,7 +19,7 @@ from ..core.phone import normalise
 from ..store.calls import CallStore
 from ..telephony.simulator import SimulatedLine
 from ..ui.card import CoachCard
-from .controller import Controller
+from ..app.controller import Controller
 
 log = logging.getLogger(__name__)
 STEP_KINDS = {"note", "explain", "warn", "closure", "cancel_closure", "reclassify",

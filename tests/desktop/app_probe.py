@@ -1,0 +1,49 @@
+"""Runs the real `hangup-coach` entry point and, beside it, reports where the card's widgets are
+on screen (so a test can click them with xdotool) and who has the keyboard.
+
+Every 100 ms it rewrites the JSON file named by HANGUP_COACH_PROBE. It changes nothing in the app.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QToolTip
+
+from hangup_coach.__main__ import main
+from hangup_coach.ui.card import CoachCard
+
+OUT = Path(os.environ["HANGUP_COACH_PROBE"])
+
+
+def rect(widget):
+    top_left = widget.mapToGlobal(widget.rect().topLeft())
+    return [top_left.x(), top_left.y(), widget.width(), widget.height()]
+
+
+def report():
+    cards = [w for w in QApplication.topLevelWidgets() if isinstance(w, CoachCard)]
+    if not cards:
+        return
+    card = cards[0]
+    widgets = {"note": card.note, "number_input": card.number_input, **card.buttons}
+    state = {
+        "card": rect(card), "card_visible": card.isVisible(), "active": card.isActiveWindow(),
+        "window_id": int(card.winId()), "focus": (card.focusWidget().accessibleName() if card.focusWidget() else None),
+        "status": card.status.text(), "keys_note": card.keys_note.text(),
+        "tooltip": QToolTip.text() if QToolTip.isVisible() else "",
+        "widgets": {name: {"rect": rect(w), "visible": w.isVisible(), "tooltip": w.toolTip()}
+                    for name, w in widgets.items()},
+    }
+    tmp = OUT.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state), encoding="utf-8")
+    tmp.replace(OUT)
+
+
+app = QApplication(sys.argv[:1])
+timer = QTimer(interval=100)
+timer.timeout.connect(report)
+timer.start()
+sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,29 @@
+"""Fixtures for the real-desktop tests (desktop_session.py): each test starts its own X server,
+window manager, CRM stand-in and app, and stops them all at the end."""
+
+import shutil
+
+import pytest
+
+from desktop_session import App, Crm, Desktop
+
+
+@pytest.fixture
+def desktop(tmp_path):
+    for tool in ("Xvfb", "openbox", "xdotool"):
+        assert shutil.which(tool), f"{tool} is missing: ./dev setup installs it"
+    session = Desktop(tmp_path)
+    try:
+        yield session
+    finally:
+        session.stop()
+
+
+@pytest.fixture
+def crm(desktop):
+    return Crm(desktop)
+
+
+@pytest.fixture
+def start_app(desktop):
+    return lambda *args: App(desktop, list(args))

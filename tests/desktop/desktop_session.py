@@ -1,0 +1,183 @@
+"""A real desktop session for the card: Xvfb (display chosen by the server), the openbox window
+manager, a stand-in CRM window holding the keyboard, and the real app, driven with xdotool.
+
+Everything is started here and stopped at the end of each test; nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+SCREEN = "1280x800x24"
+
+
+def wait_for(check, timeout=60.0, what="condition"):   # generous: 2 cores shared by many builds
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Lines:
+    """The stdout of a child process, line by line, read on a thread."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.proc, self.lines, self._q = proc, [], queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self._q.put(line.rstrip("\n"))
+
+    def drain(self) -> list[str]:
+        while True:
+            try:
+                self.lines.append(self._q.get_nowait())
+            except queue.Empty:
+                return self.lines
+
+
+class Desktop:
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.procs: list[subprocess.Popen] = []
+        # The machine is shared: another build's X server can come and go beside this one. If the
+        # window manager cannot reach this server, start both again (the failure is kept).
+        failures = []
+        for _attempt in range(3):
+            problem = self._start_x()
+            if problem is None:
+                return
+            failures.append(problem)
+            self.stop()
+            self.procs.clear()
+        raise AssertionError("no X server with a window manager: " + " | ".join(failures))
+
+    def _start_x(self) -> str | None:
+        read, write = os.pipe()
+        log = self.tmp / "x.log"
+        with open(log, "w") as out:
+            xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", SCREEN, "-nolisten", "tcp"],
+                                    pass_fds=(write,), stdout=out, stderr=subprocess.STDOUT)
+            os.close(write)
+            self.procs.append(xvfb)
+            with os.fdopen(read) as f:
+                number = f.readline().strip()
+            if not number:
+                return f"Xvfb did not start: {log.read_text()}"
+            self.env = dict(os.environ, DISPLAY=f":{number}", QT_QPA_PLATFORM="xcb",
+                            HANGUP_COACH_HOME=str(self.tmp / "home"), LANG="en_US.UTF-8")
+            self.env.pop("WAYLAND_DISPLAY", None)
+            openbox = self.start(["openbox", "--sm-disable"], stdout=out, stderr=subprocess.STDOUT)
+
+        def wm_running():
+            return openbox.poll() is not None or "Openbox" in self.wm_name()
+        wait_for(wm_running, what="openbox")
+        return f"openbox exited on :{number}: {log.read_text()}" if openbox.poll() is not None else None
+
+    def start(self, argv, **kw) -> subprocess.Popen:
+        proc = subprocess.Popen(argv, env=self.env, **kw)
+        self.procs.append(proc)
+        return proc
+
+    def xdotool(self, *args: str) -> str:
+        return subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True,
+                              timeout=20).stdout.strip()
+
+    def wm_name(self) -> str:
+        """The window manager's name (on its _NET_SUPPORTING_WM_CHECK window), "" until it runs."""
+        from Xlib import X, display, error
+        try:
+            d = display.Display(self.env["DISPLAY"])
+        except error.DisplayError:
+            return ""     # not reachable (yet)
+        try:
+            root = d.screen().root
+            check = root.get_full_property(d.intern_atom("_NET_SUPPORTING_WM_CHECK"), X.AnyPropertyType)
+            if check is None:
+                return ""
+            win = d.create_resource_object("window", check.value[0])
+            name = win.get_full_property(d.intern_atom("_NET_WM_NAME"), X.AnyPropertyType)
+            return name.value.decode() if name is not None else ""
+        finally:
+            d.close()
+
+    def active_window(self) -> int:
+        out = self.xdotool("getactivewindow")
+        return int(out) if out.isdigit() else 0
+
+    def click(self, x: int, y: int) -> None:
+        self.xdotool("mousemove", "--sync", str(x), str(y))
+        self.xdotool("click", "1")
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+
+class Crm:
+    def __init__(self, desktop: Desktop) -> None:
+        self.proc = desktop.start([sys.executable, str(HERE / "crm_window.py")], stdout=subprocess.PIPE, text=True)
+        self.out = Lines(self.proc)
+        line = wait_for(lambda: next((l for l in self.out.drain() if l.startswith("ready ")), None), what="CRM window")
+        self.window = int(line.split()[1])
+        wait_for(lambda: desktop.active_window() == self.window, what="the CRM to have the keyboard")
+
+    @property
+    def text(self) -> str:
+        texts = [l[5:] for l in self.out.drain() if l.startswith("text ")]
+        return texts[-1] if texts else ""
+
+
+class App:
+    def __init__(self, desktop: Desktop, args: list[str]) -> None:
+        self.desktop = desktop
+        self.db = desktop.tmp / "calls.db"
+        self.probe = desktop.tmp / "probe.json"
+        env = dict(desktop.env, HANGUP_COACH_PROBE=str(self.probe))
+        self.proc = subprocess.Popen([sys.executable, str(HERE / "app_probe.py"), *args, "--db", str(self.db)],
+                                     env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        desktop.procs.append(self.proc)
+        self.out = Lines(self.proc)
+        wait_for(lambda: self.state().get("card_visible") and self.db.exists(), what="the card")
+
+    def state(self) -> dict:
+        try:
+            return json.loads(self.probe.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def widget(self, name: str) -> dict:
+        return self.state()["widgets"][name]
+
+    def click(self, name: str) -> None:
+        x, y, w, h = wait_for(lambda: self.widget(name)["visible"] and self.widget(name)["rect"], what=f"{name} shown")
+        self.desktop.click(x + w // 2, y + h // 2)
+
+    def rows(self, sql: str) -> list[dict]:
+        conn = sqlite3.connect(self.db)
+        conn.row_factory = sqlite3.Row
+        try:
+            return [dict(r) for r in conn.execute(sql)]
+        finally:
+            conn.close()
+
+
