@@ -64,7 +64,7 @@ def test_f4_answers_a_call_ringing_behind_the_one_in_focus_and_focuses_it(qtbot,
     controller.answer()
     line.ring("b", "13800138002")
     assert not card.buttons["answer"].isVisible()                  # the focused call is not ringing
-    card._shortcut("answer")                                       # what F4 triggers
+    card.press("answer")                                           # what the Answer key triggers
     assert controller.current.record.line_call_id == "b" and controller.current.phase is Phase.TALKING
     assert [r.property("state") for r in rows(card)] == ["talking"]
 
