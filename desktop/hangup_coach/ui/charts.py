@@ -31,10 +31,12 @@ GRACE_COLOURS = {"left_in_grace": "#64b5f6", "agent_after_prompt": "#2e7d32",
 
 
 class CountAxis(pg.AxisItem):
-    """Whole numbers with thousands separators (pyqtgraph would write 1e+06)."""
+    """Whole numbers with thousands separators (pyqtgraph would write 1e+06). A tick between two
+    whole numbers (pyqtgraph puts them at 0.5 on a small count) stays unlabelled: "2" written at
+    2.5 would misread the bar."""
 
     def tickStrings(self, values, scale, spacing):
-        return [f"{v * scale:,.0f}" for v in values]
+        return [f"{v * scale:,.0f}" if abs(v * scale - round(v * scale)) < 1e-9 else "" for v in values]
 
 
 class Chart:
