@@ -70,6 +70,13 @@ def test_frozen_demo_shift_records_the_calls(built, tmp_path):
     assert played == (9, 4)   # nine calls, every class (regular, no_value, non_regular, unknown)
     listing = ok(run([exe, "calls", "--db", db], tmp_path)).stdout
     assert "12 call(s)" in listing and "138****8000" in listing and "13800138000" not in listing
+    # the lead's report and its charts: pyqtgraph and numpy (whose OpenBLAS a strip once broke)
+    charts = tmp_path / "charts"
+    report = ok(run([exe, "report", "--db", db, "--png", charts], tmp_path)).stdout
+    assert "12" in report
+    pngs = sorted(p.name for p in charts.glob("*.png"))
+    assert pngs == ["dashboard-classes.png", "dashboard-explanations.png", "dashboard-grace.png", "dashboard-share.png"]
+    assert all((charts / p).read_bytes().startswith(b"\x89PNG") and (charts / p).stat().st_size > 5000 for p in pngs)
 
 
 def test_frozen_card_reads_the_machine_wide_folder(built, tmp_path):
@@ -88,6 +95,8 @@ def test_frozen_bundle_leaves_out_unused_qt(built):
     assert not {n for n in names if n.startswith(("libQt6WebEngine", "libQt6Quick", "libQt6Qml", "libQt63D",
                                                     "libQt6Multimedia", "libqgtk3", "libgtk-3"))}
     assert {"libqxcb.so", "libqwayland.so", "libqoffscreen.so", "libqsvg.so"} <= names   # what it does use
+    qm = sorted(p.name for p in (built["bundle"] / "_internal").rglob("*.qm"))
+    assert qm == ["qtbase_zh_CN.qm"]   # Qt's own Save/Cancel in Chinese, and no other Qt translation
 
 
 def dpkg_state(package):

@@ -10,9 +10,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from ..sync.credentials import Credentials
-from ..sync.worker import SyncStatus, SyncWorker
 from .paths import AppPaths
+
+if TYPE_CHECKING:   # httpx and tenacity load only on a card that has logged in to a server
+    from ..sync.worker import SyncStatus, SyncWorker
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +31,7 @@ def start_sync(paths: AppPaths, db_path: Path, controller, card, tray, texts: di
     server = credentials.server()
     if server is None:
         return None   # never logged in: the card works alone, as before
+    from ..sync.worker import SyncWorker
     worker = SyncWorker(db_path, credentials.load, parent=app)
 
     def show(status: SyncStatus) -> None:
