@@ -417,3 +417,38 @@ def set_aside(path: Path, stamp: str) -> Path:
         if part.exists():
             os.replace(part, Path(f"{aside}{suffix}"))
     return aside
+
+
+@migration("0007_team_calls_in_reports")
+def _m0007(db: Database) -> None:
+    # A lead's figures cover the team (issues 11 and 12): the calls the report reads are the
+    # lead's own `calls` and the team pull's rows of `team_calls` (version set; the evidence rows
+    # pulled with caller profiles have version NULL and only a few columns, and never count).
+    db.execute("""
+        CREATE VIEW review_calls AS
+        SELECT id, agent_id, started_at, answered_at, ended_at, ended_by, caller_class, explanations, warnings,
+               closure_confirmed_at, hangup_allowed_at, hangup_prompted_at, customer_hung_up_in_grace,
+               agent_ended_early
+        FROM calls
+        UNION ALL
+        SELECT call_id, agent_id, started_at, answered_at, ended_at, ended_by, caller_class, explanations, warnings,
+               closure_confirmed_at, hangup_allowed_at, hangup_prompted_at, customer_hung_up_in_grace,
+               agent_ended_early
+        FROM team_calls t
+        WHERE version IS NOT NULL AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.id = t.call_id)""")
+    # 0006's report indexes, on the team pull's rows only (partial: the view's WHERE implies it)
+    for name, columns in (("started", "started_at"), ("agent_started", "agent_id, started_at"),
+                          ("class_started", "caller_class, started_at")):
+        db.execute(f"CREATE INDEX idx_team_calls_{name} ON team_calls ({columns}) WHERE version IS NOT NULL")
+    # A team row's change marks its day like a change to `calls` does (0006); evidence rows do not.
+    for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("UPDATE", "OLD"), ("DELETE", "OLD")):
+        db.execute(f"""
+            CREATE TRIGGER team_calls_report_dirty_{event.lower()}_{row.lower()} AFTER {event} ON team_calls
+            WHEN {row}.version IS NOT NULL BEGIN
+                INSERT INTO report_dirty SELECT substr({row}.started_at, 1, 10) WHERE NOT EXISTS
+                    (SELECT 1 FROM report_dirty WHERE utc_day = substr({row}.started_at, 1, 10));
+            END""")
+    # the team rows pulled before this migration are missing from the tallies kept so far
+    db.execute("""INSERT INTO report_dirty SELECT DISTINCT substr(started_at, 1, 10) FROM team_calls t
+                  WHERE version IS NOT NULL AND NOT EXISTS
+                      (SELECT 1 FROM report_dirty d WHERE d.utc_day = substr(t.started_at, 1, 10))""")

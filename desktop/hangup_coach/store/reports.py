@@ -2,14 +2,16 @@
 
 Adding up a year of a team's calls (~1.8 M rows) takes SQLite seconds, so it is done once per
 local day and kept: `report_cells` holds one `core.stats.Tally` per (day, agent, class), and
-`report_days` the days it covers. Triggers on `calls` (migration 0006) mark the UTC day of any
-changed call in `report_dirty`; `refresh()` recomputes those days before each report, without
-holding the write lock while it adds up (the card keeps writing meanwhile).
+`report_days` the days it covers. The calls are the view `review_calls` (migration 0007): the
+file's own `calls` and, on a lead's card, the team's calls the sync pulled into `team_calls`
+(never the caller-profile evidence rows there). Triggers on both tables (0006, 0007) mark the UTC
+day of any changed call in `report_dirty`; `refresh()` recomputes those days before each report,
+without holding the write lock while it adds up (the card keeps writing meanwhile).
 
 `build_report()` then groups the cells in SQL by day, agent and class for a date range and
-optional agent / class filters, and runs a few small queries straight on `calls` (histograms,
-no-value times, what-if) and one on `feedback`. Every per-agent figure groups by `agent_id`,
-because a lead's file holds the whole team's calls (pulled by sync). Days are the centre's
+optional agent / class filters, and runs a few small queries straight on `review_calls` (what-if,
+feedback's call filter) and one on `feedback`. Every per-agent figure groups by `agent_id`,
+because a lead's file holds the whole team's calls. Days are the centre's
 local days: the caller passes the UTC offset. Times are compared as stored text (UTC
 ISO-8601, one format), which keeps the indexes usable.
 """
@@ -163,14 +165,14 @@ SELECT date(started_at, ?) AS day, agent_id, caller_class,
   total(agent_ended_early) AS agent_early,
   total(explanations) AS explanations,
   total(warnings) AS warnings
-FROM calls WHERE started_at >= ? AND started_at < ?
+FROM review_calls WHERE started_at >= ? AND started_at < ?
 GROUP BY day, agent_id, caller_class
 """
 
 
 _COUNTS_SQL = """
 SELECT date(started_at, ?) AS day, agent_id, caller_class, explanations, warnings, count(*)
-FROM calls INDEXED BY idx_calls_class_started
+FROM review_calls
 WHERE caller_class IN ('non_regular', 'no_value') AND started_at >= ? AND started_at < ? AND answered_at IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5
 """
@@ -271,7 +273,7 @@ def feedback(db: Database, query: ReportQuery, policy_start: date | None) -> Fee
     params: list = [(policy_start or date.max).isoformat(), query.first.isoformat(), query.last.isoformat()]
     if query.agents or query.classes:
         where, extra = query.where()
-        sql += f" AND call_id IN (SELECT id FROM calls WHERE {where})"
+        sql += f" AND call_id IN (SELECT id FROM review_calls WHERE {where})"
         params += extra
     found = {bool(after): (Sample(n, s, ss), int(c)) for after, n, s, ss, c in db.execute(sql + " GROUP BY 1", params)}
     before, after = found.get(False, (Sample(), 0)), found.get(True, (Sample(), 0))
@@ -315,12 +317,14 @@ def what_if(db: Database, query: ReportQuery, policy: Policy, scenarios: tuple[S
             found.update((s, WhatIf(s, 0, 0.0, 0.0)) for s in mine)
             continue
         where, params = dataclasses.replace(query, classes=(caller_class,)).where()
-        row = db.execute(f"SELECT {', '.join(c for s in mine for c in columns[s])} FROM calls"
+        row = db.execute(f"SELECT {', '.join(c for s in mine for c in columns[s])} FROM review_calls"
                          f" WHERE {where} AND {extra} AND ended_at IS NOT NULL", params).fetchone()
         found.update((s, WhatIf(s, int(row[3 * i]), row[3 * i + 1], row[3 * i + 2])) for i, s in enumerate(mine))
     return [found[s] for s in scenarios]
 
 
 def agent_ids(db: Database) -> list[str]:
-    """Every agent in the file (a lead's holds the team), for the dashboard's filter."""
-    return [r[0] for r in db.execute("SELECT DISTINCT agent_id FROM calls ORDER BY agent_id")]
+    """Every agent in the file (a lead's holds the team), for the dashboard's filter. The agents of
+    `review_calls`, read from its two tables' agent indexes (DISTINCT on the view scans every row)."""
+    return [r[0] for r in db.execute("SELECT agent_id FROM calls UNION"
+                                     " SELECT agent_id FROM team_calls WHERE version IS NOT NULL ORDER BY 1")]
