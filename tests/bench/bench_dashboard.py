@@ -11,7 +11,10 @@ writes its kept tallies into the file. Figures:
   also for one agent's year, and the what-if (read straight from `calls`);
 - draw: the GUI-thread part of showing a year (four charts, the summary and the tables);
 - responsiveness: the largest gap between turns of the event loop (a 5 ms timer) while the
-  dashboard loads a cold year in its worker, against the same window sitting idle.
+  dashboard loads a cold year in its worker, against the same window sitting idle;
+- lead_*: the same figures on a lead's file, where every call but the lead's own (agent 1007's)
+  came from the team pull into `team_calls`, beside caller-profile evidence rows for a tenth of
+  them (migration 0007's view `review_calls` reads both tables).
 """
 
 from __future__ import annotations
@@ -78,6 +81,7 @@ def measure(quick: bool = False) -> dict:
         report = build_report(db, year, policy)
         keep_gui_thread_responsive()
         draw, idle_gap, loading_gap, shown = _dashboard(path, db, report, policy, runs)
+        lead = _lead_figures(db, year, policy, runs)
         db.conn.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -85,8 +89,34 @@ def measure(quick: bool = False) -> dict:
         "calls": calls, "cold_ms": cold, "warm_ms": statistics.median(warm), "warm_spread": [min(warm), max(warm)],
         "agent_ms": statistics.median(agent), "what_if_ms": statistics.median(whatif),
         "draw_ms": statistics.median(draw), "draw_spread": [min(draw), max(draw)],
-        "open_ms": shown, "idle_gap_ms": idle_gap, "loading_gap_ms": loading_gap,
+        "open_ms": shown, "idle_gap_ms": idle_gap, "loading_gap_ms": loading_gap, **lead,
     }
+
+
+def _lead_figures(db, year, policy, runs: int) -> dict:
+    import dataclasses
+
+    from hangup_coach.core.stats import DEFAULT_SCENARIOS
+    from hangup_coach.store.pulled import CALL_COLUMNS
+    from hangup_coach.store.reports import agent_ids, build_report, what_if
+
+    columns = ", ".join(CALL_COLUMNS)
+    with db.atomic():
+        db.execute(f"INSERT INTO team_calls (call_id, {columns}, version)"
+                   f" SELECT id, {columns}, version FROM calls WHERE agent_id != '1007'")
+        db.execute("DELETE FROM calls WHERE agent_id != '1007'")
+        db.execute("INSERT INTO team_calls (call_id, agent_id, caller_number, started_at, caller_class, updated_at)"
+                   " SELECT 'evidence-' || call_id, 'other-team', caller_number, started_at, caller_class, updated_at"
+                   " FROM team_calls WHERE rowid % 10 = 0")
+    _forget_tallies(db)
+    cold = _timed(lambda: build_report(db, year, policy), 1)[0]
+    warm = _timed(lambda: build_report(db, year, policy), runs)
+    team_agent = dataclasses.replace(year, agents=("1008",))
+    agent = _timed(lambda: build_report(db, team_agent, policy), runs)
+    whatif = _timed(lambda: what_if(db, year, policy, DEFAULT_SCENARIOS), 3)
+    agents = _timed(lambda: agent_ids(db), 3)
+    return {"lead_cold_ms": cold, "lead_warm_ms": statistics.median(warm), "lead_agent_ms": statistics.median(agent),
+            "lead_what_if_ms": statistics.median(whatif), "lead_agent_ids_ms": statistics.median(agents)}
 
 
 def _dashboard(path: Path, db, report, policy, runs: int):
