@@ -421,25 +421,25 @@ def set_aside(path: Path, stamp: str) -> Path:
 
 @migration("0007_team_calls_in_reports")
 def _m0007(db: Database) -> None:
-    # A lead's figures cover the team (issues 11 and 12): the calls the report reads are the
-    # lead's own `calls` and the team pull's rows of `team_calls` (version set; the evidence rows
-    # pulled with caller profiles have version NULL and only a few columns, and never count).
+    # A lead's figures cover the team (issues 11 and 12): the calls the report reads
+    # (`review_calls`) are the file's own `calls` and the team pull's rows of `team_calls`
+    # (`team_pull_calls`: version set; the evidence rows pulled with caller profiles have version
+    # NULL and only a few columns, and never count), each call once.
     db.execute("""
-        CREATE VIEW review_calls AS
-        SELECT id, agent_id, started_at, answered_at, ended_at, ended_by, caller_class, explanations, warnings,
-               closure_confirmed_at, hangup_allowed_at, hangup_prompted_at, customer_hung_up_in_grace,
-               agent_ended_early
-        FROM calls
-        UNION ALL
-        SELECT call_id, agent_id, started_at, answered_at, ended_at, ended_by, caller_class, explanations, warnings,
-               closure_confirmed_at, hangup_allowed_at, hangup_prompted_at, customer_hung_up_in_grace,
-               agent_ended_early
+        CREATE VIEW team_pull_calls AS
+        SELECT call_id AS id, agent_id, caller_number, started_at, answered_at, ended_at, ended_by, caller_class,
+               sub_reason, explanations, warnings, closure_confirmed_at, hangup_allowed_at, hangup_prompted_at,
+               customer_hung_up_in_grace, agent_ended_early, disposition, version
         FROM team_calls t
         WHERE version IS NOT NULL AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.id = t.call_id)""")
+    columns = ("id, agent_id, caller_number, started_at, answered_at, ended_at, ended_by, caller_class, sub_reason,"
+               " explanations, warnings, closure_confirmed_at, hangup_allowed_at, hangup_prompted_at,"
+               " customer_hung_up_in_grace, agent_ended_early, disposition, version")
+    db.execute(f"CREATE VIEW review_calls AS SELECT {columns} FROM calls UNION ALL SELECT {columns} FROM team_pull_calls")
     # 0006's report indexes, on the team pull's rows only (partial: the view's WHERE implies it)
-    for name, columns in (("started", "started_at"), ("agent_started", "agent_id, started_at"),
+    for name, indexed in (("started", "started_at"), ("agent_started", "agent_id, started_at"),
                           ("class_started", "caller_class, started_at")):
-        db.execute(f"CREATE INDEX idx_team_calls_{name} ON team_calls ({columns}) WHERE version IS NOT NULL")
+        db.execute(f"CREATE INDEX idx_team_calls_{name} ON team_calls ({indexed}) WHERE version IS NOT NULL")
     # A team row's change marks its day like a change to `calls` does (0006); evidence rows do not.
     for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("UPDATE", "OLD"), ("DELETE", "OLD")):
         db.execute(f"""

@@ -144,7 +144,17 @@ def _seconds(later: str, earlier: str) -> str:
 TALLY_COLUMNS = tuple(f.name for f in fields(Tally))
 _INT_FIELDS = {f.name for f in fields(Tally) if f.type in (int, "int")}
 
-_CELL_SQL = f"""
+def _on_review_calls(arm, keys: str, sums) -> str:
+    """The grouped SELECT `arm(table)` run on each table of `review_calls` (migration 0007: the file's
+    own `calls` and the team's `team_pull_calls`) and added up; its parameters go twice. Read
+    straight through the view, every row would pass its UNION ALL one by one (a year's what-if
+    took twice as long); each side on its own keeps its indexes."""
+    both = " UNION ALL ".join(arm(table) for table in ("calls", "team_pull_calls"))
+    added = ", ".join(f"total({name})" for name in sums)
+    return f"SELECT {keys}, {added} FROM ({both}) GROUP BY {keys}" if keys else f"SELECT {added} FROM ({both})"
+
+
+_CELL_SQL = _on_review_calls(lambda table: f"""
 SELECT date(started_at, ?) AS day, agent_id, caller_class,
   count(*) AS calls,
   count(answered_at) AS answered,
@@ -165,17 +175,17 @@ SELECT date(started_at, ?) AS day, agent_id, caller_class,
   total(agent_ended_early) AS agent_early,
   total(explanations) AS explanations,
   total(warnings) AS warnings
-FROM review_calls WHERE started_at >= ? AND started_at < ?
+FROM {table} WHERE started_at >= ? AND started_at < ?
 GROUP BY day, agent_id, caller_class
-"""
+""", "day, agent_id, caller_class", TALLY_COLUMNS)
 
 
-_COUNTS_SQL = """
-SELECT date(started_at, ?) AS day, agent_id, caller_class, explanations, warnings, count(*)
-FROM review_calls
+_COUNTS_SQL = _on_review_calls(lambda table: f"""
+SELECT date(started_at, ?) AS day, agent_id, caller_class, explanations, warnings, count(*) AS calls
+FROM {table}
 WHERE caller_class IN ('non_regular', 'no_value') AND started_at >= ? AND started_at < ? AND answered_at IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5
-"""
+""", "day, agent_id, caller_class, explanations, warnings", ["calls"])
 
 
 def refresh(db: Database, utc_offset_minutes: int, first: date, last: date, progress=None) -> int:
@@ -201,8 +211,8 @@ def refresh(db: Database, utc_offset_minutes: int, first: date, last: date, prog
         # Added up outside any transaction (the card may write meanwhile; a call it changes marks its
         # day again), then kept in a short one per run, so no writer waits long for the file.
         start, end = ReportQuery(run_first, run_last, utc_offset_minutes=utc_offset_minutes).bounds()
-        rows = db.execute(_CELL_SQL, [modifier, start, end]).fetchall()
-        counts = db.execute(_COUNTS_SQL, [modifier, start, end]).fetchall()
+        rows = db.execute(_CELL_SQL, [modifier, start, end] * 2).fetchall()
+        counts = db.execute(_COUNTS_SQL, [modifier, start, end] * 2).fetchall()
         with db.atomic():
             db.conn.executemany(
                 f"INSERT OR REPLACE INTO report_cells (utc_offset, day, agent_id, caller_class, {', '.join(TALLY_COLUMNS)})"
@@ -317,14 +327,16 @@ def what_if(db: Database, query: ReportQuery, policy: Policy, scenarios: tuple[S
             found.update((s, WhatIf(s, 0, 0.0, 0.0)) for s in mine)
             continue
         where, params = dataclasses.replace(query, classes=(caller_class,)).where()
-        row = db.execute(f"SELECT {', '.join(c for s in mine for c in columns[s])} FROM review_calls"
-                         f" WHERE {where} AND {extra} AND ended_at IS NOT NULL", params).fetchone()
+        sums = [c for s in mine for c in columns[s]]
+        aliased = ", ".join(f"{c} AS s{i}" for i, c in enumerate(sums))
+        sql = _on_review_calls(lambda table: f"SELECT {aliased} FROM {table} WHERE {where} AND {extra}"
+                                             " AND ended_at IS NOT NULL", "", [f"s{i}" for i in range(len(sums))])
+        row = db.execute(sql, params * 2).fetchone()
         found.update((s, WhatIf(s, int(row[3 * i]), row[3 * i + 1], row[3 * i + 2])) for i, s in enumerate(mine))
     return [found[s] for s in scenarios]
 
 
 def agent_ids(db: Database) -> list[str]:
-    """Every agent in the file (a lead's holds the team), for the dashboard's filter. The agents of
-    `review_calls`, read from its two tables' agent indexes (DISTINCT on the view scans every row)."""
-    return [r[0] for r in db.execute("SELECT agent_id FROM calls UNION"
-                                     " SELECT agent_id FROM team_calls WHERE version IS NOT NULL ORDER BY 1")]
+    """Every agent in the file (a lead's holds the team), for the dashboard's filter: those of
+    `review_calls`, read side by side through the agent indexes (DISTINCT on the view scans every row)."""
+    return [r[0] for r in db.execute("SELECT agent_id FROM calls UNION SELECT agent_id FROM team_pull_calls ORDER BY 1")]
