@@ -102,9 +102,10 @@ def _lead_figures(db, year, policy, runs: int) -> dict:
 
     columns = ", ".join(CALL_COLUMNS)
     with db.atomic():
-        db.execute(f"INSERT INTO team_calls (call_id, {columns}, version)"
-                   f" SELECT id, {columns}, version FROM calls WHERE agent_id != '1007'")
-        db.execute("DELETE FROM calls WHERE agent_id != '1007'")
+        db.execute("CREATE TEMP TABLE moved AS SELECT * FROM calls WHERE agent_id != '1007'")
+        db.execute("DELETE FROM calls WHERE agent_id != '1007'")   # first: a team row is never an own call
+        db.execute(f"INSERT INTO team_calls (call_id, {columns}, version) SELECT id, {columns}, version FROM moved")
+        db.execute("DROP TABLE moved")
         db.execute("INSERT INTO team_calls (call_id, agent_id, caller_number, started_at, caller_class, updated_at)"
                    " SELECT 'evidence-' || call_id, 'other-team', caller_number, started_at, caller_class, updated_at"
                    " FROM team_calls WHERE rowid % 10 = 0")

@@ -49,7 +49,8 @@ def lead_file(db) -> dict:
     evidence(db, "2026-06-12 09:00:00", "1003", cls="non_regular")
     evidence(db, "2026-06-12 11:00:00", "1001", cls="non_regular", call_id=ids["team2"], explanations=4,
              warnings=0)                                                      # the same call, as evidence
-    # a team row that is also one of the lead's own calls (the pull skips those; a script might not)
+    # a team row that is also one of the lead's own calls: the pull skips those, and the file refuses
+    # them from any other writer (a lead's script)
     db.execute("INSERT INTO team_calls (call_id, agent_id, started_at, caller_class, ended_by, version, updated_at)"
                " SELECT id, agent_id, started_at, caller_class, ended_by, 1, updated_at FROM calls")
     return ids
@@ -57,7 +58,7 @@ def lead_file(db) -> dict:
 
 def test_a_leads_figures_count_own_and_team_calls_once_and_never_evidence(db):
     ids = lead_file(db)
-    assert db.execute("SELECT count(*) FROM team_calls").fetchone()[0] == 6    # 3 team, 2 evidence, 1 own copy
+    assert db.execute("SELECT count(*) FROM team_calls").fetchone()[0] == 5    # 3 team, 2 evidence: no own copy
     r = report(db, scenarios=(Scenario(explanations=2),))
     t = r.total
     assert (t.calls, t.answered, t.agent_ended, t.customer_ended) == (4, 4, 2, 2)
@@ -136,3 +137,16 @@ def test_the_dashboards_agent_filter_lists_the_team_and_shows_a_team_agents_call
     window.agent.setCurrentIndex(window.agent.findData("1002"))
     qtbot.waitUntil(lambda: window.report.query.agents == ("1002",) and not window.loading, timeout=10_000)
     assert window.report.total.calls == 1 and window.report.total.agent_ended == 1
+
+
+def test_an_own_call_saved_after_its_team_copy_counts_once(db):
+    row = team_call(db, "2026-06-01 11:00:00", agent="lead-7", ended_by="agent")   # the lead's, from another card
+    assert report(db).total.calls == 1
+    db.table("calls").insert(row)                    # the same call saved on this card
+    assert db.execute("SELECT version FROM team_calls WHERE call_id = ?", [row["id"]]).fetchone() == (None,)
+    assert pulled.apply_team_call(db, row, 2, PULLED_AT) is False       # a later pull leaves it alone
+    db.execute("UPDATE team_calls SET version = 3 WHERE call_id = ?", [row["id"]])   # and so does a script
+    assert db.execute("SELECT version FROM team_calls WHERE call_id = ?", [row["id"]]).fetchone() == (None,)
+    r = report(db)
+    assert r.total.calls == 1 and r.agents["lead-7"].agent_ended == 1
+    assert agent_ids(db) == ["lead-7"]
