@@ -144,6 +144,7 @@ def _seconds(later: str, earlier: str) -> str:
 TALLY_COLUMNS = tuple(f.name for f in fields(Tally))
 _INT_FIELDS = {f.name for f in fields(Tally) if f.type in (int, "int")}
 
+
 def _on_review_calls(arm, keys: str, sums) -> str:
     """The grouped SELECT `arm(table)` run on each table of `review_calls` (migration 0007: the file's
     own `calls` and the team's `team_pull_calls`) and added up; its parameters go twice. Read
