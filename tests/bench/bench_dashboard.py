@@ -11,7 +11,10 @@ writes its kept tallies into the file. Figures:
   also for one agent's year, and the what-if (read straight from `calls`);
 - draw: the GUI-thread part of showing a year (four charts, the summary and the tables);
 - responsiveness: the largest gap between turns of the event loop (a 5 ms timer) while the
-  dashboard loads a cold year in its worker, against the same window sitting idle.
+  dashboard loads a cold year in its worker, against the same window sitting idle;
+- lead_*: the same figures on a lead's file, where every call but the lead's own (agent 1007's)
+  came from the team pull into `team_calls`, beside caller-profile evidence rows for a tenth of
+  them (migration 0007's view `review_calls` reads both tables).
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ def measure(quick: bool = False) -> dict:
         agent = _timed(lambda: build_report(db, one, policy), runs)
         whatif = _timed(lambda: what_if(db, year, policy, DEFAULT_SCENARIOS), 3 if quick else 5)
         report = build_report(db, year, policy)
+        lead = _lead_figures(source, work / "lead.db", year, policy, runs)   # before the window's worker runs
         keep_gui_thread_responsive()
         draw, idle_gap, loading_gap, shown = _dashboard(path, db, report, policy, runs)
         db.conn.close()
@@ -85,8 +89,41 @@ def measure(quick: bool = False) -> dict:
         "calls": calls, "cold_ms": cold, "warm_ms": statistics.median(warm), "warm_spread": [min(warm), max(warm)],
         "agent_ms": statistics.median(agent), "what_if_ms": statistics.median(whatif),
         "draw_ms": statistics.median(draw), "draw_spread": [min(draw), max(draw)],
-        "open_ms": shown, "idle_gap_ms": idle_gap, "loading_gap_ms": loading_gap,
+        "open_ms": shown, "idle_gap_ms": idle_gap, "loading_gap_ms": loading_gap, **lead,
     }
+
+
+def _lead_figures(source: Path, path: Path, year, policy, runs: int) -> dict:
+    """The figures of a lead's file, on a copy of the generated year of its own."""
+    import dataclasses
+
+    from hangup_coach.core.stats import DEFAULT_SCENARIOS
+    from hangup_coach.store.db import open_db
+    from hangup_coach.store.pulled import CALL_COLUMNS
+    from hangup_coach.store.reports import agent_ids, build_report, what_if
+
+    shutil.copy(source, path)
+    db = open_db(path)
+    db.execute("PRAGMA cache_size = -64000")
+    columns = ", ".join(CALL_COLUMNS)
+    with db.atomic():
+        db.execute("CREATE TEMP TABLE moved AS SELECT * FROM calls WHERE agent_id != '1007'")
+        db.execute("DELETE FROM calls WHERE agent_id != '1007'")   # first: a team row is never an own call
+        db.execute(f"INSERT INTO team_calls (call_id, {columns}, version) SELECT id, {columns}, version FROM moved")
+        db.execute("DROP TABLE moved")
+        db.execute("INSERT INTO team_calls (call_id, agent_id, caller_number, started_at, caller_class, updated_at)"
+                   " SELECT 'evidence-' || call_id, 'other-team', caller_number, started_at, caller_class, updated_at"
+                   " FROM team_calls WHERE rowid % 10 = 0")
+    _forget_tallies(db)
+    cold = _timed(lambda: build_report(db, year, policy), 1)[0]
+    warm = _timed(lambda: build_report(db, year, policy), runs)
+    team_agent = dataclasses.replace(year, agents=("1008",))
+    agent = _timed(lambda: build_report(db, team_agent, policy), runs)
+    whatif = _timed(lambda: what_if(db, year, policy, DEFAULT_SCENARIOS), 3)
+    agents = _timed(lambda: agent_ids(db), 3)
+    db.conn.close()
+    return {"lead_cold_ms": cold, "lead_warm_ms": statistics.median(warm), "lead_agent_ms": statistics.median(agent),
+            "lead_what_if_ms": statistics.median(whatif), "lead_agent_ids_ms": statistics.median(agents)}
 
 
 def _dashboard(path: Path, db, report, policy, runs: int):

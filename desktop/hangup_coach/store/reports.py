@@ -2,14 +2,16 @@
 
 Adding up a year of a team's calls (~1.8 M rows) takes SQLite seconds, so it is done once per
 local day and kept: `report_cells` holds one `core.stats.Tally` per (day, agent, class), and
-`report_days` the days it covers. Triggers on `calls` (migration 0006) mark the UTC day of any
-changed call in `report_dirty`; `refresh()` recomputes those days before each report, without
-holding the write lock while it adds up (the card keeps writing meanwhile).
+`report_days` the days it covers. The calls are the view `review_calls` (migration 0007): the
+file's own `calls` and, on a lead's card, the team's calls the sync pulled into `team_calls`
+(never the caller-profile evidence rows there). Triggers on both tables (0006, 0007) mark the UTC
+day of any changed call in `report_dirty`; `refresh()` recomputes those days before each report,
+without holding the write lock while it adds up (the card keeps writing meanwhile).
 
 `build_report()` then groups the cells in SQL by day, agent and class for a date range and
-optional agent / class filters, and runs a few small queries straight on `calls` (histograms,
-no-value times, what-if) and one on `feedback`. Every per-agent figure groups by `agent_id`,
-because a lead's file holds the whole team's calls (pulled by sync). Days are the centre's
+optional agent / class filters, and runs a few small queries straight on `review_calls` (what-if,
+feedback's call filter) and one on `feedback`. Every per-agent figure groups by `agent_id`,
+because a lead's file holds the whole team's calls. Days are the centre's
 local days: the caller passes the UTC offset. Times are compared as stored text (UTC
 ISO-8601, one format), which keeps the indexes usable.
 """
@@ -142,7 +144,18 @@ def _seconds(later: str, earlier: str) -> str:
 TALLY_COLUMNS = tuple(f.name for f in fields(Tally))
 _INT_FIELDS = {f.name for f in fields(Tally) if f.type in (int, "int")}
 
-_CELL_SQL = f"""
+
+def _on_review_calls(arm, keys: str, sums) -> str:
+    """The grouped SELECT `arm(table)` run on each table of `review_calls` (migration 0007: the file's
+    own `calls` and the team's `team_pull_calls`) and added up; its parameters go twice. Read
+    straight through the view, every row would pass its UNION ALL one by one (a year's what-if
+    took twice as long); each side on its own keeps its indexes."""
+    both = " UNION ALL ".join(arm(table) for table in ("calls", "team_pull_calls"))
+    added = ", ".join(f"total({name})" for name in sums)
+    return f"SELECT {keys}, {added} FROM ({both}) GROUP BY {keys}" if keys else f"SELECT {added} FROM ({both})"
+
+
+_CELL_SQL = _on_review_calls(lambda table: f"""
 SELECT date(started_at, ?) AS day, agent_id, caller_class,
   count(*) AS calls,
   count(answered_at) AS answered,
@@ -163,17 +176,17 @@ SELECT date(started_at, ?) AS day, agent_id, caller_class,
   total(agent_ended_early) AS agent_early,
   total(explanations) AS explanations,
   total(warnings) AS warnings
-FROM calls WHERE started_at >= ? AND started_at < ?
+FROM {table} WHERE started_at >= ? AND started_at < ?
 GROUP BY day, agent_id, caller_class
-"""
+""", "day, agent_id, caller_class", TALLY_COLUMNS)
 
 
-_COUNTS_SQL = """
-SELECT date(started_at, ?) AS day, agent_id, caller_class, explanations, warnings, count(*)
-FROM calls INDEXED BY idx_calls_class_started
+_COUNTS_SQL = _on_review_calls(lambda table: f"""
+SELECT date(started_at, ?) AS day, agent_id, caller_class, explanations, warnings, count(*) AS calls
+FROM {table}
 WHERE caller_class IN ('non_regular', 'no_value') AND started_at >= ? AND started_at < ? AND answered_at IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5
-"""
+""", "day, agent_id, caller_class, explanations, warnings", ["calls"])
 
 
 def refresh(db: Database, utc_offset_minutes: int, first: date, last: date, progress=None) -> int:
@@ -199,8 +212,8 @@ def refresh(db: Database, utc_offset_minutes: int, first: date, last: date, prog
         # Added up outside any transaction (the card may write meanwhile; a call it changes marks its
         # day again), then kept in a short one per run, so no writer waits long for the file.
         start, end = ReportQuery(run_first, run_last, utc_offset_minutes=utc_offset_minutes).bounds()
-        rows = db.execute(_CELL_SQL, [modifier, start, end]).fetchall()
-        counts = db.execute(_COUNTS_SQL, [modifier, start, end]).fetchall()
+        rows = db.execute(_CELL_SQL, [modifier, start, end] * 2).fetchall()
+        counts = db.execute(_COUNTS_SQL, [modifier, start, end] * 2).fetchall()
         with db.atomic():
             db.conn.executemany(
                 f"INSERT OR REPLACE INTO report_cells (utc_offset, day, agent_id, caller_class, {', '.join(TALLY_COLUMNS)})"
@@ -271,7 +284,7 @@ def feedback(db: Database, query: ReportQuery, policy_start: date | None) -> Fee
     params: list = [(policy_start or date.max).isoformat(), query.first.isoformat(), query.last.isoformat()]
     if query.agents or query.classes:
         where, extra = query.where()
-        sql += f" AND call_id IN (SELECT id FROM calls WHERE {where})"
+        sql += f" AND call_id IN (SELECT id FROM review_calls WHERE {where})"
         params += extra
     found = {bool(after): (Sample(n, s, ss), int(c)) for after, n, s, ss, c in db.execute(sql + " GROUP BY 1", params)}
     before, after = found.get(False, (Sample(), 0)), found.get(True, (Sample(), 0))
@@ -315,12 +328,16 @@ def what_if(db: Database, query: ReportQuery, policy: Policy, scenarios: tuple[S
             found.update((s, WhatIf(s, 0, 0.0, 0.0)) for s in mine)
             continue
         where, params = dataclasses.replace(query, classes=(caller_class,)).where()
-        row = db.execute(f"SELECT {', '.join(c for s in mine for c in columns[s])} FROM calls"
-                         f" WHERE {where} AND {extra} AND ended_at IS NOT NULL", params).fetchone()
+        sums = [c for s in mine for c in columns[s]]
+        aliased = ", ".join(f"{c} AS s{i}" for i, c in enumerate(sums))
+        sql = _on_review_calls(lambda table: f"SELECT {aliased} FROM {table} WHERE {where} AND {extra}"
+                                             " AND ended_at IS NOT NULL", "", [f"s{i}" for i in range(len(sums))])
+        row = db.execute(sql, params * 2).fetchone()
         found.update((s, WhatIf(s, int(row[3 * i]), row[3 * i + 1], row[3 * i + 2])) for i, s in enumerate(mine))
     return [found[s] for s in scenarios]
 
 
 def agent_ids(db: Database) -> list[str]:
-    """Every agent in the file (a lead's holds the team), for the dashboard's filter."""
-    return [r[0] for r in db.execute("SELECT DISTINCT agent_id FROM calls ORDER BY agent_id")]
+    """Every agent in the file (a lead's holds the team), for the dashboard's filter: those of
+    `review_calls`, read side by side through the agent indexes (DISTINCT on the view scans every row)."""
+    return [r[0] for r in db.execute("SELECT agent_id FROM calls UNION SELECT agent_id FROM team_pull_calls ORDER BY 1")]
