@@ -29,6 +29,7 @@ class ReportLoader(QObject):
         self._db_path = db_path
         self._policy = policy
         self._worker: _Worker | None = None
+        self._retired: _Worker | None = None   # stopped, maybe still closing its connection
         self.request = 0
         self.agent_ids: list[str] = []
 
@@ -36,7 +37,7 @@ class ReportLoader(QObject):
         """Start adding up `query`; returns the request number the signals will carry.
         With `replace`, a request still queued behind it is dropped (a filter changed again)."""
         if self._worker is None:   # first use, or the window was closed and is shown again
-            self._worker = _Worker()
+            self._worker, self._retired = _Worker(after=self._retired), None
         self.request += 1
         self._worker.pool.submit(self._work, self._worker, query, tuple(scenarios), self.request, replace)
         return self.request
@@ -48,6 +49,7 @@ class ReportLoader(QObject):
         """The window closed: drop queued requests and interrupt the running query."""
         worker, self._worker = self._worker, None
         if worker is not None:
+            self._retired = worker
             if worker.db is not None:
                 worker.db.conn.interrupt()   # SQLite stops the running query at its next step
             worker.pool.submit(worker.close)   # queued requests see they are stale and return first
@@ -57,6 +59,9 @@ class ReportLoader(QObject):
         from ..store.db import open_db
         from ..store.reports import agent_ids, build_report, what_if
 
+        if worker.after is not None:   # a window closed and opened again: the old thread lets go first,
+            worker.after.pool.shutdown(wait=True)   # or its last write would lock this one out
+            worker.after = None
         if self._worker is not worker or (replace and request != self.request):
             return   # the window closed, or a newer request is queued behind this one
         try:
@@ -92,9 +97,10 @@ class _Stopped(Exception):
 class _Worker:
     """One thread and the connection it made (SQLite connections stay in their thread)."""
 
-    def __init__(self) -> None:
+    def __init__(self, after: "_Worker | None" = None) -> None:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hangup-coach-report")
         self.db = None
+        self.after = after   # the stopped worker this one waits for before it opens the file
 
     def close(self) -> None:
         """In the worker's thread: closing rolls back a write the interrupt cut short, so it
