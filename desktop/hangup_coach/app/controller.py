@@ -70,6 +70,7 @@ class Controller(QObject):
         self._note_seq: dict[str, int] = {}          # version handed to the store, per call id
         self._unsaved_notes: dict[str, int] = {}     # call id → version not yet confirmed
         self._held_notes: set[str] = set()           # typed before the store was open
+        self._wrapped_numbers: dict[str, str] = {}   # wrapped-up call id → its number, while its note is unsaved
         self._store_state = "ok"                     # the worker's last report
         self._store_open = False
         self._history_failed = False
@@ -115,6 +116,12 @@ class Controller(QObject):
     def note_text(self, call_id: str) -> str:
         """The note as last typed (the card shows it, saved or not)."""
         return self._notes.get(call_id, "")
+
+    def kept_notes(self) -> list[tuple[str, str, str]]:
+        """(call id, number, text) of each wrapped-up call whose note the store has not confirmed yet:
+        the card keeps showing them until it does."""
+        return [(call_id, number, self._notes.get(call_id, ""))
+                for call_id, number in self._wrapped_numbers.items() if call_id in self._unsaved_notes]
 
     def wait_saved(self, timeout: float = 10.0) -> bool:
         """Block until the store has written everything handed over (tests; the app never calls it)."""
@@ -268,8 +275,11 @@ class Controller(QObject):
         if self.lookup_profile and number and session.record.id not in self._looked_up:
             self._looked_up.add(session.record.id)   # once per call, as it rings
             self.lookup_profile(number)
+        done = session.phase.value == "done"
+        if done and session.record.id in self._unsaved_notes:   # the card keeps showing it (kept_notes)
+            self._wrapped_numbers[session.record.id] = session.record.caller_number
         self.call_changed.emit(session)
-        if session.phase.value == "done":
+        if done:
             self._looked_up.discard(session.record.id)
             self.coach.forget_done()
 
@@ -307,6 +317,7 @@ class Controller(QObject):
             self.note_state.emit(call_id, "saved")
             if call_id not in self.coach.sessions:
                 self._notes.pop(call_id, None)
+                self._wrapped_numbers.pop(call_id, None)
 
     def _on_trouble(self, kind: str, detail: str) -> None:
         self._store_state = kind
