@@ -1,12 +1,11 @@
 """A note the store has not confirmed stays on the card after the wrap-up, marked not saved, until
 the store confirms it; and what is typed before the store has opened its file survives kill -9."""
 
-import os
+import json
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -46,3 +45,78 @@ def test_an_unsaved_note_stays_on_the_card_after_the_wrap_up_until_it_is_saved(q
     assert not card.call_list.isVisible()
     [saved] = desk.rows()
     assert saved["note"] == note and saved["wrapped_up_at"]
+
+
+# Holds the file so that the app cannot even open it (exclusive locking mode: readers are shut out
+# too), as a backup tool or a stuck process on a shared folder does.
+EXCLUSIVE_LOCKER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+conn.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_a_call_and_note_made_before_the_store_opens_survive_kill_9(tmp_path):
+    """The real app on a real X display, its database locked from the start: the agent starts a
+    manual call and types a note, the app is killed before it could open the file; the next start,
+    with the lock gone, stores both."""
+    sys.path.insert(0, str(Path(__file__).parents[1] / "desktop"))
+    from desktop_session import App, Desktop, wait_for
+
+    desktop = Desktop(tmp_path)
+    locker = None
+    try:
+        env = dict(desktop.env, QT_QPA_PLATFORM="offscreen")
+        db = tmp_path / "calls.db"
+        journal = Path(f"{db}.unsaved.json")
+        assert subprocess.run([sys.executable, "-m", "hangup_coach", "--smoke", "--db", str(db)], env=env,
+                              capture_output=True, timeout=120).returncode == 0
+        locker = subprocess.Popen([sys.executable, "-c", EXCLUSIVE_LOCKER, str(db), "300"],
+                                  stdout=subprocess.PIPE, text=True)
+        assert locker.stdout.readline().strip() == "locked"
+        app = App(desktop, ["--lang", "en"])
+        app.click("number_input")
+        wait_for(lambda: app.state()["active"], what="the card to take the keyboard")
+        desktop.xdotool("type", "--delay", "20", "13800138000")
+        desktop.xdotool("key", "Return")
+        note = "call back tomorrow, ticket 20261201"
+        app.click("note")
+        wait_for(lambda: app.state()["active"], what="the note to take the keyboard")
+        desktop.xdotool("type", "--delay", "20", note)
+
+        def journaled():
+            try:
+                kept = json.loads(journal.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return None
+            return kept if [n["text"] for n in kept["notes"].values()] == [note] else None
+        kept = wait_for(journaled, timeout=30, what="the note in the journal")
+        assert len(kept["calls"]) == 1 and locker.poll() is None   # the file stayed locked all along
+        app.proc.send_signal(signal.SIGKILL)
+        app.proc.wait(10)
+    finally:
+        if locker is not None:
+            locker.kill()
+            locker.wait()
+        desktop.stop()
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("SELECT count(*) FROM calls").fetchone() == (0,)   # it never reached the file
+    finally:
+        conn.close()
+
+    restart = subprocess.run([sys.executable, "-m", "hangup_coach", "--smoke", "--db", str(db)], env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert restart.returncode == 0, restart.stderr
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute("SELECT c.caller_number, c.answered_at, n.text FROM calls c"
+                            " JOIN notes n ON n.call_id = c.id").fetchall()
+    finally:
+        conn.close()
+    [(number, answered_at, text)] = rows
+    assert number.endswith("13800138000") and answered_at and text == note
+    assert not journal.exists()

@@ -65,11 +65,11 @@ class Controller(QObject):
             agent_id=fill.agent_id,
         )
         self.coach.subscribe(self._on_change)
-        self._unsaved: dict[str, CallSession] = {}   # changed before the store was open
+        self._unsaved: dict[str, CallSession] = {}   # changed before there was a worker to hand it to
         self._notes: dict[str, str] = {}             # the latest text of each note, saved or not
         self._note_seq: dict[str, int] = {}          # version handed to the store, per call id
         self._unsaved_notes: dict[str, int] = {}     # call id → version not yet confirmed
-        self._held_notes: set[str] = set()           # typed before the store was open
+        self._held_notes: set[str] = set()           # typed before there was a worker
         self._wrapped_numbers: dict[str, str] = {}   # wrapped-up call id → its number, while its note is unsaved
         self._store_state = "ok"                     # the worker's last report
         self._store_open = False
@@ -91,13 +91,15 @@ class Controller(QObject):
         self.attach_worker(StoreWorker(store))
 
     def attach_worker(self, worker: StoreWorker) -> None:
-        """Hand every change to `worker` from now on. The app opens the database in the worker, just
-        after the card is first shown; the calls it has open come back when it is ready (`opened`)."""
+        """Hand every change to `worker` from now on, also before it has opened the database (it
+        journals them meanwhile). The app opens the database in the worker just after the card is
+        first shown; the calls it has open come back when it is ready (`opened`)."""
         self.worker, self._store_open = worker, False
         worker.opened.connect(self._on_opened)
         worker.refused.connect(self.store_refused)
         worker.saved.connect(self._on_saved)
         worker.trouble.connect(self._on_trouble)
+        self._save_pending()   # what changed before there was a worker
         worker.start()
 
     def _on_opened(self, opened: Opened) -> None:
@@ -108,7 +110,6 @@ class Controller(QObject):
             if record.id not in self.coach.sessions:
                 self.coach.resume(record)
                 log.info("resumed open call %s from the database", record.id)
-        self._save_pending()
         if self.current is not None:
             self.call_changed.emit(self.current)
         self.store_ready.emit()
@@ -254,7 +255,7 @@ class Controller(QObject):
         self._notes[call_id] = text
         seq = self._note_seq[call_id] = self._note_seq.get(call_id, 0) + 1
         self._unsaved_notes[call_id] = seq
-        if self._store_open:
+        if self.worker is not None:
             self.worker.save_note(call_id, text, self.clock.now(), seq)
         else:
             self._held_notes.add(call_id)
@@ -284,8 +285,8 @@ class Controller(QObject):
             self.coach.forget_done()
 
     def _save_pending(self) -> None:
-        if not self._store_open:
-            return  # kept in memory until the store is open
+        if self.worker is None:
+            return  # kept in memory until there is a worker (it journals what the store cannot take)
         for pending in self._unsaved.values():
             self.worker.save_call(pending.record)
         self._unsaved.clear()
