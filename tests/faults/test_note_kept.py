@@ -6,6 +6,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -120,3 +121,34 @@ def test_a_call_and_note_made_before_the_store_opens_survive_kill_9(tmp_path):
     [(number, answered_at, text)] = rows
     assert number.endswith("13800138000") and answered_at and text == note
     assert not journal.exists()
+
+
+def test_the_last_runs_unsaved_note_of_a_wrapped_up_call_is_shown_until_it_is_saved(qtbot, open_desk, tmp_path):
+    from datetime import timedelta
+
+    from hangup_coach.app.journal import UnsavedJournal
+    from hangup_coach.core.coach import CallRecord
+    from hangup_coach.store.db import open_db
+
+    db = tmp_path / "calls.db"
+    open_db(db).conn.close()
+    now = datetime.now(timezone.utc)
+    done = CallRecord(id="call-1", agent_id="1024", caller_number="+8613800138000", caller_raw="13800138000",
+                      line_call_id="", started_at=now - timedelta(minutes=5), updated_at=now,
+                      caller_class="regular", answered_at=now - timedelta(minutes=5), ended_at=now,
+                      wrapped_up_at=now, ended_by="customer", disposition="resolved")
+    UnsavedJournal.beside(db).write({done.id: done.as_row()}, {done.id: {"text": "上次未保存的记录", "at": now.isoformat()}})
+    locker = hold_lock(db)
+    try:
+        desk = open_desk(db)
+        card = desk.card
+        qtbot.waitUntil(lambda: any(r.isVisible() for r in card.call_list.kept_rows), timeout=5000)
+        [row] = [r for r in card.call_list.kept_rows if r.isVisible()]
+        assert "上次未保存的记录" in row.text() and "138****8000" in row.text()
+        assert locker.poll() is None
+    finally:
+        locker.kill()
+        locker.wait()
+    assert desk.controller.wait_saved(15)
+    qtbot.waitUntil(lambda: not card.call_list.isVisible(), timeout=5000)
+    assert desk.rows()[0]["note"] == "上次未保存的记录"

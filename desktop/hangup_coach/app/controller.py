@@ -110,6 +110,11 @@ class Controller(QObject):
             if record.id not in self.coach.sessions:
                 self.coach.resume(record)
                 log.info("resumed open call %s from the database", record.id)
+        for call_id, number in opened.wrapped_unsaved.items():   # the last run's: shown until saved
+            if call_id not in self._unsaved_notes and call_id not in self.coach.sessions:
+                self._unsaved_notes[call_id] = 0     # the worker confirms the journal's version as 0
+                self._wrapped_numbers[call_id] = number
+                self.note_state.emit(call_id, "unsaved")
         if self.current is not None:
             self.call_changed.emit(self.current)
         self.store_ready.emit()

@@ -49,6 +49,8 @@ class Opened:
 
     open_calls: list[CallRecord]
     notes: dict[str, str]
+    wrapped_unsaved: dict[str, str] = dataclasses.field(default_factory=dict)   # call id → number: an
+    # unsaved note of a call already wrapped up (last run's journal); the card shows it until it is saved
 
 
 @dataclass
@@ -264,7 +266,13 @@ class StoreWorker(QObject):
                 records.pop(record.id, None)
         texts = {call_id: self.store.note(call_id) for call_id in records}
         texts.update({call_id: w.value[0] for call_id, w in self._notes.items()})
-        return Opened(sorted(records.values(), key=lambda r: r.started_at), texts)
+        wrapped = {call_id: self._number(call_id) for call_id in self._notes if call_id not in records}
+        return Opened(sorted(records.values(), key=lambda r: r.started_at), texts, wrapped)
+
+    def _number(self, call_id: str) -> str:
+        pending = self._calls.get(call_id)
+        record = pending.value if pending else self.store.get_call(call_id)
+        return (record.caller_number or "") if record else ""
 
     def _take(self, job) -> bool:
         if isinstance(job, _Stop):
