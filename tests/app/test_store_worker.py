@@ -128,3 +128,38 @@ def test_a_journal_that_cannot_be_replayed_is_set_aside_and_the_store_opens(tmp_
         w.close()
     assert opened and opened[0].open_calls == []
     assert os.path.exists(f"{db}.unsaved.json.damaged") and not os.path.exists(f"{db}.unsaved.json")
+
+
+def test_changes_handed_over_before_the_file_opens_are_journaled_beside_the_last_runs(tmp_path):
+    import sqlite3
+    import time
+
+    db = tmp_path / "calls.db"
+    open_db(db).conn.close()
+    old = record(1)
+    UnsavedJournal.beside(db).write({old.id: old.as_row()}, {old.id: {"text": "last run", "at": NOW.isoformat()}})
+    lock = sqlite3.connect(db, isolation_level=None)
+    lock.execute("PRAGMA locking_mode = EXCLUSIVE")
+    lock.execute("BEGIN EXCLUSIVE")                 # the file cannot even be opened
+    w = StoreWorker(db)
+    w.start()
+    try:
+        new = record(2)
+        w.save_call(new)
+        w.save_note(new.id, "typed before the file opened", NOW)
+        journal = UnsavedJournal.beside(db)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(journal.read()[1]) < 2:
+            time.sleep(0.05)
+        calls, notes = journal.read()
+        assert set(calls) == {old.id, new.id}
+        assert {k: v["text"] for k, v in notes.items()} == {old.id: "last run", new.id: "typed before the file opened"}
+        assert not w.wait_saved(0.5)                # still locked
+        lock.execute("ROLLBACK")
+        lock.close()
+        assert w.wait_saved(15)
+    finally:
+        w.close()
+    store = CallStore(open_db(db))
+    assert store.note(old.id) == "last run" and store.note(new.id) == "typed before the file opened"
+    assert not os.path.exists(f"{db}.unsaved.json")

@@ -74,3 +74,10 @@ def test_ending_early_is_flagged(coach):
     session.ended(EndedBy.AGENT)
     view = card_view(session, POLICY, SCRIPTS, MANUAL)
     assert view.flags == ("early",) and view.ended_by == "agent" and view.suggested_disposition == "resolved"
+
+
+def test_note_preview_is_one_line_and_cut():
+    from hangup_coach.core.card_view import note_preview
+    assert note_preview("a\n b  c") == "a b c"
+    cut = note_preview("x" * 100, 10)
+    assert cut == "x" * 9 + "…" and len(cut) == 10

@@ -65,11 +65,12 @@ class Controller(QObject):
             agent_id=fill.agent_id,
         )
         self.coach.subscribe(self._on_change)
-        self._unsaved: dict[str, CallSession] = {}   # changed before the store was open
+        self._unsaved: dict[str, CallSession] = {}   # changed before there was a worker to hand it to
         self._notes: dict[str, str] = {}             # the latest text of each note, saved or not
         self._note_seq: dict[str, int] = {}          # version handed to the store, per call id
         self._unsaved_notes: dict[str, int] = {}     # call id → version not yet confirmed
-        self._held_notes: set[str] = set()           # typed before the store was open
+        self._held_notes: set[str] = set()           # typed before there was a worker
+        self._wrapped_numbers: dict[str, str] = {}   # wrapped-up call id → its number, while its note is unsaved
         self._store_state = "ok"                     # the worker's last report
         self._store_open = False
         self._history_failed = False
@@ -90,13 +91,15 @@ class Controller(QObject):
         self.attach_worker(StoreWorker(store))
 
     def attach_worker(self, worker: StoreWorker) -> None:
-        """Hand every change to `worker` from now on. The app opens the database in the worker, just
-        after the card is first shown; the calls it has open come back when it is ready (`opened`)."""
+        """Hand every change to `worker` from now on, also before it has opened the database (it
+        journals them meanwhile). The app opens the database in the worker just after the card is
+        first shown; the calls it has open come back when it is ready (`opened`)."""
         self.worker, self._store_open = worker, False
         worker.opened.connect(self._on_opened)
         worker.refused.connect(self.store_refused)
         worker.saved.connect(self._on_saved)
         worker.trouble.connect(self._on_trouble)
+        self._save_pending()   # what changed before there was a worker
         worker.start()
 
     def _on_opened(self, opened: Opened) -> None:
@@ -107,7 +110,11 @@ class Controller(QObject):
             if record.id not in self.coach.sessions:
                 self.coach.resume(record)
                 log.info("resumed open call %s from the database", record.id)
-        self._save_pending()
+        for call_id, number in opened.wrapped_unsaved.items():   # the last run's: shown until saved
+            if call_id not in self._unsaved_notes and call_id not in self.coach.sessions:
+                self._unsaved_notes[call_id] = 0     # the worker confirms the journal's version as 0
+                self._wrapped_numbers[call_id] = number
+                self.note_state.emit(call_id, "unsaved")
         if self.current is not None:
             self.call_changed.emit(self.current)
         self.store_ready.emit()
@@ -115,6 +122,12 @@ class Controller(QObject):
     def note_text(self, call_id: str) -> str:
         """The note as last typed (the card shows it, saved or not)."""
         return self._notes.get(call_id, "")
+
+    def kept_notes(self) -> list[tuple[str, str, str]]:
+        """(call id, number, text) of each wrapped-up call whose note the store has not confirmed yet:
+        the card keeps showing them until it does."""
+        return [(call_id, number, self._notes.get(call_id, ""))
+                for call_id, number in self._wrapped_numbers.items() if call_id in self._unsaved_notes]
 
     def wait_saved(self, timeout: float = 10.0) -> bool:
         """Block until the store has written everything handed over (tests; the app never calls it)."""
@@ -247,7 +260,7 @@ class Controller(QObject):
         self._notes[call_id] = text
         seq = self._note_seq[call_id] = self._note_seq.get(call_id, 0) + 1
         self._unsaved_notes[call_id] = seq
-        if self._store_open:
+        if self.worker is not None:
             self.worker.save_note(call_id, text, self.clock.now(), seq)
         else:
             self._held_notes.add(call_id)
@@ -268,14 +281,17 @@ class Controller(QObject):
         if self.lookup_profile and number and session.record.id not in self._looked_up:
             self._looked_up.add(session.record.id)   # once per call, as it rings
             self.lookup_profile(number)
+        done = session.phase.value == "done"
+        if done and session.record.id in self._unsaved_notes:   # the card keeps showing it (kept_notes)
+            self._wrapped_numbers[session.record.id] = session.record.caller_number
         self.call_changed.emit(session)
-        if session.phase.value == "done":
+        if done:
             self._looked_up.discard(session.record.id)
             self.coach.forget_done()
 
     def _save_pending(self) -> None:
-        if not self._store_open:
-            return  # kept in memory until the store is open
+        if self.worker is None:
+            return  # kept in memory until there is a worker (it journals what the store cannot take)
         for pending in self._unsaved.values():
             self.worker.save_call(pending.record)
         self._unsaved.clear()
@@ -307,6 +323,7 @@ class Controller(QObject):
             self.note_state.emit(call_id, "saved")
             if call_id not in self.coach.sessions:
                 self._notes.pop(call_id, None)
+                self._wrapped_numbers.pop(call_id, None)
 
     def _on_trouble(self, kind: str, detail: str) -> None:
         self._store_state = kind

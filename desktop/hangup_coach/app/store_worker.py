@@ -9,7 +9,9 @@ met. Unsaved work is kept, newest version per call and per note, until it is wri
 - a failure of one record (anything else: a constraint, an encoding error) is retried on the next
   pass too, but never holds back the records behind it;
 - whatever is not written after a pass is also kept in the journal file beside the database
-  (app/journal.py), so a crash or restart in the meantime loses nothing.
+  (app/journal.py), so a crash or restart in the meantime loses nothing;
+- until the file is open (start-up, a locked or slow file: it is opened in a thread of its own),
+  every change handed over is journaled at once, after the last run's journal has been taken back.
 
 Reads the GUI needs at once (a caller's history at ring time) jump the queue and are answered with
 a bounded wait (`call`); everything else is fire-and-forget.
@@ -47,6 +49,8 @@ class Opened:
 
     open_calls: list[CallRecord]
     notes: dict[str, str]
+    wrapped_unsaved: dict[str, str] = dataclasses.field(default_factory=dict)   # call id → number: an
+    # unsaved note of a call already wrapped up (last run's journal); the card shows it until it is saved
 
 
 @dataclass
@@ -59,6 +63,12 @@ class _Write:
 
 class _Stop:
     pass
+
+
+@dataclass
+class _FileOpened:
+    store: CallStore | None
+    error: Exception | None
 
 
 class StoreWorker(QObject):
@@ -91,7 +101,8 @@ class StoreWorker(QObject):
         """Open in the worker thread (the app), or, for a store already open (tests, tools), read
         its open calls now so `opened` has been delivered when this returns."""
         if self.store is not None:
-            self.opened.emit(self._open())
+            self._replay_journal()
+            self.opened.emit(self._opened())
         self._thread.start()
 
     def save_call(self, record: CallRecord, seq: int = 0) -> None:
@@ -132,7 +143,11 @@ class StoreWorker(QObject):
     def _run(self) -> None:
         if self.store is None:
             try:
-                opened = self._open()
+                self._replay_journal()
+                threading.Thread(target=self._open_file, name="store-open", daemon=True).start()
+                if self._until_open():
+                    return   # asked to stop first: what was handed over is in the journal
+                opened = self._opened()
             except StoreError as exc:
                 log.error("cannot use the call database: %s", exc)
                 self.refused.emit(exc)
@@ -176,16 +191,8 @@ class StoreWorker(QObject):
             self._keep_journal()
         return False
 
-    def _open(self) -> Opened:
-        while self.store is None:
-            try:
-                self.store = CallStore(open_db(self._source, check=True))
-            except StoreError as exc:
-                if exc.kind != "busy":
-                    raise
-                self._report("busy", str(exc))
-                time.sleep(OPEN_RETRY_S)
-        self.store.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    def _replay_journal(self) -> None:
+        """Take back what the last run left unsaved, before anything new is journaled over it."""
         calls, notes = self.journal.read() if self.journal else ({}, {})
         try:
             for row in calls.values():
@@ -203,6 +210,53 @@ class StoreWorker(QObject):
             self._journaled = True
             log.info("%d call change(s) and %d note(s) left unsaved by the last run; saving them now",
                      len(calls), len(notes))
+
+    def _open_file(self) -> None:
+        """In a thread of its own (a locked or slow file can take seconds): open the database, then
+        hand it to the worker thread, which meanwhile journals every change handed over."""
+        try:
+            while True:
+                try:
+                    store = CallStore(open_db(self._source, check=True))
+                    break
+                except StoreError as exc:
+                    if exc.kind != "busy":
+                        raise
+                    self._report("busy", str(exc))
+                    time.sleep(OPEN_RETRY_S)
+        except Exception as exc:  # handed to the worker thread, which refuses the file
+            self._jobs.put(_FileOpened(None, exc))
+            return
+        self._jobs.put(_FileOpened(store, None))
+
+    def _until_open(self) -> bool:
+        """Until the file is open, queue each change handed over and journal it at once (a crash then
+        loses nothing). True when asked to stop first. Raises what opening the file raised."""
+        while True:
+            taken = [self._jobs.get()]
+            while not self._jobs.empty():
+                taken.append(self._jobs.get_nowait())
+            file_opened = next((job for job in taken if isinstance(job, _FileOpened)), None)
+            stop = any(isinstance(job, _Stop) for job in taken)
+            for job in taken:
+                if isinstance(job, _Write):
+                    self._take(job)
+                elif isinstance(job, tuple) and job[1].set_running_or_notify_cancel():   # a read
+                    job[1].set_exception(StoreError("the call database is not open yet", "busy", None))
+            self._keep_journal()
+            if stop:
+                if file_opened and file_opened.store is not None:
+                    file_opened.store.db.conn.close()
+                return True
+            if file_opened is not None:
+                if file_opened.error is not None:
+                    raise file_opened.error
+                self.store = file_opened.store
+                return False
+
+    def _opened(self) -> Opened:
+        """The open calls and their notes, the unsaved changes (journal, this run) being the newest."""
+        self.store.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         records = {r.id: r for r in self.store.open_calls()}
         for pending in self._calls.values():     # the journal is newer than the database
             record = pending.value
@@ -212,7 +266,13 @@ class StoreWorker(QObject):
                 records.pop(record.id, None)
         texts = {call_id: self.store.note(call_id) for call_id in records}
         texts.update({call_id: w.value[0] for call_id, w in self._notes.items()})
-        return Opened(sorted(records.values(), key=lambda r: r.started_at), texts)
+        wrapped = {call_id: self._number(call_id) for call_id in self._notes if call_id not in records}
+        return Opened(sorted(records.values(), key=lambda r: r.started_at), texts, wrapped)
+
+    def _number(self, call_id: str) -> str:
+        pending = self._calls.get(call_id)
+        record = pending.value if pending else self.store.get_call(call_id)
+        return (record.caller_number or "") if record else ""
 
     def _take(self, job) -> bool:
         if isinstance(job, _Stop):

@@ -16,6 +16,7 @@ from .policy import Policy
 from .scripts import Prompt, ScriptBook
 
 LIVE = (Phase.TALKING, Phase.GRACE, Phase.HANGUP_ALLOWED)
+NOTE_PREVIEW = 40   # characters of a wrapped-up call's unsaved note shown on the card
 
 
 @dataclass(frozen=True)
@@ -130,3 +131,9 @@ def suggested_disposition(session: CallSession) -> str:
     if session.caller_class is CallerClass.NON_REGULAR:
         return "explained"
     return "resolved"
+
+
+def note_preview(text: str, limit: int = NOTE_PREVIEW) -> str:
+    """The start of a note on one line: what the card shows of a wrapped-up call's unsaved note."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit - 1] + "…"

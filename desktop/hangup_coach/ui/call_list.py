@@ -1,4 +1,6 @@
-"""The other calls on the line, compact: one row each (ringing, on hold, connected, in wrap-up).
+"""The other calls on the line, compact: one row each (ringing, on hold, connected, in wrap-up),
+then one row per wrapped-up call whose note the store has not confirmed yet (the start of the note,
+marked not saved), until it does.
 
 The card shows the call in focus in full; this list shows every other call the coach holds, so
 a call that rings during another's wrap-up is visible at once. Clicking a row puts that call in
@@ -10,6 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout
 
+from ..core.card_view import note_preview
 from ..core.coach import CallSession, Phase
 from ..core.phone import mask
 
@@ -31,8 +34,10 @@ class CallList(QFrame):
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(2)
-        self._layout.addWidget(QLabel(texts["other_calls"], objectName="status"))
+        self.heading = QLabel(texts["other_calls"], objectName="status")
+        self._layout.addWidget(self.heading)
         self.rows: list[QPushButton] = []
+        self.kept_rows: list[QLabel] = []   # wrapped-up calls whose note is not saved yet
         self.render()
 
     def render(self) -> None:
@@ -56,4 +61,21 @@ class CallList(QFrame):
             row.show()
         for row in self.rows[len(others):]:
             row.hide()
-        self.setVisible(bool(others))
+        kept = self.controller.kept_notes()
+        self._render_kept(kept)
+        self.heading.setVisible(bool(others))
+        self.setVisible(bool(others or kept))
+
+    def _render_kept(self, kept: list[tuple[str, str, str]]) -> None:
+        while len(self.kept_rows) < len(kept):
+            row = QLabel(objectName="unsavedNote", wordWrap=True)
+            self._layout.addWidget(row)
+            self.kept_rows.append(row)
+        for row, (call_id, number, text) in zip(self.kept_rows, kept):
+            shown = mask(number, self.controller.policy.region) if number else "—"
+            row.setText(f"⚠ {shown} · {self.t['note_kept']}: {note_preview(text)}")
+            row.setAccessibleName(row.text())
+            row.setProperty("record_id", call_id)
+            row.show()
+        for row in self.kept_rows[len(kept):]:
+            row.hide()

@@ -424,7 +424,10 @@ class CoachCard(QWidget):
             self.controller.save_note(self._shown_call, self.note.toPlainText())
 
     def _on_note_state(self, call_id: str, state: str) -> None:
-        if call_id == self._shown_call:
+        if call_id != self._shown_call:   # a wrapped-up call's note: its row on the list comes or goes
+            self.call_list.render()
+            self._fit()
+        else:
             words = {"saved": self.t["note_saved"] + " ✓", "saving": self.t["note_saving"],
                      "unsaved": self.t["note_unsaved"]}
             self._set_note_state(words.get(state, state))

@@ -46,6 +46,7 @@ def stylesheet(scale: float) -> str:
     QLabel[ask="true"] {{ color: #b71c1c; font-weight: bold; }}
     QPushButton#otherCall {{ text-align: left; padding: {px(3)} {px(6)}; background: #eceff1; border: 1px solid #b0bec5; border-radius: {px(4)}; }}
     QPushButton#otherCall[state="ringing"] {{ background: #fff3e0; border-color: #ef6c00; font-weight: bold; }}
+    QLabel#unsavedNote {{ color: #8a4b00; background: #fff8e1; padding: {px(3)} {px(6)}; border-radius: {px(4)}; }}
     QProgressBar {{ border: 1px solid #90a4ae; border-radius: {px(3)}; height: {px(8)}; text-align: center; }}
     QProgressBar::chunk {{ background: #1565c0; }}
     """
