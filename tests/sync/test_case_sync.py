@@ -41,9 +41,16 @@ def test_an_imported_closed_case_makes_the_next_call_non_regular_after_one_pull(
     card = CoachCard(controller, load_texts("en"))
     qtbot.addWidget(card)
     card.show()
+    try:
+        check_the_case_reaches_the_card(qtbot, server, alice, card, controller, tmp_path)
+    finally:
+        assert controller.close()                     # the store worker is done before the file closes
 
+
+def check_the_case_reaches_the_card(qtbot, server, alice, card, controller, tmp_path):
     first = take_call(qtbot, card, controller)        # the card knows of no case yet
     assert first.caller_class is CallerClass.REGULAR
+    assert controller.wait_saved()
     assert alice.sync().returncode == 0               # that call is pushed: it came after the result
 
     closed = (datetime.now(timezone.utc) - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
