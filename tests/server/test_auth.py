@@ -15,6 +15,7 @@ ENDPOINTS = [
     ("GET", "/v1/changes", {"agent", "lead"}),
     ("GET", f"/v1/profiles/{NUMBER}", {"agent", "lead"}),
     ("GET", "/v1/team/changes", {"lead"}),
+    ("PUT", "/v1/cases", {"lead", "admin"}),
     ("GET", "/v1/devices", {"admin"}),
     ("POST", "/v1/devices", {"admin"}),
     ("POST", "/v1/devices/some-device/revoke", {"admin"}),
@@ -26,8 +27,10 @@ def send(server, method, path, token=None, headers=None, device_id="x"):
     if token:
         headers["Authorization"] = f"Bearer {token}"
     body = {"device_id": device_id, "records": []} if path == "/v1/push" else {"agent_id": "9", "role": "agent"}
+    if method == "PUT":
+        body = []                                        # no case facts: nothing to store
     return httpx.request(method, server.url + path, headers=headers, timeout=30,
-                         json=body if method == "POST" else None)
+                         json=body if method in ("POST", "PUT") else None)
 
 
 @pytest.fixture
@@ -65,7 +68,7 @@ def test_every_endpoint_refuses_a_role_that_may_not(server, tokens):
                 assert reply.status_code == 403, (method, path, role, reply.text)
                 assert "may not" in reply.json()["error"]
                 checked += 1
-    assert checked == 11
+    assert checked == 12
 
 
 def test_a_token_in_the_query_string_is_not_accepted(server, tokens):

@@ -6,6 +6,7 @@ import threading
 import httpx
 import pytest
 
+from hangup_coach.sync.server.storage import MIGRATIONS, SCHEMA_VERSION
 from tests.server.harness import Device, ServerProcess, add_device
 from tests.server.records import call, note
 
@@ -133,9 +134,10 @@ def test_two_servers_starting_at_once_on_a_new_database_migrate_it_once(postgres
             t.join()
         assert all(s.proc and s.proc.poll() is None for s in servers), [s.messages() for s in servers]
         health = [httpx.get(s.url + "/health").json() for s in servers]
-        assert [h["schema"] for h in health] == [1, 1] and {h["database"] for h in health} == {"postgresql"}
+        assert [h["schema"] for h in health] == [SCHEMA_VERSION] * 2 and {h["database"] for h in health} == {"postgresql"}
         with psycopg.connect(database) as conn:
-            assert conn.execute("SELECT version, count(*) FROM schema_migrations GROUP BY version").fetchall() == [(1, 1)]
+            applied = conn.execute("SELECT version, count(*) FROM schema_migrations GROUP BY version ORDER BY version")
+            assert applied.fetchall() == [(v, 1) for v, _, _ in MIGRATIONS]
             assert conn.execute("SELECT value FROM counters WHERE name = 'seq'").fetchone() == (0,)
     finally:
         for s in servers:

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .. import wire
+from . import cases
 from .access_log import AccessLog, mask_numbers
 from .storage import AuthError, Device, Storage, iso
 
@@ -71,7 +72,13 @@ def create_app(storage: Storage) -> AccessLog:
         if not wire.is_e164(number):
             return error(422, "the number must be E.164 (+ and 6-15 digits)")
         found = await run_in_threadpool(storage.profile, number)
-        return JSONResponse(found) if found else error(404, "no calls from this number")
+        return JSONResponse(found) if found else error(404, "no calls or case for this number")
+
+    async def put_cases(request: Request):
+        device = await authorise(request, "lead", "admin")
+        given = cases.parse_json(await json_body(request, cases.MAX_BODY_BYTES))   # CaseError → 422
+        changed = await run_in_threadpool(storage.put_cases, given, device.id)
+        return JSONResponse({"cases": len(given), "changed": changed, "server_time": iso(storage.clock())})
 
     async def team_changes(request: Request):
         device = await authorise(request, "lead")
@@ -109,6 +116,9 @@ def create_app(storage: Storage) -> AccessLog:
         extra = {"index": exc.index} if exc.index is not None else {}
         return error(400 if isinstance(exc, wire.BadParameter) else 422, exc.message, **extra)
 
+    async def on_case(request: Request, exc: cases.CaseError):
+        return error(422, str(exc), where=exc.where)
+
     async def on_database(request: Request, exc: DBAPIError):
         log.error("database error on %s %s: %s", request.method, mask_numbers(request.url.path),
                   type(exc.orig).__name__)
@@ -123,13 +133,14 @@ def create_app(storage: Storage) -> AccessLog:
         Route("/v1/push", push, methods=["POST"]),
         Route("/v1/changes", changes),
         Route("/v1/profiles/{number}", profile),
+        Route("/v1/cases", put_cases, methods=["PUT"]),
         Route("/v1/team/changes", team_changes),
         Route("/v1/devices", list_devices, methods=["GET"]),
         Route("/v1/devices", add_device, methods=["POST"]),
         Route("/v1/devices/{device_id}/revoke", revoke_device, methods=["POST"]),
     ]
     app = Starlette(routes=routes, exception_handlers={
-        AuthError: on_auth, wire.WireError: on_wire, HTTPException: on_http, DBAPIError: on_database})
+        AuthError: on_auth, wire.WireError: on_wire, cases.CaseError: on_case, HTTPException: on_http, DBAPIError: on_database})
     return AccessLog(app)
 
 

@@ -32,7 +32,7 @@ def add_parser(sub) -> None:
                              "X-Forwarded-For/-Proto sent by --forwarded-allow-ips")
     server.add_argument("--forwarded-allow-ips", default="127.0.0.1", metavar="IPS",
                         help="comma-separated proxy addresses trusted for those headers (default 127.0.0.1)")
-    actions = server.add_subparsers(dest="server_command", metavar="{add-device,revoke-device,list-devices}")
+    actions = server.add_subparsers(dest="server_command", metavar="{add-device,revoke-device,list-devices,import-cases}")
     add = actions.add_parser("add-device", parents=[database], help="allow a device; prints its token once")
     add.add_argument("--agent", required=True, help="the agent's id (their agent number)")
     add.add_argument("--role", required=True, choices=ROLES)
@@ -40,6 +40,13 @@ def add_parser(sub) -> None:
     revoke = actions.add_parser("revoke-device", parents=[database], help="revoke a device's token")
     revoke.add_argument("device_id")
     actions.add_parser("list-devices", parents=[database], help="list devices (never their tokens)")
+    cases = actions.add_parser("import-cases", parents=[database],
+                               help="store the complaint system's case facts per number (CSV)",
+                               description="CSV columns: number, case_id, closed_at (ISO date/time; "
+                                           "empty while open; no offset = UTC+8), branch_only (1/0, "
+                                           "yes/no, 是/否). The whole file is checked first; one bad "
+                                           "row stores nothing.")
+    cases.add_argument("file", type=Path, metavar="FILE.csv")
 
 
 def default_database() -> str:
@@ -97,6 +104,8 @@ def main(args: argparse.Namespace) -> int:
                 return 1
             print(f"device {device.id} (agent {device.agent_id}) revoked at {device.revoked_at}")
             return 0
+        if command == "import-cases":
+            return import_cases(storage, args.file)
         if command == "list-devices":
             for d in storage.list_devices():
                 state = f"revoked {d.revoked_at}" if d.revoked_at else "active"
@@ -105,6 +114,24 @@ def main(args: argparse.Namespace) -> int:
     finally:
         storage.close()
     return serve(args, database)
+
+
+def import_cases(storage, path: Path) -> int:
+    from .cases import CaseError, parse_csv
+
+    try:
+        content = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"hangup-coach server import-cases: cannot read {path}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        given = parse_csv(content)
+    except CaseError as exc:
+        print(f"hangup-coach server import-cases: {path}, {exc}; nothing was stored", file=sys.stderr)
+        return 1
+    changed = storage.put_cases(given, "import")
+    print(f"{len(given)} case(s) read from {path}, {changed} changed; agents' cards get them on their next pull")
+    return 0
 
 
 def serve(args: argparse.Namespace, database: str) -> int:

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from sqlalchemy import (BigInteger, Column, Index, Integer, MetaData, String, Table, Text, bindparam,
-                        create_engine, event, func, select, text, update)
+                        create_engine, event, func, literal, select, text, union_all, update)
 from sqlalchemy.engine import Connection, Engine
 
 from .. import wire
@@ -64,6 +64,16 @@ records = Table(
     Column("call_id", String(64)),                       # a note's or review's call
     Column("data", Text, nullable=False),                # the record's fields as JSON
 )
+cases = Table(
+    "cases", metadata,                                   # the centre's case facts per number (cases.py)
+    Column("number", String(16), primary_key=True),
+    Column("case_id", String(64), nullable=False),
+    Column("closed_at", String(40)),                     # canonical UTC text; NULL while open
+    Column("branch_only", Integer, nullable=False),      # 0/1
+    Column("seq", BigInteger, nullable=False, unique=True),   # from the records' counter: pulls see it
+    Column("updated_at", String(40), nullable=False),    # server clock
+    Column("updated_by", String(64), nullable=False),    # device id, or "import" from the command line
+)
 Index("idx_records_number", records.c.number, records.c.started_at)
 Index("idx_records_team_seq", records.c.team, records.c.seq)
 
@@ -75,8 +85,13 @@ def _m1_initial(conn: Connection) -> None:
     conn.execute(counters.insert().values(name="seq", value=0))
 
 
+def _m2_cases(conn: Connection) -> None:
+    cases.create(conn)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial", _m1_initial),
+    (2, "cases", _m2_cases),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -274,6 +289,40 @@ class Storage:
         acked = [{"kind": r.kind, "id": r.id, "version": r.version} for r in batch.records]
         return acked, now
 
+    # ----- the centre's cases ------------------------------------------------------------------------
+    def put_cases(self, given: list, updated_by: str) -> int:
+        """Store validated case facts (cases.Case) all or nothing; how many numbers changed. Each
+        change takes a seq under the counter's lock, as a push does, so the next pull brings it."""
+        if not given:
+            return 0
+        now = iso(self.clock())
+        with self._write(advisory_lock=False) as conn:
+            last = conn.execute(update(counters).where(counters.c.name == "seq")
+                                .values(value=counters.c.value + len(given))
+                                .returning(counters.c.value)).scalar_one()
+            first_seq = last - len(given) + 1
+            stored = {}
+            numbers = [c.number for c in given]
+            for i in range(0, len(numbers), 500):
+                rows = conn.execute(select(cases).where(cases.c.number.in_(numbers[i:i + 500]))).mappings()
+                stored.update({r["number"]: r for r in rows})
+            inserts, updates = [], []
+            for index, case in enumerate(given):
+                row = dict(number=case.number, case_id=case.case_id, closed_at=case.closed_at,
+                           branch_only=int(case.branch_only), seq=first_seq + index, updated_at=now,
+                           updated_by=updated_by)
+                old = stored.get(case.number)
+                if old is None:
+                    inserts.append(row)
+                elif (old["case_id"], old["closed_at"], old["branch_only"]) != (row["case_id"], row["closed_at"],
+                                                                                row["branch_only"]):
+                    updates.append(dict(row, b_number=case.number))
+            if inserts:
+                conn.execute(cases.insert(), inserts)
+            if updates:
+                conn.execute(_UPDATE_CASE, updates)
+        return len(inserts) + len(updates)
+
     def _stored(self, conn: Connection, batch) -> dict:
         found = {}
         for kind in {r.kind for r in batch}:
@@ -293,14 +342,20 @@ class Storage:
     # ----- pull -----------------------------------------------------------------------------------------
     def changes(self, since: int, limit: int) -> dict:
         """Caller profiles touched and block proposals changed after `since`, in seq order."""
+        # One statement, so one snapshot on PostgreSQL: two would let a case committed between them
+        # pass the cursor over a call with a smaller seq (or the other way round).
+        touched = select(records.c.kind, records.c.id, records.c.version, records.c.seq, records.c.number,
+                         records.c.agent_id, records.c.received_at, records.c.data) \
+            .where(records.c.seq > since, records.c.kind.in_(("call", "block_proposal")))
+        case_changes = select(literal("case", String).label("kind"), cases.c.number.label("id"),
+                              literal(0, BigInteger).label("version"), cases.c.seq, cases.c.number,
+                              literal("", String).label("agent_id"), cases.c.updated_at.label("received_at"),
+                              literal("{}", Text).label("data")).where(cases.c.seq > since)
+        both = union_all(touched, case_changes).subquery()
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(records.c.kind, records.c.id, records.c.version, records.c.seq, records.c.number,
-                       records.c.agent_id, records.c.received_at, records.c.data)
-                .where(records.c.seq > since, records.c.kind.in_(("call", "block_proposal")))
-                .order_by(records.c.seq).limit(limit + 1)).mappings().all()
+            rows = conn.execute(select(both).order_by(both.c.seq).limit(limit + 1)).mappings().all()
             more, rows = len(rows) > limit, rows[:limit]
-            numbers = list(dict.fromkeys(r["number"] for r in rows if r["kind"] == "call" and r["number"]))
+            numbers = list(dict.fromkeys(r["number"] for r in rows if r["kind"] in ("call", "case") and r["number"]))
             profiles = [self._profile(conn, n) for n in numbers]
             blocklist = [_block_entry(r) for r in rows if r["kind"] == "block_proposal"]
         cursor = rows[-1]["seq"] if rows else since
@@ -314,8 +369,11 @@ class Storage:
     def _profile(self, conn: Connection, number: str) -> dict | None:
         updated = conn.execute(select(func.max(records.c.received_at))
                                .where(records.c.kind == "call", records.c.number == number)).scalar()
-        if updated is None:
+        case = conn.execute(select(cases).where(cases.c.number == number)).mappings().first()
+        if updated is None and case is None:
             return None
+        if case is not None:
+            updated = max(filter(None, (updated, case["updated_at"])))
         since = iso(self.clock() - timedelta(days=wire.PROFILE_DAYS))
         rows = conn.execute(
             select(records.c.id, records.c.data)
@@ -329,9 +387,9 @@ class Storage:
                        class_source=data.get("class_source", "auto"), warnings=data.get("warnings", 0),
                        explanations=data.get("explanations", 0))
             evidence.append(row)
-        # No case system feeds the server yet: case and branch facts stay empty until one does.
-        return {"number": number, "updated_at": updated, "case_id": None, "case_closed_at": None,
-                "branch_only": False, "evidence": evidence}
+        return {"number": number, "updated_at": updated,
+                "case_id": case["case_id"] if case else None, "case_closed_at": case["closed_at"] if case else None,
+                "branch_only": bool(case and case["branch_only"]), "evidence": evidence}
 
     def team_changes(self, team: str, since: int, limit: int) -> dict:
         with self.engine.connect() as conn:
@@ -392,6 +450,9 @@ class _WriteTransaction:
 _UPDATE_RECORD = (update(records).where(records.c.kind == bindparam("b_kind"), records.c.id == bindparam("b_id"))
                   .values({c: bindparam(c) for c in ("version", "seq", "agent_id", "team", "device_id",
                                                       "received_at", "number", "started_at", "call_id", "data")}))
+_UPDATE_CASE = (update(cases).where(cases.c.number == bindparam("b_number"))
+                .values({c: bindparam(c) for c in ("case_id", "closed_at", "branch_only", "seq", "updated_at",
+                                                    "updated_by")}))
 _PG_LOCK_KEY = 0x48436F616368   # "HCoach": migrations and device changes of this database
 
 
