@@ -35,12 +35,13 @@ def synced_card(qtbot, qapp, monkeypatch):
         card.show()
         worker = start_sync(AppPaths.detect(), agent.db_path, controller, card, None, texts, qapp)
         worker.interval, worker.max_backoff = 3600.0, 0.5      # rounds only on sync_now in these tests
-        started.append(worker)
+        started.append((worker, controller))
         return card, controller, worker
 
     yield make
-    for worker in started:
+    for worker, controller in started:
         worker.stop()
+        controller.close(5)   # the store worker finishes before the agent's file is closed
 
 
 def test_the_card_shows_the_local_class_at_once_and_the_teams_when_the_server_answers(qtbot, agents, synced_card):

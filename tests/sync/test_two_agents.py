@@ -23,14 +23,19 @@ def server_database(request, tmp_path):
 
 @pytest.fixture
 def card_for(qtbot):
+    controllers = []
+
     def make(agent):
         controller = Controller(agent.store, load_policy(), load_scripts("en"), SystemClock(), QtScheduler(),
                                 Fill(agent.agent_id))
+        controllers.append(controller)
         card = CoachCard(controller, load_texts("en"))
         qtbot.addWidget(card)
         card.show()
         return card, controller
-    return make
+    yield make
+    for controller in controllers:   # the store workers finish before the agents' files are closed
+        controller.close(5)
 
 
 def take_call(qtbot, card, controller, no_value=False, wrap_up=True):
