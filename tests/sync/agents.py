@@ -93,3 +93,21 @@ def server_records(lead) -> dict[tuple[str, str], tuple[int, dict]]:
                     row.pop("id")
                 out[key] = (version, row)
     return out
+
+
+NUMBER = "13800138000"
+
+
+def take_call(qtbot, card, controller, no_value=False, wrap_up=True):
+    """A manual call from NUMBER on the card: optionally marked no-value by the agent, hung up, wrapped up."""
+    from hangup_coach.core.callers import CallerClass, SubReason
+
+    qtbot.keyClicks(card.number_input, NUMBER)
+    card.start_manual_call()
+    session = controller.current
+    if no_value:
+        card.reclassify(CallerClass.NO_VALUE, SubReason.HARASSMENT)   # the one-click correction
+    card.hang_up()
+    if wrap_up:
+        card.finish_wrapup()
+    return session

@@ -1,5 +1,9 @@
 import pytest
 
+from hangup_coach.app.controller import Controller, Fill
+from hangup_coach.app.qt_clock import QtScheduler, SystemClock
+from hangup_coach.app.resources import load_policy, load_scripts, load_texts
+from hangup_coach.ui.card import CoachCard
 from tests.server.harness import Device, ServerProcess, add_device
 
 from .agents import Agent
@@ -48,3 +52,21 @@ def lead(server):
     device = Device(server, *add_device(server.database, "lead-1", "lead"))
     yield device
     device.close()
+
+
+@pytest.fixture
+def card_for(qtbot):
+    """card_for(agent) → (card, controller) on the agent's local database, as an agent uses it."""
+    controllers = []
+
+    def make(agent):
+        controller = Controller(agent.store, load_policy(), load_scripts("en"), SystemClock(), QtScheduler(),
+                                Fill(agent.agent_id))
+        controllers.append(controller)
+        card = CoachCard(controller, load_texts("en"))
+        qtbot.addWidget(card)
+        card.show()
+        return card, controller
+    yield make
+    for controller in controllers:   # the store workers finish before the agents' files are closed
+        assert controller.close(5)

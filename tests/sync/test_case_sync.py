@@ -9,13 +9,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from hangup_coach.app.controller import Controller, Fill
-from hangup_coach.app.qt_clock import QtScheduler, SystemClock
-from hangup_coach.app.resources import load_policy, load_scripts, load_texts
 from hangup_coach.core.callers import CallerClass, SubReason
-from hangup_coach.ui.card import CoachCard
 
-NUMBER = "13800138000"
+from .agents import NUMBER, take_call
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -25,26 +21,11 @@ def server_database(request, tmp_path):
     return request.getfixturevalue("postgres").new_database()
 
 
-def take_call(qtbot, card, controller):
-    qtbot.keyClicks(card.number_input, NUMBER)
-    card.start_manual_call()
-    session = controller.current
-    card.hang_up()
-    card.finish_wrapup()
-    return session
-
-
-def test_an_imported_closed_case_makes_the_next_call_non_regular_after_one_pull(qtbot, server, agents, tmp_path):
+def test_an_imported_closed_case_makes_the_next_call_non_regular_after_one_pull(qtbot, server, agents, card_for,
+                                                                             tmp_path):
     alice = agents("1024")
-    controller = Controller(alice.store, load_policy(), load_scripts("en"), SystemClock(), QtScheduler(),
-                            Fill(alice.agent_id))
-    card = CoachCard(controller, load_texts("en"))
-    qtbot.addWidget(card)
-    card.show()
-    try:
-        check_the_case_reaches_the_card(qtbot, server, alice, card, controller, tmp_path)
-    finally:
-        assert controller.close()                     # the store worker is done before the file closes
+    card, controller = card_for(alice)
+    check_the_case_reaches_the_card(qtbot, server, alice, card, controller, tmp_path)
 
 
 def check_the_case_reaches_the_card(qtbot, server, alice, card, controller, tmp_path):

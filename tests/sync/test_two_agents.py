@@ -4,13 +4,9 @@ without ever treating them as the lead's own."""
 
 import pytest
 
-from hangup_coach.app.controller import Controller, Fill
-from hangup_coach.app.qt_clock import QtScheduler, SystemClock
-from hangup_coach.app.resources import load_policy, load_scripts, load_texts
 from hangup_coach.core.callers import CallerClass, SubReason
-from hangup_coach.ui.card import CoachCard
 
-NUMBER = "13800138000"
+from .agents import NUMBER, take_call
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -19,35 +15,6 @@ def server_database(request, tmp_path):
     if request.param == "sqlite":
         return str(tmp_path / "server.db")
     return request.getfixturevalue("postgres").new_database()
-
-
-@pytest.fixture
-def card_for(qtbot):
-    controllers = []
-
-    def make(agent):
-        controller = Controller(agent.store, load_policy(), load_scripts("en"), SystemClock(), QtScheduler(),
-                                Fill(agent.agent_id))
-        controllers.append(controller)
-        card = CoachCard(controller, load_texts("en"))
-        qtbot.addWidget(card)
-        card.show()
-        return card, controller
-    yield make
-    for controller in controllers:   # the store workers finish before the agents' files are closed
-        controller.close(5)
-
-
-def take_call(qtbot, card, controller, no_value=False, wrap_up=True):
-    qtbot.keyClicks(card.number_input, NUMBER)
-    card.start_manual_call()
-    session = controller.current
-    if no_value:
-        card.reclassify(CallerClass.NO_VALUE, SubReason.HARASSMENT)   # the one-click correction
-    card.hang_up()
-    if wrap_up:
-        card.finish_wrapup()
-    return session
 
 
 def test_a_number_one_agent_marked_no_value_twice_is_no_value_for_the_other_after_one_pull(qtbot, agents, card_for):
