@@ -34,7 +34,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ..core.coach import CallRecord
 from ..store.calls import CallStore, parse_time, record_from_row
-from ..store.db import BUSY_TIMEOUT_MS, StoreError, open_db, problem_kind
+from ..store.db import BUSY_TIMEOUT_MS, OPEN_BUSY_TIMEOUT_MS, StoreError, open_db, problem_kind
 from .journal import UnsavedJournal
 
 log = logging.getLogger(__name__)
@@ -217,7 +217,7 @@ class StoreWorker(QObject):
         try:
             while True:
                 try:
-                    store = CallStore(open_db(self._source, check=True))
+                    store = CallStore(open_db(self._source, check=True, busy_timeout_ms=OPEN_BUSY_TIMEOUT_MS))
                     break
                 except StoreError as exc:
                     if exc.kind != "busy":
