@@ -329,13 +329,15 @@ def _m0006(db: Database) -> None:
 
 
 def open_db(path: str | os.PathLike, check: bool = False,
-            busy_timeout_ms: int = BACKGROUND_BUSY_TIMEOUT_MS) -> Database:
+            busy_timeout_ms: int = BACKGROUND_BUSY_TIMEOUT_MS, this_thread_only: bool = False) -> Database:
     """Open (creating if needed) and migrate the database at `path`.
 
     With `check` (the app at start-up) it also proves the file is usable before any card says
     "saved": the folder is a writable folder, the file is an SQLite file that passes quick_check,
     and a write can be made. Raises StoreError with a `kind` for each way it cannot work.
     `busy_timeout_ms`: how long a statement waits for another connection's write lock.
+    `this_thread_only`: any use from another thread raises (sqlite3.ProgrammingError) instead of
+    racing the owner inside SQLite (the store worker's connection).
     """
     _load_sqlite_utils()
     from sqlite_utils import Database
@@ -345,8 +347,7 @@ def open_db(path: str | os.PathLike, check: bool = False,
         _check_place(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # check_same_thread=False: the store worker opens it and is its only user from then on.
-        conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=False)
+        conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=this_thread_only)
         db = Database(conn)
         db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")   # never on the GUI thread
         db.enable_wal()  # outside any transaction: sqlite-utils 4 raises otherwise
