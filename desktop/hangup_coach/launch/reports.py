@@ -23,7 +23,7 @@ def here() -> tuple[date, int]:
 
 def run(args: argparse.Namespace) -> int:
     from ..app.paths import AppPaths
-    from ..app.resources import centre_file, load_policy, pick_language
+    from ..app.resources import NotAFile, centre_file, load_policy, pick_language
     from ..core.policy import PolicyError
     from ..store.db import StoreError, open_db
 
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     db_path = paths.database(args.db)
     try:
         policy = load_policy(centre_file(paths.config, "policy.toml"))
-    except PolicyError as exc:
+    except (PolicyError, NotAFile) as exc:
         print(f"hangup-coach: {exc}", file=sys.stderr)
         return 2
     if args.command != "import-feedback" and not db_path.exists():
