@@ -46,8 +46,10 @@ def duration(seconds: float | None, texts: dict | None = None) -> str:
 
 
 def hours(seconds: float | None, texts: dict | None = None) -> str:
-    """A long total in hours: "7,484.8 h" (never "449,090.6 min")."""
-    return "—" if seconds is None else (texts or _UNITS)["unit_h"].format(h=f"{seconds / 3600:,.1f}")
+    """A long total in hours: "7,484.8 h" (never "449,090.6 min"); under an hour, minutes and seconds."""
+    if seconds is None or seconds < 3600:
+        return duration(seconds, texts)
+    return (texts or _UNITS)["unit_h"].format(h=f"{seconds / 3600:,.1f}")
 
 
 _UNITS = {"unit_h_min": "{h} h {m} min", "unit_min_s": "{m} min {s} s", "unit_s": "{s} s", "unit_h": "{h} h"}
