@@ -160,8 +160,17 @@ class CardApp:
         self.card.flush_note()
         self.app.quit()
 
+    def save_now(self) -> None:
+        """The desktop session is ending: the note and every change to the database (or the
+        journal) now, in case the session does not wait for the card to quit."""
+        self.card.flush_note()
+        if self.controller.worker is not None:
+            self.controller.worker.wait_saved(2.0)
+
     # ----- running ---------------------------------------------------------------------------------
     def run(self) -> int:
+        from ..app.graceful_end import end_gracefully
+        end_gracefully(self.app, self.quit_app, self.save_now)
         self.card.show()
         QTimer.singleShot(0, self._first_turn)
         rc = self.app.exec()
