@@ -93,7 +93,7 @@ def problem_kind(exc: BaseException) -> str:
         return {5: "busy", 6: "busy", 13: "disk_full", 8: "read_only", 11: "corrupt", 26: "corrupt",
                 10: "io", 14: "io"}.get(primary, "io")
     for needle, kind in (("locked", "busy"), ("busy", "busy"), ("full", "disk_full"), ("readonly", "read_only"),
-                         ("malformed", "corrupt"), ("not a database", "corrupt")):
+                         ("malformed", "corrupt"), ("not a database", "corrupt"), ("decode", "corrupt")):
         if needle in text:
             return kind
     return "io"
@@ -365,11 +365,16 @@ def open_db(path: str | os.PathLike, check: bool = False,
         _migrations().apply(db)
         if check:
             _prove_writable(db, path)
+    except StoreError:
+        raise
     except sqlite3.DatabaseError as exc:
         kind = problem_kind(exc)
         raise StoreError(f"cannot open the call database {path}: {exc}", kind, path) from exc
     except OSError as exc:
         raise StoreError(f"cannot open the call database {path}: {exc}", problem_kind(exc), path) from exc
+    except Exception as exc:  # anything else reading it (flipped bytes in a text: a decoding error) is damage
+        raise StoreError(f"the call database {path} cannot be read ({type(exc).__name__}: {exc})",
+                         "corrupt", path) from exc
     _keep_private(path)
     return db
 
