@@ -13,7 +13,7 @@ def main(argv: list[str] | None = None) -> int:
         from .launch.reports import run
         return run(args)
     if args.command == "server":
-        from .sync.server.cli import main as server_main
+        from .server.cli import main as server_main
         return server_main(args)
     if args.command == "calls":
         from .launch.main import list_calls

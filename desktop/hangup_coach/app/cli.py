@@ -41,7 +41,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     add_report_commands(sub, common)
     from .sync_cli import add_commands as add_sync_commands
     add_sync_commands(sub, common)   # login, sync
-    from ..sync.server.cli import add_parser as add_server_parser
+    from ..server.cli import add_parser as add_server_parser
     add_server_parser(sub)
 
     args = parser.parse_args(argv)

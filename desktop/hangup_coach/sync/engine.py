@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable
 
 from ..store import outbox, pulled
-from . import wire
+from .. import wire
 from .client import BatchRefused, SyncClient
 
 if TYPE_CHECKING:

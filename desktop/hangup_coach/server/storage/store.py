@@ -1,11 +1,9 @@
-"""The server's database: the same SQLAlchemy Core statements on SQLite and PostgreSQL.
+"""The server's records, devices and cases: the queries behind the API.
 
-Every pushed record is one row of `records`, keyed by (kind, id), holding its newest version as
-JSON plus the few columns the server queries by (number, start time, team). Each change gets a
-value of one counter, `seq`, taken by the push transaction's first statement, which also locks
-the counter until the commit (SQLite: the BEGIN IMMEDIATE write lock; PostgreSQL: the counter
-row's lock; every other push waits there). So commit order is seq order, and a pull that reads
-"seq > cursor" never passes over a row that commits later with a smaller seq.
+Each change gets a value of one counter, `seq`, taken by the push transaction's first statement,
+which also locks the counter until the commit (SQLite: the BEGIN IMMEDIATE write lock;
+PostgreSQL: the counter row's lock; every other push waits there). So commit order is seq order,
+and a pull that reads "seq > cursor" never passes over a row that commits later with a smaller seq.
 """
 
 from __future__ import annotations
@@ -17,84 +15,15 @@ import secrets
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import (BigInteger, Column, Index, Integer, MetaData, String, Table, Text, bindparam,
-                        create_engine, event, func, literal, select, text, union_all, update)
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import BigInteger, String, Text, bindparam, func, literal, select, union_all, update
+from sqlalchemy.engine import Connection
 
-from .. import wire
-
-metadata = MetaData()
-
-schema_migrations = Table(
-    "schema_migrations", metadata,
-    Column("version", Integer, primary_key=True),
-    Column("name", String(100), nullable=False),
-    Column("applied_at", String(40), nullable=False),
-)
-devices = Table(
-    "devices", metadata,
-    Column("id", String(64), primary_key=True),
-    Column("agent_id", String(64), nullable=False),
-    Column("role", String(10), nullable=False),
-    Column("team", String(64), nullable=False),
-    Column("token_hash", String(64), nullable=False, unique=True),   # sha256 hex; the token is never kept
-    Column("created_at", String(40), nullable=False),
-    Column("revoked_at", String(40)),
-)
-counters = Table(
-    "counters", metadata,
-    Column("name", String(32), primary_key=True),
-    Column("value", BigInteger, nullable=False),
-)
-records = Table(
-    "records", metadata,
-    Column("kind", String(20), primary_key=True),
-    Column("id", String(64), primary_key=True),
-    Column("version", BigInteger, nullable=False),
-    Column("seq", BigInteger, nullable=False, unique=True),
-    Column("agent_id", String(64), nullable=False),      # whose record it is
-    Column("team", String(64), nullable=False),
-    Column("device_id", String(64), nullable=False),     # which device last changed it
-    Column("received_at", String(40), nullable=False),   # server clock
-    Column("number", String(16)),                        # E.164 of a call or block proposal
-    Column("started_at", String(40)),                    # a call's start, canonical UTC text
-    Column("call_id", String(64)),                       # a note's or review's call
-    Column("data", Text, nullable=False),                # the record's fields as JSON
-)
-cases = Table(
-    "cases", metadata,                                   # the centre's case facts per number (cases.py)
-    Column("number", String(16), primary_key=True),
-    Column("case_id", String(64), nullable=False),
-    Column("closed_at", String(40)),                     # canonical UTC text; NULL while open
-    Column("branch_only", Integer, nullable=False),      # 0/1
-    Column("seq", BigInteger, nullable=False, unique=True),   # from the records' counter: pulls see it
-    Column("updated_at", String(40), nullable=False),    # server clock
-    Column("updated_by", String(64), nullable=False),    # device id, or "import" from the command line
-)
-Index("idx_records_number", records.c.number, records.c.started_at)
-Index("idx_records_team_seq", records.c.team, records.c.seq)
-
-
-# Versioned migrations, applied in order at start-up (under the write lock, so two server processes
-# starting together on one PostgreSQL do not both apply them).
-def _m1_initial(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[devices, counters, records])
-    conn.execute(counters.insert().values(name="seq", value=0))
-
-
-def _m2_cases(conn: Connection) -> None:
-    cases.create(conn)
-
-
-MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
-    (1, "initial", _m1_initial),
-    (2, "cases", _m2_cases),
-]
-SCHEMA_VERSION = MIGRATIONS[-1][0]
-
+from ... import wire
+from .engine import WriteTransaction, engine_for, iso, utc_now
+from .schema import MIGRATIONS, SCHEMA_VERSION, cases, counters, devices, records, schema_migrations
 
 class SchemaTooNew(RuntimeError):
     """A newer server has migrated this database; this one would misread it."""
@@ -123,43 +52,9 @@ class Device:
                 "created_at": self.created_at, "revoked_at": self.revoked_at}
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).isoformat(timespec="microseconds")
-
-
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
-
-def engine_for(database: str) -> Engine:
-    """`postgresql://user@host:port/db` or a SQLite file path (or `sqlite:///path`)."""
-    if database.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
-        url = "postgresql+psycopg://" + database.split("://", 1)[1]
-        # At most 15 connections per server process: 6 workers stay under PostgreSQL's default of 100.
-        return create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True, hide_parameters=True)
-    path = database.removeprefix("sqlite:///")
-    engine = create_engine(f"sqlite:///{path}", pool_size=10, max_overflow=20, hide_parameters=True,
-                           connect_args={"timeout": 30, "check_same_thread": False})
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_conn, _record):
-        dbapi_conn.isolation_level = None            # we say BEGIN ourselves (below)
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = FULL")     # an acknowledged push survives a power cut
-        cur.execute("PRAGMA busy_timeout = 30000")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn):
-        # Writers take the write lock at BEGIN, so they queue instead of failing to upgrade a read lock.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
-
-    return engine
 
 
 class Storage:
@@ -179,7 +74,7 @@ class Storage:
     def _write(self, advisory_lock: bool = True):
         """A transaction holding the database's write lock until it ends (on PostgreSQL an
         advisory lock, unless the transaction locks a row of its own first, as a push does)."""
-        return _WriteTransaction(self, advisory_lock)
+        return WriteTransaction(self, advisory_lock)
 
     def migrate(self) -> int:
         with self._write() as conn:
@@ -410,50 +305,12 @@ class Storage:
         return {"calls": calls, "notes": notes, "cursor": wire.make_cursor(cursor), "more": more}
 
 
-class _WriteTransaction:
-    def __init__(self, storage: Storage, advisory_lock: bool) -> None:
-        self.storage = storage
-        self.advisory_lock = advisory_lock
-        self.conn = None
-
-    def __enter__(self) -> Connection:
-        if self.storage.sqlite_writers:
-            self.storage.sqlite_writers.acquire()
-        try:
-            self.conn = self.storage.engine.connect().execution_options(write=True)
-            self.tx = self.conn.begin()
-            if self.storage.dialect == "postgresql" and self.advisory_lock:
-                self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
-        except BaseException:
-            self._end()
-            raise
-        return self.conn
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        try:
-            if exc_type is None:
-                self.tx.commit()
-            else:
-                self.tx.rollback()
-        finally:
-            self._end()
-
-    def _end(self) -> None:
-        try:
-            if self.conn is not None:
-                self.conn.close()
-        finally:
-            if self.storage.sqlite_writers:
-                self.storage.sqlite_writers.release()
-
-
 _UPDATE_RECORD = (update(records).where(records.c.kind == bindparam("b_kind"), records.c.id == bindparam("b_id"))
                   .values({c: bindparam(c) for c in ("version", "seq", "agent_id", "team", "device_id",
                                                       "received_at", "number", "started_at", "call_id", "data")}))
 _UPDATE_CASE = (update(cases).where(cases.c.number == bindparam("b_number"))
                 .values({c: bindparam(c) for c in ("case_id", "closed_at", "branch_only", "seq", "updated_at",
                                                     "updated_by")}))
-_PG_LOCK_KEY = 0x48436F616368   # "HCoach": migrations and device changes of this database
 
 
 def _device(row) -> Device:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from ..core.callers import SUB_REASONS, CallerClass, EndedBy, SubReason
+from .core.callers import SUB_REASONS, CallerClass, EndedBy, SubReason
 
 MAX_RECORDS = 500                 # records per push
 MAX_BODY_BYTES = 2_000_000        # bytes per push request

@@ -117,7 +117,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 def import_cases(storage, path: Path) -> int:
-    from .cases import CaseError, parse_csv
+    from .domain.cases import CaseError, parse_csv
 
     try:
         content = path.read_text(encoding="utf-8-sig")
@@ -137,7 +137,7 @@ def import_cases(storage, path: Path) -> int:
 def serve(args: argparse.Namespace, database: str) -> int:
     import uvicorn
 
-    from .app import DATABASE_ENV
+    from .api.app import DATABASE_ENV
 
     if bool(args.tls_cert) != bool(args.tls_key):
         print("hangup-coach server: --tls-cert and --tls-key go together", file=sys.stderr)
@@ -150,7 +150,7 @@ def serve(args: argparse.Namespace, database: str) -> int:
               "PostgreSQL scales further", file=sys.stderr)
     os.environ[DATABASE_ENV] = database     # the workers' factory reads it (app_from_env)
     uvicorn.run(
-        "hangup_coach.sync.server.app:app_from_env", factory=True,
+        "hangup_coach.server.api.app:app_from_env", factory=True,
         host=args.host, port=args.port, workers=args.workers,
         ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key,
         proxy_headers=args.proxy_headers, forwarded_allow_ips=args.forwarded_allow_ips,

@@ -18,10 +18,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .. import wire
-from . import cases
+from ... import wire
+from ..domain import cases
 from .access_log import AccessLog, mask_numbers
-from .storage import AuthError, Device, Storage, iso
+from ..storage import AuthError, Device, Storage, iso
 
 log = logging.getLogger("hangup_coach.server")
 DATABASE_ENV = "HANGUP_COACH_SERVER_DATABASE"   # how `--workers N` children learn the database
