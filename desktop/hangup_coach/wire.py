@@ -226,8 +226,9 @@ class Record:
 
     @property
     def owner(self) -> str | None:
-        """The agent the record says it belongs to (calls always say; others may)."""
-        return self.data.get("agent_id")
+        """The agent the record says it belongs to (calls always say; others may). A review is its
+        reviewer's own record; its `agent_id` names whose call was reviewed."""
+        return self.data.get("reviewer_id" if self.kind == "qa_review" else "agent_id")
 
     @property
     def number(self) -> str | None:

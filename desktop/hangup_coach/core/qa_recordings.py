@@ -18,11 +18,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import quote
 
 SNDFILE_NAME = re.compile(r"dump-(?:(?P<cname>.*?)=>(?P<peer>.*)-)?"
                           r"(?P<stamp>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)-(?P<direction>enc|dec)\.wav")
 MATCH_SECONDS = 5     # the audio starts within moments of the answer
+
+
+def _quote(text: str) -> str:
+    """Percent-encode all but letters, digits and @._- (a Call-ID in a URL's path stays one segment)."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "@._-") else "".join(f"%{b:02X}" for b in c.encode())
+                   for c in text)
 
 
 class RecordingConfigError(ValueError):
@@ -57,7 +62,7 @@ def template_location(template: str, call: dict) -> str | None:
     values = {"line_call_id": line_call_id or "", "id": call.get("id") or "", "agent_id": call.get("agent_id") or "",
               "date": (call.get("started_at") or "")[:10]}
     # a Call-ID is the caller's text: never let it climb out of the folder or change the URL's path
-    safe = {k: quote(v, safe="@.-_") if is_url else v.replace("/", "_").replace("\\", "_") for k, v in values.items()}
+    safe = {k: _quote(v) if is_url else v.replace("/", "_").replace("\\", "_") for k, v in values.items()}
     if not is_url and any(v in ("", ".", "..") for k, v in safe.items() if "{" + k + "}" in template):
         return None
     try:
