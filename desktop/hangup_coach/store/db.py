@@ -488,3 +488,6 @@ def _m0007(db: Database) -> None:
     db.execute("""INSERT INTO report_dirty SELECT DISTINCT substr(started_at, 1, 10) FROM team_calls t
                   WHERE version IS NOT NULL AND NOT EXISTS
                       (SELECT 1 FROM report_dirty d WHERE d.utc_day = substr(t.started_at, 1, 10))""")
+
+
+from . import qa  # noqa: E402,F401  (registers the QA tables' migrations, after the ones above)

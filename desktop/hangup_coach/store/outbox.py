@@ -13,6 +13,7 @@ through another (each thread has its own sqlite connection).
 from __future__ import annotations
 
 import contextlib
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 BATCH_LIMIT = 500  # records per push, the server's limit too
 
 # kind -> (table, the column the change is keyed by)
-_SOURCES = {"call": ("calls", "id"), "note": ("notes", "call_id")}
+_SOURCES = {"call": ("calls", "id"), "note": ("notes", "call_id"), "qa_review": ("qa_reviews", "id")}
 NOTE_FIELDS = ("call_id", "text", "created_at", "updated_at")
 
 
@@ -96,8 +97,10 @@ def records(db: Database, entries: Iterable[Entry]) -> list[dict]:
             row = db.execute("SELECT * FROM calls WHERE id = ?", [entry.record_id])
         elif entry.kind == "note":
             row = db.execute("SELECT * FROM notes WHERE id = ?", [entry.record_id])
+        elif entry.kind == "qa_review":
+            row = db.execute("SELECT * FROM qa_reviews WHERE id = ?", [entry.record_id])
         else:
-            continue  # qa_review / block_proposal: queued by their own features when they exist
+            continue  # block_proposal: queued by its own feature
         names = [d[0] for d in row.description]
         values = row.fetchone()
         if values is None:
@@ -106,6 +109,8 @@ def records(db: Database, entries: Iterable[Entry]) -> list[dict]:
         version = data.pop("version")
         if entry.kind == "note":
             data = {k: data[k] for k in NOTE_FIELDS}
+        elif entry.kind == "qa_review":
+            data["answers"] = json.loads(data["answers"])
         out.append({"kind": entry.kind, "id": entry.record_id, "version": version, "data": data})
     return out
 
