@@ -164,6 +164,7 @@ CALL_FIELDS: dict[str, Field] = {
     "agent_ended_early": Field(flag()),
     "disposition": Field(key(), nullable=True),
     "wrapped_up_at": Field(time(), nullable=True),
+    "policy_misfit": Field(key(), nullable=True),      # the agent's "the policy did not fit", a preset reason
     "updated_at": Field(time(), required=True),
 }
 
@@ -189,15 +190,18 @@ BLOCK_FIELDS: dict[str, Field] = {
     "updated_at": Field(time()),
 }
 
-# A sampled call's review form, by a reviewer (often a lead) of any agent's call. Provisional:
-# the QA issue settles its fields; answers stay free-form JSON.
+# A reviewer's review of one call of a QA batch (store/qa.py). The server checks the answers
+# against the form the batch locked, and that the call is in the batch and the reviewer's scope.
 QA_REVIEW_FIELDS: dict[str, Field] = {
     "id": Field(ident()),
+    "batch_id": Field(ident(), required=True),
     "call_id": Field(ident(), required=True),
-    "reviewer_id": Field(text(64)),
-    "answers": Field(json_value(), nullable=True),
-    "root_causes": Field(json_value(2000), nullable=True),
-    "comment": Field(text(NOTE_LIMIT)),
+    "agent_id": Field(text(64), required=True),
+    "reviewer_id": Field(text(64), required=True),
+    "form_name": Field(key(), required=True),
+    "form_version": Field(count(), required=True),
+    "form_fingerprint": Field(text(64), required=True),
+    "answers": Field(json_value(), required=True),
     "created_at": Field(time(), required=True),
     "updated_at": Field(time(), required=True),
 }
@@ -220,8 +224,9 @@ class Record:
 
     @property
     def owner(self) -> str | None:
-        """The agent the record says it belongs to (calls always say; others may)."""
-        return self.data.get("agent_id")
+        """The agent the record says it belongs to (calls always say; others may). A review is its
+        reviewer's own record; its `agent_id` names whose call was reviewed."""
+        return self.data.get("reviewer_id" if self.kind == "qa_review" else "agent_id")
 
     @property
     def number(self) -> str | None:

@@ -60,7 +60,7 @@ def test_report_table_and_markdown_in_both_languages(team_db, tmp_path):
     md = run("report", "--db", str(team_db), "--since", "2026-05-01", "--until", "2026-06-30", "--format", "md",
              "--lang", "en", "--what-if", "grace=3", tmp_path=tmp_path).stdout
     assert md.startswith("# Hang-up policy review: 2026-05-01 – 2026-06-30")
-    assert "| agent | calls |" in md and "| 1002 | 2 | 100.0 % | +82.0 |" in md and "3 s wait (now 2 s)" in md
+    assert "| agent | rank | calls |" in md and "| 1002 | 1 | 2 | 100.0 % | +82.0 |" in md and "3 s wait (now 2 s)" in md
     table = run("report", "--db", str(team_db), "--since", "2026-05-01", "--until", "2026-06-30",
                 "--lang", "zh_CN", tmp_path=tmp_path).stdout
     assert "坐席主动挂机占比：75.0 %（基线 18 %）；规范实施前 50.0 %，实施后 100.0 %" in table

@@ -73,3 +73,16 @@ def load_texts(language: str) -> dict[str, str]:
         path = resource_path("translations", f"{lang}.toml")
         texts.update(tomllib.loads(path.read_text(encoding="utf-8")).get("ui", {}))
     return texts
+
+
+def load_targets(path: str | os.PathLike | None = None) -> dict:
+    """The centre's targets (`targets.toml`: shipped, or the centre's copy via `centre_file`)."""
+    from ..core.targets import TargetError, targets_from_toml
+
+    path = Path(path) if path else resource_path("targets.toml")
+    try:
+        return targets_from_toml(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise TargetError(f"cannot read the targets file {path}: {exc}") from exc
+    except TargetError as exc:
+        raise TargetError(f"{path}: {exc}") from exc

@@ -106,7 +106,8 @@ def report(db, args: argparse.Namespace, policy, language: str) -> int:
     query = ReportQuery(first, last, tuple(args.agent), tuple(args.classes), utc_offset)
     result = build_report(db, query, policy, scenarios)
     texts = load_texts(language)
-    sys.stdout.write(render(result, args.format, texts, policy.explanations_before_polite_end, policy.grace_seconds))
+    sys.stdout.write(render(result, args.format, texts, policy.explanations_before_polite_end, policy.grace_seconds,
+                            centre_targets()))
     if args.png:
         for path in write_charts(result, texts, Path(args.png)):
             print(f"wrote {path}", file=sys.stderr)
@@ -142,8 +143,17 @@ def open_dashboard(db_path: Path, policy, language: str, first: date | None = No
     from ..ui.dashboard import Dashboard
 
     today, utc_offset = here()
-    default_first, default_last = default_range(today, 90)
-    return Dashboard(db_path, policy, load_texts(language), utc_offset, first or default_first, last or default_last)
+    default_first, default_last = default_range(today)
+    return Dashboard(db_path, policy, load_texts(language), utc_offset, first or default_first, last or default_last,
+                     targets=centre_targets())
+
+
+def centre_targets() -> dict:
+    """The centre's targets: its own targets.toml beside policy.toml, else the shipped one."""
+    from ..app.paths import AppPaths
+    from ..app.resources import centre_file, load_targets
+
+    return load_targets(centre_file(AppPaths.detect().config, "targets.toml"))
 
 
 def open_my_day(db_path: Path, policy, language: str, agent_id: str):

@@ -543,3 +543,6 @@ def _m0010(db: Database) -> None:
                 VALUES (new.id, new.number, '{action}', new.scope, new.reason, new.status,
                         new.decided_by, new.operated_by, new.expires_at);
             END""")
+
+
+from . import qa  # noqa: E402,F401  (registers the QA tables' migrations, after the ones above)
