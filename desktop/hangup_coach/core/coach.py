@@ -69,6 +69,7 @@ class CallRecord:
     disposition: str | None = None
     wrapped_up_at: datetime | None = None
     updated_at: datetime | None = None
+    policy_misfit: str | None = None   # the agent's wrap-up click "the policy did not fit": a preset reason
 
     def as_row(self) -> dict:
         row = asdict(self)
