@@ -38,6 +38,8 @@ HOTKEYS = {
     "reclassify": "Ctrl+Alt+R",
     "note": "Ctrl+Alt+M",
     "done": "Ctrl+Alt+Return",
+    "wrapup": "Ctrl+Alt+O",        # the card takes the keyboard for the wrap-up (digits pick)
+    "manual_call": "Ctrl+Alt+P",   # manual mode: the card takes the keyboard for the number
 }
 
 

@@ -226,7 +226,8 @@ class CardApp:
     def start_demo(self) -> None:
         from .demo import ShiftPlayer, seed_history
         self.controller.worker.call(lambda store: seed_history(store, self.shift, self.controller), timeout=30)
-        self.player = ShiftPlayer(self.shift, self.softphone, self.card, self.controller, self.scheduler, self.app)
+        self.player = ShiftPlayer(self.shift, self.softphone, self.card, self.controller, self.scheduler, self.app,
+                                  by_hand=self.args.by_hand)
         self.player.finished.connect(self.shift_over)
         self.player.start()
 
