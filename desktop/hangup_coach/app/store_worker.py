@@ -40,7 +40,7 @@ from PySide6.QtCore import QObject, Signal
 from ..core.coach import CallRecord
 from ..store.calls import CallStore, parse_time, record_from_row
 from ..store.db import BUSY_TIMEOUT_MS, OPEN_BUSY_TIMEOUT_MS, StoreError, open_db, problem_kind
-from .journal import UnsavedJournal
+from .journal import JournalDamage, UnsavedJournal
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,8 @@ class Opened:
     notes: dict[str, str]
     wrapped_unsaved: dict[str, str] = dataclasses.field(default_factory=dict)   # call id → number: an
     # unsaved note of a call already wrapped up (last run's journal); the card shows it until it is saved
+    journal_damage: JournalDamage | None = None   # the last run's journal was damaged: the agent is told
+    journal_brought: tuple[int, int] = (0, 0)     # call changes and notes brought back from it
 
 
 @dataclass
@@ -99,7 +101,9 @@ class StoreWorker(QObject):
         self._calls: dict[str, _Write] = {}     # unsaved, newest version per call (worker thread only)
         self._notes: dict[str, _Write] = {}
         self._journaled = False
-        self._state = "ok"
+        self._state = "ok"                      # what the card was told last
+        self._db_state = ("ok", "")             # what the database said last
+        self._journal_error = ""                # the journal could not be written either: why
         self._delay = RETRY_FIRST_S
         self._retry_at: float | None = None
         self._thread = threading.Thread(target=self._run, name="store-worker", daemon=True)
@@ -224,22 +228,26 @@ class StoreWorker(QObject):
     def _replay_journal(self) -> None:
         """Take back what the last run left unsaved, before anything new is journaled over it."""
         calls, notes = self.journal.read() if self.journal else ({}, {})
-        try:
-            for row in calls.values():
+        unreadable, why = 0, ""
+        for key, row in calls.items():   # each entry on its own: one damaged entry loses only itself
+            try:
                 record = record_from_row(row)
-                self._calls[record.id] = _Write("call", record.id, record, 0)
-            for call_id, note in notes.items():
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:   # another version's, or damaged
+                unreadable, why = unreadable + 1, f"call {key}: {type(exc).__name__}: {exc}"
+                continue
+            self._calls[record.id] = _Write("call", record.id, record, 0)
+        for call_id, note in notes.items():
+            try:
                 self._notes[call_id] = _Write("note", call_id, (str(note["text"]), parse_time(note["at"])), 0)
-        except (TypeError, ValueError, KeyError) as exc:   # written by another version, or damaged
-            log.error("the unsaved-changes journal cannot be replayed (%s); kept aside", exc)
-            self.journal.set_aside()
-            self._calls.clear()
-            self._notes.clear()
-            calls, notes = {}, {}
-        if calls or notes:
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:
+                unreadable, why = unreadable + 1, f"note {call_id}: {type(exc).__name__}: {exc}"
+        if unreadable:
+            log.error("%d entries of the unsaved-changes journal cannot be replayed (%s); kept aside", unreadable, why)
+            self.journal.set_aside(why, unreadable)   # the entries read are journaled again below
+        if self._calls or self._notes:
             self._journaled = True
             log.info("%d call change(s) and %d note(s) left unsaved by the last run; saving them now",
-                     len(calls), len(notes))
+                     len(self._calls), len(self._notes))
 
     def _open_file(self) -> None:
         """In a thread of its own (a locked or slow file can take seconds): check and migrate the
@@ -296,7 +304,8 @@ class StoreWorker(QObject):
         texts = {call_id: self.store.note(call_id) for call_id in records}
         texts.update({call_id: w.value[0] for call_id, w in self._notes.items()})
         wrapped = {call_id: self._number(call_id) for call_id in self._notes if call_id not in records}
-        return Opened(sorted(records.values(), key=lambda r: r.started_at), texts, wrapped)
+        return Opened(sorted(records.values(), key=lambda r: r.started_at), texts, wrapped,
+                      self.journal.damage if self.journal else None, (len(self._calls), len(self._notes)))
 
     def _number(self, call_id: str) -> str:
         pending = self._calls.get(call_id)
@@ -362,10 +371,23 @@ class StoreWorker(QObject):
         try:
             self.journal.write(calls, notes)
             self._journaled = bool(calls or notes)
+            self._journal_error = ""
         except OSError as exc:
             log.error("cannot write the unsaved-changes journal %s: %s", self.journal.path, exc)
+            self._journal_error = f"journal {self.journal.path}: {exc}"
+        self._tell()
 
     def _report(self, kind: str, detail: str) -> None:
+        """What the database said last ("ok" once everything is written)."""
+        self._db_state = (kind, detail)
+        self._tell()
+
+    def _tell(self) -> None:
+        """The card's words must be true: unsaved work the journal could not take either is in this
+        window's memory only ("memory": do not close it)."""
+        kind, detail = self._db_state
+        if kind != "ok" and self._journal_error:
+            kind, detail = "memory", f"{detail}; {self._journal_error}"
         if kind != self._state:
             self._state = kind
             self.trouble.emit(kind, detail)
