@@ -40,6 +40,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     calls.add_argument("--format", choices=("table", "csv", "json"), default="table")
     calls.add_argument("--unmasked", action="store_true", help="show full numbers (personal data!)")
 
+    from .recover_cli import add_command as add_recover_command
+    add_recover_command(sub, common)
     from .report_cli import add_report_commands
     add_report_commands(sub, common)
     from .sync_cli import add_commands as add_sync_commands
