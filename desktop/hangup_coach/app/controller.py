@@ -51,6 +51,7 @@ class Controller(QObject):
     store_refused = Signal(object)       # StoreError: the database cannot be used (start-up refuses it)
     softphone_status = Signal(str, str)  # state, detail
     problem = Signal(str)                # something the agent should see (softphone, settings)
+    store_file_event = Signal(str, str)  # the database file was lost and everything written back: how, where
     journal_damaged = Signal(object, int, int)   # the last run's journal (JournalDamage), call changes
                                          # and notes brought back from it: the agent is told
     block_proposed = Signal(str, str)    # call id, scope: the proposal is in the outbox
@@ -102,6 +103,7 @@ class Controller(QObject):
         worker.refused.connect(self.store_refused)
         worker.saved.connect(self._on_saved)
         worker.trouble.connect(self._on_trouble)
+        worker.file_event.connect(self.store_file_event)
         self._save_pending()   # what changed before there was a worker
         worker.start()
 

@@ -71,6 +71,7 @@ class StoreError(RuntimeError):
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+APPLICATION_ID = 0x48436F61   # "HCoa" in the header: a file the card made, not one put in its place
 BUSY_TIMEOUT_MS = 100   # the store worker retries a busy write later rather than wait on it
 OPEN_BUSY_TIMEOUT_MS = 1000   # the store worker's opening: it reports "busy" and tries again
 # Every other connection (sync, reports, tools) waits its turn: a loaded machine can hold the write
@@ -359,6 +360,8 @@ def open_db(path: str | os.PathLike, check: bool = False,
         _keep_private(path)
         if check:
             result = db.execute("PRAGMA quick_check").fetchone()[0]
+            if result == "ok" and db.execute("PRAGMA application_id").fetchone()[0] == 0:
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             if result != "ok":
                 conn.close()
                 raise StoreError(f"the call database {path} is damaged ({result[:200]})", "corrupt", path)
@@ -377,6 +380,16 @@ def open_db(path: str | os.PathLike, check: bool = False,
                          "corrupt", path) from exc
     _keep_private(path)
     return db
+
+
+def is_ours(path: Path) -> bool:
+    """The file at `path` is a call database the card made (its header says so)."""
+    try:
+        with open(path, "rb") as f:
+            header = f.read(72)
+    except OSError:
+        return False
+    return header[:16] == SQLITE_HEADER and int.from_bytes(header[68:72], "big") == APPLICATION_ID
 
 
 def _check_place(path: Path) -> None:

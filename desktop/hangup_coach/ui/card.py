@@ -100,6 +100,8 @@ class CoachCard(QWidget):
         self._status_state, self._problem_shown = "", False
         controller.store_status.connect(self._on_store_status)
         controller.journal_damaged.connect(self._on_journal_damaged)
+        controller.store_file_event.connect(
+            lambda event, path: self._show_problem(self.t[f"store_file_{event}"].format(path=path)))
         self.journal_box = None
         self._store_problem = False   # a store trouble is on show (it outranks the softphone's status)
         self.set_softphone_status("offline" if controller.softphone else "manual", "")
