@@ -41,7 +41,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ..core.coach import CallRecord
 from ..store.calls import CallStore, parse_time, record_from_row
-from ..store.db import BUSY_TIMEOUT_MS, OPEN_BUSY_TIMEOUT_MS, StoreError, is_ours, open_db, problem_kind
+from ..store.db import BUSY_TIMEOUT_MS, OPEN_BUSY_TIMEOUT_MS, StoreError, connect, is_ours, open_db, problem_kind
 from ..store.recover import merge, read_database
 from .journal import JournalDamage, UnsavedJournal
 
@@ -216,7 +216,7 @@ class StoreWorker(QObject):
     def _own_connection(self, busy_timeout_ms: int) -> CallStore:
         """This thread's connection to the file, usable from this thread only; the file it opened
         is remembered (device and inode), to notice when another takes its place."""
-        store = CallStore(open_db(self._path, busy_timeout_ms=busy_timeout_ms, this_thread_only=True))
+        store = CallStore(connect(self._path, busy_timeout_ms, this_thread_only=True))
         try:
             st = os.stat(self._path)
             self._identity = (st.st_dev, st.st_ino)
@@ -244,6 +244,7 @@ class StoreWorker(QObject):
         self._report("moved", f"{lost} was deleted, moved or replaced")
         try:
             if os.path.lexists(lost) and is_ours(lost):
+                open_db(lost, check=True, busy_timeout_ms=OPEN_BUSY_TIMEOUT_MS).conn.close()   # checked, migrated
                 store = self._own_connection(BUSY_TIMEOUT_MS)
                 calls, notes, unreadable = read_database(self.store.db.conn)
                 merge(store, calls, notes)
