@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Callable
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QMenu, QPlainTextEdit, QProgressBar,
     QPushButton, QScrollArea, QStyle, QToolButton, QVBoxLayout, QWidget,
@@ -26,7 +26,7 @@ from .foreground import Foreground, platform_foreground
 from .card_keys import ACTION_TEXTS, SHORTCUTS, CardKeys  # noqa: F401 (SHORTCUTS: for callers)
 from .hotkeys import SystemHotkeys
 from .keyboard import KeyboardHandover
-from .style import CLASS_COLOURS, CLASS_MARKS, stylesheet
+from .style import CLASS_MARKS, stylesheet
 
 NOTE_DEBOUNCE_MS = 300   # typed notes reach the disk within ~0.3 s of a pause
 NOTE_MAX_WAIT_MS = 700   # and within ~0.7 s during continuous typing (a crash loses at most ~1 s)
@@ -79,7 +79,7 @@ class CoachCard(QWidget):
         self.set_scale(scale)
 
         self._copied_timer = QTimer(self, singleShot=True, interval=COPIED_MS)
-        self._copied_timer.timeout.connect(lambda: self.buttons["copy"].setText(self.t["copy"]))
+        self._copied_timer.timeout.connect(lambda: _show_text(self.buttons["copy"], self.t["copy"]))
         self._note_timer = QTimer(self, singleShot=True, interval=NOTE_DEBOUNCE_MS)
         self._note_timer.timeout.connect(self.flush_note)
         self._note_max_wait = QTimer(self, singleShot=True, interval=NOTE_MAX_WAIT_MS)
@@ -147,7 +147,7 @@ class CoachCard(QWidget):
         top = QHBoxLayout()
         self.title = QLabel(self.t["app_name"], objectName="title")
         self.hide_button = QToolButton(text="–", toolTip=self.t["hide_card"], focusPolicy=Qt.NoFocus)
-        self.hide_button.setAccessibleName("hide")
+        self.hide_button.setAccessibleName(self.t["hide_card"])
         self.hide_button.clicked.connect(self.hide)
         self.menu_button = QToolButton(text="☰", popupMode=QToolButton.InstantPopup, focusPolicy=Qt.NoFocus,
                                        objectName="menuButton")
@@ -237,6 +237,7 @@ class CoachCard(QWidget):
         closure.addWidget(self._button("cancel_closure"), 1)
         call.addLayout(closure)
         self.grace_bar = QProgressBar(textVisible=False)
+        self.grace_bar.setAccessibleName(self.t["grace_bar"])
         self.grace_label = QLabel(wordWrap=True)
         call.addWidget(self.grace_label)
         call.addWidget(self.grace_bar)
@@ -298,10 +299,17 @@ class CoachCard(QWidget):
         self.note = NoteEdit(placeholderText=t["note_placeholder"])
         self.note.truncated.connect(self._note_truncated)
         self._note_warning = ""
-        self.note.setAccessibleName(t["note_placeholder"])
+        self.note_label = QLabel(t["note_label"], objectName="noteLabel")   # visible: not only a placeholder
+        self.note_label.setBuddy(self.note)
+        self.note.setAccessibleName(t["note_label"])
+        for field in (self.note, self.number_input):   # the placeholders' grey: 5.4:1 on white
+            palette = field.palette()
+            palette.setColor(QPalette.PlaceholderText, QColor("#5f6b76"))
+            field.setPalette(palette)
         self.note.textChanged.connect(self._note_typed)
         self.note.installEventFilter(self)
         self.note_state = QLabel("", objectName="noteState", wordWrap=True)
+        body.addWidget(self.note_label)
         body.addWidget(self.note)
         body.addWidget(self.note_state)
 
@@ -409,7 +417,7 @@ class CoachCard(QWidget):
         """Copy the scripted line; the button itself says it was copied (the note's "saved"
         would overwrite a status line at once)."""
         QGuiApplication.clipboard().setText(self.line.text())
-        self.buttons["copy"].setText(self.t["copied"] + " ✓")
+        _show_text(self.buttons["copy"], self.t["copied"] + " ✓", self.t["copied"])
         self._copied_timer.start()
 
     def reclassify(self, cls: CallerClass, sub: SubReason) -> None:
@@ -510,7 +518,7 @@ class CoachCard(QWidget):
         view = self.controller.view()
         self._show_call(view.call_id if view else None)
         self.idle.setVisible(view is None)
-        for part in (self.call, self.note, self.note_state):
+        for part in (self.call, self.note_label, self.note, self.note_state):
             part.setVisible(view is not None)
         if view is None:
             self.wrapup.hide()
@@ -526,7 +534,9 @@ class CoachCard(QWidget):
     def _render_caller(self, view: CardView) -> None:
         badge = f"{CLASS_MARKS[view.caller_class.value]} {view.badge}"
         self.badge.setText(badge)
-        self.badge.setStyleSheet(f"background: {CLASS_COLOURS[view.caller_class.value]};")
+        self.badge.setProperty("cls", view.caller_class.value)   # its colour: style.py
+        self.badge.style().unpolish(self.badge)
+        self.badge.style().polish(self.badge)
         self.badge.setAccessibleName(badge)
         self.number.setText(view.number)
         self.reason.setText(view.reason)
@@ -572,7 +582,7 @@ class CoachCard(QWidget):
     def _render_ending(self, view: CardView) -> None:
         hang_up = self.buttons["hang_up"]
         text = self.t["hang_up"] if view.hangs_up_on_line else self.t["i_hung_up"]
-        hang_up.setText(f"✓ {text}" if view.hang_up_allowed else text)
+        _show_text(hang_up, f"✓ {text}" if view.hang_up_allowed else text, text)
         hang_up.setVisible(view.hang_up_button)
         _set_property(hang_up, "allowed", view.hang_up_allowed)
         self.buttons["customer_hung_up"].setVisible(view.customer_hung_up_button)
@@ -648,7 +658,7 @@ class CoachCard(QWidget):
         }.get(state, state)
         self.status.setText(text)
         self.status.setToolTip(detail)
-        self.status.setStyleSheet("color: #b71c1c;" if state == "offline" else "")
+        _set_property(self.status, "problem", state == "offline")
 
     def _on_store_status(self, kind: str, detail: str) -> None:
         """The database's trouble in words (resources/translations), until it is over."""
@@ -662,13 +672,13 @@ class CoachCard(QWidget):
     def set_sync_status(self, text: str, detail: str, offline: bool) -> None:
         self.sync_label.setText(text)
         self.sync_label.setToolTip(detail)
-        self.sync_label.setStyleSheet("color: #b71c1c;" if offline else "")
+        _set_property(self.sync_label, "problem", offline)
 
     def _show_problem(self, text: str) -> None:
         self._problem_shown = True
-        self.status.setText(text[:60])
+        self.status.setText(text)   # the whole message: the label wraps (it has a row of its own)
         self.status.setToolTip(text)
-        self.status.setStyleSheet("color: #b71c1c;")
+        _set_property(self.status, "problem", True)
 
     def _fit(self) -> None:
         """Fit now (so the widgets have their places for the next click) and once more after the
@@ -769,6 +779,12 @@ class CoachCard(QWidget):
         self.flush_note()
         super().closeEvent(event)
 
+
+
+def _show_text(widget, text: str, spoken: str | None = None) -> None:
+    """Show `text` and give a screen reader the same words (without marks such as ✓)."""
+    widget.setText(text)
+    widget.setAccessibleName(spoken or text)
 
 
 def _keyed(n: int, label: str) -> str:
