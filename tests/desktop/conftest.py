@@ -26,4 +26,4 @@ def crm(desktop):
 
 @pytest.fixture
 def start_app(desktop):
-    return lambda *args: App(desktop, list(args))
+    return lambda *args, env=None: App(desktop, list(args), env)

@@ -160,11 +160,11 @@ class Crm:
 
 
 class App:
-    def __init__(self, desktop: Desktop, args: list[str]) -> None:
+    def __init__(self, desktop: Desktop, args: list[str], env: dict | None = None) -> None:
         self.desktop = desktop
         self.db = desktop.tmp / "calls.db"
         self.probe = desktop.tmp / "probe.json"
-        env = dict(desktop.env, HANGUP_COACH_PROBE=str(self.probe))
+        env = dict(env or desktop.env, HANGUP_COACH_PROBE=str(self.probe))
         self.proc = subprocess.Popen([sys.executable, str(HERE / "app_probe.py"), *args, "--db", str(self.db)],
                                      env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True)

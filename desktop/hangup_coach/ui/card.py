@@ -281,6 +281,7 @@ class CoachCard(QWidget):
         # Label above its list: "Please choose who ended the call" beside a list is cut in English.
         for label, widget in ((self.ended_by_label, self.ended_by), (QLabel(t["disposition"], wordWrap=True),
                                                                     self.disposition)):
+            label.setBuddy(widget)   # a screen reader's "labelled by" (on Linux a list's name is its choice)
             wrap.addWidget(label)
             wrap.addWidget(widget)
             widget.installEventFilter(self)
