@@ -165,6 +165,7 @@ class App:
         self.db = desktop.tmp / "calls.db"
         self.probe = desktop.tmp / "probe.json"
         env = dict(env or desktop.env, HANGUP_COACH_PROBE=str(self.probe))
+        self.scale = float(env.get("QT_SCALE_FACTOR", "1"))   # the probe reports logical pixels
         self.proc = subprocess.Popen([sys.executable, str(HERE / "app_probe.py"), *args, "--db", str(self.db)],
                                      env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True)
@@ -188,7 +189,7 @@ class App:
 
     def click(self, name: str) -> None:
         x, y, w, h = wait_for(lambda: self.widget(name)["visible"] and self.widget(name)["rect"], what=f"{name} shown")
-        self.desktop.click(x + w // 2, y + h // 2)
+        self.desktop.click(round((x + w / 2) * self.scale), round((y + h / 2) * self.scale))
 
     def rows(self, sql: str) -> list[dict]:
         conn = sqlite3.connect(self.db)
