@@ -49,9 +49,19 @@ class Lines:
                 return self.lines
 
 
+def x_server_command(kind: str, screen: str, fd: int) -> list[str]:
+    """Xvfb, or Xvnc (tigervnc) where a test resizes the screen: Debian's Xvfb cannot (no RandR
+    sizes). Xvnc listens on no port (-rfbport -1) and asks for no password on a server nobody reaches."""
+    size, depth = screen.rsplit("x", 1)
+    if kind == "xvnc":
+        return ["Xvnc", "-displayfd", str(fd), "-geometry", size, "-depth", depth, "-rfbport", "-1",
+                "-SecurityTypes", "None", "-nolisten", "tcp"]
+    return ["Xvfb", "-displayfd", str(fd), "-screen", "0", screen, "-nolisten", "tcp"]
+
+
 class Desktop:
-    def __init__(self, tmp: Path) -> None:
-        self.tmp = tmp
+    def __init__(self, tmp: Path, server: str = "xvfb", screen: str = SCREEN) -> None:
+        self.tmp, self.server, self.screen = tmp, server, screen
         self.procs: list[subprocess.Popen] = []
         # The machine is shared: another build's X server can come and go beside this one. If the
         # window manager cannot reach this server, start both again (the failure is kept).
@@ -69,7 +79,7 @@ class Desktop:
         read, write = os.pipe()
         log = self.tmp / "x.log"
         with open(log, "w") as out:
-            xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", SCREEN, "-nolisten", "tcp"],
+            xvfb = subprocess.Popen(x_server_command(self.server, self.screen, write),
                                     pass_fds=(write,), stdout=out, stderr=subprocess.STDOUT)
             os.close(write)
             self.procs.append(xvfb)
@@ -111,6 +121,20 @@ class Desktop:
             win = d.create_resource_object("window", check.value[0])
             name = win.get_full_property(d.intern_atom("_NET_WM_NAME"), X.AnyPropertyType)
             return name.value.decode() if name is not None else ""
+        finally:
+            d.close()
+
+    def resize_screen(self, width: int, height: int) -> None:
+        """Change the screen's resolution through RandR, as a display settings panel does."""
+        from Xlib import display
+        from Xlib.ext import randr
+        d = display.Display(self.env["DISPLAY"])
+        try:
+            root = d.screen().root
+            info = randr.get_screen_info(root)
+            size = next(i for i, s in enumerate(info.sizes) if (s["width_in_pixels"], s["height_in_pixels"]) == (width, height))
+            randr.set_screen_config(root, size, info.rotation, info.config_timestamp)
+            d.sync()
         finally:
             d.close()
 

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -117,12 +117,10 @@ class CardApp:
         card = CoachCard(self.controller, self.texts, self.settings.get("card_scale"))
         card.set_keys(self.settings.hotkeys())
         position = self.settings.card_position()
-        if position is not None:
-            card.move(position)
-            card.keep_on_screen()   # the monitor it was saved on may be gone (an undocked laptop)
-        else:
+        if position is None:
             area = self.app.primaryScreen().availableGeometry()
-            card.move(area.right() - card.width() - 24, area.top() + 80)
+            position = QPoint(area.right() - card.width() - 24, area.top() + 80)
+        card.place_at(position)   # kept on screen: the monitor it was saved on may be gone
         card.position_changed.connect(self.settings.save_card_position)
         return card
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QMenu, QPlainTextEdit, QProgressBar,
@@ -67,6 +67,7 @@ class CoachCard(QWidget):
         self._shown_call: str | None = None
         self._wrapup_for: str | None = None  # the call whose wrap-up fields were pre-filled
         self._drag_from: QPoint | None = None
+        self._home: QPoint | None = None     # where the agent put the card (place_at)
         self.buttons: dict[str, QPushButton | QToolButton] = {}
         self.setWindowTitle(texts["app_name"])
         self._fit_timer = QTimer(self, singleShot=True, interval=0)
@@ -91,6 +92,11 @@ class CoachCard(QWidget):
         self._grace_tick.setTimerType(Qt.PreciseTimer)
         self._grace_tick.timeout.connect(self._update_grace)
 
+        app = QGuiApplication.instance()   # screens come, go and change size (docking, resolution)
+        app.screenAdded.connect(self._watch_screen)
+        app.screenRemoved.connect(self._screens_changed)
+        for screen in QGuiApplication.screens():
+            self._watch_screen(screen)
         controller.call_changed.connect(self._on_call_changed)   # a method: gone with the card
         controller.note_state.connect(self._on_note_state)
         controller.softphone_status.connect(self.set_softphone_status)
@@ -711,18 +717,36 @@ class CoachCard(QWidget):
         body.activate()
         self.keep_on_screen()
 
-    def keep_on_screen(self) -> None:
-        """Pull the card wholly onto the screen nearest to it (a saved position may be on a
-        monitor that is gone, or the card may have grown past the bottom edge)."""
-        area = self._nearest_screen_area()
-        frame = self.frameGeometry()
-        x = min(max(frame.left(), area.left()), area.right() - frame.width() + 1)
-        y = min(max(frame.top(), area.top()), area.bottom() - frame.height() + 1)
-        if (x, y) != (frame.left(), frame.top()):
-            self.move(self.pos() + QPoint(x - frame.left(), y - frame.top()))
+    def place_at(self, pos: QPoint) -> None:
+        """Where the agent put the card (a drag, the saved position). Pushed aside by a screen
+        that shrank or by the card growing, it comes back here once there is room again."""
+        self._home = QPoint(pos)
+        self.move(pos)
+        self.keep_on_screen()
 
-    def _nearest_screen_area(self):
-        center = self.frameGeometry().center()
+    def keep_on_screen(self) -> None:
+        """Put the card as near to where the agent put it as the screen nearest to it allows,
+        wholly on that screen (a saved position may be on a monitor that is gone, a resolution
+        may have shrunk, or the card may have grown past the bottom edge)."""
+        frame = self.frameGeometry()
+        offset = frame.topLeft() - self.pos()
+        wanted = QRect((self._home if self._home is not None else self.pos()) + offset, frame.size())
+        area = self._nearest_screen_area(wanted.center())
+        x = min(max(wanted.left(), area.left()), area.right() - wanted.width() + 1)
+        y = min(max(wanted.top(), area.top()), area.bottom() - wanted.height() + 1)
+        if (x, y) != (frame.left(), frame.top()):
+            self.move(QPoint(x, y) - offset)
+
+    def _watch_screen(self, screen) -> None:
+        screen.availableGeometryChanged.connect(self._screens_changed)
+        screen.geometryChanged.connect(self._screens_changed)
+
+    def _screens_changed(self, *_args) -> None:
+        """A screen came, went or changed size: fit the height to the room and stay on screen."""
+        self._fit_timer.start()
+
+    def _nearest_screen_area(self, center: QPoint | None = None):
+        center = center if center is not None else self.frameGeometry().center()
         screens = QGuiApplication.screens()
         on = QGuiApplication.screenAt(center)
         if on is not None:
@@ -774,6 +798,7 @@ class CoachCard(QWidget):
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
         if self._drag_from is not None:
             self._drag_from = None
+            self._home = self.pos()
             self.position_changed.emit(self.pos())
 
     def closeEvent(self, event) -> None:  # noqa: N802
