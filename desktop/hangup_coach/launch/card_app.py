@@ -111,7 +111,7 @@ class CardApp:
     def _fill(self) -> Fill:
         s = self.settings
         agent_id = self.shift.agent_id if self.shift else s.get("agent_id")
-        return Fill(agent_id=agent_id, branch_hours=s.get("branch_hours"), hotline=s.get("hotline"))
+        return Fill(agent_id=agent_id, branch_hours=s.get("branch_hours"))
 
     def _card(self) -> CoachCard:
         card = CoachCard(self.controller, self.texts, self.settings.get("card_scale"))
@@ -122,6 +122,7 @@ class CardApp:
             position = QPoint(area.right() - card.width() - 24, area.top() + 80)
         card.place_at(position)   # kept on screen: the monitor it was saved on may be gone
         card.position_changed.connect(self.settings.save_card_position)
+        card.end_of_wait.bell = self.settings.get("end_of_wait_bell")
         return card
 
     def _wire(self) -> None:
@@ -149,8 +150,8 @@ class CardApp:
                        sync_server=Credentials(self.paths.config).server()).exec()
         self.card.set_scale(s.get("card_scale"))
         self.card.set_keys(s.hotkeys())
+        self.card.end_of_wait.bell = s.get("end_of_wait_bell")
         self.controller.fill.branch_hours = s.get("branch_hours")
-        self.controller.fill.hotline = s.get("hotline")
         self.card.render()
 
     def quit_app(self) -> None:

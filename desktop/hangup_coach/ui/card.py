@@ -22,6 +22,7 @@ from ..core.callers import SUB_REASONS, CallerClass, EndedBy, SubReason
 from ..core.card_view import CardView
 from ..store.calls import NOTE_LIMIT
 from .call_list import CallList
+from .flash import EdgeFlash
 from .foreground import Foreground, platform_foreground
 from .card_keys import ACTION_TEXTS, SHORTCUTS, CardKeys  # noqa: F401 (SHORTCUTS: for callers)
 from .hotkeys import SystemHotkeys
@@ -91,6 +92,8 @@ class CoachCard(QWidget):
         self._grace_tick = QTimer(self, interval=50)
         self._grace_tick.setTimerType(Qt.PreciseTimer)
         self._grace_tick.timeout.connect(self._update_grace)
+        self.end_of_wait = EdgeFlash(self)       # the moment the call may end: hard to miss
+        self._grace_for: str | None = None       # the call whose wait is running
 
         app = QGuiApplication.instance()   # screens come, go and change size (docking, resolution)
         app.screenAdded.connect(self._watch_screen)
@@ -566,6 +569,12 @@ class CoachCard(QWidget):
         self.buttons["cancel_closure"].setVisible(view.cancel_closure_button)
         self.grace_bar.setVisible(view.grace_running)
         self.grace_label.setVisible(view.grace_running or view.left_in_grace)
+        if view.grace_running:
+            self._grace_for = view.call_id
+        elif self._grace_for == view.call_id:   # the wait of this call is over
+            self._grace_for = None
+            if view.hang_up_allowed:
+                self.end_of_wait.start()
         if view.grace_running:
             self.grace_bar.setRange(0, round(self.controller.policy.grace_seconds * 1000))
             self._grace_tick.start()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QRect, QTimer, Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QGroupBox, QKeySequenceEdit, QLabel, QLineEdit,
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QGroupBox, QKeySequenceEdit, QLabel, QLineEdit,
     QMessageBox, QScrollArea, QVBoxLayout, QWidget,
 )
 
@@ -101,15 +101,15 @@ class SettingsDialog(QDialog):
             self.scale.addItem(f"{round(value * 100)} %", value)
         self.scale.setCurrentIndex(self.scale.findData(settings.get("card_scale")))
         self.branch_hours = QLineEdit(settings.get("branch_hours"), maxLength=60)
-        self.hotline = QLineEdit(settings.get("hotline"), maxLength=30)
+        self.bell = QCheckBox(t["end_of_wait_bell"], checked=settings.get("end_of_wait_bell"))
         for key, widget in (("agent_id", self.agent_id), ("language", self.language), ("softphone", self.softphone),
-                            ("card_scale", self.scale), ("branch_hours", self.branch_hours),
-                            ("hotline", self.hotline)):
+                            ("card_scale", self.scale), ("branch_hours", self.branch_hours)):
             form.addRow(t[key], widget)
         # read-only: set with `hangup-coach login --server URL`, which also checks the token
         self.sync_server = QLabel(self._sync_server or t["sync_not_connected"], wordWrap=True)
         self.sync_server.setTextInteractionFlags(Qt.TextSelectableByMouse)
         form.addRow(t["sync_server"], self.sync_server)
+        form.addRow(self.bell)
         return form
 
     def _build_keys(self) -> QGroupBox:
@@ -153,7 +153,8 @@ class SettingsDialog(QDialog):
         values = {
             "agent_id": self.agent_id.text().strip(), "language": self.language.currentData(),
             "softphone": self.softphone.text().strip(), "card_scale": self.scale.currentData(),
-            "branch_hours": self.branch_hours.text().strip(), "hotline": self.hotline.text().strip(),
+            "branch_hours": self.branch_hours.text().strip(),
+            "end_of_wait_bell": self.bell.isChecked(),
             **{f"hotkeys/{action}": edit.keySequence().toString() for action, edit in self.keys.items()},
         }
         problem = self._problem(values)
