@@ -75,6 +75,7 @@ OPTIONS = {o.key: o for o in (
     Option("hotline", "", _text(30)),
     Option("role", "agent", lambda v: v in ("agent", "lead")),    # a lead's tray also opens the dashboard
     Option("server_url", "", _text(200)),                           # "" = no central server
+    Option("recordings", "", _text(500)),   # QA: "" | template:<place with {line_call_id}> | sndfile:<folder>
     *(Option(f"hotkeys/{name}", key, lambda v: _one_key(v)) for name, key in HOTKEYS.items()),
 )}
 
