@@ -215,4 +215,4 @@ def test_a_blocklist_entry_that_breaks_the_local_rules_is_skipped_not_fatal(stor
     assert not pulled.apply_block(store.db, dict(good, id="b2", scope="forever"))
     assert not pulled.apply_block(store.db, dict(good, id="b3", reason=None))
     assert [r["id"] for r in store.db.query("SELECT id FROM blocklist")] == ["b1"]
-    assert store.history("+8613800138000", NOW, 30).blocked_reason.value == "harassment"
+    assert store.history("+8613800138000", NOW, 30).block.reason == "harassment"

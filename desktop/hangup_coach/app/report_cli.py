@@ -27,11 +27,15 @@ def add_report_commands(sub, common: argparse.ArgumentParser) -> None:
     feedback = sub.add_parser("import-feedback", parents=[common],
                               help="import satisfaction scores / complaints from a CSV file")
     feedback.add_argument("file", metavar="FILE.csv",
-                          help="header row with date, call_id or number, and score or complaint")
+                          help="header row with date, call_id or number, and score or complaint; "
+                               "separated by , ; or tab")
+    feedback.add_argument("--encoding", metavar="NAME",
+                          help="the file's encoding (default: detected: UTF-8, UTF-8/16 with BOM, else GB18030/GBK)")
 
 
 def _range_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="first day, local time (default: 30 days ago)")
+    parser.add_argument("--since", type=_day, metavar="YYYY-MM-DD",
+                        help="first day, local time (default: 30 days ago, for report and dashboard alike)")
     parser.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last day, local time (default: today)")
 
 

@@ -20,12 +20,16 @@ from .resources import resource_path
 FORMATS = ("table", "csv", "json", "md")
 
 
-def load_texts(language: str) -> dict[str, str]:
-    """The dashboard's texts (`resources/translations/dashboard-<lang>.toml`), English filling gaps."""
+def load_texts(language: str, scale: tuple[float, float] = (1.0, 5.0)) -> dict[str, str]:
+    """The dashboard's texts (`resources/translations/dashboard-<lang>.toml`), English filling gaps;
+    `scale` is the centre's satisfaction scale the texts name ("score 1–5")."""
     texts: dict[str, str] = {}
     for lang in ("en", language):
         path = resource_path("translations", f"dashboard-{lang}.toml")
         texts.update(tomllib.loads(path.read_text(encoding="utf-8")).get("dashboard", {}))
+    low, high = (f"{v:g}" for v in scale)
+    texts["score_scale"] = texts["score_scale"].format(low=low, high=high)
+    texts["score_value"] = texts["score_value"].replace("{high}", high)
     return texts
 
 

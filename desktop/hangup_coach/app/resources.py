@@ -86,3 +86,16 @@ def load_targets(path: str | os.PathLike | None = None) -> dict:
         raise TargetError(f"cannot read the targets file {path}: {exc}") from exc
     except TargetError as exc:
         raise TargetError(f"{path}: {exc}") from exc
+
+
+def load_score_scale(path: str | os.PathLike | None = None) -> tuple[float, float]:
+    """The satisfaction scale (`feedback.toml` [score] min, max: shipped, or the centre's copy)."""
+    path = Path(path) if path else resource_path("feedback.toml")
+    try:
+        score = tomllib.loads(path.read_text(encoding="utf-8"))["score"]
+        low, high = float(score["min"]), float(score["max"])
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise PolicyError(f"cannot read the score scale in {path}: {exc}") from exc
+    if low >= high:
+        raise PolicyError(f"{path}: the score scale's min {low:g} is not below its max {high:g}")
+    return low, high

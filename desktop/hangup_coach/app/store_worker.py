@@ -111,11 +111,16 @@ class StoreWorker(QObject):
     def save_note(self, call_id: str, text: str, now: datetime, seq: int = 0) -> None:
         self._submit(_Write("note", call_id, (text, now), seq))
 
+    def submit(self, fn: Callable[[CallStore], Any]) -> Future:
+        """Run fn(store) on the worker ahead of queued writes; the future has its result."""
+        future: Future = Future()
+        self._jobs.put((fn, future))
+        return future
+
     def call(self, fn: Callable[[CallStore], Any], timeout: float) -> Any:
         """Run fn(store) on the worker ahead of queued writes and wait at most `timeout` s for it.
         Raises TimeoutError, or what fn raised."""
-        future: Future = Future()
-        self._jobs.put((fn, future))
+        future = self.submit(fn)
         try:
             return future.result(timeout)
         except TimeoutError:

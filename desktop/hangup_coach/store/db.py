@@ -490,4 +490,59 @@ def _m0007(db: Database) -> None:
                       (SELECT 1 FROM report_dirty d WHERE d.utc_day = substr(t.started_at, 1, 10))""")
 
 
+@migration("0010_blocklist_lifecycle")
+def _m0010(db: Database) -> None:
+    # The blocklist's lifecycle (issue 17): proposed → approved | rejected → active → expired |
+    # revoked, scopes day / week / month / permanent only (the seeds' four). A row with the old
+    # scope 'until' gets the shortest scope that covers its span; the change is audited.
+    db.execute("""
+        CREATE TABLE blocklist_v2 (
+            id TEXT PRIMARY KEY,
+            number TEXT NOT NULL,
+            scope TEXT NOT NULL CHECK (scope IN ('day','week','month','permanent')),
+            reason TEXT NOT NULL,
+            proposed_by TEXT NOT NULL DEFAULT '',
+            decided_by TEXT NOT NULL DEFAULT '',
+            operated_by TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL CHECK (status IN ('proposed','approved','rejected','active','expired','revoked')),
+            automatic INTEGER NOT NULL DEFAULT 0,
+            call_id TEXT,                      -- the call proposed from (the evidence)
+            note TEXT NOT NULL DEFAULT '',     -- why it was rejected or revoked
+            created_at TEXT NOT NULL,
+            expires_at TEXT,
+            review_at TEXT,
+            ended_at TEXT,
+            updated_at TEXT,
+            version INTEGER NOT NULL DEFAULT 0
+        )""")
+    db.execute("""
+        INSERT INTO blocklist_v2 (id, number, scope, reason, decided_by, operated_by, status, created_at,
+                                  expires_at, review_at, updated_at)
+        SELECT id, number,
+               CASE WHEN scope != 'until' THEN scope
+                    WHEN expires_at IS NULL THEN 'permanent'
+                    WHEN julianday(expires_at) - julianday(created_at) <= 1.0001 THEN 'day'
+                    WHEN julianday(expires_at) - julianday(created_at) <= 7.0001 THEN 'week'
+                    WHEN julianday(expires_at) - julianday(created_at) <= 30.0001 THEN 'month'
+                    ELSE 'permanent' END,
+               reason, decided_by, operated_by, status, created_at, expires_at, review_at, updated_at
+        FROM blocklist""")
+    db.execute("""INSERT INTO blocklist_audit (blocklist_id, number, action, scope, reason, status,
+                                               decided_by, operated_by, expires_at)
+                  SELECT n.id, n.number, 'migrate', n.scope, n.reason, n.status, n.decided_by, n.operated_by,
+                         n.expires_at
+                  FROM blocklist_v2 n JOIN blocklist o ON o.id = n.id WHERE o.scope = 'until'""")
+    db.execute("DROP TABLE blocklist")                 # its audit triggers go with it
+    db.execute("ALTER TABLE blocklist_v2 RENAME TO blocklist")
+    db.execute("CREATE INDEX idx_blocklist_number ON blocklist (number, status)")
+    for action, when in (("insert", "INSERT"), ("update", "UPDATE")):
+        db.execute(f"""
+            CREATE TRIGGER blocklist_audit_{action} AFTER {when} ON blocklist BEGIN
+                INSERT INTO blocklist_audit (blocklist_id, number, action, scope, reason, status,
+                                             decided_by, operated_by, expires_at)
+                VALUES (new.id, new.number, '{action}', new.scope, new.reason, new.status,
+                        new.decided_by, new.operated_by, new.expires_at);
+            END""")
+
+
 from . import qa  # noqa: E402,F401  (registers the QA tables' migrations, after the ones above)
