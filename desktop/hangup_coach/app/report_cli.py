@@ -17,6 +17,11 @@ def add_report_commands(sub, common: argparse.ArgumentParser) -> None:
                         choices=("regular", "no_value", "non_regular", "unknown"), help="only this caller class")
     report.add_argument("--format", choices=("table", "csv", "json", "md"), default="table")
     report.add_argument("--png", metavar="DIR", help="also write the charts as PNG files into DIR")
+    report.add_argument("--xlsx", metavar="FILE", help="also write the tables as an Excel workbook (a sheet each)")
+    report.add_argument("--every", choices=("day", "week"),
+                        help="for a scheduled task: the last whole day (yesterday) or week (Monday–Sunday), "
+                             "written as .md, .csv and .xlsx into --to DIR")
+    report.add_argument("--to", metavar="DIR", help="where --every writes its files")
     report.add_argument("--what-if", nargs="*", metavar="SPEC", dest="what_if",
                         help="what other thresholds would have released: explanations=N, grace=SECONDS "
                              "(no SPEC: explanations=2, explanations=4, grace=3)")

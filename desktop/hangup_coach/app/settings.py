@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QPoint, QSettings
 
-from .resources import LANGUAGES
+from .resources import LANGUAGES, regular_file
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +159,7 @@ def cti_token(config_dir: Path) -> str:
     in its own file, `cti-token` beside settings.ini, readable by the agent only (0600), made on
     first use, and never logged. The bridge's installer copies it from there."""
     path = config_dir / "cti-token"
+    regular_file(path)   # a folder or a broken link there: NotAFile (a ValueError) names it
     try:
         token = path.read_text(encoding="ascii").strip()
         if len(token) >= 16:

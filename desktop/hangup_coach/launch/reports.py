@@ -23,7 +23,7 @@ def here() -> tuple[date, int]:
 
 def run(args: argparse.Namespace) -> int:
     from ..app.paths import AppPaths
-    from ..app.resources import centre_file, load_policy, load_score_scale, pick_language
+    from ..app.resources import NotAFile, centre_file, load_policy, load_score_scale, pick_language
     from ..core.policy import PolicyError
     from ..store.db import StoreError, open_db
 
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         policy = load_policy(centre_file(paths.config, "policy.toml"))
         scale = load_score_scale(centre_file(paths.config, "feedback.toml"))
-    except PolicyError as exc:
+    except (PolicyError, NotAFile) as exc:
         print(f"hangup-coach: {exc}", file=sys.stderr)
         return 2
     language = args.lang or _settings_language(paths.settings_file)
@@ -96,12 +96,15 @@ def import_feedback(db, path: Path, region: str, texts: dict, scale, encoding: s
 
 
 def report(db, args: argparse.Namespace, policy, texts: dict) -> int:
-    from ..app.report_format import default_range, render
+    from ..app.report_format import default_range, render, scheduled_range
     from ..core.stats import DEFAULT_SCENARIOS, parse_scenario
     from ..store.reports import ReportQuery, agent_ids, build_report
 
     today, utc_offset = here()
-    first, last = default_range(today)
+    if args.every and not args.to:
+        print("hangup-coach: --every needs --to DIR (where the reports are written)", file=sys.stderr)
+        return 2
+    first, last = scheduled_range(today, args.every) if args.every else default_range(today)
     first, last = args.since or first, args.until or last
     if first > last:
         print(f"hangup-coach: --since {first} is after --until {last}", file=sys.stderr)
@@ -120,11 +123,39 @@ def report(db, args: argparse.Namespace, policy, texts: dict) -> int:
             return 2
     query = ReportQuery(first, last, tuple(args.agent), tuple(args.classes), utc_offset)
     result = build_report(db, query, policy, scenarios)
-    sys.stdout.write(render(result, args.format, texts, policy.explanations_before_polite_end, policy.grace_seconds,
-                            centre_targets()))
+    targets, now = centre_targets(), (policy.explanations_before_polite_end, policy.grace_seconds)
+    if args.every:
+        return write_scheduled(result, texts, targets, now, Path(args.to), args.every)
+    sys.stdout.write(render(result, args.format, texts, *now, targets))
+    if args.xlsx:
+        print(f"wrote {write_xlsx(result, texts, targets, now, Path(args.xlsx))}", file=sys.stderr)
     if args.png:
         for path in write_charts(result, texts, Path(args.png)):
             print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def write_xlsx(result, texts: dict, targets: dict, now: tuple, path: Path) -> Path:
+    try:
+        from ..app.report_xlsx import write_workbook
+        return write_workbook(result, texts, targets, path, *now)
+    except ModuleNotFoundError as exc:   # the agent's package has no XlsxWriter
+        raise SystemExit(f"hangup-coach: {exc.name} is not installed (the lead's package has it)") from None
+
+
+def write_scheduled(result, texts: dict, targets: dict, now: tuple, folder: Path, every: str) -> int:
+    """`report --every day|week --to DIR`: the last whole day or week as Markdown, CSV and .xlsx
+    named after the period (run again, it writes the same files: safe to repeat)."""
+    from ..app.report_format import render
+
+    q = result.query
+    stem = f"hangup-coach-{every}-{q.first.isoformat()}" + ("" if q.first == q.last else f"_{q.last.isoformat()}")
+    folder.mkdir(parents=True, exist_ok=True)
+    for fmt, suffix in (("md", ".md"), ("csv", ".csv")):
+        path = folder / (stem + suffix)
+        path.write_text(render(result, fmt, texts, *now, targets), encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+        print(f"wrote {path}", file=sys.stderr)
+    print(f"wrote {write_xlsx(result, texts, targets, now, folder / (stem + '.xlsx'))}", file=sys.stderr)
     return 0
 
 
