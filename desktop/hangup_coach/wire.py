@@ -23,7 +23,7 @@ PROFILE_DAYS = 30                 # a profile's evidence: the number's calls of 
 PROFILE_EVIDENCE = 50             # ...newest first, at most this many
 
 KINDS = ("call", "note", "qa_review", "block_proposal")
-ROLES = ("agent", "lead", "admin")
+ROLES = ("agent", "lead", "qa", "admin")   # qa: a QA reviewer, scoped to its team like a lead
 DEFAULT_TEAM = "default"          # the whole centre, when a device is added without --team
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")     # a UUID, or the demo's "seed-1"
@@ -176,20 +176,18 @@ NOTE_FIELDS: dict[str, Field] = {
     "updated_at": Field(time(), required=True),
 }
 
-# The local `blocklist` row; an agent proposes, a lead decides (status other than "proposed").
+# A block proposal from a card (the local `blocklist` row as proposed). Deciding, activating and
+# lifting are the server's commands (/v1/blocklist/...), never a push: a pushed status is "proposed".
 BLOCK_FIELDS: dict[str, Field] = {
     "id": Field(ident()),
     "agent_id": Field(text(64, empty=False)),
     "number": Field(number(), required=True),
-    "scope": Field(one_of(("day", "week", "month", "permanent", "until")), required=True),
-    "reason": Field(text(500, empty=False), required=True),
-    "decided_by": Field(text(64)),
-    "operated_by": Field(text(64)),
-    "status": Field(one_of(("proposed", "active", "expired", "revoked")), required=True),
+    "scope": Field(one_of(("day", "week", "month", "permanent")), required=True),
+    "reason": Field(key(), required=True),                     # a preset key of the centre's rules
+    "status": Field(one_of(("proposed",)), required=True),
+    "call_id": Field(ident(), nullable=True),                  # the call it was proposed on (evidence)
     "created_at": Field(time(), required=True),
     "updated_at": Field(time()),
-    "expires_at": Field(time(), nullable=True),
-    "review_at": Field(time(), nullable=True),
 }
 
 # A reviewer's review of one call of a QA batch (store/qa.py). The server checks the answers

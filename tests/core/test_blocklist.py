@@ -8,7 +8,7 @@ from hangup_coach.app.resources import resource_path
 from hangup_coach.core import blocklist as bl
 from hangup_coach.core.blocklist import Actor, BlockError, BlockRules, RulesError
 from hangup_coach.core.callers import CallerClass, SubReason
-from hangup_coach.core.classify import PastCall
+from hangup_coach.core.classify import BlockNote, PastCall
 from hangup_coach.core.clock import FakeClock
 
 T0 = datetime(2026, 12, 3, 9, 0, tzinfo=timezone.utc)
@@ -184,15 +184,15 @@ def test_an_automatic_block_is_short_active_and_waits_for_confirmation(rules):
 
 def test_what_the_card_is_told(rules):
     proposed = bl.propose(rules, AGENT, "n1", NUMBER, "day", "abuse", T0)
-    assert bl.note_for([proposed], T0, rules).state == "proposed"
+    assert bl.note_for([proposed], T0, rules.lifted_shown).state == "proposed"
     active = bl.activate(rules, bl.approve(rules, proposed, LEAD, T0), LEAD2, T0)
-    note = bl.note_for([active], T0, rules)
+    note = bl.note_for([active], T0, rules.lifted_shown)
     assert (note.state, note.reason, note.when) == ("active", "abuse", T0 + timedelta(days=1))
     after = T0 + timedelta(days=3)                     # expired two days ago, not yet swept
-    assert bl.note_for([active], after, rules) == bl.BlockNote("lifted", "", T0 + timedelta(days=1))
-    assert bl.note_for([active], T0 + timedelta(days=9), rules) is None
+    assert bl.note_for([active], after, rules.lifted_shown) == BlockNote("lifted", "", T0 + timedelta(days=1))
+    assert bl.note_for([active], T0 + timedelta(days=9), rules.lifted_shown) is None
     revoked = bl.revoke(rules, active, LEAD, T0 + timedelta(hours=2), "complaint")
-    assert bl.note_for([revoked], T0 + timedelta(hours=3), rules).when == T0 + timedelta(hours=2)
+    assert bl.note_for([revoked], T0 + timedelta(hours=3), rules.lifted_shown).when == T0 + timedelta(hours=2)
 
 
 def test_the_export_formats(rules):

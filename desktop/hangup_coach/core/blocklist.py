@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Iterable, Sequence
 
 from .callers import CallerClass
-from .classify import PastCall
+from .classify import BlockNote, PastCall
 from .policy import Names, Number, PolicyError, refuse_unknown
 
 SCOPES = ("day", "week", "month", "permanent")
@@ -412,22 +412,14 @@ def burst_evidence(rules: BlockRules, number: str, calls: Sequence[tuple[str, Pa
 
 # ----- what a card shows about a number ----------------------------------------------------
 
-@dataclass(frozen=True)
-class BlockNote:
-    """The blocklist's word on one number, for the card's class reason."""
-
-    state: str                 # active | proposed | lifted
-    reason: str
-    when: datetime | None      # active: until (None = permanent); lifted: when it ended
-
-
-def note_for(blocks: Iterable[Block], now: datetime, rules: BlockRules) -> BlockNote | None:
+def note_for(blocks: Iterable[Block], now: datetime, lifted_shown: timedelta) -> BlockNote | None:
+    """An active block first, else one lifted within `lifted_shown`, else a proposal waiting."""
     blocks = list(blocks)
     for b in blocks:
         if b.status == "active" and (b.expires_at is None or b.expires_at > now):
             return BlockNote("active", b.reason, b.expires_at)
     lifted = [b.ended_at or b.expires_at for b in blocks if b.status in LIFTED or b.status == "active"]
-    lifted = [t for t in lifted if t is not None and now - rules.lifted_shown <= t <= now]
+    lifted = [t for t in lifted if t is not None and now - lifted_shown <= t <= now]
     if lifted:
         return BlockNote("lifted", "", max(lifted))
     for b in blocks:

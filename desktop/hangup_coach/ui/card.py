@@ -21,6 +21,7 @@ from ..app.controller import Controller
 from ..core.callers import SUB_REASONS, CallerClass, EndedBy, SubReason
 from ..core.card_view import CardView
 from ..store.calls import NOTE_LIMIT
+from .block_proposal import BlockProposalButton
 from .call_list import CallList
 from .flash import EdgeFlash
 from .foreground import Foreground, platform_foreground
@@ -228,6 +229,8 @@ class CoachCard(QWidget):
         self.flag = QLabel(objectName="flag", wordWrap=True)
         call.addWidget(self.flag)
         call.addWidget(self._build_reclassify(), 0, Qt.AlignLeft)
+        self.block_button = BlockProposalButton(self.controller, self.t)   # no-value calls: propose an IVR block
+        call.addWidget(self.block_button, 0, Qt.AlignLeft)
         return self.call
 
     def _build_counters(self, call: QVBoxLayout) -> None:
@@ -554,6 +557,7 @@ class CoachCard(QWidget):
         self._set_row_visible(self.answer_row, view.ringing)
         self.buttons["answer"].setVisible(view.answer_button)
         self.buttons["reclassify"].setVisible(view.reclassify_button)
+        self.block_button.show_for(view.call_id, view.block_button)
 
     def _render_counters(self, view: CardView) -> None:
         for label, button, counter, text in ((self.explanations, "explain", view.explanations, "explanations"),
