@@ -106,37 +106,28 @@ class Desktop:
         return subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True,
                               timeout=20).stdout.strip()
 
+    def x_query(self, *args: str) -> str:
+        """Ask the X server (x_query.py, in a process of its own)."""
+        result = subprocess.run([sys.executable, str(HERE / "x_query.py"), *args], env=self.env,
+                                capture_output=True, text=True, timeout=30)
+        return result.stdout.strip() if result.returncode == 0 else ""
+
     def wm_name(self) -> str:
         """The window manager's name (on its _NET_SUPPORTING_WM_CHECK window), "" until it runs."""
-        from Xlib import X, display, error
-        try:
-            d = display.Display(self.env["DISPLAY"])
-        except error.DisplayError:
-            return ""     # not reachable (yet)
-        try:
-            root = d.screen().root
-            check = root.get_full_property(d.intern_atom("_NET_SUPPORTING_WM_CHECK"), X.AnyPropertyType)
-            if check is None:
-                return ""
-            win = d.create_resource_object("window", check.value[0])
-            name = win.get_full_property(d.intern_atom("_NET_WM_NAME"), X.AnyPropertyType)
-            return name.value.decode() if name is not None else ""
-        finally:
-            d.close()
+        return self.x_query("wm-name")
 
     def resize_screen(self, width: int, height: int) -> None:
         """Change the screen's resolution through RandR, as a display settings panel does."""
-        from Xlib import display
-        from Xlib.ext import randr
-        d = display.Display(self.env["DISPLAY"])
-        try:
-            root = d.screen().root
-            info = randr.get_screen_info(root)
-            size = next(i for i, s in enumerate(info.sizes) if (s["width_in_pixels"], s["height_in_pixels"]) == (width, height))
-            randr.set_screen_config(root, size, info.rotation, info.config_timestamp)
-            d.sync()
-        finally:
-            d.close()
+        self.x_query("resize", str(width), str(height))
+
+    def stacking(self) -> list[int]:
+        """The managed windows, bottom to top."""
+        return [int(w) for w in self.x_query("stacking").split()]
+
+    def frame(self, window: int) -> tuple[int, int, int, int] | None:
+        """The window manager's frame of `window`: x, y, width, height in device pixels."""
+        parts = self.x_query("frame", str(window)).split()
+        return tuple(int(p) for p in parts) if len(parts) == 4 else None
 
     def active_window(self) -> int:
         out = self.xdotool("getactivewindow")

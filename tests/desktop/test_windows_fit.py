@@ -1,35 +1,7 @@
 """Windows that fit, on a real X server with a window manager: Settings at 200 % on a 1280×800
 laptop stays inside the screen with Save in view, and the always-on-top card never covers it."""
 
-from Xlib import X, display
-
 from desktop_session import wait_for
-
-
-def stacking(desktop) -> list[int]:
-    d = display.Display(desktop.env["DISPLAY"])
-    try:
-        root = d.screen().root
-        prop = root.get_full_property(d.intern_atom("_NET_CLIENT_LIST_STACKING"), X.AnyPropertyType)
-        return list(prop.value) if prop else []
-    finally:
-        d.close()
-
-
-def frame_of(desktop, window: int) -> tuple[int, int, int, int]:
-    """The window's frame as the X server has it (the window manager's decoration included)."""
-    d = display.Display(desktop.env["DISPLAY"])
-    try:
-        win = d.create_resource_object("window", window)
-        while True:      # climb to the top-level frame the window manager made
-            tree = win.query_tree()
-            if tree.parent.id == d.screen().root.id:
-                break
-            win = tree.parent
-        g = win.get_geometry()
-        return g.x, g.y, g.width, g.height
-    finally:
-        d.close()
 
 
 def test_settings_at_200_percent_fit_a_1280x800_screen_above_the_card(desktop, crm, start_app):
@@ -39,14 +11,14 @@ def test_settings_at_200_percent_fit_a_1280x800_screen_above_the_card(desktop, c
     desktop.xdotool("key", "Return")
     dialog = wait_for(lambda: app.state()["dialogs"] and app.state()["dialogs"][0], what="the Settings window")
     wait_for(lambda: app.state()["dialogs"][0]["save"], what="Save shown")
-    x, y, w, h = wait_for(lambda: (f := frame_of(desktop, dialog["window_id"])) and f[3] > 100 and f,
+    x, y, w, h = wait_for(lambda: (f := desktop.frame(dialog["window_id"])) and f[3] > 100 and f,
                           what="the framed Settings window")
     assert x >= 0 and y >= 0 and x + w <= 1280 and y + h <= 800, (x, y, w, h)     # device pixels
     sx, sy, sw, sh = app.state()["dialogs"][0]["save"]                            # logical pixels (x2)
     fx, fy, fw, fh = app.state()["dialogs"][0]["frame"]
     assert fx <= sx and sx + sw <= fx + fw and fy <= sy and sy + sh <= fy + fh, "Save is outside the window"
     assert sy + sh <= 400, "Save is below the screen's edge"
-    order = stacking(desktop)
+    order = desktop.stacking()
     card = app.state()["window_id"]
     assert dialog["window_id"] in order and card in order
     assert order.index(dialog["window_id"]) > order.index(card), "the card covers its Settings window"
