@@ -69,6 +69,7 @@ class Blocklist:
         self.storage, self.rules, self.kamailio = storage, rules, kamailio
         self._burst_seq = 0          # call records up to here have been looked at by the burst rule
         self.kamailio_error: str | None = None
+        self.changed = threading.Event()   # a command changed what is active: the worker runs at once
 
     # ----- proposals arrive with a push (called inside the push's transaction) -------------------------
     def proposals_pushed(self, conn, device: Device, pushed: list, now: datetime) -> None:
@@ -124,7 +125,10 @@ class Blocklist:
                     changed = rules_.review(rules, block, actor, now)
             except BlockError as exc:
                 raise BlocklistError(STATUS_OF_ERROR[exc.kind], str(exc)) from None
-            return self._store(conn, changed, row, device, action, note)
+            shown = self._store(conn, changed, row, device, action, note)
+        if "active" in (block.status, changed.status):
+            self.changed.set()            # Kamailio in step now, not at the next round
+        return shown
 
     # ----- reading ---------------------------------------------------------------------------------------
     def list(self, status: str | None = None, number: str | None = None) -> list[dict]:
@@ -316,14 +320,16 @@ class BlocklistWorker:
 
     def stop(self) -> None:
         self._stop.set()
+        self.blocklist.changed.set()
         self._thread.join(10)
         if self.blocklist.kamailio is not None:
             self.blocklist.kamailio.close()
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            self.blocklist.changed.clear()
             try:
                 self.blocklist.tick()
             except Exception:   # the worker outlives any bug: log it, try again next tick
                 log.exception("blocklist worker")
-            self._stop.wait(self.interval)
+            self.blocklist.changed.wait(self.interval)
