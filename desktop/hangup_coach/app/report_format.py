@@ -20,12 +20,16 @@ from .resources import resource_path
 FORMATS = ("table", "csv", "json", "md")
 
 
-def load_texts(language: str) -> dict[str, str]:
-    """The dashboard's texts (`resources/translations/dashboard-<lang>.toml`), English filling gaps."""
+def load_texts(language: str, scale: tuple[float, float] = (1.0, 5.0)) -> dict[str, str]:
+    """The dashboard's texts (`resources/translations/dashboard-<lang>.toml`), English filling gaps;
+    `scale` is the centre's satisfaction scale the texts name ("score 1–5")."""
     texts: dict[str, str] = {}
     for lang in ("en", language):
         path = resource_path("translations", f"dashboard-{lang}.toml")
         texts.update(tomllib.loads(path.read_text(encoding="utf-8")).get("dashboard", {}))
+    low, high = (f"{v:g}" for v in scale)
+    texts["score_scale"] = texts["score_scale"].format(low=low, high=high)
+    texts["score_value"] = texts["score_value"].replace("{high}", high)
     return texts
 
 
@@ -313,6 +317,7 @@ class Figure:
     trend: str             # "vs the previous 7 days: +2.3 pp (up)"
     improved: bool | None  # the change went the target's way (None: no change, no target)
     significant: bool = False
+    raw: float | None = None   # the value as a number (shares as 0–1, times in seconds)
 
 
 def figures(report: Report, texts: dict, targets: dict[str, Target]) -> list[Figure]:
@@ -329,7 +334,7 @@ def figures(report: Report, texts: dict, targets: dict[str, Target]) -> list[Fig
         out.append(Figure(key, texts[f"figure_{key}"], cell(value, kind, texts),
                           target.flag(value) if target else None, target_text(target, kind, texts),
                           f"{since}: {change_words(change, texts, digits, scale, unit)}",
-                          _improved(target, change, digits, scale)))
+                          _improved(target, change, digits, scale), raw=value))
     policy = texts["trend_policy"]
     for key, difference, scale, digits in (("satisfaction", report.satisfaction(), 1, 2),
                                            ("complaints_per_1000", report.complaint_rate(), 1000, 2)):
@@ -344,7 +349,7 @@ def figures(report: Report, texts: dict, targets: dict[str, Target]) -> list[Fig
         out.append(Figure(key, texts[f"figure_{key}"], shown, target.flag(value) if target else None,
                           texts["target_" + target.better].format(value=number(target.green, 2)) if target else "",
                           f"{policy}: {change_words(difference.change, texts, digits, scale)}{note}",
-                          _improved(target, difference.change, digits, scale), bool(difference.significant)))
+                          _improved(target, difference.change, digits, scale), bool(difference.significant), value))
     return out
 
 
@@ -432,6 +437,14 @@ def _plain_table(heads: list[str], rows: list[list[str]]) -> list[str]:
     def line(cells):
         return "  ".join(c + " " * (w - _width(c)) for c, w in zip(cells, widths)).rstrip()
     return [line(heads)] + [line(r) for r in rows]
+
+
+def scheduled_range(today: date, every: str) -> tuple[date, date]:
+    """The last whole period before today: yesterday, or last Monday–Sunday."""
+    if every == "day":
+        return today - timedelta(days=1), today - timedelta(days=1)
+    last_sunday = today - timedelta(days=today.weekday() + 1)
+    return last_sunday - timedelta(days=6), last_sunday
 
 
 def default_range(today: date, days: int = 30) -> tuple[date, date]:

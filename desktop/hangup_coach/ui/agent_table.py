@@ -38,7 +38,7 @@ class AgentTableWidget(QTableWidget):
         self.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.setSelectionMode(QAbstractItemView.SingleSelection)
         self.verticalHeader().setVisible(False)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)   # sized once per fill
         self.horizontalHeader().setDefaultAlignment(Qt.AlignCenter | Qt.TextWordWrap)
         self.setAlternatingRowColors(False)   # the tints carry the flags
         self.setSortingEnabled(True)
@@ -47,6 +47,7 @@ class AgentTableWidget(QTableWidget):
     def fill(self, table: AgentTable) -> None:
         self.table = table
         self.setSortingEnabled(False)   # filling a sorting table moves rows under the loop
+        self.setUpdatesEnabled(False)
         self.clear()
         self.setColumnCount(len(table.columns))
         self.setHorizontalHeaderLabels([self.head(i) for i in range(len(table.columns))])
@@ -64,6 +65,8 @@ class AgentTableWidget(QTableWidget):
                 self.setItem(r, c, item)
         self.setSortingEnabled(True)
         self.sortItems(1, Qt.AscendingOrder)   # by rank
+        self.resizeColumnsToContents()
+        self.setUpdatesEnabled(True)
 
     def head(self, column: int) -> str:
         """"agent share\nteam median 38.2 %\ntarget ≥ 35.0 %"."""

@@ -101,6 +101,7 @@ class Dashboard(QWidget):
                                        lambda k=key: self._ask_export_chart(k))
         self.export_menu.addSeparator()
         self.export_menu.addAction(texts["export_csv"], self._ask_export_table)
+        self.export_menu.addAction(texts["export_xlsx"], self._ask_export_workbook)
 
         self.summary = QLabel()
         self.summary.setWordWrap(True)
@@ -219,6 +220,20 @@ class Dashboard(QWidget):
             writer.writerow(heads)
             writer.writerows(rows)
         return Path(path)
+
+    def export_workbook(self, path: Path) -> Path:
+        """Every table of the figures shown (with the what-if once it is in) as one .xlsx."""
+        from ..app.report_xlsx import write_workbook
+
+        return write_workbook(self.report, self.texts, self.targets, Path(path),
+                              self.policy.explanations_before_polite_end, self.policy.grace_seconds)
+
+    def _ask_export_workbook(self) -> None:
+        if self.report is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, self.texts["export_xlsx"], "dashboard.xlsx", "Excel (*.xlsx)")
+        if path:
+            self.status.setText(self.texts["exported"].format(path=self.export_workbook(Path(path))))
 
     def _ask_export_chart(self, key: str) -> None:
         path, _ = QFileDialog.getSaveFileName(self, self.texts["export_png"], f"dashboard-{key}.png", "PNG (*.png)")

@@ -152,6 +152,8 @@ class Storage:
             if record.owner is not None and record.owner != device.agent_id:
                 raise AuthError(403, f"record {index}: agent {device.agent_id} may not push agent "
                                      f"{record.owner}'s {record.kind}")
+            if record.kind == "qa_review" and device.role not in ("lead", "qa"):
+                raise AuthError(403, f"record {index}: only a lead or qa device reviews calls")
         now = iso(self.clock())
         with self._write(advisory_lock=False) as conn:
             # First statement: lock the counter and take one seq per record of the batch (those of
