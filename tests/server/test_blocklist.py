@@ -154,7 +154,9 @@ def test_a_burst_of_no_value_calls_is_blocked_automatically_and_regular_calls_ne
     [block] = automatic()
     assert time.monotonic() - pushed < 6          # one worker round (0.2 s here) + 5 s at most
     assert (block["number"], block["status"], block["scope"], block["automatic"]) == (nuisance, "active", "day", True)
-    assert len(block["evidence"]) == 20 and len(block["calls"]) == 20
+    # blocked as soon as the rule held (the worker may run while the calls are still arriving)
+    assert 10 <= len(block["evidence"]) <= 20 and len(block["calls"]) == len(block["evidence"])
+    assert sum(c["warnings"] for c in block["calls"]) == 3
     assert lead.get("/v1/blocklist", number=regular).json()["blocks"] == []
     trail = lead.get(f"/v1/blocklist/{block['id']}").json()["audit"]
     assert [(a["action"], a["actor"]) for a in trail] == [("burst", "system")]
