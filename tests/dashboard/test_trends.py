@@ -72,3 +72,29 @@ def test_the_dashboard_shows_trends_and_hours(qtbot, db, tmp_path):
     assert [y for _, y in trends.series["agent"]] == [1.0, 1.0]
     assert [round(y, 3) for _, y in trends.series["team"]] == [round(8 / 22, 3), 1.0]
     assert window.hours.table.item(0, 1).text() == "2" and window.hours.table.rowCount() == 7
+
+
+def test_a_team_or_shift_filters_the_dashboard_and_the_report(qtbot, db, tmp_path):
+    from .test_cli import run
+
+    fill(db)
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    window = Dashboard(path, load_policy(), load_texts("en"), 480, LAST - timedelta(days=13), LAST,
+                       teams={"Mondays": ("1002",), "Everyone": ("1001", "1002")})
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.report is not None and not window.loading, timeout=15_000)
+    assert window.report.total.calls == 44
+    window.team.setCurrentIndex(window.team.findText("Mondays"))
+    qtbot.waitUntil(lambda: window.report.query.agents == ("1002",) and not window.loading, timeout=15_000)
+    assert window.report.total.calls == 2 and window.agent_table.agents() == ["1002"]
+
+    config = tmp_path / "home" / "config"
+    config.mkdir(parents=True)
+    (config / "teams.toml").write_text('[teams]\n"早班" = ["1002", "1009"]\n', encoding="utf-8")
+    out = run("report", "--db", path, "--team", "早班", "--since", "2026-06-15", "--until", "2026-06-28",
+              "--format", "json", tmp_path=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert '"agents": [\n   "1002",\n   "1009"\n  ]' in out.stdout and '"calls": 2,' in out.stdout
+    out = run("report", "--db", path, "--team", "night", "--lang", "en", tmp_path=tmp_path)
+    assert out.returncode == 2 and "no team night in teams.toml (teams there: 早班)" in out.stderr

@@ -121,6 +121,13 @@ def report(db, args: argparse.Namespace, policy, texts: dict) -> int:
             print(f"hangup-coach: {texts['unknown_agent'].format(agent=agent, known=', '.join(known) or '—')}",
                   file=sys.stderr)
             return 2
+    if args.team:   # a team member may have no calls yet: the team's list is the centre's word
+        teams = centre_teams()
+        if args.team not in teams:
+            print(f"hangup-coach: {texts['unknown_team'].format(team=args.team, known=', '.join(teams) or '—')}",
+                  file=sys.stderr)
+            return 2
+        args.agent = [*args.agent, *teams[args.team]]
     query = ReportQuery(first, last, tuple(args.agent), tuple(args.classes), utc_offset)
     result = build_report(db, query, policy, scenarios)
     targets, now = centre_targets(), (policy.explanations_before_polite_end, policy.grace_seconds)
@@ -192,7 +199,7 @@ def open_dashboard(db_path: Path, policy, language: str, first: date | None = No
     today, utc_offset = here()
     default_first, default_last = default_range(today)
     return Dashboard(db_path, policy, load_texts(language, centre_scale()), utc_offset, first or default_first,
-                     last or default_last, targets=centre_targets())
+                     last or default_last, targets=centre_targets(), teams=centre_teams())
 
 
 def centre_scale() -> tuple[float, float]:
@@ -201,6 +208,14 @@ def centre_scale() -> tuple[float, float]:
     from ..app.resources import centre_file, load_score_scale
 
     return load_score_scale(centre_file(AppPaths.detect().config, "feedback.toml"))
+
+
+def centre_teams() -> dict:
+    """The centre's teams or shifts: its own teams.toml beside policy.toml, else none."""
+    from ..app.paths import AppPaths
+    from ..app.resources import centre_file, load_teams
+
+    return load_teams(centre_file(AppPaths.detect().config, "teams.toml"))
 
 
 def centre_targets() -> dict:

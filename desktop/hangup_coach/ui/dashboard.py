@@ -35,7 +35,8 @@ from .trends import HoursPanel, TrendsPanel, fill_table, plain_table
 
 class Dashboard(QWidget):
     def __init__(self, db_path: Path, policy, texts: dict[str, str], utc_offset_minutes: int,
-                 first: date, last: date, parent=None, targets: dict | None = None) -> None:
+                 first: date, last: date, parent=None, targets: dict | None = None,
+                 teams: dict[str, tuple[str, ...]] | None = None) -> None:
         super().__init__(parent)
         if targets is None:
             from ..app.resources import load_targets
@@ -61,12 +62,17 @@ class Dashboard(QWidget):
         self.agent = QComboBox()
         self.agent.addItem(texts["all_agents"], None)
         self.agent.setAccessibleName(texts["agent"])
+        self.team = QComboBox()   # teams or shifts of the centre's teams.toml; hidden without any
+        self.team.addItem(texts["all_teams"], None)
+        for name, members in (teams or {}).items():
+            self.team.addItem(name, members)
+        self.team.setAccessibleName(texts["team"])
         self.caller_class = QComboBox()
         self.caller_class.addItem(texts["all_classes"], None)
         for c in CLASSES:
             self.caller_class.addItem(texts[f"class_{c}"], c)
         self.caller_class.setAccessibleName(texts["caller_class"])
-        for combo in (self.agent, self.caller_class):
+        for combo in (self.team, self.agent, self.caller_class):
             combo.currentIndexChanged.connect(self._filters_changed)
         refresh = QPushButton(texts["refresh"])
         refresh.clicked.connect(self.reload)
@@ -82,8 +88,10 @@ class Dashboard(QWidget):
         export.setMenu(self.export_menu)
 
         bar = QHBoxLayout()
-        for label, widget in ((texts["from"], self.first), (texts["to"], self.last), (texts["agent"], self.agent),
-                              (texts["caller_class"], self.caller_class)):
+        for label, widget in ((texts["from"], self.first), (texts["to"], self.last), (texts["team"], self.team),
+                              (texts["agent"], self.agent), (texts["caller_class"], self.caller_class)):
+            if widget is self.team and self.team.count() == 1:
+                continue
             bar.addWidget(QLabel(label))
             bar.addWidget(widget)
         bar.addWidget(refresh)
@@ -140,8 +148,9 @@ class Dashboard(QWidget):
     # ----- loading -------------------------------------------------------------------------------
     def query(self) -> ReportQuery:
         agent, caller_class = self.agent.currentData(), self.caller_class.currentData()
+        agents = (agent,) if agent else tuple(self.team.currentData() or ())
         return ReportQuery(self.first.date().toPython(), self.last.date().toPython(),
-                           (agent,) if agent else (), (caller_class,) if caller_class else (), self.utc_offset)
+                           agents, (caller_class,) if caller_class else (), self.utc_offset)
 
     @property
     def loading(self) -> bool:
