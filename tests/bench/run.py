@@ -122,6 +122,7 @@ def ring_to_card(history_calls: int, rings: int) -> list[float]:
         line.hang_up(f"b{i}")
         card.buttons["done"].click()
     card.close()
+    controller.close()   # the store worker writes the last changes through its own connection
     store.db.conn.close()
     shutil.rmtree(work, ignore_errors=True)
     return times

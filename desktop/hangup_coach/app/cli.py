@@ -44,6 +44,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     add_report_commands(sub, common)
     from .sync_cli import add_commands as add_sync_commands
     add_sync_commands(sub, common)   # login, sync
+    from .qa_cli import add_commands as add_qa_commands
+    add_qa_commands(sub, common)     # qa batch|review|sheet|actions|action
     from ..server.cli import add_parser as add_server_parser
     add_server_parser(sub)
 

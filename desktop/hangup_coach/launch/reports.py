@@ -23,7 +23,7 @@ def here() -> tuple[date, int]:
 
 def run(args: argparse.Namespace) -> int:
     from ..app.paths import AppPaths
-    from ..app.resources import centre_file, load_policy, load_score_scale, pick_language
+    from ..app.resources import NotAFile, centre_file, load_policy, load_score_scale, pick_language
     from ..core.policy import PolicyError
     from ..store.db import StoreError, open_db
 
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         policy = load_policy(centre_file(paths.config, "policy.toml"))
         scale = load_score_scale(centre_file(paths.config, "feedback.toml"))
-    except PolicyError as exc:
+    except (PolicyError, NotAFile) as exc:
         print(f"hangup-coach: {exc}", file=sys.stderr)
         return 2
     language = args.lang or _settings_language(paths.settings_file)

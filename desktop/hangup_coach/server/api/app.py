@@ -20,6 +20,8 @@ from starlette.routing import Route
 
 from ... import wire
 from ..domain import cases
+from ..domain.qa import Qa, QaError
+from .qa import on_qa_error, qa_routes
 from .access_log import AccessLog, mask_numbers
 from ..storage import AuthError, Device, Storage, iso
 
@@ -56,18 +58,18 @@ def create_app(storage: Storage) -> AccessLog:
                              "team": device.team, "server_time": iso(storage.clock())})
 
     async def push(request: Request):
-        device = await authorise(request, "agent", "lead")
+        device = await authorise(request, "agent", "lead", "qa")
         batch = wire.parse_push(await json_body(request, wire.MAX_BODY_BYTES))   # WireError → 422
         acked, server_time = await run_in_threadpool(storage.push, device, batch)
         return JSONResponse({"acked": acked, "server_time": server_time})
 
     async def changes(request: Request):
-        await authorise(request, "agent", "lead")
+        await authorise(request, "agent", "lead", "qa")
         since, limit = pull_params(request)
         return JSONResponse(await run_in_threadpool(storage.changes, since, limit))
 
     async def profile(request: Request):
-        await authorise(request, "agent", "lead")
+        await authorise(request, "agent", "lead", "qa")
         number = request.path_params["number"]
         if not wire.is_e164(number):
             return error(422, "the number must be E.164 (+ and 6-15 digits)")
@@ -138,9 +140,10 @@ def create_app(storage: Storage) -> AccessLog:
         Route("/v1/devices", list_devices, methods=["GET"]),
         Route("/v1/devices", add_device, methods=["POST"]),
         Route("/v1/devices/{device_id}/revoke", revoke_device, methods=["POST"]),
+        *qa_routes(Qa(storage), authorise, json_body),
     ]
     app = Starlette(routes=routes, exception_handlers={
-        AuthError: on_auth, wire.WireError: on_wire, cases.CaseError: on_case, HTTPException: on_http, DBAPIError: on_database})
+        QaError: on_qa_error, AuthError: on_auth, wire.WireError: on_wire, cases.CaseError: on_case, HTTPException: on_http, DBAPIError: on_database})
     return AccessLog(app)
 
 

@@ -148,6 +148,8 @@ class Storage:
             if record.owner is not None and record.owner != device.agent_id:
                 raise AuthError(403, f"record {index}: agent {device.agent_id} may not push agent "
                                      f"{record.owner}'s {record.kind}")
+            if record.kind == "qa_review" and device.role not in ("lead", "qa"):
+                raise AuthError(403, f"record {index}: only a lead or qa device reviews calls")
             if record.kind == "block_proposal" and device.role == "agent" and record.data["status"] != "proposed":
                 raise AuthError(403, f"record {index}: an agent may only propose a block (status 'proposed')")
         now = iso(self.clock())
