@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("login", "sync"):
         from .app import sync_cli
         return sync_cli.login(args) if args.command == "login" else sync_cli.sync_once(args)
+    if args.command == "blocklist":
+        from .app import blocklist_cli
+        return blocklist_cli.main(args)
     from .launch.main import run_card
     return run_card(args)
 
