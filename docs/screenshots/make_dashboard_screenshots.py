@@ -66,7 +66,7 @@ def main() -> None:
         for lang in ("zh_CN", "en"):
             window = Dashboard(path, policy, load_texts(lang), OFFSET, date(2026, 3, 1), date(2026, 9, 30))
             window.show()
-            wait_until(lambda: window.report is not None and not window.loading)
+            wait_until(lambda: window.report is not None and not window.loading and bool(window.hours.grid))
             for width, height in SIZES:
                 window.resize(width, height)
                 window.tabs.setCurrentIndex(0)
@@ -75,10 +75,12 @@ def main() -> None:
                 shoot(window, f"dashboard-{lang}-{width}x{height}.png")
                 share.readout.hide()
             window.resize(1440, 1000)
-            window.tabs.setCurrentIndex(1)
-            shoot(window, f"dashboard-agents-{lang}.png")
-            window.tabs.setCurrentIndex(2)
-            shoot(window, f"dashboard-what-if-{lang}.png")
+            for name, tab in (("agents", window.agent_table), ("trends", window.trends), ("hours", window.hours),
+                              ("what-if", window.what_if_table.parentWidget())):
+                window.tabs.setCurrentWidget(tab)
+                if name == "trends":
+                    window.trends.show_agent("1007")
+                shoot(window, f"dashboard-{name}-{lang}.png")
             window.close()
         for lang in ("zh_CN", "en"):
             day = MyDay(path, policy, load_texts(lang), "1007", date(2026, 11, 20), OFFSET)
