@@ -147,6 +147,18 @@ def build_report(db: Database, query: ReportQuery, policy: Policy,
     )
 
 
+def build_days(db: Database, query: ReportQuery, policy: Policy, progress=None) -> Report:
+    """The day-by-day figures only (what the first chart needs, a tenth of the time of the whole
+    report): every other figure is empty. The dashboard draws it while the rest is added up."""
+    compared_from = query.last - timedelta(days=2 * PERIODS["month"] - 1)
+    refresh(db, query.utc_offset_minutes, min(query.first, compared_from), query.last, progress)
+    days = stats.by_day({date.fromisoformat(d): t for d, t in _tallies(db, query, "day").items()},
+                        query.first, query.last)
+    return Report(query=query, policy_start=policy.policy_start, baseline_agent_share=policy.baseline_agent_share,
+                  days=days, agents={}, classes={}, regular_by_agent={}, before=Tally(), after=Tally(),
+                  explanations={}, warnings={}, feedback=Feedback())
+
+
 def _period(db: Database, query: ReportQuery, days: int) -> tuple[Tally, Tally]:
     """(the `days` before, the last `days` of the range), with the range's filters."""
     later = dataclasses.replace(query, first=query.last - timedelta(days=days - 1))
@@ -156,12 +168,22 @@ def _period(db: Database, query: ReportQuery, days: int) -> tuple[Tally, Tally]:
 
 
 def _agent_weeks(db: Database, query: ReportQuery) -> dict[str, list[tuple[date, Tally]]]:
-    """Each agent's figures per week (Monday to Sunday) of the range: the per-agent trend."""
+    """Each agent's calls and who ended them per week (Monday to Sunday) of the range: the
+    per-agent trend. Only calls, agent_ended and customer_ended are added up (the share needs no
+    more, and a year of cells adds up in a third of the time)."""
+    sql = ("SELECT agent_id, CAST((julianday(day) - 2440584.5) / 7 AS INTEGER) AS week,"   # weeks since Mon 1969-12-29
+           " total(calls), total(agent_ended), total(customer_ended) FROM report_cells"
+           " WHERE utc_offset = ? AND day BETWEEN ? AND ?")
+    params: list = [query.utc_offset_minutes, query.first.isoformat(), query.last.isoformat()]
+    for column, values in (("agent_id", query.agents), ("caller_class", query.classes)):
+        if values:
+            sql += f" AND {column} IN ({', '.join('?' * len(values))})"
+            params += list(values)
     out: dict[str, list[tuple[date, Tally]]] = {}
-    monday = "date(day, '-' || ((strftime('%w', day) + 6) % 7) || ' days')"
-    for key, t in _tallies(db, query, f"agent_id || ' ' || {monday}").items():
-        agent, _, week = key.rpartition(" ")
-        out.setdefault(agent, []).append((date.fromisoformat(week), t))
+    for agent, week, calls, agent_ended, customer_ended in db.execute(sql + " GROUP BY 1, 2 ORDER BY 1, 2", params):
+        monday = date(1969, 12, 29) + timedelta(weeks=week)
+        out.setdefault(agent, []).append((monday, Tally(calls=int(calls), agent_ended=int(agent_ended),
+                                                        customer_ended=int(customer_ended))))
     return out
 
 
