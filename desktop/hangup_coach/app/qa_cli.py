@@ -56,6 +56,7 @@ def add_commands(sub, common: argparse.ArgumentParser) -> None:
             p.add_argument("--out", help="file to write (default: standard output)")
     review = what.add_parser("review", parents=[common], help="open the review window on a batch")
     review.add_argument("batch_id")
+    what.add_parser("setup", parents=[common], help="the batch set-up window (three questions before listening)")
     sheet = what.add_parser("sheet", parents=[common], help="the meeting sheet of a batch")
     sheet.add_argument("batch_id")
     sheet.add_argument("--csv", metavar="FILE")
