@@ -32,6 +32,7 @@ def test_settings_refuse_one_key_for_two_actions_in_a_sentence(qtbot, tmp_path, 
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: said.append(a[-1]))
     dialog = SettingsDialog(settings, texts)
     qtbot.addWidget(dialog)
+    dialog.agent_id.setText("2046")
     dialog.keys["warn"].setKeySequence(dialog.keys["explain"].keySequence())
     dialog.accept()
     assert said == ['The key Ctrl+Alt+E is set for both "Explained +1" and "Warned +1". '

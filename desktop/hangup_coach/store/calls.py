@@ -59,6 +59,16 @@ class CallStore:
             _upsert(self.db, "calls", "id", row)
             outbox.enqueue(self.db, "call", row["id"], row["updated_at"] or row["started_at"])
 
+    def claim_unnumbered_calls(self, agent_id: str, now: datetime) -> int:
+        """Calls recorded before the agent gave their number take it now (and go out to sync again)."""
+        stamp = iso(now)
+        with outbox.write_transaction(self.db):
+            ids = [r[0] for r in self.db.execute("SELECT id FROM calls WHERE agent_id = ''")]
+            for call_id in ids:
+                self.db.execute("UPDATE calls SET agent_id = ?, updated_at = ? WHERE id = ?", [agent_id, stamp, call_id])
+                outbox.enqueue(self.db, "call", call_id, stamp)
+        return len(ids)
+
     def get_call(self, call_id: str) -> CallRecord | None:
         rows = list(self.db.query("SELECT * FROM calls WHERE id = ?", [call_id]))
         return record_from_row(rows[0]) if rows else None

@@ -89,6 +89,10 @@ class SettingsDialog(QDialog):
         t, settings = self.t, self.settings
         form = QFormLayout()
         self.agent_id = QLineEdit(settings.get("agent_id"), maxLength=20)
+        if self._sync_server:   # logged in: the number is the server device's (saved by `hangup-coach login`)
+            self.agent_id.setReadOnly(True)
+            self.agent_id.setToolTip(t["agent_id_from_server"])
+            self.agent_id.setAccessibleDescription(t["agent_id_from_server"])
         self.language = QComboBox()
         self.language.addItem(t["language_system"], "")
         for value, label in LANGUAGE_NAMES.items():
