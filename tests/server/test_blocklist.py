@@ -219,3 +219,15 @@ def test_a_manager_decides_a_permanent_block_and_a_lead_operates_it(people):
     active = step(lead, block_id, "activate", 2).json()
     assert (active["status"], active["expires_at"]) == ("active", None)
     assert active["review_at"] is not None                                   # reviewed monthly
+
+
+def test_the_never_block_list_is_managed_by_command_and_refuses_proposals(people):
+    agent, lead, manager = people("1001"), people("2001", "lead"), people("3001", "manager")
+    partner = "+8602112345678"
+    assert lead.http.post("/v1/blocklist/never-block", json={"number": partner}).status_code == 403
+    assert manager.http.post("/v1/blocklist/never-block", json={"number": "021-1234"}).status_code == 422
+    assert manager.http.post("/v1/blocklist/never-block", json={"number": partner,
+                                                                "note": "partner bank"}).status_code == 201
+    refused = agent.push([block_proposal(partner, agent_id="1001")])
+    assert refused.status_code == 422 and "never-block" in refused.json()["error"]
+    assert lead.get("/v1/blocklist").json()["blocks"] == []
