@@ -177,7 +177,8 @@ def main(bundle: Path, version: str, out_dir: Path, work: Path) -> list[Path]:
         relative = path.relative_to(bundle).as_posix()
         if path.is_dir() and not path.is_symlink():
             continue
-        target = (lead if lead_only(relative) else agent) / "opt" / "hangup-coach" / relative
+        pointed = path.resolve().relative_to(bundle.resolve()).as_posix() if path.is_symlink() else relative
+        target = (lead if lead_only(relative) or lead_only(pointed) else agent) / "opt" / "hangup-coach" / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         if path.is_symlink():
             target.symlink_to(os.readlink(path))

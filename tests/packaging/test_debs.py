@@ -133,10 +133,31 @@ class Chroot:
                               timeout=timeout)
 
 
-def test_the_agent_package_on_a_bare_debian_shows_the_card_without_the_lead_package(built, bare_debian, tmp_path):
+@pytest.fixture(scope="session")
+def signed_repo(built, tmp_path_factory):
+    """packaging/make-apt-repo with a throw-away key standing in for the centre's; and another key."""
+    work = tmp_path_factory.mktemp("apt")
+    gnupg = work / "gnupg"
+    gnupg.mkdir(mode=0o700)
+    env = {"GNUPGHOME": str(gnupg)}
+    for who in ("it@centre.example", "someone-else@example.org"):
+        ok(run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key", f"Key <{who}>", "ed25519", "sign", "never"],
+               env=env))
+    ok(run([ROOT / "packaging" / "make-apt-repo", "--key", "it@centre.example", work / "repo", *debs(built)], env=env))
+    ok(run(["gpg", "--batch", "--output", work / "other.gpg", "--export", "someone-else@example.org"], env=env))
+    return {"repo": work / "repo", "other_key": work / "other.gpg"}
+
+
+def test_the_agent_package_on_a_bare_debian_from_the_signed_repository_shows_the_card(built, bare_debian,
+                                                                                      signed_repo):
+    """apt installs hangup-coach from the centre's signed repository (refused under another key) on a
+    bare Debian; the card shows on an X server, with the lead package absent."""
     if os.geteuid() != 0:
         pytest.fail("debootstrap and chroot need root (CI runs as root)")
-    shutil.copy(built["deb"], bare_debian / "tmp" / built["deb"].name)
+    shutil.copytree(signed_repo["repo"], bare_debian / "srv" / "hangup-coach", dirs_exist_ok=True)
+    keyring = bare_debian / "usr/share/keyrings/hangup-coach-archive-keyring.gpg"
+    (bare_debian / "etc/apt/sources.list.d/hangup-coach.list").write_text(
+        "deb [signed-by=/usr/share/keyrings/hangup-coach-archive-keyring.gpg] file:///srv/hangup-coach stable main\n")
     read, write = os.pipe()
     xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
                             pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -145,8 +166,14 @@ def test_the_agent_package_on_a_bare_debian_shows_the_card_without_the_lead_pack
         display = ":" + f.readline().strip()
     try:
         with Chroot(bare_debian) as chroot:
+            shutil.copy(signed_repo["other_key"], keyring)   # a repository signed by someone else: refused
+            refused = chroot.run("apt-get", "update")
+            assert refused.returncode != 0 and "NO_PUBKEY" in refused.stdout + refused.stderr
+            assert chroot.run("apt-get", "install", "--simulate", "hangup-coach").returncode != 0
+            shutil.copy(signed_repo["repo"] / "hangup-coach-archive-keyring.gpg", keyring)   # the centre's key
+            ok(chroot.run("apt-get", "update"))
             # apt brings what the package depends on (Qt's X, GL and font libraries), nothing else
-            ok(chroot.run("apt-get", "install", "-y", "--no-install-recommends", f"/tmp/{built['deb'].name}"))
+            ok(chroot.run("apt-get", "install", "-y", "--no-install-recommends", "hangup-coach"))
             assert "ok installed" not in chroot.run("dpkg-query", "-W", "-f=${Status}", "hangup-coach-lead").stdout
             assert not (bare_debian / "opt/hangup-coach/_internal/numpy").exists()
             assert ok(chroot.run("hangup-coach", "--version")).stdout.strip() == f"hangup-coach {VERSION}"
