@@ -31,7 +31,10 @@ LEAD_ONLY = ("_internal/numpy", "_internal/numpy.libs", "_internal/numpy-", "_in
              "_internal/pyqtgraph-", "_internal/PySide6/QtOpenGL.", "_internal/PySide6/QtOpenGLWidgets.",
              "_internal/PySide6/Qt/lib/libQt6OpenGLWidgets.", "_internal/PySide6/QtMultimedia",
              "_internal/PySide6/Qt/lib/libQt6Multimedia", "_internal/PySide6/Qt/plugins/multimedia",
-             "_internal/PySide6/Qt/lib/libav", "_internal/PySide6/Qt/lib/libsw")
+             "_internal/PySide6/Qt/lib/libav", "_internal/PySide6/Qt/lib/libsw",
+             "_internal/PySide6/Qt/lib/libQt6FFmpegStub", "_internal/PySide6/Qt/lib/libQt6Concurrent",
+             # Qt Multimedia's FFmpeg plugin links Qt Quick and QML
+             "_internal/PySide6/Qt/lib/libQt6Quick", "_internal/PySide6/Qt/lib/libQt6Qml")
 
 
 def lead_only(relative: str) -> bool:
@@ -96,7 +99,12 @@ def system_library(soname: str) -> str | None:
         for line in subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout.splitlines()[1:]:
             name, _, path = line.strip().partition(" => ")
             _LDCONFIG.setdefault(name.split(" ")[0], path)
-    return _LDCONFIG.get(soname)
+    if soname in _LDCONFIG:
+        return _LDCONFIG[soname]
+    for folder in sorted({os.path.dirname(p) for p in _LDCONFIG.values()}):   # e.g. libbz2.so.1, a link
+        if os.path.exists(os.path.join(folder, soname)):                     # beside the soname libbz2.so.1.0
+            return os.path.join(folder, soname)
+    return None
 
 
 def owner(path: str) -> str | None:

@@ -69,7 +69,8 @@ def contents(deb: Path) -> list[str]:
 
 def test_each_package_holds_what_its_users_need(built):
     agent, lead, auto = (contents(d) for d in debs(built))
-    lead_only = ("numpy", "pyqtgraph", "QtMultimedia", "libQt6Multimedia", "QtOpenGL.abi3")
+    lead_only = ("numpy", "pyqtgraph", "QtMultimedia", "libQt6Multimedia", "QtOpenGL.abi3", "libQt6Quick",
+                 "libQt6Qml", "libav", "FFmpeg", "plugins/multimedia")
     server_only = ("starlette", "uvicorn", "sqlalchemy", "psycopg", "alembic")
     assert not [p for p in agent if any(part in p for part in lead_only + server_only + ("cryptography",))]
     assert any("/_internal/numpy/" in p for p in lead) and any("/_internal/pyqtgraph/" in p for p in lead)
