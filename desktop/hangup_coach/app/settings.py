@@ -38,6 +38,7 @@ HOTKEYS = {
     "reclassify": "Ctrl+Alt+R",
     "note": "Ctrl+Alt+M",
     "done": "Ctrl+Alt+Return",
+    "close_call": "Ctrl+Alt+X",
 }
 
 

@@ -488,3 +488,10 @@ def _m0007(db: Database) -> None:
     db.execute("""INSERT INTO report_dirty SELECT DISTINCT substr(started_at, 1, 10) FROM team_calls t
                   WHERE version IS NOT NULL AND NOT EXISTS
                       (SELECT 1 FROM report_dirty d WHERE d.utc_day = substr(t.started_at, 1, 10))""")
+
+
+@migration("0008_times_reconstructed")
+def _m0008(db: Database) -> None:
+    # A call found on the line at (re)connect takes its times from the line's elapsed time; the
+    # record says so (issue 20). Local only: store/outbox.py leaves it out of the push.
+    db.execute("ALTER TABLE calls ADD COLUMN times_reconstructed INTEGER NOT NULL DEFAULT 0")

@@ -24,6 +24,8 @@ BATCH_LIMIT = 500  # records per push, the server's limit too
 # kind -> (table, the column the change is keyed by)
 _SOURCES = {"call": ("calls", "id"), "note": ("notes", "call_id")}
 NOTE_FIELDS = ("call_id", "text", "created_at", "updated_at")
+# Columns of `calls` kept on the agent's machine only (the server's wire format has no field for them).
+LOCAL_CALL_COLUMNS = ("times_reconstructed",)
 
 
 @contextlib.contextmanager
@@ -106,6 +108,8 @@ def records(db: Database, entries: Iterable[Entry]) -> list[dict]:
         version = data.pop("version")
         if entry.kind == "note":
             data = {k: data[k] for k in NOTE_FIELDS}
+        for name in LOCAL_CALL_COLUMNS:
+            data.pop(name, None)
         out.append({"kind": entry.kind, "id": entry.record_id, "version": version, "data": data})
     return out
 
