@@ -384,7 +384,9 @@ class CoachCard(QWidget):
         button = self.buttons[name]
         if not (button.isVisible() and button.isEnabled()):
             return
-        if name in ("reclassify", "close_call"):
+        if name == "close_call":   # not exec(): the card keeps following the line while the menu is open
+            self.close_menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
+        elif name == "reclassify":
             button.showMenu()
         else:
             button.click()
