@@ -274,7 +274,7 @@ class BaresipSoftphone(Softphone):
             if selected((yield "line", str(item.line))):
                 stat = parse_callstat((yield "callstat", "").data)
             if stat is not None and stat.peeruri == item.peeruri:
-                found.append(Listed(item.line, stat.state, item.peeruri, item.held, stat.call_id))
+                found.append(Listed(item.line, stat.state, item.peeruri, item.held, stat.call_id, item.duration))
             else:  # the call changed or closed meanwhile, or callstat is unreadable: no id
                 log.info("no call id for line %d (%s)", item.line, item.state)
                 found.append(item)
