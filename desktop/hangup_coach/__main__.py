@@ -13,14 +13,23 @@ def main(argv: list[str] | None = None) -> int:
         from .launch.reports import run
         return run(args)
     if args.command == "server":
-        from .sync.server.cli import main as server_main
+        from .server.cli import main as server_main
         return server_main(args)
     if args.command == "calls":
         from .launch.main import list_calls
         return list_calls(args)
+    if args.command == "qa":
+        if args.qa_command == "review":
+            from .launch.qa import run_review
+            return run_review(args)
+        from .app.qa_cli import run
+        return run(args)
     if args.command in ("login", "sync"):
         from .app import sync_cli
         return sync_cli.login(args) if args.command == "login" else sync_cli.sync_once(args)
+    if args.command == "blocklist":
+        from .app import blocklist_cli
+        return blocklist_cli.main(args)
     from .launch.main import run_card
     return run_card(args)
 

@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
 
 import httpx  # noqa: E402
 
-from hangup_coach.sync.server.storage import Storage  # noqa: E402
+from hangup_coach.server.storage import Storage  # noqa: E402
 from tests.server.harness import ServerProcess  # noqa: E402
 from tests.server.records import call, note  # noqa: E402
 from tests.support.postgres import PostgresCluster  # noqa: E402

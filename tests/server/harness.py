@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from hangup_coach.sync.server.storage import Storage
+from hangup_coach.server.storage import Storage
 
 
 def free_port() -> int:

@@ -36,7 +36,6 @@ def note(call_id: str, text: str = "客户反映话费异常，已核实。", *,
 
 def block_proposal(number: str = "+8613800138000", status: str = "proposed", **fields) -> dict:
     now = iso(datetime.now(timezone.utc))
-    data = {"number": number, "scope": "week", "reason": "harassment, 5 calls today", "status": status,
-            "decided_by": "", "operated_by": "", "created_at": now, "expires_at": None, "review_at": None}
+    data = {"number": number, "scope": "week", "reason": "harassment", "status": status, "created_at": now}
     data.update(fields)
     return {"kind": "block_proposal", "id": str(uuid.uuid4()), "version": 1, "data": data}

@@ -84,7 +84,6 @@ def test_agents_push_only_their_own_records(devices):
         [call("1001"), call("1002")],                                     # another agent's call
         [call("1001", call_id=theirs["id"], version=5)],                  # taking over their call's id
         [note(theirs["id"])],                                             # a note on their call
-        [block_proposal(status="active")],                                # only a lead decides a block
         [block_proposal(agent_id="1002")],
     ]
     for batch in refused:
@@ -97,7 +96,10 @@ def test_agents_push_only_their_own_records(devices):
     assert [c["version"] for p in pages for c in p["calls"]] == [1]
     assert not any(p["notes"] for p in pages)
     assert not any(p["blocklist"] for p in mine.pull_all()[0])
-    assert lead.push([block_proposal(status="active", agent_id="2001")]).status_code == 200
+    # a block is decided by the blocklist's commands only: no push makes one active, a lead's neither
+    for device, agent_id in ((mine, "1001"), (lead, "2001")):
+        reply = device.push([block_proposal(status="active", agent_id=agent_id)])
+        assert reply.status_code == 422 and "status" in reply.text
 
 
 def test_a_revoked_device_is_refused_on_its_next_request(devices):
@@ -131,7 +133,7 @@ def test_a_lead_reviews_an_agents_call(devices):
     theirs = call("1001")
     assert agent.push([theirs]).status_code == 200
     review = {"kind": "qa_review", "id": "r-1", "version": 1,
-              "data": {"call_id": theirs["id"], "reviewer_id": "2001", "answers": {"greeting": "ok"},
-                       "root_causes": ["process"], "comment": "", "created_at": theirs["data"]["updated_at"],
-                       "updated_at": theirs["data"]["updated_at"]}}
+              "data": {"batch_id": "b-1", "call_id": theirs["id"], "agent_id": "1001", "reviewer_id": "2001",
+                       "form_name": "standard", "form_version": 1, "form_fingerprint": "f", "answers": {"verdict": "as_policy"},
+                       "created_at": theirs["data"]["updated_at"], "updated_at": theirs["data"]["updated_at"]}}
     assert lead.push([review]).status_code == 200

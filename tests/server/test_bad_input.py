@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from hangup_coach.sync import wire
+from hangup_coach import wire
 from tests.server.records import block_proposal, call, note
 
 GOOD_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"

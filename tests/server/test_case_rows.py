@@ -1,8 +1,8 @@
-"""How one case row is read (sync/server/cases.py): pure, no server needed."""
+"""How one case row is read (server/domain/cases.py): pure, no server needed."""
 
 import pytest
 
-from hangup_coach.sync.server.cases import CaseError, parse_csv, parse_json
+from hangup_coach.server.domain.cases import CaseError, parse_csv, parse_json
 
 HEADER = "number,case_id,closed_at,branch_only\n"
 

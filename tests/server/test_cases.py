@@ -118,7 +118,7 @@ def test_a_pull_after_an_import_carries_the_case_and_an_unchanged_import_moves_n
 
 
 def test_a_database_of_the_previous_schema_gets_the_cases_table_on_start(database, monkeypatch, tmp_path):
-    from hangup_coach.sync.server import storage as storage_module
+    from hangup_coach.server.storage import store as storage_module
     from tests.server.harness import Device, ServerProcess
 
     monkeypatch.setattr(storage_module, "MIGRATIONS", storage_module.MIGRATIONS[:1])

@@ -5,7 +5,7 @@ import sqlite3
 import subprocess
 import sys
 
-from hangup_coach.sync.server.cli import mask_password
+from hangup_coach.server.cli import mask_password
 from tests.server.harness import add_device, free_port
 
 

@@ -6,7 +6,7 @@ import threading
 import httpx
 import pytest
 
-from hangup_coach.sync.server.storage import MIGRATIONS, SCHEMA_VERSION
+from hangup_coach.server.storage import MIGRATIONS, SCHEMA_VERSION
 from tests.server.harness import Device, ServerProcess, add_device
 from tests.server.records import call, note
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 from hangup_coach.core.coach import CallRecord
 from hangup_coach.store.calls import CallStore
 from hangup_coach.store.db import open_db
-from hangup_coach.sync import wire
+from hangup_coach import wire
 
 
 def test_rows_written_by_the_local_store_pass_the_wire_schema(tmp_path):

@@ -141,7 +141,7 @@ def test_the_token_goes_to_a_working_keyring_else_to_a_private_file(tmp_path):
 
 def test_a_revoked_token_shows_on_the_card_and_a_new_login_resumes_without_a_restart(qtbot, tmp_path, server,
                                                                                      synced_card):
-    from hangup_coach.sync.server.storage import Storage
+    from hangup_coach.server.storage import Storage
     from tests.server.harness import add_device
     from .agents import Agent
     device_id, token = add_device(server.database, "2048")

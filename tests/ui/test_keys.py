@@ -59,6 +59,15 @@ def test_the_dialog_speaks_chinese_down_to_qts_own_buttons(qtbot, tmp_path, qapp
         qapp.removeTranslator(translator)
 
 
+def test_english_needs_no_qt_translation_and_logs_no_warning(qtbot, tmp_path, qapp, caplog):
+    from hangup_coach.ui.qt_translations import install_qt_translations
+    assert install_qt_translations(qapp, "en") is None
+    assert "no Qt translation" not in caplog.text
+    dialog = SettingsDialog(Settings(tmp_path / "s.ini"), load_texts("en"))
+    qtbot.addWidget(dialog)
+    assert dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.Save).text() == "Save"
+
+
 class FakeHotkeys(SystemHotkeys):
     def __init__(self, taken):
         super().__init__()

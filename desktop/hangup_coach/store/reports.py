@@ -93,6 +93,10 @@ class Report:
     warnings: dict[int, int]             # no-value answered calls by warnings given
     feedback: Feedback
     what_if: list[WhatIf] = field(default_factory=list)
+    # week on week, month on month: {"week": (the 7 days before, the last 7 days of the range),
+    # "month": (the 30 days before, the last 30 days)}, with the range's filters
+    periods: dict[str, tuple[Tally, Tally]] = field(default_factory=dict)
+    agent_weeks: dict[str, list[tuple[date, Tally]]] = field(default_factory=dict)   # per agent, per Monday
 
     @property
     def total(self) -> Tally:
@@ -118,9 +122,13 @@ class Report:
                                    self.feedback.complaints_after, self.after.answered)
 
 
+PERIODS = {"week": 7, "month": 30}
+
+
 def build_report(db: Database, query: ReportQuery, policy: Policy,
                  scenarios: tuple[Scenario, ...] = (), progress=None) -> Report:
-    refresh(db, query.utc_offset_minutes, query.first, query.last, progress)
+    compared_from = query.last - timedelta(days=2 * PERIODS["month"] - 1)   # month on month reaches back
+    refresh(db, query.utc_offset_minutes, min(query.first, compared_from), query.last, progress)
     start = policy.policy_start
     split = _tallies(db, query, "day >= ?", [(start or date.max).isoformat()])
     return Report(
@@ -134,7 +142,27 @@ def build_report(db: Database, query: ReportQuery, policy: Policy,
         warnings=_histogram(db, query, "no_value", "warnings"),
         feedback=feedback(db, query, start),
         what_if=what_if(db, query, policy, scenarios) if scenarios else [],
+        periods={name: _period(db, query, days) for name, days in PERIODS.items()},
+        agent_weeks=_agent_weeks(db, query),
     )
+
+
+def _period(db: Database, query: ReportQuery, days: int) -> tuple[Tally, Tally]:
+    """(the `days` before, the last `days` of the range), with the range's filters."""
+    later = dataclasses.replace(query, first=query.last - timedelta(days=days - 1))
+    earlier = dataclasses.replace(query, first=query.last - timedelta(days=2 * days - 1),
+                                  last=query.last - timedelta(days=days))
+    return (sum(_tallies(db, earlier, "1").values(), Tally()), sum(_tallies(db, later, "1").values(), Tally()))
+
+
+def _agent_weeks(db: Database, query: ReportQuery) -> dict[str, list[tuple[date, Tally]]]:
+    """Each agent's figures per week (Monday to Sunday) of the range: the per-agent trend."""
+    out: dict[str, list[tuple[date, Tally]]] = {}
+    monday = "date(day, '-' || ((strftime('%w', day) + 6) % 7) || ' days')"
+    for key, t in _tallies(db, query, f"agent_id || ' ' || {monday}").items():
+        agent, _, week = key.rpartition(" ")
+        out.setdefault(agent, []).append((date.fromisoformat(week), t))
+    return out
 
 
 def _seconds(later: str, earlier: str) -> str:
@@ -341,3 +369,17 @@ def agent_ids(db: Database) -> list[str]:
     """Every agent in the file (a lead's holds the team), for the dashboard's filter: those of
     `review_calls`, read side by side through the agent indexes (DISTINCT on the view scans every row)."""
     return [r[0] for r in db.execute("SELECT agent_id FROM calls UNION SELECT agent_id FROM team_pull_calls ORDER BY 1")]
+
+
+def hour_grid(db: Database, query: ReportQuery) -> dict[tuple[int, int], tuple[int, int, int]]:
+    """Calls by local weekday (0 = Monday) and hour of the day: {(weekday, hour): (calls,
+    agent_ended, customer_ended)}, with the range's filters. Read straight from the calls (one
+    indexed pass, like the what-if), so it comes after the report's first figures."""
+    where, params = query.where()
+    modifier = query.day_modifier
+    sql = _on_review_calls(lambda table: f"""
+        SELECT (CAST(strftime('%w', started_at, '{modifier}') AS INTEGER) + 6) % 7 AS weekday,
+               CAST(strftime('%H', started_at, '{modifier}') AS INTEGER) AS hour,
+               count(*) AS calls, total(ended_by = 'agent') AS agent_ended, total(ended_by = 'customer') AS customer_ended
+        FROM {table} WHERE {where} GROUP BY 1, 2""", "weekday, hour", ["calls", "agent_ended", "customer_ended"])
+    return {(int(w), int(h)): (int(n), int(a), int(c)) for w, h, n, a, c in db.execute(sql, params * 2)}

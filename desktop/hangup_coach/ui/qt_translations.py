@@ -12,6 +12,9 @@ log = logging.getLogger(__name__)
 
 
 def install_qt_translations(app: QApplication, language: str) -> QTranslator | None:
+    """Qt's words in `language`; English needs none (Qt's own words are English), so no warning."""
+    if language == "en":
+        return None
     translator = QTranslator(app)
     folder = QLibraryInfo.path(QLibraryInfo.TranslationsPath)
     if not translator.load(f"qtbase_{language}", folder):

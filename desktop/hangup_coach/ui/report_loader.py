@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 class ReportLoader(QObject):
     loaded = Signal(object, int)     # Report (without what-if), request number
     what_if_loaded = Signal(object, int)   # list[WhatIf], request number
+    hours_loaded = Signal(object, int)     # {(weekday, hour): (calls, agent_ended, customer_ended)}, request
     failed = Signal(str, int)
     progress = Signal(int, int, int)   # days added up so far (in runs), runs in all, request number
 
@@ -57,7 +58,7 @@ class ReportLoader(QObject):
 
     def _work(self, worker: "_Worker", query, scenarios, request: int, replace: bool) -> None:
         from ..store.db import open_db
-        from ..store.reports import agent_ids, build_report, what_if
+        from ..store.reports import agent_ids, build_report, hour_grid, what_if
 
         if worker.after is not None:   # a window closed and opened again: the old thread lets go first,
             worker.after.pool.shutdown(wait=True)   # or its last write would lock this one out
@@ -78,6 +79,8 @@ class ReportLoader(QObject):
             self.loaded.emit(report, request)
             if scenarios and request == self.request:
                 self.what_if_loaded.emit(what_if(db, query, self._policy, scenarios), request)
+            if scenarios and request == self.request:   # read straight from the calls: last
+                self.hours_loaded.emit(hour_grid(db, query), request)
         except _Stopped:
             return
         except sqlite3.OperationalError as exc:

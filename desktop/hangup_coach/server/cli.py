@@ -30,6 +30,10 @@ def add_parser(sub) -> None:
     server.add_argument("--proxy-headers", action="store_true",
                         help="behind a reverse proxy: take the client address and scheme from "
                              "X-Forwarded-For/-Proto sent by --forwarded-allow-ips")
+    server.add_argument("--blocklist-rules", metavar="FILE.toml",
+                        help="the centre's blocklist rules (default: the shipped resources/blocklist.toml)")
+    server.add_argument("--kamailio-rpc", metavar="URL",
+                        help="keep this Kamailio's blocklist in step, e.g. http://127.0.0.1:5080/RPC")
     server.add_argument("--forwarded-allow-ips", default="127.0.0.1", metavar="IPS",
                         help="comma-separated proxy addresses trusted for those headers (default 127.0.0.1)")
     actions = server.add_subparsers(dest="server_command", metavar="{add-device,revoke-device,list-devices,import-cases}")
@@ -60,6 +64,23 @@ def default_database() -> str:
     return str(PlatformDirs("hangup-coach", "HangupCoach").user_data_path / "server.db")
 
 
+def keep_private(database: str) -> None:
+    """The team's calls and notes are its user's only, whatever the umask: every file and folder the
+    server makes from now on (the SQLite file, its -wal and -shm, its workers' files) is 0600/0700,
+    and a database file made earlier with a looser mode is made private again."""
+    if os.name != "posix":
+        return
+    os.umask(0o077)
+    if "://" in database:
+        return
+    path = Path(database).expanduser()
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        try:
+            os.chmod(name, 0o600)
+        except FileNotFoundError:
+            pass
+
+
 def mask_password(database: str) -> str:
     """postgresql://user:secret@host/db → postgresql://user:***@host/db (for messages)."""
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", database)
@@ -75,8 +96,9 @@ def main(args: argparse.Namespace) -> int:
               "install with: pip install 'hangup-coach[server]'", file=sys.stderr)
         return 2
     database = getattr(args, "database", None) or default_database()
+    keep_private(database)
     if "://" not in database:
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     storage = Storage(database)
     try:
         try:
@@ -117,7 +139,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 def import_cases(storage, path: Path) -> int:
-    from .cases import CaseError, parse_csv
+    from .domain.cases import CaseError, parse_csv
 
     try:
         content = path.read_text(encoding="utf-8-sig")
@@ -137,7 +159,7 @@ def import_cases(storage, path: Path) -> int:
 def serve(args: argparse.Namespace, database: str) -> int:
     import uvicorn
 
-    from .app import DATABASE_ENV
+    from .api.app import DATABASE_ENV
 
     if bool(args.tls_cert) != bool(args.tls_key):
         print("hangup-coach server: --tls-cert and --tls-key go together", file=sys.stderr)
@@ -149,8 +171,19 @@ def serve(args: argparse.Namespace, database: str) -> int:
         print("hangup-coach server: note: several workers on one SQLite file take turns to write; "
               "PostgreSQL scales further", file=sys.stderr)
     os.environ[DATABASE_ENV] = database     # the workers' factory reads it (app_from_env)
+    from .api.blocklist import KAMAILIO_ENV, RULES_ENV, load_rules
+    from ..core.blocklist import RulesError
+    try:
+        load_rules(args.blocklist_rules)        # a malformed file is refused here, naming the key
+    except (RulesError, OSError, UnicodeDecodeError) as exc:
+        print(f"hangup-coach server: blocklist rules {args.blocklist_rules or '(shipped)'}: {exc}", file=sys.stderr)
+        return 2
+    if args.blocklist_rules:
+        os.environ[RULES_ENV] = str(Path(args.blocklist_rules).resolve())
+    if args.kamailio_rpc:
+        os.environ[KAMAILIO_ENV] = args.kamailio_rpc
     uvicorn.run(
-        "hangup_coach.sync.server.app:app_from_env", factory=True,
+        "hangup_coach.server.api.app:app_from_env", factory=True,
         host=args.host, port=args.port, workers=args.workers,
         ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key,
         proxy_headers=args.proxy_headers, forwarded_allow_ips=args.forwarded_allow_ips,

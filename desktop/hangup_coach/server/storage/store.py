@@ -1,11 +1,9 @@
-"""The server's database: the same SQLAlchemy Core statements on SQLite and PostgreSQL.
+"""The server's records, devices and cases: the queries behind the API.
 
-Every pushed record is one row of `records`, keyed by (kind, id), holding its newest version as
-JSON plus the few columns the server queries by (number, start time, team). Each change gets a
-value of one counter, `seq`, taken by the push transaction's first statement, which also locks
-the counter until the commit (SQLite: the BEGIN IMMEDIATE write lock; PostgreSQL: the counter
-row's lock; every other push waits there). So commit order is seq order, and a pull that reads
-"seq > cursor" never passes over a row that commits later with a smaller seq.
+Each change gets a value of one counter, `seq`, taken by the push transaction's first statement,
+which also locks the counter until the commit (SQLite: the BEGIN IMMEDIATE write lock;
+PostgreSQL: the counter row's lock; every other push waits there). So commit order is seq order,
+and a pull that reads "seq > cursor" never passes over a row that commits later with a smaller seq.
 """
 
 from __future__ import annotations
@@ -17,84 +15,16 @@ import secrets
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import (BigInteger, Column, Index, Integer, MetaData, String, Table, Text, bindparam,
-                        create_engine, event, func, literal, select, text, union_all, update)
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import BigInteger, String, Text, bindparam, func, literal, select, union_all, update
+from sqlalchemy.engine import Connection
 
-from .. import wire
-
-metadata = MetaData()
-
-schema_migrations = Table(
-    "schema_migrations", metadata,
-    Column("version", Integer, primary_key=True),
-    Column("name", String(100), nullable=False),
-    Column("applied_at", String(40), nullable=False),
-)
-devices = Table(
-    "devices", metadata,
-    Column("id", String(64), primary_key=True),
-    Column("agent_id", String(64), nullable=False),
-    Column("role", String(10), nullable=False),
-    Column("team", String(64), nullable=False),
-    Column("token_hash", String(64), nullable=False, unique=True),   # sha256 hex; the token is never kept
-    Column("created_at", String(40), nullable=False),
-    Column("revoked_at", String(40)),
-)
-counters = Table(
-    "counters", metadata,
-    Column("name", String(32), primary_key=True),
-    Column("value", BigInteger, nullable=False),
-)
-records = Table(
-    "records", metadata,
-    Column("kind", String(20), primary_key=True),
-    Column("id", String(64), primary_key=True),
-    Column("version", BigInteger, nullable=False),
-    Column("seq", BigInteger, nullable=False, unique=True),
-    Column("agent_id", String(64), nullable=False),      # whose record it is
-    Column("team", String(64), nullable=False),
-    Column("device_id", String(64), nullable=False),     # which device last changed it
-    Column("received_at", String(40), nullable=False),   # server clock
-    Column("number", String(16)),                        # E.164 of a call or block proposal
-    Column("started_at", String(40)),                    # a call's start, canonical UTC text
-    Column("call_id", String(64)),                       # a note's or review's call
-    Column("data", Text, nullable=False),                # the record's fields as JSON
-)
-cases = Table(
-    "cases", metadata,                                   # the centre's case facts per number (cases.py)
-    Column("number", String(16), primary_key=True),
-    Column("case_id", String(64), nullable=False),
-    Column("closed_at", String(40)),                     # canonical UTC text; NULL while open
-    Column("branch_only", Integer, nullable=False),      # 0/1
-    Column("seq", BigInteger, nullable=False, unique=True),   # from the records' counter: pulls see it
-    Column("updated_at", String(40), nullable=False),    # server clock
-    Column("updated_by", String(64), nullable=False),    # device id, or "import" from the command line
-)
-Index("idx_records_number", records.c.number, records.c.started_at)
-Index("idx_records_team_seq", records.c.team, records.c.seq)
-
-
-# Versioned migrations, applied in order at start-up (under the write lock, so two server processes
-# starting together on one PostgreSQL do not both apply them).
-def _m1_initial(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[devices, counters, records])
-    conn.execute(counters.insert().values(name="seq", value=0))
-
-
-def _m2_cases(conn: Connection) -> None:
-    cases.create(conn)
-
-
-MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
-    (1, "initial", _m1_initial),
-    (2, "cases", _m2_cases),
-]
-SCHEMA_VERSION = MIGRATIONS[-1][0]
-
+from ... import wire
+from .engine import WriteTransaction, engine_for, iso, utc_now
+from .blocklist_tables import block_entry, blocks
+from .schema import MIGRATIONS, SCHEMA_VERSION, cases, counters, devices, records, schema_migrations
 
 class SchemaTooNew(RuntimeError):
     """A newer server has migrated this database; this one would misread it."""
@@ -123,43 +53,9 @@ class Device:
                 "created_at": self.created_at, "revoked_at": self.revoked_at}
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).isoformat(timespec="microseconds")
-
-
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
-
-def engine_for(database: str) -> Engine:
-    """`postgresql://user@host:port/db` or a SQLite file path (or `sqlite:///path`)."""
-    if database.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
-        url = "postgresql+psycopg://" + database.split("://", 1)[1]
-        # At most 15 connections per server process: 6 workers stay under PostgreSQL's default of 100.
-        return create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True, hide_parameters=True)
-    path = database.removeprefix("sqlite:///")
-    engine = create_engine(f"sqlite:///{path}", pool_size=10, max_overflow=20, hide_parameters=True,
-                           connect_args={"timeout": 30, "check_same_thread": False})
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_conn, _record):
-        dbapi_conn.isolation_level = None            # we say BEGIN ourselves (below)
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = FULL")     # an acknowledged push survives a power cut
-        cur.execute("PRAGMA busy_timeout = 30000")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn):
-        # Writers take the write lock at BEGIN, so they queue instead of failing to upgrade a read lock.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
-
-    return engine
 
 
 class Storage:
@@ -171,6 +67,9 @@ class Storage:
         # polls with sleeps (unfair, and idle while the lock is free). Other processes still wait
         # in busy_timeout. PostgreSQL queues waiters on its locks itself.
         self.sqlite_writers = threading.Lock() if self.dialect == "sqlite" else None
+        # fn(conn, device, records, now) run inside each push's transaction (the blocklist makes a
+        # block of each new proposal there: one transaction, all or nothing)
+        self.push_hooks: list[Callable] = []
 
     def close(self) -> None:
         self.engine.dispose()
@@ -179,7 +78,7 @@ class Storage:
     def _write(self, advisory_lock: bool = True):
         """A transaction holding the database's write lock until it ends (on PostgreSQL an
         advisory lock, unless the transaction locks a row of its own first, as a push does)."""
-        return _WriteTransaction(self, advisory_lock)
+        return WriteTransaction(self, advisory_lock)
 
     def migrate(self) -> int:
         with self._write() as conn:
@@ -253,8 +152,8 @@ class Storage:
             if record.owner is not None and record.owner != device.agent_id:
                 raise AuthError(403, f"record {index}: agent {device.agent_id} may not push agent "
                                      f"{record.owner}'s {record.kind}")
-            if record.kind == "block_proposal" and device.role == "agent" and record.data["status"] != "proposed":
-                raise AuthError(403, f"record {index}: an agent may only propose a block (status 'proposed')")
+            if record.kind == "qa_review" and device.role not in ("lead", "qa"):
+                raise AuthError(403, f"record {index}: only a lead or qa device reviews calls")
         now = iso(self.clock())
         with self._write(advisory_lock=False) as conn:
             # First statement: lock the counter and take one seq per record of the batch (those of
@@ -286,6 +185,8 @@ class Storage:
                 conn.execute(records.insert(), inserts)
             if updates:
                 conn.execute(_UPDATE_RECORD, [dict(v, b_kind=v["kind"], b_id=v["id"]) for v in updates])
+            for hook in self.push_hooks:
+                hook(conn, device, batch.records, self.clock())
         acked = [{"kind": r.kind, "id": r.id, "version": r.version} for r in batch.records]
         return acked, now
 
@@ -341,23 +242,29 @@ class Storage:
 
     # ----- pull -----------------------------------------------------------------------------------------
     def changes(self, since: int, limit: int) -> dict:
-        """Caller profiles touched and block proposals changed after `since`, in seq order."""
+        """Caller profiles touched and blocks changed after `since`, in seq order."""
         # One statement, so one snapshot on PostgreSQL: two would let a case committed between them
         # pass the cursor over a call with a smaller seq (or the other way round).
         touched = select(records.c.kind, records.c.id, records.c.version, records.c.seq, records.c.number,
                          records.c.agent_id, records.c.received_at, records.c.data) \
-            .where(records.c.seq > since, records.c.kind.in_(("call", "block_proposal")))
+            .where(records.c.seq > since, records.c.kind == "call")
         case_changes = select(literal("case", String).label("kind"), cases.c.number.label("id"),
                               literal(0, BigInteger).label("version"), cases.c.seq, cases.c.number,
                               literal("", String).label("agent_id"), cases.c.updated_at.label("received_at"),
                               literal("{}", Text).label("data")).where(cases.c.seq > since)
-        both = union_all(touched, case_changes).subquery()
+        block_changes = select(literal("block", String).label("kind"), blocks.c.id,
+                               blocks.c.version, blocks.c.seq, blocks.c.number,
+                               blocks.c.proposed_by.label("agent_id"), blocks.c.updated_at.label("received_at"),
+                               literal("{}", Text).label("data")).where(blocks.c.seq > since)
+        both = union_all(touched, case_changes, block_changes).subquery()
         with self.engine.connect() as conn:
             rows = conn.execute(select(both).order_by(both.c.seq).limit(limit + 1)).mappings().all()
             more, rows = len(rows) > limit, rows[:limit]
             numbers = list(dict.fromkeys(r["number"] for r in rows if r["kind"] in ("call", "case") and r["number"]))
             profiles = [self._profile(conn, n) for n in numbers]
-            blocklist = [_block_entry(r) for r in rows if r["kind"] == "block_proposal"]
+            ids = [r["id"] for r in rows if r["kind"] == "block"]
+            blocklist = [block_entry(b) for b in conn.execute(select(blocks).where(blocks.c.id.in_(ids))
+                                                              .order_by(blocks.c.seq)).mappings()] if ids else []
         cursor = rows[-1]["seq"] if rows else since
         return {"profiles": [p for p in profiles if p], "blocklist": blocklist,
                 "cursor": wire.make_cursor(cursor), "more": more}
@@ -410,57 +317,14 @@ class Storage:
         return {"calls": calls, "notes": notes, "cursor": wire.make_cursor(cursor), "more": more}
 
 
-class _WriteTransaction:
-    def __init__(self, storage: Storage, advisory_lock: bool) -> None:
-        self.storage = storage
-        self.advisory_lock = advisory_lock
-        self.conn = None
-
-    def __enter__(self) -> Connection:
-        if self.storage.sqlite_writers:
-            self.storage.sqlite_writers.acquire()
-        try:
-            self.conn = self.storage.engine.connect().execution_options(write=True)
-            self.tx = self.conn.begin()
-            if self.storage.dialect == "postgresql" and self.advisory_lock:
-                self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
-        except BaseException:
-            self._end()
-            raise
-        return self.conn
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        try:
-            if exc_type is None:
-                self.tx.commit()
-            else:
-                self.tx.rollback()
-        finally:
-            self._end()
-
-    def _end(self) -> None:
-        try:
-            if self.conn is not None:
-                self.conn.close()
-        finally:
-            if self.storage.sqlite_writers:
-                self.storage.sqlite_writers.release()
-
-
 _UPDATE_RECORD = (update(records).where(records.c.kind == bindparam("b_kind"), records.c.id == bindparam("b_id"))
                   .values({c: bindparam(c) for c in ("version", "seq", "agent_id", "team", "device_id",
                                                       "received_at", "number", "started_at", "call_id", "data")}))
 _UPDATE_CASE = (update(cases).where(cases.c.number == bindparam("b_number"))
                 .values({c: bindparam(c) for c in ("case_id", "closed_at", "branch_only", "seq", "updated_at",
                                                     "updated_by")}))
-_PG_LOCK_KEY = 0x48436F616368   # "HCoach": migrations and device changes of this database
 
 
 def _device(row) -> Device:
     return Device(row["id"], row["agent_id"], row["role"], row["team"], row["created_at"], row["revoked_at"])
 
-
-def _block_entry(row) -> dict:
-    entry = dict(json.loads(row["data"]), id=row["id"], version=row["version"], received_at=row["received_at"])
-    entry.setdefault("agent_id", row["agent_id"])     # who proposed it
-    return entry

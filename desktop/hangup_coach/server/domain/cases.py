@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from ...core.phone import mask, normalise
-from .. import wire
+from ... import wire
 
 CSV_COLUMNS = ("number", "case_id", "closed_at", "branch_only")
 MAX_CASES = 10_000                                   # rows per import or request
