@@ -138,3 +138,13 @@ def test_times_found_on_the_line_are_taken_from_its_elapsed_time(make_coach, clo
     found = coach.by_line_id("A")
     assert found.record.answered_at == clock.now() - timedelta(seconds=8)
     assert found.record.started_at <= found.record.answered_at and found.record.times_reconstructed
+
+
+def test_a_caller_the_softphone_turned_away_gets_a_busy_row_and_leaves_the_focus_alone(make_coach):
+    coach = make_coach()
+    a = answered_call(coach, "A", "13800000001")
+    busy = coach.handle(CallEvent(EventKind.BUSY, "X", "13800000009", EndedBy.UNKNOWN, "486 Max Calls"))
+    assert busy.phase is Phase.DONE and busy.record.disposition == "busy"
+    assert (busy.record.ended_by, busy.record.close_reason) == ("system", "486 Max Calls")
+    coach.handle(event(EventKind.RINGING, "X", "13800000009"))      # a late ring does not reopen it
+    assert coach.current is a and busy.phase is Phase.DONE

@@ -403,6 +403,8 @@ class Coach:
                 return None  # a call we never saw start: nothing to record
             if event.kind in (EventKind.HELD, EventKind.RESUMED) and event.call_id:
                 return None
+            if event.kind is EventKind.BUSY:
+                return self._turned_away(event)
             session = self.ring(event.number, event.call_id)
         session.last_heard = self.clock.now()
         if event.kind is EventKind.ANSWERED:
@@ -469,6 +471,17 @@ class Coach:
         session.set_held(call.held)
         if session.talking and not was_talking:
             connected.append(session)
+
+    def _turned_away(self, event: CallEvent) -> CallSession:
+        """A caller the softphone refused by itself: a row (disposition busy), wrapped up at once, no wrap-up for
+        the agent, and the focus stays where it is."""
+        focus = self._focus
+        session = self.ring(event.number, event.call_id)
+        self._focus = focus
+        session.ended(EndedBy.SYSTEM, event.close_reason or "turned away by the softphone (busy)")
+        if "busy" in self.policy.dispositions:
+            session.wrap_up("busy")
+        return session
 
     def remember_ended(self, line_call_ids: Iterable[str]) -> None:
         """Line ids the database has as ended (from earlier runs): their events are ignored."""

@@ -21,6 +21,7 @@ class EventKind(str, Enum):
     ENDED = "ended"
     HELD = "held"          # the softphone put the call on hold (it answered another one)
     RESUMED = "resumed"    # taken off hold
+    BUSY = "busy"          # the softphone turned the caller away itself (all lines busy): recorded, never rings
 
 
 @dataclass(frozen=True)
