@@ -19,9 +19,9 @@ def main(argv: list[str] | None = None) -> int:
         from .launch.main import list_calls
         return list_calls(args)
     if args.command == "qa":
-        if args.qa_command == "review":
-            from .launch.qa import run_review
-            return run_review(args)
+        if args.qa_command in ("review", "setup"):
+            from .launch import qa
+            return qa.run_review(args) if args.qa_command == "review" else qa.run_setup(args)
         from .app.qa_cli import run
         return run(args)
     if args.command in ("login", "sync"):

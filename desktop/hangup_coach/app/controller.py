@@ -40,7 +40,6 @@ class Fill:
 
     agent_id: str = ""
     branch_hours: str = ""
-    hotline: str = ""
 
 
 class Controller(QObject):
@@ -169,8 +168,7 @@ class Controller(QObject):
             self.softphone.resume(session.record.line_call_id)
 
     def line_text(self, prompt: Prompt) -> str:
-        return self.scripts.line(prompt, agent_id=self.fill.agent_id, branch_hours=self.fill.branch_hours,
-                                 hotline=self.fill.hotline)
+        return self.scripts.line(prompt, agent_id=self.fill.agent_id, branch_hours=self.fill.branch_hours)
 
     # ----- events from the line ----------------------------------------------------------------
     def on_line_event(self, event: CallEvent) -> None:
@@ -284,10 +282,10 @@ class Controller(QObject):
                 self.problem.emit(f"block proposal not saved: {f.exception()}")
         future.add_done_callback(done)
 
-    def wrap_up(self, disposition: str, ended_by: EndedBy) -> None:
+    def wrap_up(self, disposition: str, ended_by: EndedBy, policy_misfit: str | None = None) -> None:
         session = self.current
         if session is not None and session.phase is Phase.ENDED:
-            session.wrap_up(disposition, ended_by)
+            session.wrap_up(disposition, ended_by, policy_misfit)
 
     def save_note(self, call_id: str, text: str) -> bool:
         """Hand the note to the store (the card calls this as the agent types). False if refused."""

@@ -198,8 +198,11 @@ def open_dashboard(db_path: Path, policy, language: str, first: date | None = No
 
     today, utc_offset = here()
     default_first, default_last = default_range(today)
-    return Dashboard(db_path, policy, load_texts(language, centre_scale()), utc_offset, first or default_first,
-                     last or default_last, targets=centre_targets(), teams=centre_teams())
+    window = Dashboard(db_path, policy, load_texts(language, centre_scale()), utc_offset, first or default_first,
+                       last or default_last, targets=centre_targets(), teams=centre_teams())
+    from .qa import connect_dashboard
+    connect_dashboard(window, db_path, language)   # an agent's row → their calls behind the figure (QA)
+    return window
 
 
 def centre_scale() -> tuple[float, float]:
