@@ -23,7 +23,7 @@ PROFILE_DAYS = 30                 # a profile's evidence: the number's calls of 
 PROFILE_EVIDENCE = 50             # ...newest first, at most this many
 
 KINDS = ("call", "note", "qa_review", "block_proposal")
-ROLES = ("agent", "lead", "qa", "admin")   # qa: a QA reviewer, scoped to its team like a lead
+ROLES = ("agent", "lead", "qa", "manager", "admin")   # qa: a QA reviewer, scoped to its team like a lead; manager: decides long blocks
 DEFAULT_TEAM = "default"          # the whole centre, when a device is added without --team
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")     # a UUID, or the demo's "seed-1"

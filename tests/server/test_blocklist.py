@@ -164,3 +164,55 @@ def test_a_burst_of_no_value_calls_is_blocked_automatically_and_regular_calls_ne
     assert confirmed.json()["confirmed_by"] == "2001"
     assert lead.get("/v1/blocklist/queue").json()["to_confirm"] == []
     assert [a["action"] for a in lead.get(f"/v1/blocklist/{block['id']}").json()["audit"]] == ["burst", "review"]
+
+
+def test_the_migration_keeps_todays_block_proposals(database):
+    """A server database from before the blocklist's tables: its block_proposal records become
+    blocks (the old scope 'until' one of the seeds' four), each with a 'migrate' audit row."""
+    import json as json_
+
+    from hangup_coach.server.storage import Storage
+    from hangup_coach.server.storage.schema import MIGRATIONS, records, schema_migrations
+    storage = Storage(database)
+    try:
+        with storage._write() as conn:
+            schema_migrations.create(conn)
+            for version, name, apply in MIGRATIONS[:2]:
+                apply(conn)
+                conn.execute(schema_migrations.insert().values(version=version, name=name, applied_at="2026-12-01"))
+            created = "2026-12-01T08:00:00.000+00:00"
+            old = [("p1", "+8613800138000", {"scope": "week", "reason": "harassment, 5 calls today", "status": "proposed"}),
+                   ("p2", "+8613900139000", {"scope": "until", "reason": "abuse", "status": "active",
+                                             "decided_by": "2001", "expires_at": "2026-12-04T08:00:00.000+00:00"})]
+            for seq, (record_id, number, data) in enumerate(old, start=1):
+                data = dict(data, number=number, created_at=created)
+                conn.execute(records.insert().values(
+                    kind="block_proposal", id=record_id, version=1, seq=seq, agent_id="1001", team="default",
+                    device_id="d1", received_at=created, number=number, started_at=None, call_id=None,
+                    data=json_.dumps(data)))
+        storage.migrate()
+        from hangup_coach.server.storage.blocklist_tables import block_audit, blocks
+        from sqlalchemy import select
+        with storage.engine.connect() as conn:
+            moved = {r["id"]: r for r in conn.execute(select(blocks)).mappings()}
+            audit = conn.execute(select(block_audit.c.block_id, block_audit.c.action)).all()
+        assert (moved["p1"]["status"], moved["p1"]["scope"], moved["p1"]["reason"]) == ("proposed", "week", "harassment")
+        assert moved["p1"]["note"] == "harassment, 5 calls today" and moved["p1"]["proposed_by"] == "1001"
+        assert (moved["p2"]["status"], moved["p2"]["scope"], moved["p2"]["decided_by"]) == ("active", "week", "2001")
+        assert sorted(audit) == [("p1", "migrate"), ("p2", "migrate")]
+        with pytest.raises(Exception, match="append-only"):
+            with storage._write() as conn:
+                conn.execute(block_audit.delete())
+    finally:
+        storage.close()
+
+
+def test_a_manager_decides_a_permanent_block_and_a_lead_operates_it(people):
+    agent, lead, manager = people("1001"), people("2001", "lead"), people("3001", "manager")
+    block_id = propose(agent, "1001", scope="permanent")
+    assert step(lead, block_id, "approve", 1).status_code == 403
+    assert step(manager, block_id, "approve", 1).json()["decided_by"] == "3001"
+    assert step(manager, block_id, "activate", 2).status_code == 403          # four-eyes
+    active = step(lead, block_id, "activate", 2).json()
+    assert (active["status"], active["expires_at"]) == ("active", None)
+    assert active["review_at"] is not None                                   # reviewed monthly

@@ -127,8 +127,9 @@ def as_data(report: Report) -> dict:
         "what_if": [what_if_dict(w) for w in report.what_if],
         "week_on_week": {k: tally_dict(t) for k, t in zip(("before", "now"), report.periods.get("week", ()))},
         "month_on_month": {k: tally_dict(t) for k, t in zip(("before", "now"), report.periods.get("month", ()))},
-        "agent_weeks": {a: [{"week": m.isoformat(), **tally_dict(t)} for m, t in weeks]
-                        for a, weeks in report.agent_weeks.items()},
+        "agent_weeks": {a: [{"week": m.isoformat(), "calls": t.calls, "agent_ended": t.agent_ended,
+                              "customer_ended": t.customer_ended, "agent_share": _round(t.agent_share, 4)}
+                             for m, t in weeks] for a, weeks in report.agent_weeks.items()},
     }
 
 

@@ -48,9 +48,11 @@ class Dashboard(QWidget):
         self.report = None
         self._drawing: list = []   # the steps of showing the latest figures (_draw_next)
         self.loader = ReportLoader(db_path, policy, self)
+        self.loader.days_loaded.connect(self._days_loaded)
         self.loader.loaded.connect(self._loaded)
         self.loader.what_if_loaded.connect(self._what_if_loaded)
         self.loader.hours_loaded.connect(self._hours_loaded)
+        self.loader.agents_loaded.connect(lambda agents, request: self._fill_agents(agents))
         self.loader.failed.connect(self._failed)
         self.loader.progress.connect(self._progress)
 
@@ -174,16 +176,21 @@ class Dashboard(QWidget):
     def _filters_changed(self) -> None:
         self._debounce.start()
 
+    def _days_loaded(self, days_only, request: int) -> None:
+        """The first chart, while the rest of the figures are added up."""
+        if self.loader.is_current(request):
+            self.charts["share"].update(days_only)
+
     def _loaded(self, report, request: int) -> None:
         if not self.loader.is_current(request):
             return
         self.report = report
         self.progress.setRange(0, 0)   # the what-if is still being read
-        self._fill_agents(self.loader.agent_ids)
         self.what_if_table.setRowCount(0)
         self.hours.clear()
         q = report.query
-        self._drawing = [functools.partial(self.charts["share"].update, report)] + [
+        # the share chart was drawn from the days (_days_loaded): the same figures
+        self._drawing = [
             lambda: self.tiles.show_figures(figures(report, self.texts, self.targets)),
             lambda: self.summary.setText("\n".join(summary_lines(report, self.texts))),
             lambda: self.agent_table.fill(agent_table(report, self.texts, self.targets)),
