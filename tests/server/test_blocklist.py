@@ -1,7 +1,6 @@
 """The blocklist's governance on a real server process (issue 17): proposals from pushes, the
 commands with roles, four-eyes and expected versions, the audit, bad input, and the burst rule."""
 
-import sqlite3
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -15,9 +14,8 @@ NUMBER = "+8613800138000"
 
 
 @pytest.fixture
-def blocklist_server(tmp_path):
-    """A server on SQLite whose worker ticks fast (the burst rule, expiry)."""
-    database = str(tmp_path / "server.db")
+def blocklist_server(database):
+    """A server (SQLite, then PostgreSQL) whose worker ticks fast (the burst rule, expiry)."""
     import os
     os.environ["HANGUP_COACH_BLOCKLIST_TICK"] = "0.2"
     try:
@@ -83,15 +81,20 @@ def test_propose_approve_activate_revoke_with_four_eyes_and_an_audit_trail(peopl
 
 
 def test_the_audit_is_append_only_in_the_database(people, blocklist_server):
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import DBAPIError
     agent = people("1001")
     propose(agent, "1001")
-    conn = sqlite3.connect(blocklist_server.database)
+    url = blocklist_server.database
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://") if "://" in url else f"sqlite:///{url}")
     try:
         for sql in ("UPDATE block_audit SET note = 'x'", "DELETE FROM block_audit"):
-            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-                conn.execute(sql)
+            with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+                conn.execute(text(sql))
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM block_audit")).scalar() == 1
     finally:
-        conn.close()
+        engine.dispose()
 
 
 def test_every_endpoint_refuses_no_token_and_the_wrong_role(people, blocklist_server):
@@ -164,3 +167,67 @@ def test_a_burst_of_no_value_calls_is_blocked_automatically_and_regular_calls_ne
     assert confirmed.json()["confirmed_by"] == "2001"
     assert lead.get("/v1/blocklist/queue").json()["to_confirm"] == []
     assert [a["action"] for a in lead.get(f"/v1/blocklist/{block['id']}").json()["audit"]] == ["burst", "review"]
+
+
+def test_the_migration_keeps_todays_block_proposals(database):
+    """A server database from before the blocklist's tables: its block_proposal records become
+    blocks (the old scope 'until' one of the seeds' four), each with a 'migrate' audit row."""
+    import json as json_
+
+    from hangup_coach.server.storage import Storage
+    from hangup_coach.server.storage.schema import MIGRATIONS, records, schema_migrations
+    storage = Storage(database)
+    try:
+        with storage._write() as conn:
+            schema_migrations.create(conn)
+            for version, name, apply in MIGRATIONS[:2]:
+                apply(conn)
+                conn.execute(schema_migrations.insert().values(version=version, name=name, applied_at="2026-12-01"))
+            created = "2026-12-01T08:00:00.000+00:00"
+            old = [("p1", "+8613800138000", {"scope": "week", "reason": "harassment, 5 calls today", "status": "proposed"}),
+                   ("p2", "+8613900139000", {"scope": "until", "reason": "abuse", "status": "active",
+                                             "decided_by": "2001", "expires_at": "2026-12-04T08:00:00.000+00:00"})]
+            for seq, (record_id, number, data) in enumerate(old, start=1):
+                data = dict(data, number=number, created_at=created)
+                conn.execute(records.insert().values(
+                    kind="block_proposal", id=record_id, version=1, seq=seq, agent_id="1001", team="default",
+                    device_id="d1", received_at=created, number=number, started_at=None, call_id=None,
+                    data=json_.dumps(data)))
+        storage.migrate()
+        from hangup_coach.server.storage.blocklist_tables import block_audit, blocks
+        from sqlalchemy import select
+        with storage.engine.connect() as conn:
+            moved = {r["id"]: r for r in conn.execute(select(blocks)).mappings()}
+            audit = conn.execute(select(block_audit.c.block_id, block_audit.c.action)).all()
+        assert (moved["p1"]["status"], moved["p1"]["scope"], moved["p1"]["reason"]) == ("proposed", "week", "harassment")
+        assert moved["p1"]["note"] == "harassment, 5 calls today" and moved["p1"]["proposed_by"] == "1001"
+        assert (moved["p2"]["status"], moved["p2"]["scope"], moved["p2"]["decided_by"]) == ("active", "week", "2001")
+        assert sorted(audit) == [("p1", "migrate"), ("p2", "migrate")]
+        with pytest.raises(Exception, match="append-only"):
+            with storage._write() as conn:
+                conn.execute(block_audit.delete())
+    finally:
+        storage.close()
+
+
+def test_a_manager_decides_a_permanent_block_and_a_lead_operates_it(people):
+    agent, lead, manager = people("1001"), people("2001", "lead"), people("3001", "manager")
+    block_id = propose(agent, "1001", scope="permanent")
+    assert step(lead, block_id, "approve", 1).status_code == 403
+    assert step(manager, block_id, "approve", 1).json()["decided_by"] == "3001"
+    assert step(manager, block_id, "activate", 2).status_code == 403          # four-eyes
+    active = step(lead, block_id, "activate", 2).json()
+    assert (active["status"], active["expires_at"]) == ("active", None)
+    assert active["review_at"] is not None                                   # reviewed monthly
+
+
+def test_the_never_block_list_is_managed_by_command_and_refuses_proposals(people):
+    agent, lead, manager = people("1001"), people("2001", "lead"), people("3001", "manager")
+    partner = "+8602112345678"
+    assert lead.http.post("/v1/blocklist/never-block", json={"number": partner}).status_code == 403
+    assert manager.http.post("/v1/blocklist/never-block", json={"number": "021-1234"}).status_code == 422
+    assert manager.http.post("/v1/blocklist/never-block", json={"number": partner,
+                                                                "note": "partner bank"}).status_code == 201
+    refused = agent.push([block_proposal(partner, agent_id="1001")])
+    assert refused.status_code == 422 and "never-block" in refused.json()["error"]
+    assert lead.get("/v1/blocklist").json()["blocks"] == []

@@ -14,9 +14,9 @@ import json
 import sys
 from datetime import datetime, timezone
 
+from .blocklist_server import EXIT_FAILED, EXIT_REFUSED, BlocklistFailure, BlocklistServer
 from .paths import AppPaths
 
-EXIT_FAILED, EXIT_REFUSED = 1, 2
 SCOPES = ("day", "week", "month", "permanent")
 STATUSES = ("proposed", "approved", "rejected", "active", "expired", "revoked")
 LIVE = ("proposed", "approved", "active")
@@ -42,6 +42,8 @@ def add_commands(sub, common: argparse.ArgumentParser) -> None:
         step = steps.add_parser(name, parents=[common], help=text)
         step.add_argument("number")
         step.add_argument("--reason", required=True, metavar="TEXT")
+    show = steps.add_parser("show", parents=[common], help="a number's blocks: who did what, why, on which calls")
+    show.add_argument("number")
     listing = steps.add_parser("list", parents=[common], help="list blocks")
     listing.add_argument("--status", choices=STATUSES)
     listing.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -68,17 +70,19 @@ def main(args: argparse.Namespace) -> int:
     if command == "propose":
         return _propose(args, number)
     try:
-        with _Server(args.timeout) as server:
+        with BlocklistServer(AppPaths.detect(), args.timeout) as server:
             if command in ("approve", "reject", "activate", "revoke", "confirm"):
                 return _step(server, "review" if command == "confirm" else command, number, args)
             if command == "list":
                 return _list(server, args)
+            if command == "show":
+                return _show(server, number)
             if command == "review":
                 return _queue(server)
             if command == "export":
                 sys.stdout.write(server.get_text("/v1/blocklist/export", format=args.format))
                 return 0
-    except _Failure as exc:
+    except BlocklistFailure as exc:
         print(f"hangup-coach blocklist {command}: {exc}", file=sys.stderr)
         return exc.code
     return EXIT_FAILED
@@ -111,24 +115,19 @@ def _propose(args, number: str) -> int:
     return 0
 
 
-def _step(server: "_Server", action: str, number: str, args) -> int:
+def _step(server: BlocklistServer, action: str, number: str, args) -> int:
     blocks = server.get_json("/v1/blocklist", number=number)["blocks"]
     live = [b for b in blocks if b["status"] in LIVE]
     if not live:
-        raise _Failure(f"no proposed, approved or active block for {_masked(number)}", EXIT_FAILED)
-    block = live[-1]
-    body = {"expected_version": block["version"]}
-    if action in ("reject", "revoke"):
-        body["note"] = args.reason
-    if getattr(args, "expires_at", None):
-        body["expires_at"] = args.expires_at
-    done = server.post_json(f"/v1/blocklist/{block['id']}/{action}", body)
+        raise BlocklistFailure(f"no proposed, approved or active block for {_masked(number)}", EXIT_FAILED)
+    done = server.act(live[-1], action, getattr(args, "reason", "") if action in ("reject", "revoke") else "",
+                      getattr(args, "expires_at", None))
     until = f", until {done['expires_at']}" if done.get("expires_at") and done["status"] == "active" else ""
     print(f"{_masked(number)}: {done['status']} ({done['scope']}{until}); version {done['version']}")
     return 0
 
 
-def _list(server: "_Server", args) -> int:
+def _list(server: BlocklistServer, args) -> int:
     params = {"status": args.status} if args.status else {}
     blocks = server.get_json("/v1/blocklist", **params)["blocks"]
     rows = [{k: (b[k] if k != "number" or args.unmasked else _masked(b[k])) for k in LIST_COLUMNS} for b in blocks]
@@ -145,7 +144,25 @@ def _list(server: "_Server", args) -> int:
     return 0
 
 
-def _queue(server: "_Server") -> int:
+def _show(server: BlocklistServer, number: str) -> int:
+    """Everything about a number's blocks, newest last: for lifting one after a complaint."""
+    blocks = server.get_json("/v1/blocklist", number=number)["blocks"]
+    if not blocks:
+        raise BlocklistFailure(f"{_masked(number)} has never been proposed for a block", EXIT_FAILED)
+    for block in blocks:
+        found = server.get_json(f"/v1/blocklist/{block['id']}")
+        print(f"{_masked(number)}  {block['status']}  {block['scope']}  {block['reason']}"
+              f"{'  automatic' if block['automatic'] else ''}  until {block['expires_at'] or '-'}")
+        for step in found["audit"]:
+            why = f"  \"{step['note']}\"" if step["note"] else ""
+            print(f"  {step['at'][:19]}  {step['action']:<8} by {step['actor']} ({step['role']}){why}")
+        for call in found["evidence"]:
+            print(f"  evidence: call {call['started_at'][:19] if call['started_at'] else '-'} agent {call['agent_id']}"
+                  f" {call['caller_class']} warnings {call['warnings'] or 0} {call['disposition'] or ''}".rstrip())
+    return 0
+
+
+def _queue(server: BlocklistServer) -> int:
     queue = server.get_json("/v1/blocklist/queue")
     for part, title in (("proposals", "proposals waiting for a decision"), ("to_activate", "approved, to activate"),
                         ("to_confirm", "automatic blocks to confirm"), ("due", "active blocks due for review")):
@@ -169,55 +186,3 @@ def _table(rows: list[dict], columns, indent: str = "") -> None:
 def _masked(number: str) -> str:
     from ..core.phone import mask
     return mask(number)
-
-
-class _Failure(Exception):
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class _Server:
-    """The logged-in server, as this device."""
-
-    def __init__(self, timeout: float) -> None:
-        from ..sync.credentials import Credentials
-
-        saved = Credentials(AppPaths.detect().config).load()
-        if saved is None:
-            raise _Failure("not logged in; run: hangup-coach login --server URL", EXIT_REFUSED)
-        import httpx
-        self.server = saved.server
-        self.http = httpx.Client(base_url=saved.server, headers={"Authorization": f"Bearer {saved.token}"},
-                                 timeout=timeout)
-
-    def __enter__(self) -> "_Server":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.http.close()
-
-    def get_json(self, path: str, **params):
-        return self._request("GET", path, params=params).json()
-
-    def get_text(self, path: str, **params) -> str:
-        return self._request("GET", path, params=params).text
-
-    def post_json(self, path: str, body: dict):
-        return self._request("POST", path, json=body).json()
-
-    def _request(self, method: str, path: str, **kwargs):
-        import httpx
-        try:
-            response = self.http.request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
-            raise _Failure(f"the server {self.server} cannot be reached ({type(exc).__name__}); "
-                           "this step needs it, nothing was changed", EXIT_FAILED) from None
-        if response.status_code >= 400:
-            try:
-                message = response.json().get("error", "")
-            except ValueError:
-                message = response.text[:200]
-            code = EXIT_REFUSED if response.status_code in (401, 403, 409, 422) else EXIT_FAILED
-            raise _Failure(f"the server said {response.status_code}: {message}", code)
-        return response

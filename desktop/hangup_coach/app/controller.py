@@ -39,7 +39,6 @@ class Fill:
 
     agent_id: str = ""
     branch_hours: str = ""
-    hotline: str = ""
 
 
 class Controller(QObject):
@@ -163,8 +162,7 @@ class Controller(QObject):
             self.softphone.resume(session.record.line_call_id)
 
     def line_text(self, prompt: Prompt) -> str:
-        return self.scripts.line(prompt, agent_id=self.fill.agent_id, branch_hours=self.fill.branch_hours,
-                                 hotline=self.fill.hotline)
+        return self.scripts.line(prompt, agent_id=self.fill.agent_id, branch_hours=self.fill.branch_hours)
 
     # ----- events from the line ----------------------------------------------------------------
     def on_line_event(self, event: CallEvent) -> None:

@@ -72,8 +72,9 @@ OPTIONS = {o.key: o for o in (
     Option("softphone", "", _softphone_url),                        # "" = manual mode
     Option("card_scale", 1.0, lambda v: v in CARD_SCALES),
     Option("branch_hours", "9:00–17:00", _text(60)),
-    Option("hotline", "", _text(30)),
-    Option("role", "agent", lambda v: v in ("agent", "lead")),    # a lead's tray also opens the dashboard
+    Option("end_of_wait_bell", True, lambda v: isinstance(v, bool)),   # the bell when the wait ends
+    Option("role", "agent", lambda v: v in ("agent", "lead", "manager")),   # a lead's tray also opens the dashboard;
+                                                                             # a lead's and a manager's the blocklist review queue
     Option("server_url", "", _text(200)),                           # "" = no central server
     Option("recordings", "", _text(500)),   # QA: "" | template:<place with {line_call_id}> | sndfile:<folder>
     *(Option(f"hotkeys/{name}", key, lambda v: _one_key(v)) for name, key in HOTKEYS.items()),
@@ -145,6 +146,9 @@ def _one_key(value: Any) -> bool:
 
 def _coerce(raw: Any, default: Any) -> Any:
     try:
+        if isinstance(default, bool):   # the INI file holds "true" / "false"
+            text = str(raw).strip().lower()
+            return {"true": True, "false": False}.get(text) if not isinstance(raw, bool) else raw
         if isinstance(default, float):
             return float(raw)
         if isinstance(default, str):

@@ -234,7 +234,10 @@ def open_my_day(db_path: Path, policy, language: str, agent_id: str):
     from ..ui.my_day import MyDay
 
     today, utc_offset = here()
-    return MyDay(db_path, policy, load_texts(language), agent_id, today, utc_offset)
+    window = MyDay(db_path, policy, load_texts(language), agent_id, today, utc_offset)
+    from .qa import attach_coaching
+    attach_coaching(window, language)   # the reviews of the agent's own calls and the actions naming them (QA)
+    return window
 
 
 def tray_entries(db_path: Path, policy, language: str, agent_id: str, role: str) -> list[tuple[str, object]]:

@@ -11,7 +11,7 @@ import re
 import sys
 from pathlib import Path
 
-ROLES = ("agent", "lead", "admin")
+from ..wire import ROLES  # noqa: E402 (agent, lead, qa, manager, admin)
 
 
 def add_parser(sub) -> None:
