@@ -40,6 +40,7 @@ HOTKEYS = {
     "done": "Ctrl+Alt+Return",
     "wrapup": "Ctrl+Alt+O",        # the card takes the keyboard for the wrap-up (digits pick)
     "manual_call": "Ctrl+Alt+P",   # manual mode: the card takes the keyboard for the number
+    "close_call": "Ctrl+Alt+X",
 }
 
 

@@ -37,6 +37,8 @@ def error(status: int, message: str, **extra) -> JSONResponse:
 
 
 def create_app(storage: Storage, blocklist=None, worker=None) -> AccessLog:
+    qa = Qa(storage)
+
     async def authorise(request: Request, *roles: str) -> Device:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
@@ -62,6 +64,9 @@ def create_app(storage: Storage, blocklist=None, worker=None) -> AccessLog:
     async def push(request: Request):
         device = await authorise(request, "agent", "lead", "qa")
         batch = wire.parse_push(await json_body(request, wire.MAX_BODY_BYTES))   # WireError → 422
+        reviews = [r for r in batch.records if r.kind == "qa_review"]
+        if reviews:
+            await run_in_threadpool(qa.check_reviews, device, reviews)   # QaError → 422
         acked, server_time = await run_in_threadpool(storage.push, device, batch)
         return JSONResponse({"acked": acked, "server_time": server_time})
 
@@ -142,7 +147,7 @@ def create_app(storage: Storage, blocklist=None, worker=None) -> AccessLog:
         Route("/v1/devices", list_devices, methods=["GET"]),
         Route("/v1/devices", add_device, methods=["POST"]),
         Route("/v1/devices/{device_id}/revoke", revoke_device, methods=["POST"]),
-        *qa_routes(Qa(storage), authorise, json_body),
+        *qa_routes(qa, authorise, json_body),
     ]
     if blocklist is not None:
         routes += blocklist_api.routes(blocklist, authorise, json_body)
