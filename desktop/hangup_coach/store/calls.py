@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from ..core.blocklist import Block, BlockNote, note_for
+from ..core.blocklist import LIFTED_SHOWN, Block, BlockNote, note_for
 from ..core.callers import CallerClass, SubReason
 from ..core.classify import CallerHistory, CallerProfile, PastCall
 from ..core.coach import CallRecord
@@ -115,14 +115,12 @@ class CallStore:
         return CallerHistory(past, profile, self.block_note(e164, now))
 
     # ----- the blocklist -----------------------------------------------------------------------
-    LIFTED_SHOWN = timedelta(days=7)   # a block lifted this recently is still mentioned on the card
-
     def block_note(self, e164: str, now: datetime) -> BlockNote | None:
         """What the blocklist says about a number: active, lifted lately, or only proposed."""
         blocks = [_block(r) for r in self.db.query(
             "SELECT * FROM blocklist WHERE number = ? AND status IN ('proposed','approved','active','expired','revoked')"
             " ORDER BY created_at DESC LIMIT 20", [e164])]
-        return note_for(blocks, now, self.LIFTED_SHOWN)
+        return note_for(blocks, now, LIFTED_SHOWN)
 
     def propose_block(self, number: str, scope: str, reason: str, agent_id: str, call_id: str | None,
                       now: datetime) -> str:
