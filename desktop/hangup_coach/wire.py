@@ -23,7 +23,7 @@ PROFILE_DAYS = 30                 # a profile's evidence: the number's calls of 
 PROFILE_EVIDENCE = 50             # ...newest first, at most this many
 
 KINDS = ("call", "note", "qa_review", "block_proposal")
-ROLES = ("agent", "lead", "admin")
+ROLES = ("agent", "lead", "qa", "manager", "admin")   # qa: a QA reviewer, scoped to its team like a lead; manager: decides long blocks
 DEFAULT_TEAM = "default"          # the whole centre, when a device is added without --team
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")     # a UUID, or the demo's "seed-1"
@@ -190,8 +190,8 @@ BLOCK_FIELDS: dict[str, Field] = {
     "updated_at": Field(time()),
 }
 
-# A reviewer's review of one call of a QA batch (store/qa.py). The server checks the answers
-# against the form the batch locked, and that the call is in the batch and the reviewer's scope.
+# A reviewer's review of one call of a QA batch (store/qa.py). The server (server/domain/qa.py)
+# checks the call is in a batch of the reviewer's scope and the answers fit the form it locked.
 QA_REVIEW_FIELDS: dict[str, Field] = {
     "id": Field(ident()),
     "batch_id": Field(ident(), required=True),

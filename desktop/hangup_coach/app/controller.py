@@ -30,6 +30,7 @@ from .store_worker import Opened, StoreWorker
 
 log = logging.getLogger(__name__)
 
+STALE_CHECK_S = 60.0    # how often open calls are checked against the stale-call limit
 HISTORY_WAIT_S = 0.25   # at ring time; past that the caller is classified without history (and the card says so)
 
 
@@ -39,7 +40,6 @@ class Fill:
 
     agent_id: str = ""
     branch_hours: str = ""
-    hotline: str = ""
 
 
 class Controller(QObject):
@@ -54,6 +54,7 @@ class Controller(QObject):
     store_file_event = Signal(str, str)  # the database file was lost and everything written back: how, where
     journal_damaged = Signal(object, int, int)   # the last run's journal (JournalDamage), call changes
                                          # and notes brought back from it: the agent is told
+    focus_moved = Signal(object, object) # CallSession | None, CallSession: the line moved the focus (not the agent)
     block_proposed = Signal(str, str)    # call id, scope: the proposal is in the outbox
 
     def __init__(self, store: CallStore | None, policy: Policy, scripts: ScriptBook, clock: Clock,
@@ -69,6 +70,7 @@ class Controller(QObject):
             agent_id=fill.agent_id,
         )
         self.coach.subscribe(self._on_change)
+        self.coach.on_focus_moved(self.focus_moved.emit)
         self._unsaved: dict[str, CallSession] = {}   # changed before there was a worker to hand it to
         self._notes: dict[str, str] = {}             # the latest text of each note, saved or not
         self._note_seq: dict[str, int] = {}          # version handed to the store, per call id
@@ -76,6 +78,7 @@ class Controller(QObject):
         self._held_notes: set[str] = set()           # typed before there was a worker
         self._wrapped_numbers: dict[str, str] = {}   # wrapped-up call id → its number, while its note is unsaved
         self._store_state = "ok"                     # the worker's last report
+        self._claim_unnumbered = False               # calls recorded before the agent gave a number
         self._store_open = False
         self._history_failed = False
         self.coach.subscribe(self._after_wrap_up)
@@ -89,6 +92,8 @@ class Controller(QObject):
             softphone.status_changed.connect(self.softphone_status)
             softphone.command_failed.connect(lambda cmd, why: self.problem.emit(f"{cmd}: {why}"))
             softphone.line_calls.connect(self.reconcile)
+            if softphone.may_go_quiet:
+                self._check_stale()
 
     def attach_store(self, store: CallStore) -> None:
         """Save to a store that is already open (tests, tools): its open calls come back at once."""
@@ -109,6 +114,7 @@ class Controller(QObject):
 
     def _on_opened(self, opened: Opened) -> None:
         self._store_open = True
+        self.coach.remember_ended(opened.ended_line_ids)   # events for them are ignored, across restarts
         for call_id, text in opened.notes.items():
             self._notes.setdefault(call_id, text)
         for record in opened.open_calls:
@@ -124,6 +130,7 @@ class Controller(QObject):
             self.call_changed.emit(self.current)
         if opened.journal_damage is not None:
             self.journal_damaged.emit(opened.journal_damage, *opened.journal_brought)
+        self._claim()   # a number given before the database opened
         self.store_ready.emit()
 
     def note_text(self, call_id: str) -> str:
@@ -177,8 +184,7 @@ class Controller(QObject):
             self.softphone.resume(session.record.line_call_id)
 
     def line_text(self, prompt: Prompt) -> str:
-        return self.scripts.line(prompt, agent_id=self.fill.agent_id, branch_hours=self.fill.branch_hours,
-                                 hotline=self.fill.hotline)
+        return self.scripts.line(prompt, agent_id=self.fill.agent_id, branch_hours=self.fill.branch_hours)
 
     # ----- events from the line ----------------------------------------------------------------
     def on_line_event(self, event: CallEvent) -> None:
@@ -223,6 +229,20 @@ class Controller(QObject):
             self.softphone.hang_up(session.record.line_call_id)
         else:
             session.ended(EndedBy.AGENT, "ended on the card")
+
+    def close_call(self, reason: str) -> None:
+        """The agent closes the call in focus that the line never said had ended (a lost event)."""
+        session = self.coach.close_by_agent(reason)
+        if session is not None:
+            log.info("call %s closed on the card by the agent (%s)", session.record.id, reason)
+
+    def _check_stale(self) -> None:
+        """Every STALE_CHECK_S: close the calls the line has said nothing about for the policy's limit."""
+        try:
+            for session in self.coach.close_stale(self.policy.stale_call_hours * 3600):
+                log.warning("call %s closed: no line event for %g h", session.record.id, self.policy.stale_call_hours)
+        finally:
+            self.coach.scheduler.call_later(STALE_CHECK_S, self._check_stale)
 
     def customer_hung_up(self) -> None:
         session = self.current
@@ -278,10 +298,10 @@ class Controller(QObject):
                 self.problem.emit(f"block proposal not saved: {f.exception()}")
         future.add_done_callback(done)
 
-    def wrap_up(self, disposition: str, ended_by: EndedBy) -> None:
+    def wrap_up(self, disposition: str, ended_by: EndedBy, policy_misfit: str | None = None) -> None:
         session = self.current
         if session is not None and session.phase is Phase.ENDED:
-            session.wrap_up(disposition, ended_by)
+            session.wrap_up(disposition, ended_by, policy_misfit)
 
     def save_note(self, call_id: str, text: str) -> bool:
         """Hand the note to the store (the card calls this as the agent types). False if refused."""
@@ -352,7 +372,30 @@ class Controller(QObject):
             self.store_status.emit(self._store_state, "")
         return history
 
+    def set_agent_id(self, agent_id: str) -> None:
+        """The agent gave their number (first run): the closing lines say it from now on, and
+        every call recorded without one takes it, in memory and in the database."""
+        self.fill.agent_id = self.coach.agent_id = agent_id
+        for session in self.coach.sessions.values():
+            if not session.record.agent_id:
+                session.record.agent_id = agent_id
+                self._unsaved[session.record.id] = session
+        self._save_pending()
+        self._claim_unnumbered = True
+        self._claim()
+
+    def _claim(self) -> None:
+        """Stamp the stored calls without a number; again after writes that were queued before."""
+        if self.worker is None or not self._claim_unnumbered:
+            return
+        if self.worker.wait_saved(0):
+            self._claim_unnumbered = False
+        agent_id, now = self.fill.agent_id, self.clock.now()
+        self.worker.submit(lambda store: store.claim_unnumbered_calls(agent_id, now))
+
     def _on_saved(self, kind: str, call_id: str, seq: int) -> None:
+        if kind == "call":
+            self._claim()
         if kind == "note" and self._unsaved_notes.get(call_id) == seq:
             del self._unsaved_notes[call_id]
             self.note_state.emit(call_id, "saved")

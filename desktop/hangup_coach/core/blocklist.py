@@ -21,6 +21,7 @@ from .classify import BlockNote, PastCall
 from .policy import Names, Number, PolicyError, refuse_unknown
 
 SCOPES = ("day", "week", "month", "permanent")
+LIFTED_SHOWN = timedelta(days=7)   # a card still mentions a block lifted this recently
 STATUSES = ("proposed", "approved", "rejected", "active", "expired", "revoked")
 LIVE = ("proposed", "approved", "active")       # at most one of these per number
 LIFTED = ("expired", "revoked")
@@ -62,7 +63,6 @@ class BlockRules:
     propose_roles: tuple[str, ...] = ("agent", "lead", "manager")
     reasons: tuple[str, ...] = ("harassment", "abuse", "out_of_scope")
     review_every: timedelta = timedelta(days=30)
-    lifted_shown: timedelta = timedelta(days=7)
     burst: BurstRule = BurstRule()
     longest_automatic: str = "day"
     never_block: frozenset[str] = frozenset()
@@ -93,7 +93,6 @@ class BlockRules:
             propose_roles=propose.get("roles", base.propose_roles),
             reasons=propose.get("reasons", base.reasons),
             review_every=timedelta(days=review.get("active_every_days", 30)),
-            lifted_shown=timedelta(days=review.get("lifted_shown_days", 7)),
             burst=replace(base.burst, **burst),
             longest_automatic=auto.get("longest_scope", base.longest_automatic),
             never_block=frozenset(values.get("never_block", {}).get("numbers", ())),
@@ -191,7 +190,7 @@ SCHEMA: dict[str, dict] = {
     "decide": {scope: Roles() for scope in SCOPES},
     "operate": {"roles": Roles(), "four_eyes": Flag()},
     "propose": {"roles": Roles(), "reasons": Names("reasons")},
-    "review": {"active_every_days": Number(None, int, 1, 3650), "lifted_shown_days": Number(None, int, 0, 365)},
+    "review": {"active_every_days": Number(None, int, 1, 3650)},
     "burst": {
         "calls": Number(None, int, 2, 10_000), "minutes": Number(None, int, 1, 7 * 24 * 60),
         "no_value": Number(None, int, 1, 10_000), "scope": OneOf(SCOPES[:3]),
@@ -258,14 +257,14 @@ def propose(rules: BlockRules, actor: Actor, block_id: str, number: str, scope: 
 
 
 def approve(rules: BlockRules, block: Block, actor: Actor, now: datetime) -> Block:
-    _in(block, "proposed", "approve")
     _need(actor, rules.decide[block.scope], f"decide a {block.scope} block")
+    _in(block, "proposed", "approve")
     return replace(block, status="approved", decided_by=actor.agent_id, decided_at=now)
 
 
 def reject(rules: BlockRules, block: Block, actor: Actor, now: datetime, note: str) -> Block:
-    _in(block, "proposed", "reject")
     _need(actor, rules.decide[block.scope], f"decide a {block.scope} block")
+    _in(block, "proposed", "reject")
     return replace(block, status="rejected", decided_by=actor.agent_id, decided_at=now, ended_at=now,
                    note=_why(note))
 
@@ -273,8 +272,8 @@ def reject(rules: BlockRules, block: Block, actor: Actor, now: datetime, note: s
 def activate(rules: BlockRules, block: Block, actor: Actor, now: datetime,
              expires_at: datetime | None = None) -> Block:
     """Carry an approved block out. `expires_at` may shorten the scope, never lengthen it."""
-    _in(block, "approved", "activate")
     _need(actor, rules.operate_roles, "activate a block")
+    _in(block, "approved", "activate")
     if rules.four_eyes and actor.agent_id == block.decided_by:
         raise BlockError("forbidden", "four-eyes: the person who approved a block may not also activate it")
     longest = _expiry(rules, block.scope, now)
@@ -289,8 +288,8 @@ def activate(rules: BlockRules, block: Block, actor: Actor, now: datetime,
 
 
 def revoke(rules: BlockRules, block: Block, actor: Actor, now: datetime, note: str) -> Block:
-    _in(block, "active", "revoke")
     _need(actor, rules.operate_roles + rules.decide[block.scope], "revoke a block")
+    _in(block, "active", "revoke")
     return replace(block, status="revoked", operated_by=actor.agent_id, ended_at=now, note=_why(note),
                    review_at=None)
 
@@ -298,8 +297,8 @@ def revoke(rules: BlockRules, block: Block, actor: Actor, now: datetime, note: s
 def review(rules: BlockRules, block: Block, actor: Actor, now: datetime) -> Block:
     """A decider looked at an active block and keeps it: confirms an automatic one, and the
     next review is one interval away."""
-    _in(block, "active", "review")
     _need(actor, rules.decide[block.scope], f"review a {block.scope} block")
+    _in(block, "active", "review")
     return replace(block, review_at=_next_review(rules, now, block.expires_at),
                    confirmed_by=actor.agent_id if block.automatic else block.confirmed_by)
 
@@ -330,6 +329,7 @@ def _next_review(rules: BlockRules, now: datetime, ends: datetime | None) -> dat
 
 
 def _in(block: Block, status: str, step: str) -> None:
+    """After the role check: who may not act at all hears 403, whatever the state."""
     if block.status != status:
         raise BlockError("conflict", f"cannot {step} a block that is {block.status} (it must be {status})")
 

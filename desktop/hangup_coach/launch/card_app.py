@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -69,12 +69,19 @@ class CardApp:
             self.controller.problem.emit(self.texts["softphone_setting_bad"])
         from .reports import tray_entries   # My day; Dashboard for a lead (windows made on first use)
         review = tray_entries(db_path, self.policy, self.language, self.controller.fill.agent_id, settings.get("role"))
+        self._review_queue = None
+        if settings.get("role") in ("lead", "manager"):   # the blocklist's review queue, from ☰ and the tray
+            review.append((self.texts["review_queue"], self.open_review_queue))
+            first = self.card.card_menu.actions()[0]
+            self.card.card_menu.insertAction(first, self.card.card_menu.addAction(self.texts["review_queue"],
+                                                                                  self.open_review_queue))
         self.tray = make_tray(app.windowIcon(), self.texts, self.show_card, self.open_settings, self.quit_app,
                               extra=review)
         self._wire()
         self.shown_at: float | None = None
         self.player = None
         self.sync = None
+        self.first_run = None   # the agent-number prompt, on a first run
 
     # ----- building ------------------------------------------------------------------------------
     def _centre_files(self):
@@ -112,19 +119,18 @@ class CardApp:
     def _fill(self) -> Fill:
         s = self.settings
         agent_id = self.shift.agent_id if self.shift else s.get("agent_id")
-        return Fill(agent_id=agent_id, branch_hours=s.get("branch_hours"), hotline=s.get("hotline"))
+        return Fill(agent_id=agent_id, branch_hours=s.get("branch_hours"))
 
     def _card(self) -> CoachCard:
         card = CoachCard(self.controller, self.texts, self.settings.get("card_scale"))
         card.set_keys(self.settings.hotkeys())
         position = self.settings.card_position()
-        if position is not None:
-            card.move(position)
-            card.keep_on_screen()   # the monitor it was saved on may be gone (an undocked laptop)
-        else:
+        if position is None:
             area = self.app.primaryScreen().availableGeometry()
-            card.move(area.right() - card.width() - 24, area.top() + 80)
+            position = QPoint(area.right() - card.width() - 24, area.top() + 80)
+        card.place_at(position)   # kept on screen: the monitor it was saved on may be gone
         card.position_changed.connect(self.settings.save_card_position)
+        card.end_of_wait.bell = self.settings.get("end_of_wait_bell")
         return card
 
     def _wire(self) -> None:
@@ -152,9 +158,23 @@ class CardApp:
                        sync_server=Credentials(self.paths.config).server()).exec()
         self.card.set_scale(s.get("card_scale"))
         self.card.set_keys(s.hotkeys())
+        self.card.end_of_wait.bell = s.get("end_of_wait_bell")
         self.controller.fill.branch_hours = s.get("branch_hours")
-        self.controller.fill.hotline = s.get("hotline")
+        if s.get("agent_id") != self.controller.fill.agent_id and not self.demo:
+            self.controller.set_agent_id(s.get("agent_id"))
         self.card.render()
+
+    def open_review_queue(self) -> None:
+        if self._review_queue is None:
+            from ..app.blocklist_remote import BlocklistRemote
+            from ..app.blocklist_server import BlocklistServer
+            from ..ui.review_queue import ReviewQueueWindow
+            remote = BlocklistRemote(lambda: BlocklistServer(self.paths), self.app)
+            self._review_queue = ReviewQueueWindow(remote, self.texts, self.scripts.label, self.policy.region)
+        self._review_queue.show()
+        self._review_queue.raise_()
+        self._review_queue.activateWindow()
+        self._review_queue.reload()
 
     def quit_app(self) -> None:
         self.card.flush_note()
@@ -184,7 +204,21 @@ class CardApp:
         """The card's first event-loop turn: it is on screen; now the slower parts."""
         self.shown_at = time.time()
         self.open_store()
+        self.ask_agent_number()
         self.card.use_hotkeys(system_hotkeys(self.app.platformName(), int(self.card.winId())))
+
+    def ask_agent_number(self) -> None:
+        """First run: no agent number yet (the demo has its own). Calls may come meanwhile: they
+        are kept and take the number when it is given."""
+        if self.demo or self.settings.get("agent_id") or self.args.smoke:
+            return
+        from ..ui.first_run import AgentNumberPrompt
+
+        def given(number: str) -> None:
+            self.settings.set("agent_id", number)
+            self.controller.set_agent_id(number)
+        self.first_run = AgentNumberPrompt(self.texts, given, beside=self.card)
+        self.first_run.show()
 
     def open_store(self) -> None:
         """Open the database in the store worker once the card is on screen (sqlite-utils' import,

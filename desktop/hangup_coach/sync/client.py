@@ -40,6 +40,14 @@ class AuthRefused(SyncFailure):
         self.status = status
 
 
+class Refused(SyncFailure):
+    """A QA request the server turned down (404 not in scope, 409 stale version, 422 not acceptable)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class BatchRefused(SyncFailure):
     """422 on a push: record `index` of the batch is not acceptable; nothing of it was stored."""
 
@@ -102,6 +110,10 @@ class SyncClient:
             _expect(body, {"number": str, "evidence": list})
         return body
 
+    def qa(self, method: str, path: str, body: Any = None) -> Any:
+        """A QA endpoint (server/api/qa.py): `path` under /v1/qa/; Refused with the server's words on 404/409/422."""
+        return self._call(method, "/v1/qa/" + path, **({"json": body} if body is not None else {}))
+
     # ----- transport --------------------------------------------------------------------------
     def _call(self, method: str, path: str, missing_ok: bool = False, shown: str | None = None,
               **kwargs) -> Any:
@@ -124,7 +136,9 @@ class SyncClient:
             index = body.get("index") if isinstance(body, dict) else None
             raise BatchRefused(message or "the server refused the batch",
                                index if isinstance(index, int) and not isinstance(index, bool) else None)
-        if status != 200:
+        if status in (404, 409, 422) and path.startswith("/v1/qa/"):
+            raise Refused(status, f"{method} {shown}: {status} {message or 'refused'}")
+        if status not in (200, 201):
             raise Unavailable(f"{method} {shown}: HTTP {status} {(message or '')[:200]}".rstrip())
         if body is _NOT_JSON:
             raise Unavailable(f"{method} {shown}: the answer is not JSON")

@@ -6,6 +6,7 @@ PostgreSQL. Database work runs in Starlette's thread pool, never on the event lo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -20,6 +21,9 @@ from starlette.routing import Route
 
 from ... import wire
 from ..domain import cases
+from . import blocklist as blocklist_api
+from ..domain.qa import Qa, QaError
+from .qa import on_qa_error, qa_routes
 from .access_log import AccessLog, mask_numbers
 from ..storage import AuthError, Device, Storage, iso
 
@@ -32,7 +36,9 @@ def error(status: int, message: str, **extra) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
 
 
-def create_app(storage: Storage) -> AccessLog:
+def create_app(storage: Storage, blocklist=None, worker=None) -> AccessLog:
+    qa = Qa(storage)
+
     async def authorise(request: Request, *roles: str) -> Device:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
@@ -56,18 +62,21 @@ def create_app(storage: Storage) -> AccessLog:
                              "team": device.team, "server_time": iso(storage.clock())})
 
     async def push(request: Request):
-        device = await authorise(request, "agent", "lead")
+        device = await authorise(request, "agent", "lead", "qa")
         batch = wire.parse_push(await json_body(request, wire.MAX_BODY_BYTES))   # WireError → 422
+        reviews = [r for r in batch.records if r.kind == "qa_review"]
+        if reviews:
+            await run_in_threadpool(qa.check_reviews, device, reviews)   # QaError → 422
         acked, server_time = await run_in_threadpool(storage.push, device, batch)
         return JSONResponse({"acked": acked, "server_time": server_time})
 
     async def changes(request: Request):
-        await authorise(request, "agent", "lead")
+        await authorise(request, "agent", "lead", "qa")
         since, limit = pull_params(request)
         return JSONResponse(await run_in_threadpool(storage.changes, since, limit))
 
     async def profile(request: Request):
-        await authorise(request, "agent", "lead")
+        await authorise(request, "agent", "lead", "qa")
         number = request.path_params["number"]
         if not wire.is_e164(number):
             return error(422, "the number must be E.164 (+ and 6-15 digits)")
@@ -138,9 +147,22 @@ def create_app(storage: Storage) -> AccessLog:
         Route("/v1/devices", list_devices, methods=["GET"]),
         Route("/v1/devices", add_device, methods=["POST"]),
         Route("/v1/devices/{device_id}/revoke", revoke_device, methods=["POST"]),
+        *qa_routes(qa, authorise, json_body),
     ]
-    app = Starlette(routes=routes, exception_handlers={
-        AuthError: on_auth, wire.WireError: on_wire, cases.CaseError: on_case, HTTPException: on_http, DBAPIError: on_database})
+    if blocklist is not None:
+        routes += blocklist_api.routes(blocklist, authorise, json_body)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        if worker is not None:
+            worker.start()          # the blocklist's background work (expiry, bursts, Kamailio)
+        yield
+        if worker is not None:
+            await run_in_threadpool(worker.stop)
+
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
+        AuthError: on_auth, wire.WireError: on_wire, cases.CaseError: on_case, HTTPException: on_http,
+        DBAPIError: on_database, QaError: on_qa_error, blocklist_api.BlocklistError: blocklist_api.on_error})
     return AccessLog(app)
 
 
@@ -169,4 +191,4 @@ def pull_params(request: Request) -> tuple[int, int]:
 def app_from_env() -> AccessLog:
     """uvicorn's factory in each worker process: the database comes from the environment."""
     storage = Storage(os.environ[DATABASE_ENV])
-    return create_app(storage)
+    return create_app(storage, *blocklist_api.from_env(storage))

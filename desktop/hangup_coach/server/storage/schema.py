@@ -74,8 +74,14 @@ def _m2_cases(conn: Connection) -> None:
     cases.create(conn)
 
 
+def _m3_blocklist(conn: Connection) -> None:
+    from .blocklist_tables import migrate   # the blocklist's own tables (issue 17)
+    migrate(conn)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial", _m1_initial),
     (2, "cases", _m2_cases),
+    (3, "blocklist", _m3_blocklist),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 
 from ... import wire
 from .engine import WriteTransaction, engine_for, iso, utc_now
+from .blocklist_tables import block_entry, blocks
 from .schema import MIGRATIONS, SCHEMA_VERSION, cases, counters, devices, records, schema_migrations
 
 class SchemaTooNew(RuntimeError):
@@ -66,6 +67,9 @@ class Storage:
         # polls with sleeps (unfair, and idle while the lock is free). Other processes still wait
         # in busy_timeout. PostgreSQL queues waiters on its locks itself.
         self.sqlite_writers = threading.Lock() if self.dialect == "sqlite" else None
+        # fn(conn, device, records, now) run inside each push's transaction (the blocklist makes a
+        # block of each new proposal there: one transaction, all or nothing)
+        self.push_hooks: list[Callable] = []
 
     def close(self) -> None:
         self.engine.dispose()
@@ -148,8 +152,8 @@ class Storage:
             if record.owner is not None and record.owner != device.agent_id:
                 raise AuthError(403, f"record {index}: agent {device.agent_id} may not push agent "
                                      f"{record.owner}'s {record.kind}")
-            if record.kind == "block_proposal" and device.role == "agent" and record.data["status"] != "proposed":
-                raise AuthError(403, f"record {index}: an agent may only propose a block (status 'proposed')")
+            if record.kind == "qa_review" and device.role not in ("lead", "qa"):
+                raise AuthError(403, f"record {index}: only a lead or qa device reviews calls")
         now = iso(self.clock())
         with self._write(advisory_lock=False) as conn:
             # First statement: lock the counter and take one seq per record of the batch (those of
@@ -181,6 +185,8 @@ class Storage:
                 conn.execute(records.insert(), inserts)
             if updates:
                 conn.execute(_UPDATE_RECORD, [dict(v, b_kind=v["kind"], b_id=v["id"]) for v in updates])
+            for hook in self.push_hooks:
+                hook(conn, device, batch.records, self.clock())
         acked = [{"kind": r.kind, "id": r.id, "version": r.version} for r in batch.records]
         return acked, now
 
@@ -236,23 +242,29 @@ class Storage:
 
     # ----- pull -----------------------------------------------------------------------------------------
     def changes(self, since: int, limit: int) -> dict:
-        """Caller profiles touched and block proposals changed after `since`, in seq order."""
+        """Caller profiles touched and blocks changed after `since`, in seq order."""
         # One statement, so one snapshot on PostgreSQL: two would let a case committed between them
         # pass the cursor over a call with a smaller seq (or the other way round).
         touched = select(records.c.kind, records.c.id, records.c.version, records.c.seq, records.c.number,
                          records.c.agent_id, records.c.received_at, records.c.data) \
-            .where(records.c.seq > since, records.c.kind.in_(("call", "block_proposal")))
+            .where(records.c.seq > since, records.c.kind == "call")
         case_changes = select(literal("case", String).label("kind"), cases.c.number.label("id"),
                               literal(0, BigInteger).label("version"), cases.c.seq, cases.c.number,
                               literal("", String).label("agent_id"), cases.c.updated_at.label("received_at"),
                               literal("{}", Text).label("data")).where(cases.c.seq > since)
-        both = union_all(touched, case_changes).subquery()
+        block_changes = select(literal("block", String).label("kind"), blocks.c.id,
+                               blocks.c.version, blocks.c.seq, blocks.c.number,
+                               blocks.c.proposed_by.label("agent_id"), blocks.c.updated_at.label("received_at"),
+                               literal("{}", Text).label("data")).where(blocks.c.seq > since)
+        both = union_all(touched, case_changes, block_changes).subquery()
         with self.engine.connect() as conn:
             rows = conn.execute(select(both).order_by(both.c.seq).limit(limit + 1)).mappings().all()
             more, rows = len(rows) > limit, rows[:limit]
             numbers = list(dict.fromkeys(r["number"] for r in rows if r["kind"] in ("call", "case") and r["number"]))
             profiles = [self._profile(conn, n) for n in numbers]
-            blocklist = [_block_entry(r) for r in rows if r["kind"] == "block_proposal"]
+            ids = [r["id"] for r in rows if r["kind"] == "block"]
+            blocklist = [block_entry(b) for b in conn.execute(select(blocks).where(blocks.c.id.in_(ids))
+                                                              .order_by(blocks.c.seq)).mappings()] if ids else []
         cursor = rows[-1]["seq"] if rows else since
         return {"profiles": [p for p in profiles if p], "blocklist": blocklist,
                 "cursor": wire.make_cursor(cursor), "more": more}
@@ -316,8 +328,3 @@ _UPDATE_CASE = (update(cases).where(cases.c.number == bindparam("b_number"))
 def _device(row) -> Device:
     return Device(row["id"], row["agent_id"], row["role"], row["team"], row["created_at"], row["revoked_at"])
 
-
-def _block_entry(row) -> dict:
-    entry = dict(json.loads(row["data"]), id=row["id"], version=row["version"], received_at=row["received_at"])
-    entry.setdefault("agent_id", row["agent_id"])     # who proposed it
-    return entry
