@@ -48,7 +48,7 @@ def test_a_disk_too_full_for_the_journal_says_only_in_this_window_and_the_notes_
     card.note.setPlainText(note)
     card.flush_note()
     qtbot.waitUntil(lambda: "memory" in desk.statuses, timeout=10_000)
-    assert card.status.toolTip() == card.t["store_memory"] and "#b71c1c" in card.status.styleSheet()
+    assert card.status.toolTip() == card.t["store_memory"] and card.status.property("problem")   # in red
     qtbot.waitUntil(lambda: card.note_state.text() == card.t["note_memory"], timeout=5000)
     assert not os.path.exists(f"{desk.db_path}.unsaved.json")              # it says so because it is so
     assert not [p.name for p in small_disk.iterdir() if p.name.endswith(".tmp")]   # no stray temporary file
