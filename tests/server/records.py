@@ -40,3 +40,10 @@ def block_proposal(number: str = "+8613800138000", status: str = "proposed", **f
             "decided_by": "", "operated_by": "", "created_at": now, "expires_at": None, "review_at": None}
     data.update(fields)
     return {"kind": "block_proposal", "id": str(uuid.uuid4()), "version": 1, "data": data}
+
+
+def qa_review(call_id: str, **fields) -> dict:
+    now = iso(datetime.now(timezone.utc))
+    data = {"call_id": call_id, "answers": {"greeting": 2}, "comment": "", "created_at": now, "updated_at": now}
+    data.update(fields)
+    return {"kind": "qa_review", "id": str(uuid.uuid4()), "version": 1, "data": data}

@@ -19,9 +19,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ... import wire
-from ..domain import cases
-from .access_log import AccessLog, mask_numbers
+from .. import domain, permissions
+from ..domain import cases, framework, records
+from ..domain.framework import DomainKind
 from ..storage import AuthError, Device, Storage, iso
+from .access_log import AccessLog, mask_numbers
 
 log = logging.getLogger("hangup_coach.server")
 DATABASE_ENV = "HANGUP_COACH_SERVER_DATABASE"   # how `--workers N` children learn the database
@@ -32,14 +34,17 @@ def error(status: int, message: str, **extra) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
 
 
-def create_app(storage: Storage) -> AccessLog:
-    async def authorise(request: Request, *roles: str) -> Device:
+def create_app(storage: Storage, kinds: list[DomainKind] | None = None) -> AccessLog:
+    """The API over `storage`, serving the domain kinds `kinds` (default: domain.KINDS)."""
+    kinds = domain.KINDS if kinds is None else kinds
+
+    async def authenticate(request: Request) -> Device:
+        """The request's device (401 without a valid token); what it may do is asked of
+        permissions by each endpoint."""
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         device = await run_in_threadpool(storage.authenticate, token.strip() if scheme.lower() == "bearer" else None)
         request.scope["hc.device"] = device.id          # for the access log (never the token)
-        if roles and device.role not in roles:
-            raise AuthError(403, f"a {device.role} device may not do this")
         return device
 
     async def health(request: Request):
@@ -51,73 +56,132 @@ def create_app(storage: Storage) -> AccessLog:
         return JSONResponse({"status": "ok", "database": storage.dialect, "schema": version})
 
     async def me(request: Request):
-        device = await authorise(request)
+        device = await authenticate(request)
+        permissions.check(device, permissions.ME_READ, device.place)
         return JSONResponse({"device_id": device.id, "agent_id": device.agent_id, "role": device.role,
-                             "team": device.team, "server_time": iso(storage.clock())})
+                             "team": device.team, "site": device.site, "server_time": iso(storage.clock())})
 
     async def push(request: Request):
-        device = await authorise(request, "agent", "lead")
+        device = await authenticate(request)
         batch = wire.parse_push(await json_body(request, wire.MAX_BODY_BYTES))   # WireError → 422
-        acked, server_time = await run_in_threadpool(storage.push, device, batch)
+        acked, server_time = await run_in_threadpool(records.push, storage, device, batch)
         return JSONResponse({"acked": acked, "server_time": server_time})
 
     async def changes(request: Request):
-        await authorise(request, "agent", "lead")
+        device = await authenticate(request)
+        reach = permissions.reach(device, permissions.EVIDENCE_READ)
         since, limit = pull_params(request)
-        return JSONResponse(await run_in_threadpool(storage.changes, since, limit))
+        return JSONResponse(await run_in_threadpool(storage.changes, reach, since, limit))
 
     async def profile(request: Request):
-        await authorise(request, "agent", "lead")
+        device = await authenticate(request)
+        reach = permissions.reach(device, permissions.EVIDENCE_READ)
         number = request.path_params["number"]
         if not wire.is_e164(number):
             return error(422, "the number must be E.164 (+ and 6-15 digits)")
-        found = await run_in_threadpool(storage.profile, number)
+        found = await run_in_threadpool(storage.profile, reach, number)
         return JSONResponse(found) if found else error(404, "no calls or case for this number")
 
     async def put_cases(request: Request):
-        device = await authorise(request, "lead", "admin")
+        device = await authenticate(request)
+        permissions.check(device, permissions.CASE_WRITE)
         given = cases.parse_json(await json_body(request, cases.MAX_BODY_BYTES))   # CaseError → 422
-        changed = await run_in_threadpool(storage.put_cases, given, device.id)
+        changed = await run_in_threadpool(storage.put_cases, given, device)
         return JSONResponse({"cases": len(given), "changed": changed, "server_time": iso(storage.clock())})
 
     async def team_changes(request: Request):
-        device = await authorise(request, "lead")
+        device = await authenticate(request)
+        reach = permissions.reach(device, permissions.TEAM_READ)
         since, limit = pull_params(request)
-        return JSONResponse(await run_in_threadpool(storage.team_changes, device.team, since, limit))
+        return JSONResponse(await run_in_threadpool(storage.team_changes, reach, since, limit))
+
+    async def read_audit(request: Request):
+        device = await authenticate(request)
+        reach = permissions.reach(device, permissions.AUDIT_READ)
+        since, limit = pull_params(request)
+        kind, record_id = request.query_params.get("kind"), request.query_params.get("id")
+        return JSONResponse(await run_in_threadpool(storage.read_audit, reach, since, limit, kind, record_id))
 
     async def list_devices(request: Request):
-        await authorise(request, "admin")
-        found = await run_in_threadpool(storage.list_devices)
+        device = await authenticate(request)
+        reach = permissions.reach(device, permissions.DEVICE_READ)
+        found = await run_in_threadpool(storage.list_devices, reach)
         return JSONResponse({"devices": [d.public() for d in found]})
 
     async def add_device(request: Request):
-        await authorise(request, "admin")
+        device = await authenticate(request)
+        permissions.check(device, permissions.DEVICE_MANAGE)
         body = await json_body(request, 10_000)
-        if not isinstance(body, dict) or set(body) - {"agent_id", "role", "team"}:
-            return error(422, "expected {\"agent_id\", \"role\", \"team\"}")
-        agent, role, team = body.get("agent_id"), body.get("role"), body.get("team")
-        if not isinstance(agent, str) or not isinstance(role, str) or not isinstance(team, (str, type(None))):
-            return error(422, "agent_id and role must be strings, team a string or null")
+        names = ("agent_id", "role", "team", "site")
+        if not isinstance(body, dict) or set(body) - set(names):
+            return error(422, "expected {\"agent_id\", \"role\", \"team\", \"site\"}")
+        agent, role, team, site = (body.get(n) for n in names)
+        if not isinstance(agent, str) or not isinstance(role, str) or \
+                not all(isinstance(v, (str, type(None))) for v in (team, site)):
+            return error(422, "agent_id and role must be strings, team and site strings or null")
         try:
-            device, token = await run_in_threadpool(storage.add_device, agent, role, team)
+            made, token = await run_in_threadpool(storage.add_device, agent, role, team, site, device)
         except ValueError as exc:
             return error(422, str(exc))
-        return JSONResponse(dict(device.public(), token=token), status_code=201)
+        return JSONResponse(dict(made.public(), token=token), status_code=201)
 
     async def revoke_device(request: Request):
-        await authorise(request, "admin")
-        device = await run_in_threadpool(storage.revoke_device, request.path_params["device_id"])
-        return JSONResponse(device.public()) if device else error(404, "no such device")
+        device = await authenticate(request)
+        permissions.check(device, permissions.DEVICE_MANAGE)
+        revoked = await run_in_threadpool(storage.revoke_device, request.path_params["device_id"], device)
+        return JSONResponse(revoked.public()) if revoked else error(404, "no such device")
+
+    def kind_routes(kind: DomainKind) -> list[Route]:
+        async def create(request: Request):
+            device = await authenticate(request)
+            body = await json_body(request, framework.MAX_BODY_BYTES)
+            return JSONResponse(await run_in_threadpool(framework.create, storage, device, kind, body), status_code=201)
+
+        async def listed(request: Request):
+            device = await authenticate(request)
+            since, limit = pull_params(request)
+            return JSONResponse(await run_in_threadpool(framework.changes, storage, device, kind, since, limit))
+
+        async def one(request: Request):
+            device = await authenticate(request)
+            return JSONResponse(await run_in_threadpool(framework.get, storage, device, kind,
+                                                        request.path_params["id"]))
+
+        async def command(request: Request):
+            device = await authenticate(request)
+            body = await json_body(request, framework.MAX_BODY_BYTES)
+            return JSONResponse(await run_in_threadpool(framework.run, storage, device, kind,
+                                                        request.path_params["id"], request.path_params["command"],
+                                                        body))
+
+        base = f"/v1/{kind.name}"
+        return [Route(base, create, methods=["POST"]), Route(base, listed, methods=["GET"]),
+                Route(base + "/{id}", one, methods=["GET"]),
+                Route(base + "/{id}/{command}", command, methods=["POST"])]
 
     async def on_auth(request: Request, exc: AuthError):
-        return error(exc.status, exc.message)
+        return error(401, exc.message)
+
+    async def on_denied(request: Request, exc: permissions.Denied):
+        return error(403, exc.message)
 
     async def on_wire(request: Request, exc: wire.WireError):
         extra = {"index": exc.index} if exc.index is not None else {}
+        if isinstance(exc, records.UpgradeRequired):
+            extra["upgrade_required"] = True
         return error(400 if isinstance(exc, wire.BadParameter) else 422, exc.message, **extra)
 
     async def on_case(request: Request, exc: cases.CaseError):
         return error(422, str(exc), where=exc.where)
+
+    async def on_stale(request: Request, exc: framework.Stale):
+        return error(409, exc.message, current=exc.current, yours=exc.yours)
+
+    async def on_command(request: Request, exc: framework.CommandError):
+        return error(exc.status, exc.message)
+
+    async def on_not_found(request: Request, exc: framework.NotFound):
+        return error(404, exc.message)
 
     async def on_database(request: Request, exc: DBAPIError):
         log.error("database error on %s %s: %s", request.method, mask_numbers(request.url.path),
@@ -135,12 +199,20 @@ def create_app(storage: Storage) -> AccessLog:
         Route("/v1/profiles/{number}", profile),
         Route("/v1/cases", put_cases, methods=["PUT"]),
         Route("/v1/team/changes", team_changes),
+        Route("/v1/audit", read_audit),
         Route("/v1/devices", list_devices, methods=["GET"]),
         Route("/v1/devices", add_device, methods=["POST"]),
         Route("/v1/devices/{device_id}/revoke", revoke_device, methods=["POST"]),
     ]
+    taken = {r.path for r in routes}
+    for kind in kinds:
+        if f"/v1/{kind.name}" in taken:
+            raise ValueError(f"domain kind {kind.name!r} would hide an endpoint")
+        routes += kind_routes(kind)
     app = Starlette(routes=routes, exception_handlers={
-        AuthError: on_auth, wire.WireError: on_wire, cases.CaseError: on_case, HTTPException: on_http, DBAPIError: on_database})
+        AuthError: on_auth, permissions.Denied: on_denied, wire.WireError: on_wire, cases.CaseError: on_case,
+        framework.Stale: on_stale, framework.CommandError: on_command, framework.NotFound: on_not_found,
+        HTTPException: on_http, DBAPIError: on_database})
     return AccessLog(app)
 
 
