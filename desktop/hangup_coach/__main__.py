@@ -18,6 +18,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "calls":
         from .launch.main import list_calls
         return list_calls(args)
+    if args.command == "qa":
+        if args.qa_command == "review":
+            from .launch.qa import run_review
+            return run_review(args)
+        from .app.qa_cli import run
+        return run(args)
     if args.command in ("login", "sync"):
         from .app import sync_cli
         return sync_cli.login(args) if args.command == "login" else sync_cli.sync_once(args)

@@ -23,8 +23,6 @@ PROFILE_DAYS = 30                 # a profile's evidence: the number's calls of 
 PROFILE_EVIDENCE = 50             # ...newest first, at most this many
 
 KINDS = ("call", "note", "qa_review", "block_proposal")
-ROLES = ("agent", "lead", "admin")
-DEFAULT_TEAM = "default"          # the whole centre, when a device is added without --team
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")     # a UUID, or the demo's "seed-1"
 _E164 = re.compile(r"\+[1-9][0-9]{5,14}")                 # "+" and 6-15 digits
@@ -38,6 +36,15 @@ class WireError(ValueError):
         super().__init__(message)
         self.message = message
         self.index = index
+
+
+class UpgradeRequired(WireError):
+    """A record only a newer card sends correctly (an old card deciding a block): 422 with
+    `upgrade_required`, so the card keeps the rest of its batch."""
+
+
+UPGRADE_BLOCK = ("this card is too old to change a block's status ({status!r}); block decisions are made on "
+                 "the server now: upgrade Hangup Coach (nothing of this batch was stored)")
 
 
 class BadParameter(WireError):
@@ -164,6 +171,7 @@ CALL_FIELDS: dict[str, Field] = {
     "agent_ended_early": Field(flag()),
     "disposition": Field(key(), nullable=True),
     "wrapped_up_at": Field(time(), nullable=True),
+    "policy_misfit": Field(key(), nullable=True),      # the agent's "the policy did not fit", a preset reason
     "updated_at": Field(time(), required=True),
 }
 
@@ -175,31 +183,32 @@ NOTE_FIELDS: dict[str, Field] = {
     "updated_at": Field(time(), required=True),
 }
 
-# The local `blocklist` row; an agent proposes, a lead decides (status other than "proposed").
+# A block proposal from a card (the local `blocklist` row as proposed). Deciding, activating and
+# lifting are the server's commands (/v1/blocklist/...), never a push: a pushed status is "proposed".
 BLOCK_FIELDS: dict[str, Field] = {
     "id": Field(ident()),
     "agent_id": Field(text(64, empty=False)),
     "number": Field(number(), required=True),
-    "scope": Field(one_of(("day", "week", "month", "permanent", "until")), required=True),
-    "reason": Field(text(500, empty=False), required=True),
-    "decided_by": Field(text(64)),
-    "operated_by": Field(text(64)),
-    "status": Field(one_of(("proposed", "active", "expired", "revoked")), required=True),
+    "scope": Field(one_of(("day", "week", "month", "permanent")), required=True),
+    "reason": Field(key(), required=True),                     # a preset key of the centre's rules
+    "status": Field(one_of(("proposed",)), required=True),
+    "call_id": Field(ident(), nullable=True),                  # the call it was proposed on (evidence)
     "created_at": Field(time(), required=True),
     "updated_at": Field(time()),
-    "expires_at": Field(time(), nullable=True),
-    "review_at": Field(time(), nullable=True),
 }
 
-# A sampled call's review form, by a reviewer (often a lead) of any agent's call. Provisional:
-# the QA issue settles its fields; answers stay free-form JSON.
+# A reviewer's review of one call of a QA batch (store/qa.py). The server checks the answers
+# against the form the batch locked, and that the call is in the batch and the reviewer's scope.
 QA_REVIEW_FIELDS: dict[str, Field] = {
     "id": Field(ident()),
+    "batch_id": Field(ident(), required=True),
     "call_id": Field(ident(), required=True),
-    "reviewer_id": Field(text(64)),
-    "answers": Field(json_value(), nullable=True),
-    "root_causes": Field(json_value(2000), nullable=True),
-    "comment": Field(text(NOTE_LIMIT)),
+    "agent_id": Field(text(64), required=True),
+    "reviewer_id": Field(text(64), required=True),
+    "form_name": Field(key(), required=True),
+    "form_version": Field(count(), required=True),
+    "form_fingerprint": Field(text(64), required=True),
+    "answers": Field(json_value(), required=True),
     "created_at": Field(time(), required=True),
     "updated_at": Field(time(), required=True),
 }
@@ -222,8 +231,9 @@ class Record:
 
     @property
     def owner(self) -> str | None:
-        """The agent the record says it belongs to (calls always say; others may)."""
-        return self.data.get("agent_id")
+        """The agent the record says it belongs to (calls always say; others may). A review is its
+        reviewer's own record; its `agent_id` names whose call was reviewed."""
+        return self.data.get("reviewer_id" if self.kind == "qa_review" else "agent_id")
 
     @property
     def number(self) -> str | None:
@@ -268,7 +278,7 @@ def parse_push(body: Any) -> Push:
         try:
             record = parse_record(raw)
         except WireError as exc:
-            raise WireError(f"record {index}: {exc.message}", index) from None
+            raise type(exc)(f"record {index}: {exc.message}", index) from None
         if (record.kind, record.id) in seen:
             raise WireError(f"record {index}: {record.kind} {record.id} appears twice in the batch", index)
         seen.add((record.kind, record.id))
@@ -293,6 +303,9 @@ def parse_record(raw: Any) -> Record:
     data = raw.get("data")
     if not isinstance(data, dict):
         raise WireError("data must be an object")
+    status = data.get("status")
+    if kind == "block_proposal" and isinstance(status, str) and status != "proposed":
+        raise UpgradeRequired(UPGRADE_BLOCK.format(status=status))      # before the field checks: say why
     check_fields(data, FIELDS[kind])
     if "id" in data and data["id"] != raw["id"]:
         raise WireError("data.id differs from the record's id")

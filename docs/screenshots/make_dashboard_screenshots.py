@@ -1,8 +1,10 @@
 """Screenshots of the team lead's dashboard and the agent's "My day", on a generated year.
 
 The data is `tests/support/review_history.review_db()`: 1.8 M calls of a 50-agent team, the
-policy adopted on 2026-06-01 (built once and cached, ~1 min). Run under a real X server:
-    xvfb-run -a -s "-screen 0 1600x1200x24" .venv/bin/python docs/screenshots/make_dashboard_screenshots.py
+policy adopted on 2026-06-01 (built once and cached, ~1 min). The dashboard at a small laptop's
+1024×700, 1440×1000 and 2560×1440, in both languages, drawn by Qt itself (no X server needed):
+    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots/make_dashboard_screenshots.py
+"My day" is shot the same way.
 """
 
 from __future__ import annotations
@@ -41,9 +43,12 @@ def wait_until(done, limit_ms: int = 120_000) -> None:
     timer.stop()
 
 
+SIZES = ((1024, 700), (1440, 1000), (2560, 1440))
+
+
 def shoot(widget, name: str) -> None:
-    wait_until(lambda: False, 300)   # let the window manager-less X server paint
-    pixmap = widget.screen().grabWindow(0, widget.x(), widget.y(), widget.width(), widget.height())
+    wait_until(lambda: False, 300)   # let the layout settle and paint
+    pixmap = widget.grab()
     pixmap.save(str(OUT / name))
     print("wrote", OUT / name, pixmap.width(), "x", pixmap.height())
 
@@ -60,19 +65,20 @@ def main() -> None:
         policy = load_policy()
         for lang in ("zh_CN", "en"):
             window = Dashboard(path, policy, load_texts(lang), OFFSET, date(2026, 3, 1), date(2026, 9, 30))
-            window.move(0, 0)
-            window.resize(1440, 1000)
             window.show()
             wait_until(lambda: window.report is not None and not window.loading)
-            share = window.charts["share"]
-            share.hover_at(share.x[len(share.x) * 3 // 4])   # a read-out, as when the mouse rests on a day
-            shoot(window, f"dashboard-{lang}.png")
-            if lang == "zh_CN":
+            for width, height in SIZES:
+                window.resize(width, height)
+                window.tabs.setCurrentIndex(0)
+                share = window.charts["share"]
+                share.hover_at(share.x[len(share.x) * 3 // 4])   # a read-out, as when the mouse rests on a day
+                shoot(window, f"dashboard-{lang}-{width}x{height}.png")
                 share.readout.hide()
-                window.tabs.setCurrentIndex(1)
-                shoot(window, "dashboard-agents-zh_CN.png")
-                window.tabs.setCurrentIndex(2)
-                shoot(window, "dashboard-what-if-zh_CN.png")
+            window.resize(1440, 1000)
+            window.tabs.setCurrentIndex(1)
+            shoot(window, f"dashboard-agents-{lang}.png")
+            window.tabs.setCurrentIndex(2)
+            shoot(window, f"dashboard-what-if-{lang}.png")
             window.close()
         for lang in ("zh_CN", "en"):
             day = MyDay(path, policy, load_texts(lang), "1007", date(2026, 11, 20), OFFSET)

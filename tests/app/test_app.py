@@ -187,3 +187,29 @@ def test_calls_piped_into_head_ends_quietly_and_the_table_says_its_times_are_loc
     assert proc.wait(60) == 0
     assert "Traceback" not in proc.stderr.read()
     assert first.startswith("times are local (UTC+08:00)")
+
+
+@pytest.mark.parametrize("kind", ["folder", "dangling link", "link loop", "empty"])
+def test_a_centre_policy_that_is_not_a_usable_file_stops_start_up_naming_the_path(tmp_path, kind):
+    # these started the card on the shipped defaults without a word
+    config = tmp_path / "config"
+    config.mkdir()
+    policy = config / "policy.toml"
+    if kind == "folder":
+        policy.mkdir()
+    elif kind == "dangling link":
+        policy.symlink_to(tmp_path / "gone.toml")
+    elif kind == "link loop":
+        policy.symlink_to(policy)
+    else:
+        policy.write_text("\n  \n")
+    result = run(["--smoke", "--db", str(tmp_path / "c.db")], tmp_path, timeout=60)
+    assert result.returncode == 2 and str(policy) in result.stderr, result.stderr
+
+
+def test_a_cti_token_path_that_is_a_folder_stops_start_up_naming_it(tmp_path):
+    (tmp_path / "config" / "cti-token").mkdir(parents=True)      # was a traceback
+    result = run(["--smoke", "--softphone", "json://127.0.0.1:0", "--db", str(tmp_path / "c.db")], tmp_path,
+                 timeout=60)
+    assert result.returncode == 2 and str(tmp_path / "config" / "cti-token") in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr

@@ -66,3 +66,13 @@ def test_every_kind_has_words_in_both_languages():
         for kind in ("not_a_folder", "folder_not_writable", "read_only", "corrupt", "busy", "disk_full", "io"):
             assert f"refuse_{kind}" in texts
             assert "/d/c.db" in refusal_text(StoreError("x", kind, "/d/c.db"), texts)
+
+
+def test_a_file_that_cannot_be_opened_for_an_unnamed_reason_can_be_kept_aside_too(qtbot):
+    # any failure to open or check the file offers a way on, not only Quit
+    texts = load_texts("en")
+    box = StartupRefusal(StoreError("cannot open /x/calls.db: SomethingNew", "io", "/x/calls.db"), texts)
+    qtbot.addWidget(box)
+    assert box.keep_aside is not None
+    QTimer.singleShot(0, box.keep_aside.click)
+    assert box.wants_new_database()

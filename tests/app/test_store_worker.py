@@ -41,15 +41,16 @@ def worker(tmp_path):
                                    ValueError("bad"), OverflowError("date value out of range"), KeyError("x")])
 def test_one_bad_record_never_holds_back_the_records_behind_it(worker, tmp_path, error):
     store = CallStore(open_db(tmp_path / "calls.db"))
-    real = store.save_call
+    w = worker(store)
+    written = w.store              # the worker's own connection to the file
+    real = written.save_call
 
     def refuse_call_1(rec):
         if rec.id == "call-1":
             raise error
         real(rec)
-    store.save_call = refuse_call_1
+    written.save_call = refuse_call_1
     troubles = []
-    w = worker(store)
     w.trouble.connect(lambda kind, detail: troubles.append(kind), type=_direct())
     for n in range(4):
         w.save_call(record(n))
@@ -58,7 +59,7 @@ def test_one_bad_record_never_holds_back_the_records_behind_it(worker, tmp_path,
     assert "record" in troubles
     journal = json.loads((tmp_path / "calls.db.unsaved.json").read_text())
     assert list(journal["calls"]) == ["call-1"]      # kept beside the database meanwhile
-    store.save_call = real                           # whatever it was, it is retried
+    written.save_call = real                         # whatever it was, it is retried
     assert w.wait_saved(5)
     assert [r.id for r in store.open_calls()] == ["call-0", "call-1", "call-2", "call-3"]
     assert not (tmp_path / "calls.db.unsaved.json").exists()
@@ -66,15 +67,15 @@ def test_one_bad_record_never_holds_back_the_records_behind_it(worker, tmp_path,
 
 def test_an_os_error_stops_the_pass_and_is_retried(worker, tmp_path):
     store = CallStore(open_db(tmp_path / "calls.db"))
-    real, failures = store.save_note, []
+    w = worker(store)
+    real, failures = w.store.save_note, []
 
     def disk_gone(*args):
         failures.append(1)
         if len(failures) < 3:
             raise OSError(5, "Input/output error")
         real(*args)
-    store.save_note = disk_gone
-    w = worker(store)
+    w.store.save_note = disk_gone
     w.save_call(record(1))
     w.save_note("call-1", "text", NOW)
     assert w.wait_saved(10) and len(failures) == 3
@@ -163,3 +164,25 @@ def test_changes_handed_over_before_the_file_opens_are_journaled_beside_the_last
     store = CallStore(open_db(db))
     assert store.note(old.id) == "last run" and store.note(new.id) == "typed before the file opened"
     assert not os.path.exists(f"{db}.unsaved.json")
+
+
+def test_the_worker_connection_is_its_own_and_cannot_be_used_from_another_thread(tmp_path):
+    # The bench read through the store the worker was writing with, from the GUI thread: a
+    # segmentation fault inside SQLite. Now a handed-in store stays its owner's, for its owner's reads.
+    import sqlite3
+    handed = CallStore(open_db(tmp_path / "calls.db"))
+    w = StoreWorker(handed)
+    w.start()
+    try:
+        assert w.store.db.conn is not handed.db.conn
+        with pytest.raises(sqlite3.ProgrammingError):
+            w.store.db.execute("SELECT count(*) FROM calls")
+        w.save_call(record(1))
+        assert w.wait_saved(10)
+        handed.db.conn.close()                        # the owner closes its own: the worker goes on
+        w.save_call(record(2))
+        assert w.wait_saved(10)
+    finally:
+        w.close()
+    assert [r["id"] for r in open_db(tmp_path / "calls.db").query("SELECT id FROM calls ORDER BY id")] == \
+        ["call-1", "call-2"]

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from hangup_coach.app.resources import load_policy, load_scripts
 from hangup_coach.core.callers import CallerClass, SubReason
-from hangup_coach.core.classify import CallerHistory, CallerProfile, PastCall, classify
+from hangup_coach.core.classify import BlockNote, CallerHistory, CallerProfile, PastCall, Reason, classify
 from hangup_coach.core.clock import FakeClock
 from hangup_coach.core.phone import normalise
 
@@ -33,9 +33,20 @@ def test_first_call_is_regular():
     assert (found.caller_class, found.reason.key) == (CallerClass.REGULAR, "regular_first")
 
 
-def test_blocklisted_number_is_no_value():
-    found = classify(NUMBER, CallerHistory(blocked_reason=SubReason.ABUSE), POLICY, NOW)
+def test_an_active_block_makes_it_no_value_and_says_until_when():
+    until = NOW + timedelta(days=2)
+    found = classify(NUMBER, CallerHistory(block=BlockNote("active", "abuse", until)), POLICY, NOW)
     assert (found.caller_class, found.sub_reason) == (CallerClass.NO_VALUE, SubReason.ABUSE)
+    assert found.note == Reason("block_active", {"until": until})
+    burst = classify(NUMBER, CallerHistory(block=BlockNote("active", "burst", None)), POLICY, NOW)
+    assert burst.sub_reason is SubReason.HARASSMENT and burst.note == Reason("block_permanent")
+
+
+def test_a_proposed_or_lifted_block_is_only_mentioned_never_the_class():
+    for block in (BlockNote("proposed", "abuse", None), BlockNote("lifted", "", NOW - timedelta(days=1))):
+        found = classify(NUMBER, CallerHistory(block=block), POLICY, NOW)
+        assert (found.caller_class, found.reason.key) == (CallerClass.REGULAR, "regular_first")
+        assert found.note.key == {"proposed": "block_proposed", "lifted": "block_lifted"}[block.state]
 
 
 def test_recent_no_value_calls_make_it_no_value_with_the_commonest_reason():
@@ -122,5 +133,5 @@ def test_a_correction_wins_over_the_case_profile_but_not_over_the_blocklist():
     profile = CallerProfile("1234", NOW - timedelta(days=21))
     past = (corrected(1, CallerClass.REGULAR),)
     assert classify(NUMBER, CallerHistory(past, profile), POLICY, NOW).caller_class is CallerClass.REGULAR
-    blocked = CallerHistory(past, profile, blocked_reason=SubReason.ABUSE)
+    blocked = CallerHistory(past, profile, BlockNote("active", "abuse", None))
     assert classify(NUMBER, blocked, POLICY, NOW).caller_class is CallerClass.NO_VALUE

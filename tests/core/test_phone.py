@@ -36,3 +36,11 @@ def test_normalise_never_raises(text):
 def test_a_masked_mobile_shows_at_most_seven_digits(raw):
     shown = mask(normalise(raw).e164)
     assert len(re.findall(r"\d", shown)) <= 7 and raw not in shown
+
+
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
+def test_the_mobile_fast_path_gives_what_the_library_gives(raw):
+    import phonenumbers
+
+    parsed = phonenumbers.parse(raw, "CN")
+    assert normalise(raw).e164 == phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

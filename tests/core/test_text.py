@@ -30,3 +30,14 @@ def test_numbers_pasted_from_a_crm_are_read():
         assert number_text(pasted).replace(" ", "").replace("-", "").lstrip("+86") == "13800138000", pasted
         assert normalise(pasted).e164 == "+8613800138000", pasted
     assert normalise("138\ud83d0013").e164 is None         # garbage stays unknown, never raises
+
+
+def test_arabic_indic_digits_are_read_like_full_width_ones():
+    # full-width digits were normalised but Arabic-Indic ones left the number unknown
+    for written in ("١٣٨٠٠١٣٨٠٠٠", "۱۳۸۰۰۱۳۸۰۰۰", "१३८००१३८०००"):
+        assert normalise(written).e164 == "+8613800138000", written
+
+
+def test_a_right_to_left_override_does_not_stay_in_a_call_id():
+    assert clean_line("call-\u202e1234\u202c", 200) == "call-1234"
+    assert clean_line("\u2067abc\u2069", 200) == "abc"

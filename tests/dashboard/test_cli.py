@@ -60,7 +60,7 @@ def test_report_table_and_markdown_in_both_languages(team_db, tmp_path):
     md = run("report", "--db", str(team_db), "--since", "2026-05-01", "--until", "2026-06-30", "--format", "md",
              "--lang", "en", "--what-if", "grace=3", tmp_path=tmp_path).stdout
     assert md.startswith("# Hang-up policy review: 2026-05-01 – 2026-06-30")
-    assert "| agent | calls |" in md and "| 1002 | 2 | 100.0 % | +82.0 |" in md and "3 s wait (now 2 s)" in md
+    assert "| agent | rank | calls |" in md and "| 1002 | 1 | 2 | 100.0 % | +82.0 |" in md and "3 s wait (now 2 s)" in md
     table = run("report", "--db", str(team_db), "--since", "2026-05-01", "--until", "2026-06-30",
                 "--lang", "zh_CN", tmp_path=tmp_path).stdout
     assert "坐席主动挂机占比：75.0 %（基线 18 %）；规范实施前 50.0 %，实施后 100.0 %" in table
@@ -85,20 +85,28 @@ def test_bad_arguments_and_files_get_a_clear_error(team_db, tmp_path):
     assert out.returncode == 2 and "explanations=N or grace=SECONDS" in out.stderr
     out = run("report", "--db", str(team_db), "--since", "2026-06-30", "--until", "2026-06-01", tmp_path=tmp_path)
     assert out.returncode == 2 and "is after" in out.stderr
-    out = run("report", "--db", str(tmp_path / "none.db"), tmp_path=tmp_path)
+    out = run("report", "--db", str(tmp_path / "none.db"), "--lang", "en", tmp_path=tmp_path)
     assert out.returncode == 1 and "no call database" in out.stderr
+    out = run("report", "--db", str(team_db), "--agent", "1009", "--lang", "en", tmp_path=tmp_path)
+    assert out.returncode == 2 and "agent 1009 has no calls in this file (agents here: 1001, 1002)" in out.stderr
+    # a mistyped --db never makes a new database, whatever the command
+    for command in (["import-feedback", str(tmp_path / "any.csv")], ["report"]):
+        out = run(command[0], "--db", str(tmp_path / "typo.db"), *command[1:], tmp_path=tmp_path)
+        assert out.returncode == 1 and "找不到通话数据库" in out.stderr and not (tmp_path / "typo.db").exists()
 
 
 def test_import_feedback_names_the_bad_line_and_imports_nothing(team_db, tmp_path):
     bad = tmp_path / "survey.csv"
     bad.write_text("call_id,date,score\nc1,2026-06-01,4\nc2,2026-06-02,very good\n", encoding="utf-8")
-    out = run("import-feedback", "--db", str(team_db), str(bad), tmp_path=tmp_path)
+    out = run("import-feedback", "--db", str(team_db), str(bad), "--lang", "en", tmp_path=tmp_path)
     assert out.returncode == 2 and "survey.csv, line 3: score 'very good' is not a number" in out.stderr
     assert "nothing was imported" in out.stderr
+    out = run("import-feedback", "--db", str(team_db), str(bad), "--lang", "zh_CN", tmp_path=tmp_path)
+    assert out.returncode == 2 and "survey.csv，第 3 行：满意度“very good”不是数字；未导入任何数据" in out.stderr
     good = tmp_path / "good.csv"
     good.write_text("number,date,complaint\n13800138000,2026-06-16,是\n", encoding="utf-8")
-    out = run("import-feedback", "--db", str(team_db), str(good), tmp_path=tmp_path)
-    assert out.returncode == 0 and "imported 1" in out.stdout
+    out = run("import-feedback", "--db", str(team_db), str(good), "--lang", "en", tmp_path=tmp_path)
+    assert out.returncode == 0 and "imported 1 feedback rows from good.csv" in out.stdout
     db = open_db(team_db)
     assert db.execute("SELECT caller_number, complaint FROM feedback").fetchall() == [("+8613800138000", 1)]
 

@@ -100,8 +100,14 @@ def test_each_chart_exports_a_real_png_and_the_table_a_csv(qtbot, team_file, tmp
         assert len(colours) > 8, key          # drawn: axes, text, data — not a blank image
     with open(window.export_table(tmp_path / "agents.csv"), encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
-    assert rows[0][:3] == ["坐席", "通话数", "坐席挂机占比"]
-    assert [r[0] for r in rows[1:]] == ["1001", "1002"] and rows[1][2] == "100.0 %"
+    assert rows[0][:5] == ["坐席", "排名", "通话数", "坐席挂机占比 (%)", "较基线（百分点） (pp)"]
+    assert [r[0] for r in rows[1:]] == ["1001", "1002"]             # ranked by agent share
+    assert [float(v) for v in rows[1][2:5]] == [5, 100.0, 82.0]      # raw numbers a spreadsheet adds up
+    share = window.charts["share"]
+    assert share.caption == "2026-06-01 – 2026-06-07 · 全部坐席 · 全部类型"     # the PNG's title says the period
+    assert share.plot.titleLabel.text == share.title                             # the window's title is back
+    from .test_exports import read_workbook
+    assert "坐席" in read_workbook(window.export_workbook(tmp_path / "all.xlsx"))
     assert window.what_if_table.rowCount() == 3
     assert window.what_if_table.item(0, 0).text() == "解释 2 次（现行 3 次）"
 

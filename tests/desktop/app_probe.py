@@ -23,6 +23,15 @@ def rect(widget):
     return [top_left.x(), top_left.y(), widget.width(), widget.height()]
 
 
+def call_state(session):
+    if session is None:
+        return None
+    rec = session.record
+    return {"line_id": rec.line_call_id, "phase": session.phase.value, "explanations": rec.explanations,
+            "warnings": rec.warnings, "sub_reason": rec.sub_reason, "ended_by": rec.ended_by,
+            "hangup_allowed": session.hangup_allowed}
+
+
 def report():
     cards = [w for w in QApplication.topLevelWidgets() if isinstance(w, CoachCard)]
     if not cards:
@@ -34,6 +43,12 @@ def report():
         "window_id": int(card.winId()), "focus": (card.focusWidget().accessibleName() if card.focusWidget() else None),
         "status": card.status.text(), "keys_note": card.keys_note.text(),
         "tooltip": QToolTip.text() if QToolTip.isVisible() else "",
+        "reclass_menu": {"visible": card.reclass_menu.isVisible(),
+                         "active": card.reclass_menu.activeAction().text() if card.reclass_menu.activeAction() else "",
+                         "items": [a.text() for a in card.reclass_menu.actions()]},
+        "badge": card.badge.text() if card.badge.isVisible() else "",
+        "call": call_state(card.controller.current),
+        "wrapup_keys": card.wrapup_keys.isVisible(),
         "widgets": {name: {"rect": rect(w), "visible": w.isVisible(), "tooltip": w.toolTip()}
                     for name, w in widgets.items()},
     }

@@ -146,6 +146,18 @@ class Crm:
         texts = [l[5:] for l in self.out.drain() if l.startswith("text ")]
         return texts[-1] if texts else ""
 
+    @property
+    def keys(self) -> list[str]:
+        """Every key press the CRM's field received, as "<Qt key> <modifiers>"."""
+        return [l[4:] for l in self.out.drain() if l.startswith("key ")]
+
+    @property
+    def keys_beyond_modifiers(self) -> list[str]:
+        """The keys the CRM received other than Shift/Ctrl/Alt/Meta alone (a chord's modifiers
+        always reach the focused window: only the chord's own key is grabbed)."""
+        modifiers = {str(code) for code in range(0x01000020, 0x01000024)}
+        return [k for k in self.keys if k.split()[0] not in modifiers]
+
 
 class App:
     def __init__(self, desktop: Desktop, args: list[str]) -> None:
@@ -154,7 +166,8 @@ class App:
         self.probe = desktop.tmp / "probe.json"
         env = dict(desktop.env, HANGUP_COACH_PROBE=str(self.probe))
         self.proc = subprocess.Popen([sys.executable, str(HERE / "app_probe.py"), *args, "--db", str(self.db)],
-                                     env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                     env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True)
         desktop.procs.append(self.proc)
         self.out = Lines(self.proc)
         wait_for(lambda: self.state().get("card_visible") and self.db.exists(), what="the card")
@@ -164,6 +177,11 @@ class App:
             return json.loads(self.probe.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
+
+    def say(self, line: str) -> None:
+        """A line on the app's stdin (`demo --by-hand` reads the customer's side there)."""
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
 
     def widget(self, name: str) -> dict:
         return self.state()["widgets"][name]

@@ -41,16 +41,16 @@ def test_shared_records_pushed_by_cards_are_audited_with_before_and_after(server
     first = call("1001")
     proposal = block_proposal(agent_id="1001")
     assert agent.push([first, proposal]).status_code == 200
-    review = qa_review(first["id"])
+    review = qa_review(first["id"], "1001", "qa-1")
     assert reviewer.push([review]).status_code == 200
-    changed = dict(review, version=2, data=dict(review["data"], comment="好"))
+    changed = dict(review, version=2, data=dict(review["data"], answers={"greeting": 0}))
     assert reviewer.push([changed]).status_code == 200
     rows = lead.get("/v1/audit").json()["audit"]
-    seen = [(r["kind"], r["record_id"], r["agent_id"], r["before"] and r["before"].get("comment"),
-             r["after"].get("comment")) for r in rows if r["kind"] != "device"]
+    seen = [(r["kind"], r["record_id"], r["agent_id"], r["before"] and r["before"]["answers"].get("greeting"),
+             r["after"].get("answers", {}).get("greeting")) for r in rows if r["kind"] != "device"]
     assert seen == [("block_proposal", proposal["id"], "1001", None, None),
-                    ("qa_review", review["id"], "qa-1", None, ""),
-                    ("qa_review", review["id"], "qa-1", "", "好")]
+                    ("qa_review", review["id"], "qa-1", None, 2),
+                    ("qa_review", review["id"], "qa-1", 2, 0)]
     # The audit has no endpoint that writes.
     for method in ("POST", "PUT", "PATCH", "DELETE"):
         assert lead.http.request(method, "/v1/audit").status_code == 405

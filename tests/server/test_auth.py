@@ -138,7 +138,7 @@ def test_a_lead_reviews_an_agents_call(devices):
     theirs = call("1001")
     assert agent.push([theirs]).status_code == 200
     review = {"kind": "qa_review", "id": "r-1", "version": 1,
-              "data": {"call_id": theirs["id"], "reviewer_id": "2001", "answers": {"greeting": "ok"},
-                       "root_causes": ["process"], "comment": "", "created_at": theirs["data"]["updated_at"],
-                       "updated_at": theirs["data"]["updated_at"]}}
+              "data": {"batch_id": "b-1", "call_id": theirs["id"], "agent_id": "1001", "reviewer_id": "2001",
+                       "form_name": "standard", "form_version": 1, "form_fingerprint": "f", "answers": {"verdict": "as_policy"},
+                       "created_at": theirs["data"]["updated_at"], "updated_at": theirs["data"]["updated_at"]}}
     assert lead.push([review]).status_code == 200

@@ -140,7 +140,7 @@ def test_two_people_deciding_on_the_same_version_at_once_one_wins_the_other_sees
 
 
 def test_the_card_side_client_shows_both_versions_and_says_when_the_server_is_gone(api):
-    from hangup_coach.sync.client import CommandRefused, Stale, SyncClient, Unavailable
+    from hangup_coach.sync.client import Refused, Stale, SyncClient, Unavailable
     from tests.server.harness import free_port
 
     agent, lead = api("1001", "agent"), api("2001", "lead")
@@ -151,7 +151,7 @@ def test_the_card_side_client_shows_both_versions_and_says_when_the_server_is_go
     with pytest.raises(Stale) as stale:
         client.command("widgets", "w-1", "close", 1, label="c")
     assert stale.value.current["label"] == "b" and stale.value.yours["label"] == "c"
-    with pytest.raises(CommandRefused) as refused:
+    with pytest.raises(Refused) as refused:
         client.command("widgets", "w-1", "close", 2)
     assert refused.value.status == 409 and "not open" in str(refused.value)
     gone = SyncClient(f"http://127.0.0.1:{free_port()}", "t", timeout=5)

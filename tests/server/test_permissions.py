@@ -99,7 +99,7 @@ def centre(server):
         made.append(d)
         return d
 
-    world = {"roles": {role: device(f"me-{role}", role, "north", "shanghai") for role in ROLES}, "calls": {}}
+    world = {"roles": {role: device(f"me-{role}", role, "north", "shanghai") for role in ROLES}, "calls": {}, "authors": {}}
     for role in ROLES:
         for scope, (agent, team, site) in {"own": ("me", "north", "shanghai"), "team": ("mate", "north", "shanghai"),
                                            "site": ("neighbour", "south", "shanghai"),
@@ -108,6 +108,7 @@ def centre(server):
             record = call(f"{agent}-{role}", number=f"+86139{ROLES.index(role)}0000000")
             assert author.push([record]).status_code == 200
             world["calls"][(role, scope)] = record["id"]
+            world["authors"][(role, scope)] = f"{agent}-{role}"
     yield world
     for d in made:
         d.close()
@@ -116,8 +117,9 @@ def centre(server):
 def test_who_may_write_a_record_about_whose_call_through_the_server(centre):
     for role, me in centre["roles"].items():
         for scope in SCOPES:
-            call_id = centre["calls"][(role, scope)]
-            for action, record in (("qa_review.write", qa_review(call_id)), ("note.write", note(call_id))):
+            call_id, author = centre["calls"][(role, scope)], centre["authors"][(role, scope)]
+            for action, record in (("qa_review.write", qa_review(call_id, author, f"me-{role}")),
+                                   ("note.write", note(call_id))):
                 reply = me.push([record])
                 if expected(role, action, scope):
                     assert reply.status_code == 200, (role, action, scope, reply.text)

@@ -72,9 +72,16 @@ def unusable_cases(tmp_path, immutable):
     index = make_db(tmp_path / "bad-index.db")
     overwrite_page(index, root_page(index, "idx_calls_started"))
     yield "corrupt", index
+    # flipped bytes inside a text that quick_check does not read: a decoding error, once "io" (Quit only)
+    text = make_db(tmp_path / "bad-text.db")
+    text.write_bytes(text.read_bytes().replace(b"0001_calls_and_notes", b"\xff\xfe01_calls_and_notes"))
+    yield "corrupt", text
+    not_sqlite = tmp_path / "not-sqlite.db"
+    not_sqlite.write_bytes(b"PK\x03\x04" + b"a zip, not a database" * 50)
+    yield "corrupt", not_sqlite
 
 
-@pytest.mark.parametrize("case", range(6))
+@pytest.mark.parametrize("case", range(8))
 def test_each_unusable_database_is_refused_with_its_kind_and_left_untouched(tmp_path, immutable, case):
     kind, path = list(unusable_cases(tmp_path, immutable))[case]
     before = path.read_bytes() if path.is_file() else None

@@ -77,7 +77,8 @@ def test_profiles_and_blocklist_reach_the_history(tmp_path):
     store.db.table("blocklist").insert({"id": "b1", "number": "+8613912345678", "scope": "week", "reason": "harassment",
                                         "status": "active", "created_at": NOW.isoformat()})
     history = store.history("+8613912345678", NOW, 30)
-    assert history.profile.case_id == "1234" and history.blocked_reason is SubReason.HARASSMENT
+    assert history.profile.case_id == "1234" and history.block.state == "active"
+    assert classify(normalise("+8613912345678"), history, load_policy(), NOW).sub_reason is SubReason.HARASSMENT
 
 
 def test_notes_are_one_row_per_call_and_updated_in_place(tmp_path):

@@ -27,7 +27,10 @@ def write_changes(agent: Agent, start: int, count: int) -> None:
 
 def test_one_scenario_of_every_fault_ends_with_exactly_what_the_client_wrote(tmp_path):
     server = ServerProcess(str(tmp_path / "server.db")).start()
-    proxy = FaultyProxy(server.port, slow_seconds=2.5).__enter__()
+    # "slow" answers after 8 s, well past the client's 4 s request timeout, and 4 s is long enough
+    # for a 500-record push on a loaded machine (with 1 s, pushes timed out under load and the
+    # backoff ran the scenario past its time)
+    proxy = FaultyProxy(server.port, slow_seconds=8).__enter__()
     agent = Agent(tmp_path / "home", "1024")
     try:
         _, token = add_device(server.database, "1024")
@@ -44,7 +47,7 @@ def test_one_scenario_of_every_fault_ends_with_exactly_what_the_client_wrote(tmp
         # 5xx, garbage, truncated and lost answers, a timeout after the server stored the batch,
         # duplicate delivery: one sync run rides them all out
         proxy.inject(*FAULTS)
-        rode_out = agent.sync("--retry-for", "180", "--timeout", "1")
+        rode_out = agent.sync("--retry-for", "180", "--timeout", "4", timeout=300)   # the run's own limit first
         assert rode_out.returncode == 0, rode_out.stderr
         assert not proxy.faults and {f for _, _, f in proxy.seen} >= set(FAULTS)
         assert "0 pending" in rode_out.stdout
@@ -64,13 +67,13 @@ def test_one_scenario_of_every_fault_ends_with_exactly_what_the_client_wrote(tmp
         proxy.held.clear()
         proxy.release.clear()
         proxy.inject("pass", "half_hold")
-        child = agent.popen_sync("--retry-for", "180", "--timeout", "2")
+        child = agent.popen_sync("--retry-for", "180", "--timeout", "4")
         assert proxy.held.wait(60)
         kill_hard(server)
         server.start()
         proxy.target_port = server.port
         proxy.release.set()
-        out, err = child.communicate(timeout=240)
+        out, err = child.communicate(timeout=300)
         assert child.returncode == 0, err
         assert "0 pending" in out
 

@@ -215,4 +215,31 @@ def test_a_blocklist_entry_that_breaks_the_local_rules_is_skipped_not_fatal(stor
     assert not pulled.apply_block(store.db, dict(good, id="b2", scope="forever"))
     assert not pulled.apply_block(store.db, dict(good, id="b3", reason=None))
     assert [r["id"] for r in store.db.query("SELECT id FROM blocklist")] == ["b1"]
-    assert store.history("+8613800138000", NOW, 30).blocked_reason.value == "harassment"
+    assert store.history("+8613800138000", NOW, 30).block.reason == "harassment"
+
+
+def test_the_sync_connection_waits_out_a_card_write_that_holds_the_lock_for_seconds(tmp_path):
+    import threading
+    path = tmp_path / "c.db"
+    card = CallStore(open_db(path))
+    card.save_call(record(1))
+    card.db.conn.close()
+    sync_db = open_db(path)                   # the sync worker's own connection, as it opens it
+    holder = sqlite3.connect(path)
+    holder.execute("BEGIN IMMEDIATE")         # a loaded machine: the card's commit takes 1.5 s
+    started = threading.Event()
+    result = []
+
+    def ack():
+        started.set()
+        result.append(outbox.mark_acked(sync_db, [("call", "call-1", 1)], iso(NOW)))
+
+    thread = threading.Thread(target=ack)
+    thread.start()
+    started.wait(10)
+    thread.join(1.5)                          # it is still waiting for the lock, not failed
+    holder.execute("ROLLBACK")
+    holder.close()
+    thread.join(30)
+    assert result == [1]
+    sync_db.conn.close()

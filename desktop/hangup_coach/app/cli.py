@@ -31,6 +31,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     demo.add_argument("--speed", type=float, default=1.0, help="play N times faster")
     demo.add_argument("--exit-when-done", action="store_true", help="quit after the last call")
     demo.add_argument("--shift", metavar="TOML", help="another shift file (default: the shipped demo)")
+    demo.add_argument("--by-hand", action="store_true",
+                      help="you work the card (the line rings the calls and waits); the customer's side "
+                           "comes from stdin: 'hangs-up' or 'drops', one per line")
 
     calls = sub.add_parser("calls", parents=[common], help="list recorded calls")
     calls.add_argument("--since", type=_date, help="YYYY-MM-DD (UTC) or an ISO time")
@@ -41,6 +44,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     add_report_commands(sub, common)
     from .sync_cli import add_commands as add_sync_commands
     add_sync_commands(sub, common)   # login, sync
+    from .qa_cli import add_commands as add_qa_commands
+    add_qa_commands(sub, common)     # qa batch|review|sheet|actions|action
     from ..server.cli import add_parser as add_server_parser
     add_server_parser(sub)
 

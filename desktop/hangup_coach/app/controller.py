@@ -51,6 +51,7 @@ class Controller(QObject):
     store_refused = Signal(object)       # StoreError: the database cannot be used (start-up refuses it)
     softphone_status = Signal(str, str)  # state, detail
     problem = Signal(str)                # something the agent should see (softphone, settings)
+    block_proposed = Signal(str, str)    # call id, scope: the proposal is in the outbox
 
     def __init__(self, store: CallStore | None, policy: Policy, scripts: ScriptBook, clock: Clock,
                  scheduler: Scheduler, fill: Fill, softphone: Softphone | None = None,
@@ -243,6 +244,25 @@ class Controller(QObject):
     def reclassify(self, caller_class: CallerClass, sub: SubReason, reason_text: str) -> None:
         if self.current is not None:
             self.current.reclassify(caller_class, sub, reason_text)
+
+    def propose_block(self, scope: str, reason: str) -> None:
+        """Propose blocking the current caller at the IVR; the call is the evidence. Written by the
+        store worker with its outbox entry (pushed by the next sync); the card hears back through
+        `block_proposed`, or `problem` when it could not be written."""
+        session = self.current
+        if session is None or self.worker is None or session.record.caller_number is None:
+            return
+        rec, agent_id, now = session.record, self.fill.agent_id, self.clock.now()
+        future = self.worker.submit(
+            lambda store: store.propose_block(rec.caller_number, scope, reason, agent_id, rec.id, now))
+
+        def done(f) -> None:   # on the worker's thread: signals cross to the GUI thread queued
+            if f.exception() is None:
+                self.block_proposed.emit(rec.id, scope)
+            else:
+                log.error("block proposal not saved: %s", f.exception())
+                self.problem.emit(f"block proposal not saved: {f.exception()}")
+        future.add_done_callback(done)
 
     def wrap_up(self, disposition: str, ended_by: EndedBy) -> None:
         session = self.current

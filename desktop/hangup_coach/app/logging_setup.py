@@ -9,28 +9,16 @@ from __future__ import annotations
 import faulthandler
 import logging
 import os
-import re
 import sys
 import threading
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Callable
 
+from ..core.masking import mask_numbers
+
 log = logging.getLogger("hangup_coach")
 _fault_file = None
-
-# A run of 7 or more digits, maybe with +, spaces or dashes between (how numbers reach a log line);
-# shorter runs (ports, counts, times) are left alone.
-_NUMBER = re.compile(r"(?<![\w.:])\+?\d(?:[ \-]?\d){6,}(?![\w.])")
-
-
-def mask_numbers(text: str) -> str:
-    """138****8000, as on screen: the first 3 and last 4 digits of anything that looks like a number."""
-    def masked(match: re.Match) -> str:
-        digits = re.sub(r"\D", "", match.group())
-        keep = (3, 4) if len(digits) > 8 else (2, 2)
-        return digits[:keep[0]] + "*" * (len(digits) - sum(keep)) + digits[-keep[1]:]
-    return _NUMBER.sub(masked, text)
 
 
 class MaskingFormatter(logging.Formatter):

@@ -17,6 +17,11 @@ def add_report_commands(sub, common: argparse.ArgumentParser) -> None:
                         choices=("regular", "no_value", "non_regular", "unknown"), help="only this caller class")
     report.add_argument("--format", choices=("table", "csv", "json", "md"), default="table")
     report.add_argument("--png", metavar="DIR", help="also write the charts as PNG files into DIR")
+    report.add_argument("--xlsx", metavar="FILE", help="also write the tables as an Excel workbook (a sheet each)")
+    report.add_argument("--every", choices=("day", "week"),
+                        help="for a scheduled task: the last whole day (yesterday) or week (Monday–Sunday), "
+                             "written as .md, .csv and .xlsx into --to DIR")
+    report.add_argument("--to", metavar="DIR", help="where --every writes its files")
     report.add_argument("--what-if", nargs="*", metavar="SPEC", dest="what_if",
                         help="what other thresholds would have released: explanations=N, grace=SECONDS "
                              "(no SPEC: explanations=2, explanations=4, grace=3)")
@@ -27,11 +32,15 @@ def add_report_commands(sub, common: argparse.ArgumentParser) -> None:
     feedback = sub.add_parser("import-feedback", parents=[common],
                               help="import satisfaction scores / complaints from a CSV file")
     feedback.add_argument("file", metavar="FILE.csv",
-                          help="header row with date, call_id or number, and score or complaint")
+                          help="header row with date, call_id or number, and score or complaint; "
+                               "separated by , ; or tab")
+    feedback.add_argument("--encoding", metavar="NAME",
+                          help="the file's encoding (default: detected: UTF-8, UTF-8/16 with BOM, else GB18030/GBK)")
 
 
 def _range_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="first day, local time (default: 30 days ago)")
+    parser.add_argument("--since", type=_day, metavar="YYYY-MM-DD",
+                        help="first day, local time (default: 30 days ago, for report and dashboard alike)")
     parser.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last day, local time (default: today)")
 
 

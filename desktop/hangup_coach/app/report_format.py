@@ -9,21 +9,27 @@ import csv
 import io
 import json
 import tomllib
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ..core.stats import Difference, Scenario, Tally, WhatIf, histogram
+from ..core.targets import Target, median, metric
 from ..store.reports import EXPLANATION_BUCKETS, WARNING_BUCKETS, Report
 from .resources import resource_path
 
 FORMATS = ("table", "csv", "json", "md")
 
 
-def load_texts(language: str) -> dict[str, str]:
-    """The dashboard's texts (`resources/translations/dashboard-<lang>.toml`), English filling gaps."""
+def load_texts(language: str, scale: tuple[float, float] = (1.0, 5.0)) -> dict[str, str]:
+    """The dashboard's texts (`resources/translations/dashboard-<lang>.toml`), English filling gaps;
+    `scale` is the centre's satisfaction scale the texts name ("score 1–5")."""
     texts: dict[str, str] = {}
     for lang in ("en", language):
         path = resource_path("translations", f"dashboard-{lang}.toml")
         texts.update(tomllib.loads(path.read_text(encoding="utf-8")).get("dashboard", {}))
+    low, high = (f"{v:g}" for v in scale)
+    texts["score_scale"] = texts["score_scale"].format(low=low, high=high)
+    texts["score_value"] = texts["score_value"].replace("{high}", high)
     return texts
 
 
@@ -32,12 +38,25 @@ def percent(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value * 100:.{digits}f} %"
 
 
-def duration(seconds: float | None) -> str:
-    """2:35 (minutes:seconds), or 1:02:05 past an hour."""
+def duration(seconds: float | None, texts: dict | None = None) -> str:
+    """With its unit: "2 min 35 s", "1 h 02 min" past an hour (texts: the language's units)."""
     if seconds is None:
         return "—"
+    units = texts or _UNITS
     s = int(round(seconds))
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+    if s >= 3600:
+        return units["unit_h_min"].format(h=f"{s // 3600:,}", m=f"{s // 60 % 60:02d}")
+    return units["unit_min_s"].format(m=s // 60, s=f"{s % 60:02d}") if s >= 60 else units["unit_s"].format(s=s)
+
+
+def hours(seconds: float | None, texts: dict | None = None) -> str:
+    """A long total in hours: "7,484.8 h" (never "449,090.6 min"); under an hour, minutes and seconds."""
+    if seconds is None or seconds < 3600:
+        return duration(seconds, texts)
+    return (texts or _UNITS)["unit_h"].format(h=f"{seconds / 3600:,.1f}")
+
+
+_UNITS = {"unit_h_min": "{h} h {m} min", "unit_min_s": "{m} min {s} s", "unit_s": "{s} s", "unit_h": "{h} h"}
 
 
 def number(value: float | None, digits: int = 1) -> str:
@@ -109,12 +128,14 @@ def as_data(report: Report) -> dict:
     }
 
 
-def render(report: Report, fmt: str, texts: dict, explanations_now: int = 3, grace_now: float = 2.0) -> str:
+def render(report: Report, fmt: str, texts: dict, explanations_now: int = 3, grace_now: float = 2.0,
+           targets: dict[str, Target] | None = None) -> str:
     if fmt == "json":
         return json.dumps(as_data(report), ensure_ascii=False, indent=1) + "\n"
     if fmt == "csv":
         return _csv(as_data(report))
-    return _text(report, texts, markdown=fmt == "md", explanations_now=explanations_now, grace_now=grace_now)
+    return _text(report, texts, markdown=fmt == "md", explanations_now=explanations_now, grace_now=grace_now,
+                 targets=targets or {})
 
 
 def _csv(data: dict) -> str:
@@ -144,6 +165,17 @@ def _csv(data: dict) -> str:
     return out.getvalue()
 
 
+def change_words(change: float | None, texts: dict, digits: int = 1, scale: float = 1.0, unit: str = "") -> str:
+    """A signed change with its direction in words: "+2.3 points (up)", "−0.12 (down)", "no change"."""
+    if change is None:
+        return "—"
+    shown = round(change * scale, digits)
+    if shown == 0:
+        return texts["no_change"]
+    word = texts["up" if shown > 0 else "down"]
+    return f"{shown:+,.{digits}f}{unit} ({word})".replace("-", "−")
+
+
 def summary_lines(report: Report, texts: dict) -> list[str]:
     t, sat, rate = report.total, report.satisfaction(), report.complaint_rate()
 
@@ -152,61 +184,230 @@ def summary_lines(report: Report, texts: dict) -> list[str]:
 
     no_value = report.classes.get("no_value", Tally())
     per_call = no_value.warnings / no_value.answered if no_value.answered else None
-    return [
+    lines = [
         texts["summary_share"].format(share=percent(t.agent_share), baseline=percent(report.baseline_agent_share, 0),
                                       before=percent(report.before.agent_share), after=percent(report.after.agent_share)),
         texts["summary_handle"].format(calls=f"{t.calls:,}", answered=f"{t.answered:,}",
-                                       handle=duration(t.average_handle_seconds)),
-        texts["summary_released"].format(minutes=number(t.after_allowed_minutes)),
-        texts["summary_no_value"].format(warnings=number(per_call, 2), to_end=duration(report.no_value_seconds_to_end),
-                                         after=duration(report.no_value_seconds_after_allowed)),
+                                       handle=duration(t.average_handle_seconds, texts)),
+        texts["summary_released"].format(hours=hours(t.after_allowed_seconds, texts)),
+        texts["summary_no_value"].format(warnings=number(per_call, 2),
+                                         to_end=duration(report.no_value_seconds_to_end, texts),
+                                         after=duration(report.no_value_seconds_after_allowed, texts)),
         texts["summary_satisfaction"].format(before=number(sat.before, 2), after=number(sat.after, 2),
-                                             change=signed(sat.change, 2), significance=sig(sat)),
+                                             scale=texts["score_scale"], change=change_words(sat.change, texts, 2),
+                                             significance=sig(sat)),
         texts["summary_complaints"].format(before=number(rate.before and rate.before * 1000, 2),
                                            after=number(rate.after and rate.after * 1000, 2),
-                                           change=signed(rate.change, 2, 1000), significance=sig(rate)),
+                                           change=change_words(rate.change, texts, 2, 1000), significance=sig(rate)),
     ]
+    if not t.calls:
+        lines.insert(0, texts["no_calls_yet"])
+    return lines
 
 
-def agent_rows(report: Report, texts: dict) -> tuple[list[str], list[list[str]]]:
-    """The per-agent table (dashboard and text report): heads and rows."""
-    heads = [texts["col_agent"], texts["col_calls"], texts["col_agent_share"], texts["col_vs_baseline"],
-             texts["col_avg_handle"], texts["col_after_allowed"], texts["left_in_grace"], texts["agent_after_prompt"],
-             texts["agent_in_wait"], texts["agent_before_closure"], texts["col_early"]]
+# ----- the per-agent table: raw values, formatted on the way out ---------------------------------------
+@dataclass(frozen=True)
+class Column:
+    key: str
+    head: str
+    kind: str            # text, rank, count, share, points, seconds, hours
+    target: Target | None = None
+
+    @property
+    def unit(self) -> str:
+        return {"share": "%", "points": "pp", "seconds": "s", "hours": "h"}.get(self.kind, "")
+
+
+@dataclass(frozen=True)
+class AgentTable:
+    columns: list[Column]
+    rows: list[list]                  # raw values (None: no value), ranked by agent share
+    medians: dict[str, float | None]  # the team's median of each figure
+
+
+def agent_table(report: Report, texts: dict, targets: dict[str, Target] | None = None) -> AgentTable:
+    """The per-agent table: every agent of the range, ranked by agent share (highest first)."""
+    targets = targets or {}
+    columns = [Column("agent", texts["col_agent"], "text"), Column("rank", texts["col_rank"], "rank"),
+               Column("calls", texts["col_calls"], "count"),
+               Column("agent_share", texts["col_agent_share"], "share", targets.get("agent_share")),
+               Column("vs_baseline", texts["col_vs_baseline"], "points"),
+               Column("average_handle_seconds", texts["col_avg_handle"], "seconds",
+                      targets.get("average_handle_seconds")),
+               Column("after_allowed_seconds", texts["col_after_allowed_per_call"], "seconds",
+                      targets.get("after_allowed_seconds")),
+               Column("after_allowed_total", texts["col_after_allowed"], "hours"),
+               Column("early_share", texts["col_early_share"], "share", targets.get("early_share")),
+               Column("left_in_grace", texts["left_in_grace"], "count"),
+               Column("agent_after_prompt", texts["agent_after_prompt"], "count"),
+               Column("agent_in_wait", texts["agent_in_wait"], "count"),
+               Column("agent_before_closure", texts["agent_before_closure"], "count"),
+               Column("agent_early", texts["col_early"], "count")]
     rows = []
     for agent, t in report.agents.items():
         g = report.regular_by_agent.get(agent, Tally())
         versus = None if t.agent_share is None else t.agent_share - report.baseline_agent_share
-        rows.append([agent, f"{t.calls:,}", percent(t.agent_share), signed(versus, 1, 100),
-                     duration(t.average_handle_seconds),
-                     number(t.after_allowed_minutes), f"{g.left_in_grace:,}", f"{g.agent_after_prompt:,}",
-                     f"{g.agent_in_wait:,}", f"{g.agent_before_closure:,}", f"{t.agent_early:,}"])
+        rows.append([agent, None, t.calls, t.agent_share, versus, t.average_handle_seconds,
+                     metric("after_allowed_seconds", t), t.after_allowed_seconds / 3600, metric("early_share", t),
+                     g.left_in_grace, g.agent_after_prompt, g.agent_in_wait, g.agent_before_closure, t.agent_early])
+    rows.sort(key=lambda r: (r[3] is None, -(r[3] or 0), r[0]))
+    for rank, row in enumerate(rows, start=1):
+        row[1] = rank
+    medians = {c.key: median([r[i] for r in rows]) for i, c in enumerate(columns) if c.kind not in ("text", "rank")}
+    return AgentTable(columns, rows, medians)
+
+
+def cell(value, kind: str, texts: dict) -> str:
+    """One figure as the window and the text report show it."""
+    if value is None:
+        return "—"
+    if kind in ("text", "rank"):
+        return str(value)
+    if kind == "count":
+        return f"{int(value):,}"
+    if kind == "share":
+        return percent(value)
+    if kind == "points":
+        return f"{value * 100:+.1f}".replace("-", "−")
+    if kind == "seconds":
+        return duration(value, texts)
+    return hours(value * 3600, texts)
+
+
+def target_text(target: Target | None, kind: str, texts: dict) -> str:
+    if target is None:
+        return ""
+    return texts["target_" + target.better].format(value=cell(target.green, kind, texts))
+
+
+def agent_rows(report: Report, texts: dict, targets: dict[str, Target] | None = None):
+    """The per-agent table as text (text report): heads and rows."""
+    table = agent_table(report, texts, targets)
+    return ([c.head for c in table.columns],
+            [[cell(v, c.kind, texts) for v, c in zip(row, table.columns)] for row in table.rows])
+
+
+def agent_csv_rows(table: AgentTable) -> tuple[list[str], list[list]]:
+    """Raw numbers for a spreadsheet, the unit in each head ("agent share (%)"); shares as percent."""
+    heads = [f"{c.head} ({c.unit})" if c.unit else c.head for c in table.columns]
+    rows = []
+    for row in table.rows:
+        out = []
+        for v, c in zip(row, table.columns):
+            if v is None:
+                out.append("")
+            elif c.kind in ("share", "points"):
+                out.append(round(v * 100, 2))
+            elif c.kind in ("seconds", "hours"):
+                out.append(round(v, 2))
+            else:
+                out.append(v)
+        rows.append(out)
     return heads, rows
+
+
+# ----- the summary a lead acts on: a few figures, each with its trend and flag --------------------------
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    title: str
+    value: str
+    flag: str | None       # green / amber / red against the centre's target, None without one
+    target: str            # "target ≥ 35.0 %"
+    trend: str             # "vs the previous 7 days: +2.3 pp (up)"
+    improved: bool | None  # the change went the target's way (None: no change, no target)
+    significant: bool = False
+    raw: float | None = None   # the value as a number (shares as 0–1, times in seconds)
+
+
+def figures(report: Report, texts: dict, targets: dict[str, Target]) -> list[Figure]:
+    t = report.total
+    earlier, later, days = recent_halves(report.days)
+    since = texts["trend_days"].format(days=days)
+    out = []
+    for key, kind in (("agent_share", "share"), ("average_handle_seconds", "seconds"),
+                      ("after_allowed_seconds", "seconds"), ("early_share", "share")):
+        target, value = targets.get(key), metric(key, t)
+        before, after = metric(key, earlier), metric(key, later)
+        change = None if before is None or after is None else after - before
+        scale, digits, unit = (100, 1, texts["unit_pp"]) if kind == "share" else (1, 0, texts["unit_s_change"])
+        out.append(Figure(key, texts[f"figure_{key}"], cell(value, kind, texts),
+                          target.flag(value) if target else None, target_text(target, kind, texts),
+                          f"{since}: {change_words(change, texts, digits, scale, unit)}",
+                          _improved(target, change, digits, scale), raw=value))
+    policy = texts["trend_policy"]
+    for key, difference, scale, digits in (("satisfaction", report.satisfaction(), 1, 2),
+                                           ("complaints_per_1000", report.complaint_rate(), 1000, 2)):
+        target = targets.get(key)
+        value = None if difference.after is None else difference.after * scale
+        if value is None and difference.before is not None:
+            value = difference.before * scale
+        shown = (texts["score_value"].format(score=number(value, 2)) if key == "satisfaction" and value is not None
+                 else number(value, 2))
+        note = ("" if difference.significant is None
+                else texts["significant" if difference.significant else "not_significant"])
+        out.append(Figure(key, texts[f"figure_{key}"], shown, target.flag(value) if target else None,
+                          texts["target_" + target.better].format(value=number(target.green, 2)) if target else "",
+                          f"{policy}: {change_words(difference.change, texts, digits, scale)}{note}",
+                          _improved(target, difference.change, digits, scale), bool(difference.significant), value))
+    return out
+
+
+def _improved(target: Target | None, change: float | None, digits: int, scale: float) -> bool | None:
+    """Did the figure move the target's way? None when it did not move as shown (or no target)."""
+    if target is None or change is None or round(change * scale, digits) == 0:
+        return None
+    return target.improved(change)
+
+
+def figure_line(f: Figure, texts: dict) -> str:
+    """A figure as one line of the text report: "Satisfaction: 4.10 / 5 [on target, target ≥ 4.20] …"."""
+    flag = f"[{texts[f'flag_{f.flag}']}, {f.target}]" if f.flag else ""
+    trend = f"**{f.trend}**" if f.significant else f.trend
+    return " ".join(part for part in (f"{f.title}: {f.value}", flag, f"— {trend}") if part)
+
+
+def recent_halves(days: list[tuple[date, Tally]]) -> tuple[Tally, Tally, int]:
+    """The last 7 days of the range against the 7 before (week on week); a range shorter than
+    two weeks is cut in two halves. Returns (earlier, later, days in each)."""
+    n = 7 if len(days) >= 14 else len(days) // 2
+    earlier, later = Tally(), Tally()
+    for _, t in days[len(days) - 2 * n:len(days) - n]:
+        earlier += t
+    for _, t in days[len(days) - n:] if n else []:
+        later += t
+    return earlier, later, n
 
 
 def class_rows(report: Report, texts: dict) -> tuple[list[str], list[list[str]]]:
     heads = [texts["caller_class"], texts["col_calls"], texts["col_agent_share"], texts["col_avg_handle"],
              texts["col_after_allowed"]]
-    rows = [[texts.get(f"class_{c}", c), f"{t.calls:,}", percent(t.agent_share), duration(t.average_handle_seconds),
-             number(t.after_allowed_minutes)] for c, t in report.classes.items()]
+    rows = [[texts.get(f"class_{c}", c), f"{t.calls:,}", percent(t.agent_share),
+             duration(t.average_handle_seconds, texts), hours(t.after_allowed_seconds, texts)]
+            for c, t in report.classes.items()]
     return heads, rows
 
 
 def what_if_rows(report: Report, texts: dict, explanations_now: int, grace_now: float):
     heads = [texts["col_scenario"], texts["col_touched"], texts["col_released"], texts["col_change"]]
     rows = [[scenario_label(w.scenario, texts, explanations_now, grace_now), f"{w.calls_touched:,}",
-             number(w.after_allowed_seconds / 60), signed(w.released_change_minutes)] for w in report.what_if]
+             hours(w.after_allowed_seconds, texts),
+             change_words(w.released_change_minutes / 60, texts, 1, 1, texts["unit_h_change"])] for w in report.what_if]
     return heads, rows
 
 
-def _text(report: Report, texts: dict, markdown: bool, explanations_now: int, grace_now: float) -> str:
+def _text(report: Report, texts: dict, markdown: bool, explanations_now: int, grace_now: float,
+          targets: dict[str, Target]) -> str:
     q = report.query
     lines = [("# " if markdown else "") + f"{texts['title']}: {q.first.isoformat()} – {q.last.isoformat()}"]
     if q.agents:
         lines.append(f"{texts['agent']}: {', '.join(q.agents)}")
     lines.append("")
     lines += [("- " if markdown else "") + line for line in summary_lines(report, texts)]
-    sections = [(texts["caller_class"], class_rows(report, texts)), (texts["tab_agents"], agent_rows(report, texts))]
+    lines.append("")
+    lines += [("- " if markdown else "") + figure_line(f, texts) for f in figures(report, texts, targets)]
+    sections = [(texts["caller_class"], class_rows(report, texts)),
+                (texts["tab_agents"], agent_rows(report, texts, targets))]
     bars = histogram(report.explanations, EXPLANATION_BUCKETS)
     sections.append((texts["chart_explanations"], ([texts["axis_explanations"], texts["col_calls"]],
                                                    [[k, f"{n:,}"] for k, n in bars])))
@@ -236,6 +437,14 @@ def _plain_table(heads: list[str], rows: list[list[str]]) -> list[str]:
     def line(cells):
         return "  ".join(c + " " * (w - _width(c)) for c, w in zip(cells, widths)).rstrip()
     return [line(heads)] + [line(r) for r in rows]
+
+
+def scheduled_range(today: date, every: str) -> tuple[date, date]:
+    """The last whole period before today: yesterday, or last Monday–Sunday."""
+    if every == "day":
+        return today - timedelta(days=1), today - timedelta(days=1)
+    last_sunday = today - timedelta(days=today.weekday() + 1)
+    return last_sunday - timedelta(days=6), last_sunday
 
 
 def default_range(today: date, days: int = 30) -> tuple[date, date]:

@@ -19,14 +19,30 @@ def resource_path(*parts: str) -> Path:
     return Path(str(files("hangup_coach.resources").joinpath(*parts)))
 
 
+class NotAFile(ValueError):
+    """A path that is there but is not a regular file (a folder, a dangling symlink, a symlink loop):
+    start-up stops naming it rather than silently going on without it."""
+
+
+def regular_file(path: Path) -> bool:
+    """True for a regular file (or a symlink to one); False if nothing is there; NotAFile for
+    anything else that is there."""
+    if path.is_file():
+        return True
+    if os.path.lexists(path):
+        raise NotAFile(f"{path} is there but is not a readable file (a folder, or a broken or looping link): "
+                       "make it a file or remove it")
+    return False
+
+
 def centre_file(config_dir: Path | None, *parts: str, machine_dir: Path | None = None) -> Path:
     """The centre's own copy in the user's config directory, else in IT's machine-wide folder,
-    else the shipped file.
+    else the shipped file. Raises NotAFile for a copy that is there but not a file.
 
     This is how a centre changes "3 explanations" or a closing line without a release.
     """
     for folder in (config_dir, machine_dir):
-        if folder is not None and folder.joinpath(*parts).is_file():
+        if folder is not None and regular_file(folder.joinpath(*parts)):
             return folder.joinpath(*parts)
     return resource_path(*parts)
 
@@ -37,6 +53,8 @@ def load_policy(path: str | os.PathLike | None = None) -> Policy:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"cannot read the policy file {path}: {exc}") from exc
+    if not text.strip():
+        raise PolicyError(f"the policy file {path} is empty: write the policy in it, or remove it to use the defaults")
     try:
         return Policy.from_toml(text)
     except PolicyError as exc:
@@ -73,3 +91,29 @@ def load_texts(language: str) -> dict[str, str]:
         path = resource_path("translations", f"{lang}.toml")
         texts.update(tomllib.loads(path.read_text(encoding="utf-8")).get("ui", {}))
     return texts
+
+
+def load_targets(path: str | os.PathLike | None = None) -> dict:
+    """The centre's targets (`targets.toml`: shipped, or the centre's copy via `centre_file`)."""
+    from ..core.targets import TargetError, targets_from_toml
+
+    path = Path(path) if path else resource_path("targets.toml")
+    try:
+        return targets_from_toml(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise TargetError(f"cannot read the targets file {path}: {exc}") from exc
+    except TargetError as exc:
+        raise TargetError(f"{path}: {exc}") from exc
+
+
+def load_score_scale(path: str | os.PathLike | None = None) -> tuple[float, float]:
+    """The satisfaction scale (`feedback.toml` [score] min, max: shipped, or the centre's copy)."""
+    path = Path(path) if path else resource_path("feedback.toml")
+    try:
+        score = tomllib.loads(path.read_text(encoding="utf-8"))["score"]
+        low, high = float(score["min"]), float(score["max"])
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise PolicyError(f"cannot read the score scale in {path}: {exc}") from exc
+    if low >= high:
+        raise PolicyError(f"{path}: the score scale's min {low:g} is not below its max {high:g}")
+    return low, high

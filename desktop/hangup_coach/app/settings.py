@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QPoint, QSettings
 
-from .resources import LANGUAGES
+from .resources import LANGUAGES, regular_file
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,8 @@ HOTKEYS = {
     "reclassify": "Ctrl+Alt+R",
     "note": "Ctrl+Alt+M",
     "done": "Ctrl+Alt+Return",
+    "wrapup": "Ctrl+Alt+O",        # the card takes the keyboard for the wrap-up (digits pick)
+    "manual_call": "Ctrl+Alt+P",   # manual mode: the card takes the keyboard for the number
 }
 
 
@@ -73,6 +75,7 @@ OPTIONS = {o.key: o for o in (
     Option("hotline", "", _text(30)),
     Option("role", "agent", lambda v: v in ("agent", "lead")),    # a lead's tray also opens the dashboard
     Option("server_url", "", _text(200)),                           # "" = no central server
+    Option("recordings", "", _text(500)),   # QA: "" | template:<place with {line_call_id}> | sndfile:<folder>
     *(Option(f"hotkeys/{name}", key, lambda v: _one_key(v)) for name, key in HOTKEYS.items()),
 )}
 
@@ -156,6 +159,7 @@ def cti_token(config_dir: Path) -> str:
     in its own file, `cti-token` beside settings.ini, readable by the agent only (0600), made on
     first use, and never logged. The bridge's installer copies it from there."""
     path = config_dir / "cti-token"
+    regular_file(path)   # a folder or a broken link there: NotAFile (a ValueError) names it
     try:
         token = path.read_text(encoding="ascii").strip()
         if len(token) >= 16:

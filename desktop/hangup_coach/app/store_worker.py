@@ -15,6 +15,11 @@ met. Unsaved work is kept, newest version per call and per note, until it is wri
 
 Reads the GUI needs at once (a caller's history at ring time) jump the queue and are answered with
 a bounded wait (`call`); everything else is fire-and-forget.
+
+One connection, one thread, by construction: the worker opens its connection in its own thread,
+bound to it (any use from another thread raises instead of racing it inside SQLite), also when it
+is handed a store that is already open (tests, tools): that store's connection stays its owner's,
+for its owner's reads.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ..core.coach import CallRecord
 from ..store.calls import CallStore, parse_time, record_from_row
-from ..store.db import BUSY_TIMEOUT_MS, StoreError, open_db, problem_kind
+from ..store.db import BUSY_TIMEOUT_MS, OPEN_BUSY_TIMEOUT_MS, StoreError, open_db, problem_kind
 from .journal import UnsavedJournal
 
 log = logging.getLogger(__name__)
@@ -67,8 +72,7 @@ class _Stop:
 
 @dataclass
 class _FileOpened:
-    store: CallStore | None
-    error: Exception | None
+    error: Exception | None     # None: the file is checked and migrated, the worker can open it
 
 
 class StoreWorker(QObject):
@@ -81,10 +85,14 @@ class StoreWorker(QObject):
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._source = source
-        if journal is None and isinstance(source, Path):
-            journal = UnsavedJournal.beside(source)
+        self._handed = isinstance(source, CallStore)   # already open, checked and migrated
+        self._path = _file_of(source) if self._handed else Path(source)
+        if journal is None and not self._handed:
+            journal = UnsavedJournal.beside(self._path)
         self.journal = journal
-        self.store: CallStore | None = source if isinstance(source, CallStore) else None
+        self.store: CallStore | None = None          # the worker thread's own, bound to it
+        self._ready = threading.Event()              # a handed-in store: the worker has opened its own
+        self._first: Opened | BaseException | None = None
         self._jobs: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
         self._settled = threading.Event()
@@ -98,12 +106,16 @@ class StoreWorker(QObject):
 
     # ----- used from the GUI thread ------------------------------------------------------------
     def start(self) -> None:
-        """Open in the worker thread (the app), or, for a store already open (tests, tools), read
-        its open calls now so `opened` has been delivered when this returns."""
-        if self.store is not None:
-            self._replay_journal()
-            self.opened.emit(self._opened())
+        """Open in the worker thread (the app), or, for a store already open (tests, tools), wait
+        for the worker to open its own connection and read the open calls, so `opened` has been
+        delivered when this returns."""
         self._thread.start()
+        if self._handed:
+            if not self._ready.wait(30):
+                raise StoreError(f"the call database {self._path} did not open in 30 s", "busy", self._path)
+            if isinstance(self._first, BaseException):
+                raise self._first
+            self.opened.emit(self._first)
 
     def save_call(self, record: CallRecord, seq: int = 0) -> None:
         self._submit(_Write("call", record.id, dataclasses.replace(record), seq))
@@ -111,11 +123,16 @@ class StoreWorker(QObject):
     def save_note(self, call_id: str, text: str, now: datetime, seq: int = 0) -> None:
         self._submit(_Write("note", call_id, (text, now), seq))
 
+    def submit(self, fn: Callable[[CallStore], Any]) -> Future:
+        """Run fn(store) on the worker ahead of queued writes; the future has its result."""
+        future: Future = Future()
+        self._jobs.put((fn, future))
+        return future
+
     def call(self, fn: Callable[[CallStore], Any], timeout: float) -> Any:
         """Run fn(store) on the worker ahead of queued writes and wait at most `timeout` s for it.
         Raises TimeoutError, or what fn raised."""
-        future: Future = Future()
-        self._jobs.put((fn, future))
+        future = self.submit(fn)
         try:
             return future.result(timeout)
         except TimeoutError:
@@ -141,7 +158,17 @@ class StoreWorker(QObject):
 
     # ----- the worker thread ---------------------------------------------------------------------
     def _run(self) -> None:
-        if self.store is None:
+        if self._handed:
+            try:
+                self.store = self._own_connection(BUSY_TIMEOUT_MS)
+                self._replay_journal()
+                self._first = self._opened()
+            except BaseException as exc:  # handed to start(), which raises it
+                self._first = exc
+                return
+            finally:
+                self._ready.set()
+        else:
             try:
                 self._replay_journal()
                 threading.Thread(target=self._open_file, name="store-open", daemon=True).start()
@@ -167,11 +194,14 @@ class StoreWorker(QObject):
                 log.exception("store worker")
                 self._report("io", f"{type(exc).__name__}: {exc}")
                 self._retry_at = time.monotonic() + RETRY_MAX_S
-        if isinstance(self._source, Path):   # a store handed in stays its owner's to close
-            try:
-                self.store.db.conn.close()
-            except Exception:  # closing must not raise on the way out
-                log.exception("closing the call database")
+        try:
+            self.store.db.conn.close()
+        except Exception:  # closing must not raise on the way out
+            log.exception("closing the call database")
+
+    def _own_connection(self, busy_timeout_ms: int) -> CallStore:
+        """This thread's connection to the file, usable from this thread only."""
+        return CallStore(open_db(self._path, busy_timeout_ms=busy_timeout_ms, this_thread_only=True))
 
     def _turn(self) -> bool:
         """Wait for work or the next retry, take everything queued, write. True when asked to stop."""
@@ -212,12 +242,13 @@ class StoreWorker(QObject):
                      len(calls), len(notes))
 
     def _open_file(self) -> None:
-        """In a thread of its own (a locked or slow file can take seconds): open the database, then
-        hand it to the worker thread, which meanwhile journals every change handed over."""
+        """In a thread of its own (a locked or slow file can take seconds): check and migrate the
+        database, then tell the worker thread, which meanwhile journals every change handed over,
+        and which then opens its own connection."""
         try:
             while True:
                 try:
-                    store = CallStore(open_db(self._source, check=True))
+                    open_db(self._path, check=True, busy_timeout_ms=OPEN_BUSY_TIMEOUT_MS).conn.close()
                     break
                 except StoreError as exc:
                     if exc.kind != "busy":
@@ -225,9 +256,9 @@ class StoreWorker(QObject):
                     self._report("busy", str(exc))
                     time.sleep(OPEN_RETRY_S)
         except Exception as exc:  # handed to the worker thread, which refuses the file
-            self._jobs.put(_FileOpened(None, exc))
+            self._jobs.put(_FileOpened(exc))
             return
-        self._jobs.put(_FileOpened(store, None))
+        self._jobs.put(_FileOpened(None))
 
     def _until_open(self) -> bool:
         """Until the file is open, queue each change handed over and journal it at once (a crash then
@@ -245,13 +276,11 @@ class StoreWorker(QObject):
                     job[1].set_exception(StoreError("the call database is not open yet", "busy", None))
             self._keep_journal()
             if stop:
-                if file_opened and file_opened.store is not None:
-                    file_opened.store.db.conn.close()
                 return True
             if file_opened is not None:
                 if file_opened.error is not None:
                     raise file_opened.error
-                self.store = file_opened.store
+                self.store = self._own_connection(OPEN_BUSY_TIMEOUT_MS)
                 return False
 
     def _opened(self) -> Opened:
@@ -340,3 +369,11 @@ class StoreWorker(QObject):
         if kind != self._state:
             self._state = kind
             self.trouble.emit(kind, detail)
+
+
+def _file_of(store: CallStore) -> Path:
+    """The file behind an open store (its main database)."""
+    for _seq, name, file in store.db.execute("PRAGMA database_list").fetchall():
+        if name == "main" and file:
+            return Path(file)
+    raise StoreError("the store worker needs a database file, not an in-memory database", "io", None)

@@ -7,7 +7,7 @@ from enum import Enum
 
 class CallerClass(str, Enum):
     REGULAR = "regular"          # 常规客户: serve fully, closure + 2 s wait
-    NO_VALUE = "no_value"        # 无价值来电: warn once, then end directly
+    NO_VALUE = "no_value"        # 无效来电: warn once, then end directly
     NON_REGULAR = "non_regular"  # 非常规客户: explain several times, then end politely
     UNKNOWN = "unknown"          # withheld or unreadable number
 

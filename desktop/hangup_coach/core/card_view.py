@@ -60,6 +60,7 @@ class CardView:
     hangs_up_on_line: bool            # the softphone ends the call (else the agent records it)
     customer_hung_up_button: bool
     reclassify_button: bool
+    block_button: bool                # no-value caller with a number: propose an IVR block
     flags: tuple[str, ...]            # "early" (ended before the policy allowed), "missed", "rejected"
     wrapup: bool
     ended_by: str
@@ -96,6 +97,7 @@ def card_view(session: CallSession, policy: Policy, scripts: ScriptBook, line: L
         hangs_up_on_line=line.can_hang_up,
         customer_hung_up_button=live and not line.can_hang_up,
         reclassify_button=live or ringing,
+        block_button=cls is CallerClass.NO_VALUE and rec.caller_number is not None and not ringing,
         flags=tuple(flags),
         wrapup=phase is Phase.ENDED,
         ended_by=rec.ended_by or EndedBy.UNKNOWN.value,

@@ -14,7 +14,7 @@ class the coach assigned by itself (that would feed the coach's own guess back a
 
 The latest agent reclassification of a number wins: calls before it are no longer evidence,
 and, unless enough no-value judgements came after it, the next call gets its class. Order of
-the rules: withheld → blocklist → no-value judgements → latest reclassification → the
+the rules: withheld → active block → no-value judgements → latest reclassification → the
 centre's case profile → non-regular judgements → regular.
 """
 
@@ -66,10 +66,20 @@ class CallerProfile:
 
 
 @dataclass(frozen=True)
+class BlockNote:
+    """The blocklist's word on a number. Only an active block makes the caller no-value (the call
+    came around the IVR's screening); a lifted or merely proposed one is only mentioned."""
+
+    state: str                 # active | proposed | lifted
+    reason: str                # the block's preset reason key
+    when: datetime | None      # active: until (None = permanent); lifted: when it ended
+
+
+@dataclass(frozen=True)
 class CallerHistory:
     past_calls: tuple[PastCall, ...] = ()    # newest first, this call not included
     profile: CallerProfile | None = None
-    blocked_reason: SubReason | None = None  # on the blocklist (proposed or active)
+    block: BlockNote | None = None
 
 
 @dataclass(frozen=True)
@@ -83,14 +93,30 @@ class Classification:
     caller_class: CallerClass
     sub_reason: SubReason
     reason: Reason
+    note: Reason | None = None     # said after the reason: the number's block, when there is one
 
 
 def classify(number: Number, history: CallerHistory, policy: Policy, now: datetime) -> Classification:
     if not number.known:
         return Classification(CallerClass.UNKNOWN, SubReason.NONE, Reason("withheld"))
+    found = _classify(history, policy, now)
+    note = _block_note(history.block)
+    return Classification(found.caller_class, found.sub_reason, found.reason, note) if note else found
 
-    if history.blocked_reason is not None:
-        sub = history.blocked_reason if history.blocked_reason in _NO_VALUE else SubReason.HARASSMENT
+
+def _block_note(block: BlockNote | None) -> Reason | None:
+    if block is None:
+        return None
+    if block.state == "active":
+        return Reason("block_active", {"until": block.when}) if block.when else Reason("block_permanent")
+    if block.state == "lifted":
+        return Reason("block_lifted", {"last": block.when})
+    return Reason("block_proposed")
+
+
+def _classify(history: CallerHistory, policy: Policy, now: datetime) -> Classification:
+    if history.block is not None and history.block.state == "active":
+        sub = SubReason(history.block.reason) if history.block.reason in _NO_VALUE_KEYS else SubReason.HARASSMENT
         return Classification(CallerClass.NO_VALUE, sub, Reason("blocklisted", {"sub": sub.value}))
 
     recent = [c for c in history.past_calls if c.started_at >= now - timedelta(days=policy.history_days)]
@@ -141,4 +167,5 @@ def classify(number: Number, history: CallerHistory, policy: Policy, now: dateti
 
 
 _NO_VALUE = (SubReason.HARASSMENT, SubReason.ABUSE, SubReason.OUT_OF_SCOPE)
+_NO_VALUE_KEYS = tuple(s.value for s in _NO_VALUE)
 _NON_REGULAR = (SubReason.CLOSED_CASE, SubReason.MUST_VISIT_BRANCH)

@@ -69,6 +69,7 @@ class CallRecord:
     disposition: str | None = None
     wrapped_up_at: datetime | None = None
     updated_at: datetime | None = None
+    policy_misfit: str | None = None   # the agent's wrap-up click "the policy did not fit": a preset reason
 
     def as_row(self) -> dict:
         row = asdict(self)
@@ -180,9 +181,9 @@ class CallSession:
             return False
         history = coach.history(rec.caller_number)
         earlier = CallerHistory(tuple(c for c in history.past_calls if c.started_at < rec.started_at),
-                                history.profile, history.blocked_reason)   # not this call itself
+                                history.profile, history.block)   # not this call itself
         found = classify(normalise(rec.caller_number, coach.policy.region), earlier, coach.policy, coach.clock.now())
-        text = coach.render(found.reason)
+        text = coach.reason_text(found)
         if (found.caller_class.value, found.sub_reason.value, text) == (rec.caller_class, rec.sub_reason,
                                                                           rec.class_reason):
             return False
@@ -393,6 +394,12 @@ class Coach:
         if len(self._ended_line_ids) > 1000:
             del self._ended_line_ids[next(iter(self._ended_line_ids))]
 
+    def reason_text(self, found: Classification) -> str:
+        """The class reason as the card shows it: the reason, then what the blocklist says."""
+        text = self.render(found.reason)
+        note = self.render(found.note) if found.note else ""
+        return f"{text} · {note}" if note else text
+
     def ring(self, raw_number: str | None, line_call_id: str | None = None) -> CallSession:
         number = normalise(raw_number, self.policy.region)
         now = self.clock.now()
@@ -407,7 +414,7 @@ class Coach:
             started_at=now,
             caller_class=found.caller_class.value,
             sub_reason=found.sub_reason.value,
-            class_reason=self.render(found.reason),
+            class_reason=self.reason_text(found),
             class_reason_key=found.reason.key,
         )
         had_focus = self.current is not None

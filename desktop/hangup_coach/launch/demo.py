@@ -1,10 +1,16 @@
 """The demo shift: the simulated line plays `resources/demo/shift.toml` and a simulated agent
 works the real card (clicking its buttons, typing its note field) following the coach's prompts.
+
+With `--by-hand` a person (or a desktop test) is the agent instead: the line rings the shift's
+calls one after another and waits for them; the customer's side comes from standard input, one
+line per event: `hangs-up` (the customer hangs up) or `drops` (the line drops, nobody knows who).
 """
 
 from __future__ import annotations
 
 import logging
+import sys
+import threading
 import tomllib
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,7 +29,8 @@ from ..app.controller import Controller
 
 log = logging.getLogger(__name__)
 STEP_KINDS = {"note", "explain", "warn", "closure", "cancel_closure", "reclassify",
-              "customer_hangs_up", "hang_up", "follow_prompt"}
+              "customer_hangs_up", "line_drops", "hang_up", "follow_prompt"}
+CUSTOMER_WORDS = {"hangs-up": "customer_hangs_up", "drops": "line_drops"}   # --by-hand, on stdin
 
 
 class ShiftError(ValueError):
@@ -37,6 +44,7 @@ class DemoCall:
     steps: list[dict]
     missed: bool = False
     disposition: str | None = None
+    ended_by: str | None = None   # what the agent picks when the line cannot say who ended it
 
 
 @dataclass
@@ -59,7 +67,8 @@ class Shift:
                 if step.get("do") not in STEP_KINDS or not isinstance(step.get("at"), (int, float)):
                     raise ShiftError(f"{path}: call {i}: bad step {step!r}")
             shift.calls.append(DemoCall(raw.get("title", f"call {i}"), str(raw["number"]), raw.get("steps", []),
-                                        bool(raw.get("missed", False)), raw.get("disposition")))
+                                        bool(raw.get("missed", False)), raw.get("disposition"),
+                                        raw.get("ended_by")))
         if not shift.calls:
             raise ShiftError(f"{path}: no [[calls]]")
         return shift
@@ -90,11 +99,13 @@ class ShiftPlayer(QObject):
     """Plays the shift on the simulated line and works the card like an agent would."""
 
     finished = Signal(int)  # calls played
+    customer = Signal(str)  # --by-hand: a customer event read from stdin (on a thread)
 
     def __init__(self, shift: Shift, line: SimulatedLine, card: CoachCard, controller: Controller,
-                 scheduler: Scheduler, parent: QObject | None = None) -> None:
+                 scheduler: Scheduler, parent: QObject | None = None, by_hand: bool = False) -> None:
         super().__init__(parent)
         self.shift, self.line, self.card, self.controller, self.scheduler = shift, line, card, controller, scheduler
+        self.by_hand = by_hand
         self._index = -1
         self._line_id = ""
         self._waiting_for_prompt = False
@@ -102,7 +113,22 @@ class ShiftPlayer(QObject):
         controller.call_changed.connect(self._on_change)
 
     def start(self) -> None:
+        if self.by_hand:
+            self.customer.connect(self._customer_does)
+            threading.Thread(target=self._read_customer, daemon=True).start()
         self.scheduler.call_later(1.0, self._next_call)
+
+    def _read_customer(self) -> None:
+        for line in sys.stdin:
+            if line.strip():
+                self.customer.emit(line.strip())
+
+    def _customer_does(self, word: str) -> None:
+        kind = CUSTOMER_WORDS.get(word)
+        if kind is None:
+            log.warning("demo --by-hand: %r is not one of %s", word, ", ".join(CUSTOMER_WORDS))
+            return
+        getattr(self.line, kind)(self._line_id)
 
     # ----- one call after another ------------------------------------------------------------
     def _next_call(self) -> None:
@@ -117,6 +143,8 @@ class ShiftPlayer(QObject):
         self._waiting_for_prompt = False
         self._wrapping = False
         self.line.ring(self._line_id, call.number)
+        if self.by_hand:
+            return       # the person answers; the customer's side comes from stdin
         if call.missed:
             self._schedule_steps(call)
         else:
@@ -145,6 +173,8 @@ class ShiftPlayer(QObject):
             self.card.reclassify(CallerClass(step["class"]), SubReason(step.get("sub", "")))
         elif kind == "customer_hangs_up":
             self.line.customer_hangs_up(line_id)
+        elif kind == "line_drops":
+            self.line.line_drops(line_id)
         elif kind == "hang_up":
             buttons["hang_up"].click()
         elif kind == "follow_prompt":
@@ -166,7 +196,8 @@ class ShiftPlayer(QObject):
             self.scheduler.call_later(self.shift.reaction, self._hang_up_after_prompt)
         if session.phase is Phase.ENDED and not self._wrapping:
             self._wrapping = True
-            self.scheduler.call_later(self.shift.wrapup, self._wrap_up)
+            if not self.by_hand:
+                self.scheduler.call_later(self.shift.wrapup, self._wrap_up)
         if session.phase is Phase.DONE and self._wrapping:
             self._wrapping = False
             self.scheduler.call_later(self.shift.gap, self._next_call)
@@ -182,4 +213,7 @@ class ShiftPlayer(QObject):
         call = self.shift.calls[self._index]
         if call.disposition:
             self.card.disposition.setCurrentIndex(self.card.disposition.findData(call.disposition))
+        if call.ended_by:
+            self.card.ended_by.setCurrentIndex(self.card.ended_by.findData(call.ended_by))
+            self.card.ended_by.activated.emit(self.card.ended_by.currentIndex())   # as the agent's pick
         self.card.buttons["done"].click()

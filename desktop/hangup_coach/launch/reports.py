@@ -23,32 +23,36 @@ def here() -> tuple[date, int]:
 
 def run(args: argparse.Namespace) -> int:
     from ..app.paths import AppPaths
-    from ..app.resources import centre_file, load_policy, pick_language
+    from ..app.resources import NotAFile, centre_file, load_policy, load_score_scale, pick_language
     from ..core.policy import PolicyError
     from ..store.db import StoreError, open_db
+
+    from ..app.report_format import load_texts
 
     paths = AppPaths.detect()
     db_path = paths.database(args.db)
     try:
         policy = load_policy(centre_file(paths.config, "policy.toml"))
-    except PolicyError as exc:
+        scale = load_score_scale(centre_file(paths.config, "feedback.toml"))
+    except (PolicyError, NotAFile) as exc:
         print(f"hangup-coach: {exc}", file=sys.stderr)
         return 2
-    if args.command != "import-feedback" and not db_path.exists():
-        print(f"hangup-coach: no call database at {db_path}", file=sys.stderr)
-        return 1
     language = args.lang or _settings_language(paths.settings_file)
     if language not in ("zh_CN", "en"):
         language = pick_language(None) if args.command == "dashboard" else _environment_language()
+    texts = load_texts(language, scale)
+    if not db_path.exists():   # every review tool reads an existing file: a mistyped --db makes none
+        print(f"hangup-coach: {texts['no_database'].format(path=db_path)}", file=sys.stderr)
+        return 1
     try:
         db = open_db(db_path)
     except StoreError as exc:
         print(f"hangup-coach: {exc}", file=sys.stderr)
         return 1
     if args.command == "import-feedback":
-        return import_feedback(db, Path(args.file), policy.region)
+        return import_feedback(db, Path(args.file), policy.region, texts, scale, args.encoding)
     if args.command == "report":
-        return report(db, args, policy, language)
+        return report(db, args, policy, texts)
     db.conn.close()
     return dashboard(db_path, args, policy, language)
 
@@ -74,25 +78,33 @@ def _settings_language(settings_file: Path) -> str | None:
     return None
 
 
-def import_feedback(db, path: Path, region: str) -> int:
+def import_feedback(db, path: Path, region: str, texts: dict, scale, encoding: str | None) -> int:
     from ..store.feedback import FeedbackError, import_file
 
+    def progress(count: int) -> None:
+        if count % 200_000 == 0:
+            print(texts["feedback_progress"].format(count=f"{count:,}"), file=sys.stderr)
     try:
-        count = import_file(db, path, region)
+        result = import_file(db, path, region, encoding=encoding, scale=scale, progress=progress)
     except FeedbackError as exc:
-        print(f"hangup-coach: {exc}; nothing was imported", file=sys.stderr)
+        print(f"hangup-coach: {texts['feedback_refused'].format(error=exc.message(texts))}", file=sys.stderr)
         return 2
-    print(f"imported {count} feedback row(s) from {path.name}")
+    print(texts["feedback_imported"].format(count=f"{result.rows:,}", file=path.name, encoding=result.encoding))
+    if result.unknown_calls:
+        print(texts["feedback_unknown_calls"].format(count=f"{result.unknown_calls:,}"), file=sys.stderr)
     return 0
 
 
-def report(db, args: argparse.Namespace, policy, language: str) -> int:
-    from ..app.report_format import default_range, load_texts, render
+def report(db, args: argparse.Namespace, policy, texts: dict) -> int:
+    from ..app.report_format import default_range, render, scheduled_range
     from ..core.stats import DEFAULT_SCENARIOS, parse_scenario
-    from ..store.reports import ReportQuery, build_report
+    from ..store.reports import ReportQuery, agent_ids, build_report
 
     today, utc_offset = here()
-    first, last = default_range(today)
+    if args.every and not args.to:
+        print("hangup-coach: --every needs --to DIR (where the reports are written)", file=sys.stderr)
+        return 2
+    first, last = scheduled_range(today, args.every) if args.every else default_range(today)
     first, last = args.since or first, args.until or last
     if first > last:
         print(f"hangup-coach: --since {first} is after --until {last}", file=sys.stderr)
@@ -103,13 +115,47 @@ def report(db, args: argparse.Namespace, policy, language: str) -> int:
     except ValueError as exc:
         print(f"hangup-coach: {exc}", file=sys.stderr)
         return 2
+    known = agent_ids(db)
+    for agent in args.agent:
+        if agent not in known:
+            print(f"hangup-coach: {texts['unknown_agent'].format(agent=agent, known=', '.join(known) or '—')}",
+                  file=sys.stderr)
+            return 2
     query = ReportQuery(first, last, tuple(args.agent), tuple(args.classes), utc_offset)
     result = build_report(db, query, policy, scenarios)
-    texts = load_texts(language)
-    sys.stdout.write(render(result, args.format, texts, policy.explanations_before_polite_end, policy.grace_seconds))
+    targets, now = centre_targets(), (policy.explanations_before_polite_end, policy.grace_seconds)
+    if args.every:
+        return write_scheduled(result, texts, targets, now, Path(args.to), args.every)
+    sys.stdout.write(render(result, args.format, texts, *now, targets))
+    if args.xlsx:
+        print(f"wrote {write_xlsx(result, texts, targets, now, Path(args.xlsx))}", file=sys.stderr)
     if args.png:
         for path in write_charts(result, texts, Path(args.png)):
             print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def write_xlsx(result, texts: dict, targets: dict, now: tuple, path: Path) -> Path:
+    try:
+        from ..app.report_xlsx import write_workbook
+        return write_workbook(result, texts, targets, path, *now)
+    except ModuleNotFoundError as exc:   # the agent's package has no XlsxWriter
+        raise SystemExit(f"hangup-coach: {exc.name} is not installed (the lead's package has it)") from None
+
+
+def write_scheduled(result, texts: dict, targets: dict, now: tuple, folder: Path, every: str) -> int:
+    """`report --every day|week --to DIR`: the last whole day or week as Markdown, CSV and .xlsx
+    named after the period (run again, it writes the same files: safe to repeat)."""
+    from ..app.report_format import render
+
+    q = result.query
+    stem = f"hangup-coach-{every}-{q.first.isoformat()}" + ("" if q.first == q.last else f"_{q.last.isoformat()}")
+    folder.mkdir(parents=True, exist_ok=True)
+    for fmt, suffix in (("md", ".md"), ("csv", ".csv")):
+        path = folder / (stem + suffix)
+        path.write_text(render(result, fmt, texts, *now, targets), encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+        print(f"wrote {path}", file=sys.stderr)
+    print(f"wrote {write_xlsx(result, texts, targets, now, folder / (stem + '.xlsx'))}", file=sys.stderr)
     return 0
 
 
@@ -142,8 +188,25 @@ def open_dashboard(db_path: Path, policy, language: str, first: date | None = No
     from ..ui.dashboard import Dashboard
 
     today, utc_offset = here()
-    default_first, default_last = default_range(today, 90)
-    return Dashboard(db_path, policy, load_texts(language), utc_offset, first or default_first, last or default_last)
+    default_first, default_last = default_range(today)
+    return Dashboard(db_path, policy, load_texts(language, centre_scale()), utc_offset, first or default_first,
+                     last or default_last, targets=centre_targets())
+
+
+def centre_scale() -> tuple[float, float]:
+    """The centre's satisfaction scale: its own feedback.toml beside policy.toml, else 1–5."""
+    from ..app.paths import AppPaths
+    from ..app.resources import centre_file, load_score_scale
+
+    return load_score_scale(centre_file(AppPaths.detect().config, "feedback.toml"))
+
+
+def centre_targets() -> dict:
+    """The centre's targets: its own targets.toml beside policy.toml, else the shipped one."""
+    from ..app.paths import AppPaths
+    from ..app.resources import centre_file, load_targets
+
+    return load_targets(centre_file(AppPaths.detect().config, "targets.toml"))
 
 
 def open_my_day(db_path: Path, policy, language: str, agent_id: str):

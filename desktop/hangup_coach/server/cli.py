@@ -62,6 +62,23 @@ def default_database() -> str:
     return str(PlatformDirs("hangup-coach", "HangupCoach").user_data_path / "server.db")
 
 
+def keep_private(database: str) -> None:
+    """The team's calls and notes are its user's only, whatever the umask: every file and folder the
+    server makes from now on (the SQLite file, its -wal and -shm, its workers' files) is 0600/0700,
+    and a database file made earlier with a looser mode is made private again."""
+    if os.name != "posix":
+        return
+    os.umask(0o077)
+    if "://" in database:
+        return
+    path = Path(database).expanduser()
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        try:
+            os.chmod(name, 0o600)
+        except FileNotFoundError:
+            pass
+
+
 def mask_password(database: str) -> str:
     """postgresql://user:secret@host/db → postgresql://user:***@host/db (for messages)."""
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", database)
@@ -77,8 +94,9 @@ def main(args: argparse.Namespace) -> int:
               "install with: pip install 'hangup-coach[server]'", file=sys.stderr)
         return 2
     database = getattr(args, "database", None) or default_database()
+    keep_private(database)
     if "://" not in database:
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     storage = Storage(database)
     try:
         try:

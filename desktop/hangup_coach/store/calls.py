@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
+from ..core.blocklist import Block, BlockNote, note_for
 from ..core.callers import CallerClass, SubReason
 from ..core.classify import CallerHistory, CallerProfile, PastCall
 from ..core.coach import CallRecord
@@ -93,13 +94,34 @@ class CallStore:
         profile = None
         for r in self.db.query("SELECT * FROM caller_profiles WHERE number = ?", [e164]):
             profile = CallerProfile(r["case_id"], parse_time(r["case_closed_at"]), bool(r["branch_only"]))
-        blocked = None
-        for r in self.db.query(
-            "SELECT reason FROM blocklist WHERE number = ? AND status IN ('proposed','active')"
-            " AND (expires_at IS NULL OR expires_at > ?) LIMIT 1", [e164, iso(now)],
-        ):
-            blocked = SubReason(r["reason"]) if r["reason"] in SubReason._value2member_map_ else SubReason.HARASSMENT
-        return CallerHistory(past, profile, blocked)
+        return CallerHistory(past, profile, self.block_note(e164, now))
+
+    # ----- the blocklist -----------------------------------------------------------------------
+    LIFTED_SHOWN = timedelta(days=7)   # a block lifted this recently is still mentioned on the card
+
+    def block_note(self, e164: str, now: datetime) -> BlockNote | None:
+        """What the blocklist says about a number: active, lifted lately, or only proposed."""
+        blocks = [_block(r) for r in self.db.query(
+            "SELECT * FROM blocklist WHERE number = ? AND status IN ('proposed','approved','active','expired','revoked')"
+            " ORDER BY created_at DESC LIMIT 20", [e164])]
+        return note_for(blocks, now, self.LIFTED_SHOWN)
+
+    def propose_block(self, number: str, scope: str, reason: str, agent_id: str, call_id: str | None,
+                      now: datetime) -> str:
+        """An agent's proposal, queued for the server in the same transaction (offline first).
+        One live proposal per number: proposing again while one waits returns that one's id."""
+        with outbox.write_transaction(self.db):
+            live = self.db.execute("SELECT id FROM blocklist WHERE number = ? AND status IN"
+                                   " ('proposed','approved','active')", [number]).fetchone()
+            if live:
+                return live[0]
+            block_id, stamp = str(uuid.uuid4()), iso(now)
+            self.db.execute(
+                "INSERT INTO blocklist (id, number, scope, reason, proposed_by, status, call_id, created_at,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, 'proposed', ?, ?, ?)",
+                [block_id, number, scope, reason, agent_id, call_id, stamp, stamp])
+            outbox.enqueue(self.db, "block_proposal", block_id, stamp)
+        return block_id
 
     def save_profile(self, e164: str, case_id: str | None = None, case_closed_at: datetime | None = None,
                      branch_only: bool = False, now: datetime | None = None) -> None:
@@ -152,3 +174,11 @@ def record_from_row(row: dict) -> CallRecord:
     values["customer_hung_up_in_grace"] = bool(values["customer_hung_up_in_grace"])
     values["agent_ended_early"] = bool(values["agent_ended_early"])
     return CallRecord(**values)
+
+
+def _block(row: dict) -> Block:
+    return Block(row["id"], row["number"], row["scope"], row["reason"], row["status"],
+                 parse_time(row["created_at"]), proposed_by=row["proposed_by"], decided_by=row["decided_by"],
+                 operated_by=row["operated_by"], expires_at=parse_time(row["expires_at"]),
+                 review_at=parse_time(row["review_at"]), ended_at=parse_time(row["ended_at"]),
+                 note=row["note"], automatic=bool(row["automatic"]))

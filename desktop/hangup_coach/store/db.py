@@ -72,6 +72,10 @@ class StoreError(RuntimeError):
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 100   # the store worker retries a busy write later rather than wait on it
+OPEN_BUSY_TIMEOUT_MS = 1000   # the store worker's opening: it reports "busy" and tries again
+# Every other connection (sync, reports, tools) waits its turn: a loaded machine can hold the write
+# lock for seconds, and a background writer has no agent waiting on it.
+BACKGROUND_BUSY_TIMEOUT_MS = 60_000
 
 
 def problem_kind(exc: BaseException) -> str:
@@ -89,7 +93,7 @@ def problem_kind(exc: BaseException) -> str:
         return {5: "busy", 6: "busy", 13: "disk_full", 8: "read_only", 11: "corrupt", 26: "corrupt",
                 10: "io", 14: "io"}.get(primary, "io")
     for needle, kind in (("locked", "busy"), ("busy", "busy"), ("full", "disk_full"), ("readonly", "read_only"),
-                         ("malformed", "corrupt"), ("not a database", "corrupt")):
+                         ("malformed", "corrupt"), ("not a database", "corrupt"), ("decode", "corrupt")):
         if needle in text:
             return kind
     return "io"
@@ -324,12 +328,16 @@ def _m0006(db: Database) -> None:
         ) WITHOUT ROWID""")
 
 
-def open_db(path: str | os.PathLike, check: bool = False) -> Database:
+def open_db(path: str | os.PathLike, check: bool = False,
+            busy_timeout_ms: int = BACKGROUND_BUSY_TIMEOUT_MS, this_thread_only: bool = False) -> Database:
     """Open (creating if needed) and migrate the database at `path`.
 
     With `check` (the app at start-up) it also proves the file is usable before any card says
     "saved": the folder is a writable folder, the file is an SQLite file that passes quick_check,
     and a write can be made. Raises StoreError with a `kind` for each way it cannot work.
+    `busy_timeout_ms`: how long a statement waits for another connection's write lock.
+    `this_thread_only`: any use from another thread raises (sqlite3.ProgrammingError) instead of
+    racing the owner inside SQLite (the store worker's connection).
     """
     _load_sqlite_utils()
     from sqlite_utils import Database
@@ -339,10 +347,9 @@ def open_db(path: str | os.PathLike, check: bool = False) -> Database:
         _check_place(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # check_same_thread=False: the store worker opens it and is its only user from then on.
-        conn = sqlite3.connect(path, timeout=1.0, check_same_thread=False)
+        conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=this_thread_only)
         db = Database(conn)
-        db.execute("PRAGMA busy_timeout = 1000")   # opening runs in the store worker, never on the GUI thread
+        db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")   # never on the GUI thread
         db.enable_wal()  # outside any transaction: sqlite-utils 4 raises otherwise
         # NORMAL in WAL: every commit survives a crash or kill -9 of the app, without an fsync on
         # the ring path. Notes raise it to FULL around their own commit (store/calls.py), so a
@@ -358,11 +365,16 @@ def open_db(path: str | os.PathLike, check: bool = False) -> Database:
         _migrations().apply(db)
         if check:
             _prove_writable(db, path)
+    except StoreError:
+        raise
     except sqlite3.DatabaseError as exc:
         kind = problem_kind(exc)
         raise StoreError(f"cannot open the call database {path}: {exc}", kind, path) from exc
     except OSError as exc:
         raise StoreError(f"cannot open the call database {path}: {exc}", problem_kind(exc), path) from exc
+    except Exception as exc:  # anything else reading it (flipped bytes in a text: a decoding error) is damage
+        raise StoreError(f"the call database {path} cannot be read ({type(exc).__name__}: {exc})",
+                         "corrupt", path) from exc
     _keep_private(path)
     return db
 
@@ -488,3 +500,61 @@ def _m0007(db: Database) -> None:
     db.execute("""INSERT INTO report_dirty SELECT DISTINCT substr(started_at, 1, 10) FROM team_calls t
                   WHERE version IS NOT NULL AND NOT EXISTS
                       (SELECT 1 FROM report_dirty d WHERE d.utc_day = substr(t.started_at, 1, 10))""")
+
+
+@migration("0010_blocklist_lifecycle")
+def _m0010(db: Database) -> None:
+    # The blocklist's lifecycle (issue 17): proposed → approved | rejected → active → expired |
+    # revoked, scopes day / week / month / permanent only (the seeds' four). A row with the old
+    # scope 'until' gets the shortest scope that covers its span; the change is audited.
+    db.execute("""
+        CREATE TABLE blocklist_v2 (
+            id TEXT PRIMARY KEY,
+            number TEXT NOT NULL,
+            scope TEXT NOT NULL CHECK (scope IN ('day','week','month','permanent')),
+            reason TEXT NOT NULL,
+            proposed_by TEXT NOT NULL DEFAULT '',
+            decided_by TEXT NOT NULL DEFAULT '',
+            operated_by TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL CHECK (status IN ('proposed','approved','rejected','active','expired','revoked')),
+            automatic INTEGER NOT NULL DEFAULT 0,
+            call_id TEXT,                      -- the call proposed from (the evidence)
+            note TEXT NOT NULL DEFAULT '',     -- why it was rejected or revoked
+            created_at TEXT NOT NULL,
+            expires_at TEXT,
+            review_at TEXT,
+            ended_at TEXT,
+            updated_at TEXT,
+            version INTEGER NOT NULL DEFAULT 0
+        )""")
+    db.execute("""
+        INSERT INTO blocklist_v2 (id, number, scope, reason, decided_by, operated_by, status, created_at,
+                                  expires_at, review_at, updated_at)
+        SELECT id, number,
+               CASE WHEN scope != 'until' THEN scope
+                    WHEN expires_at IS NULL THEN 'permanent'
+                    WHEN julianday(expires_at) - julianday(created_at) <= 1.0001 THEN 'day'
+                    WHEN julianday(expires_at) - julianday(created_at) <= 7.0001 THEN 'week'
+                    WHEN julianday(expires_at) - julianday(created_at) <= 30.0001 THEN 'month'
+                    ELSE 'permanent' END,
+               reason, decided_by, operated_by, status, created_at, expires_at, review_at, updated_at
+        FROM blocklist""")
+    db.execute("""INSERT INTO blocklist_audit (blocklist_id, number, action, scope, reason, status,
+                                               decided_by, operated_by, expires_at)
+                  SELECT n.id, n.number, 'migrate', n.scope, n.reason, n.status, n.decided_by, n.operated_by,
+                         n.expires_at
+                  FROM blocklist_v2 n JOIN blocklist o ON o.id = n.id WHERE o.scope = 'until'""")
+    db.execute("DROP TABLE blocklist")                 # its audit triggers go with it
+    db.execute("ALTER TABLE blocklist_v2 RENAME TO blocklist")
+    db.execute("CREATE INDEX idx_blocklist_number ON blocklist (number, status)")
+    for action, when in (("insert", "INSERT"), ("update", "UPDATE")):
+        db.execute(f"""
+            CREATE TRIGGER blocklist_audit_{action} AFTER {when} ON blocklist BEGIN
+                INSERT INTO blocklist_audit (blocklist_id, number, action, scope, reason, status,
+                                             decided_by, operated_by, expires_at)
+                VALUES (new.id, new.number, '{action}', new.scope, new.reason, new.status,
+                        new.decided_by, new.operated_by, new.expires_at);
+            END""")
+
+
+from . import qa  # noqa: E402,F401  (registers the QA tables' migrations, after the ones above)

@@ -13,6 +13,7 @@ through another (each thread has its own sqlite connection).
 from __future__ import annotations
 
 import contextlib
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
@@ -22,8 +23,10 @@ if TYPE_CHECKING:
 BATCH_LIMIT = 500  # records per push, the server's limit too
 
 # kind -> (table, the column the change is keyed by)
-_SOURCES = {"call": ("calls", "id"), "note": ("notes", "call_id")}
+_SOURCES = {"call": ("calls", "id"), "note": ("notes", "call_id"), "qa_review": ("qa_reviews", "id"),
+            "block_proposal": ("blocklist", "id")}
 NOTE_FIELDS = ("call_id", "text", "created_at", "updated_at")
+PROPOSAL_FIELDS = ("number", "scope", "reason", "status", "call_id", "created_at", "updated_at")
 
 
 @contextlib.contextmanager
@@ -96,8 +99,12 @@ def records(db: Database, entries: Iterable[Entry]) -> list[dict]:
             row = db.execute("SELECT * FROM calls WHERE id = ?", [entry.record_id])
         elif entry.kind == "note":
             row = db.execute("SELECT * FROM notes WHERE id = ?", [entry.record_id])
+        elif entry.kind == "qa_review":
+            row = db.execute("SELECT * FROM qa_reviews WHERE id = ?", [entry.record_id])
+        elif entry.kind == "block_proposal":
+            row = db.execute("SELECT *, proposed_by AS agent_id FROM blocklist WHERE id = ?", [entry.record_id])
         else:
-            continue  # qa_review / block_proposal: queued by their own features when they exist
+            continue
         names = [d[0] for d in row.description]
         values = row.fetchone()
         if values is None:
@@ -106,6 +113,11 @@ def records(db: Database, entries: Iterable[Entry]) -> list[dict]:
         version = data.pop("version")
         if entry.kind == "note":
             data = {k: data[k] for k in NOTE_FIELDS}
+        elif entry.kind == "qa_review":
+            data["answers"] = json.loads(data["answers"])
+        elif entry.kind == "block_proposal":     # what a card may say: the proposal, as it was made
+            data = {k: data[k] for k in PROPOSAL_FIELDS + ("agent_id",)}
+            data["status"] = "proposed"
         out.append({"kind": entry.kind, "id": entry.record_id, "version": version, "data": data})
     return out
 

@@ -22,11 +22,11 @@ CALL_COLUMNS = ("agent_id", "caller_number", "caller_raw", "line_call_id", "star
                 "class_reason_key", "class_source", "explanations", "warnings", "closure_confirmed_at",
                 "hangup_allowed_at", "hangup_prompted_at", "customer_hung_up_in_grace", "agent_ended_early",
                 "disposition", "wrapped_up_at", "updated_at")
-BLOCK_COLUMNS = ("id", "number", "scope", "reason", "decided_by", "operated_by", "status", "created_at",
-                 "expires_at", "review_at", "updated_at")
+BLOCK_COLUMNS = ("id", "number", "scope", "reason", "proposed_by", "decided_by", "operated_by", "status",
+                 "automatic", "call_id", "note", "created_at", "expires_at", "review_at", "ended_at", "updated_at")
 NOTE_COLUMNS = ("id", "call_id", "text", "created_at", "updated_at")
-BLOCK_SCOPES = ("day", "week", "month", "permanent", "until")        # as the blocklist table's CHECKs
-BLOCK_STATUSES = ("proposed", "active", "expired", "revoked")
+BLOCK_SCOPES = ("day", "week", "month", "permanent")        # as the blocklist table's CHECKs
+BLOCK_STATUSES = ("proposed", "approved", "rejected", "active", "expired", "revoked")
 
 
 def _upsert(db: Database, table: str, key: str, row: dict) -> None:
@@ -73,6 +73,7 @@ def apply_block(db: Database, block: dict) -> bool:
             and all(isinstance(block.get(k), str) for k in ("id", "number", "reason", "created_at"))):
         return False
     row = {k: block.get(k) for k in BLOCK_COLUMNS if k in block}
+    row["automatic"] = int(bool(row.get("automatic")))
     _upsert(db, "blocklist", "id", row)
     return True
 

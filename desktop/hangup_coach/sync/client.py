@@ -40,6 +40,15 @@ class AuthRefused(SyncFailure):
         self.status = status
 
 
+class Refused(SyncFailure):
+    """A QA request or a command the server turned down (404 not in scope, 409 stale version or a
+    state that does not allow it, 422 not acceptable)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class BatchRefused(SyncFailure):
     """422 on a push: record `index` of the batch is not acceptable; nothing of it was stored.
     `upgrade_required`: only a newer card can send it (keep it, do not drop it)."""
@@ -50,15 +59,7 @@ class BatchRefused(SyncFailure):
         self.upgrade_required = upgrade_required
 
 
-class CommandRefused(SyncFailure):
-    """A command on a server-owned record was refused (its status and the server's reason)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class Stale(CommandRefused):
+class Stale(Refused):
     """409: someone changed the record since it was read. `current` is the server's version,
     `yours` the command as sent: show the person both."""
 
@@ -148,10 +149,14 @@ class SyncClient:
         if response.status_code == 409 and isinstance(reply, dict) and isinstance(reply.get("current"), dict):
             raise Stale(message or "changed meanwhile", reply["current"], reply.get("yours") or body)
         if response.status_code in (404, 409, 422):
-            raise CommandRefused(response.status_code, message or f"HTTP {response.status_code}")
+            raise Refused(response.status_code, message or f"HTTP {response.status_code}")
         if response.status_code not in (200, 201) or not isinstance(reply, dict):
             raise Unavailable(f"the server could not run it now (HTTP {response.status_code}): try again later")
         return reply
+
+    def qa(self, method: str, path: str, body: Any = None) -> Any:
+        """A QA endpoint (server/api/qa.py): `path` under /v1/qa/; Refused with the server's words on 404/409/422."""
+        return self._call(method, "/v1/qa/" + path, **({"json": body} if body is not None else {}))
 
     # ----- transport --------------------------------------------------------------------------
     def _call(self, method: str, path: str, missing_ok: bool = False, shown: str | None = None,
@@ -176,7 +181,9 @@ class SyncClient:
             raise BatchRefused(message or "the server refused the batch",
                                index if isinstance(index, int) and not isinstance(index, bool) else None,
                                isinstance(body, dict) and body.get("upgrade_required") is True)
-        if status != 200:
+        if status in (404, 409, 422) and path.startswith("/v1/qa/"):
+            raise Refused(status, f"{method} {shown}: {status} {message or 'refused'}")
+        if status not in (200, 201):
             raise Unavailable(f"{method} {shown}: HTTP {status} {(message or '')[:200]}".rstrip())
         if body is _NOT_JSON:
             raise Unavailable(f"{method} {shown}: the answer is not JSON")

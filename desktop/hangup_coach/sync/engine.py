@@ -112,9 +112,8 @@ class Syncer:
         foreign record (another agent's, from before a new login) must not block the rest."""
         me, good = outbox.meta(self.db, "agent_id"), []
         for record in records:
-            owner = record["data"].get("agent_id")
             try:
-                wire.parse_record(record)
+                owner = wire.parse_record(record).owner   # a review's owner is its reviewer
             except wire.WireError as exc:
                 self._refuse(record, exc.message, report)
             else:

@@ -32,6 +32,10 @@ class SimulatedLine(Softphone):
     def customer_hangs_up(self, call_id: str) -> None:
         self._end(call_id, EndedBy.CUSTOMER, "Connection reset by peer")
 
+    def line_drops(self, call_id: str) -> None:
+        """The call ends and the line cannot say who ended it (the agent says so in the wrap-up)."""
+        self._end(call_id, EndedBy.UNKNOWN, "Connection lost")
+
     # the agent's side (commands from the card)
     def answer(self, line_call_id: str) -> None:
         if line_call_id in self._numbers and line_call_id not in self._answered:

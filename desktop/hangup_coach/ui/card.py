@@ -21,6 +21,7 @@ from ..app.controller import Controller
 from ..core.callers import SUB_REASONS, CallerClass, EndedBy, SubReason
 from ..core.card_view import CardView
 from ..store.calls import NOTE_LIMIT
+from .block_proposal import BlockProposalButton
 from .call_list import CallList
 from .foreground import Foreground, platform_foreground
 from .card_keys import ACTION_TEXTS, SHORTCUTS, CardKeys  # noqa: F401 (SHORTCUTS: for callers)
@@ -219,6 +220,8 @@ class CoachCard(QWidget):
         self.flag = QLabel(objectName="flag", wordWrap=True)
         call.addWidget(self.flag)
         call.addWidget(self._build_reclassify(), 0, Qt.AlignLeft)
+        self.block_button = BlockProposalButton(self.controller, self.t)   # no-value calls: propose an IVR block
+        call.addWidget(self.block_button, 0, Qt.AlignLeft)
         return self.call
 
     def _build_counters(self, call: QVBoxLayout) -> None:
@@ -270,17 +273,22 @@ class CoachCard(QWidget):
         wrap.setContentsMargins(0, 0, 0, 0)
         wrap.addWidget(QLabel(t["wrapup"], objectName="title"))
         self.ended_by_label = QLabel(t["ended_by"], wordWrap=True)
-        self.ended_by = QComboBox(focusPolicy=Qt.NoFocus)
+        # TabFocus: a click never takes the keyboard; the wrap-up key and Tab do (take_wrapup_keyboard).
+        self.ended_by = QComboBox(focusPolicy=Qt.TabFocus)
         self.ended_by.setAccessibleName(t["ended_by"])
         self._ended_by_chosen = True
         self.ended_by.activated.connect(lambda _i: setattr(self, "_ended_by_chosen", True))
-        self.disposition = QComboBox(focusPolicy=Qt.NoFocus)
+        self.disposition = QComboBox(focusPolicy=Qt.TabFocus)
         self.disposition.setAccessibleName(t["disposition"])
         # Label above its list: "Please choose who ended the call" beside a list is cut in English.
         for label, widget in ((self.ended_by_label, self.ended_by), (QLabel(t["disposition"], wordWrap=True),
                                                                     self.disposition)):
             wrap.addWidget(label)
             wrap.addWidget(widget)
+            widget.installEventFilter(self)
+        self.wrapup_keys = QLabel(objectName="keysNote", wordWrap=True)   # shown while the keys pick
+        self.wrapup_keys.hide()
+        wrap.addWidget(self.wrapup_keys)
         done_row = QHBoxLayout()
         done_row.addStretch(1)
         done_row.addWidget(self._button("done", "primary"))
@@ -309,10 +317,13 @@ class CoachCard(QWidget):
                     label += " · " + scripts.label("sub_reasons", sub.value)
                 action = self.reclass_menu.addAction(label)
                 action.triggered.connect(lambda _=False, c=cls, s=sub: self.reclassify(c, s))
-        for who in EndedBy:
-            self.ended_by.addItem(scripts.label("ended_by", who.value), who.value)
-        for key in self.controller.policy.dispositions:
-            self.disposition.addItem(scripts.label("dispositions", key), key)
+        # Each choice shows its key: with the wrap-up's keyboard (take_wrapup_keyboard) 1, 2, … pick it.
+        for n, who in enumerate(EndedBy, 1):
+            self.ended_by.addItem(_keyed(n, scripts.label("ended_by", who.value)), who.value)
+        for n, key in enumerate(self.controller.policy.dispositions, 1):
+            self.disposition.addItem(_keyed(n, scripts.label("dispositions", key)), key)
+        self.wrapup_keys.setText(self.t["wrapup_keys"].format(enders=self.ended_by.count(),
+                                                              outcomes=min(9, self.disposition.count())))
 
     def _connect_actions(self) -> None:
         c = self.controller
@@ -351,6 +362,15 @@ class CoachCard(QWidget):
         if name == "note":
             self.focus_note()
             return
+        if name == "manual_call":
+            if self.number_input.isVisible():
+                self.keyboard.take(self.number_input)
+            return
+        if name == "wrapup" or (name == "done" and self._ender_missing()):
+            self.take_wrapup_keyboard()
+            if name == "done":
+                self.ended_by_label.setText(self.t["ended_by_required"])
+            return
         softphone = self.controller.softphone
         if name == "answer" and softphone is not None and softphone.can_answer:
             self.controller.answer()   # also answers a call ringing behind the one in focus
@@ -359,9 +379,17 @@ class CoachCard(QWidget):
         if not (button.isVisible() and button.isEnabled()):
             return
         if name == "reclassify":
-            button.showMenu()
+            self._after_key_release(button.showMenu)
         else:
             button.click()
+
+    def _after_key_release(self, then: Callable[[], None]) -> None:
+        """Run `then` once the coach key that asked for it is let go (see hotkeys.py)."""
+        hotkeys = self.key_bindings.hotkeys
+        if hotkeys is None:
+            then()
+        else:
+            QTimer.singleShot(0, lambda: hotkeys.after_key_release(then))   # leave the key's own handler first
 
     # ----- actions -------------------------------------------------------------------------------
     def start_manual_call(self) -> None:
@@ -392,13 +420,49 @@ class CoachCard(QWidget):
         label = scripts.label("sub_reasons", sub.value) if sub is not SubReason.NONE else scripts.label("classes", cls.value)
         self.controller.reclassify(cls, sub, self.t["agent_reason"].format(label=label))
 
+    def _ender_missing(self) -> bool:
+        """The line could not say who ended the call and the agent has not said it either."""
+        return (self.wrapup.isVisible() and self.ended_by.currentData() == EndedBy.UNKNOWN.value
+                and not self._ended_by_chosen)
+
+    def take_wrapup_keyboard(self) -> None:
+        """The wrap-up key: the card takes the keyboard, digits pick who ended the call and the
+        outcome, Return finishes (and gives the keyboard back), Esc gives it back unfinished."""
+        if not self.wrapup.isVisible():
+            return
+        self.wrapup_keys.show()
+        self._fit()
+        self.keyboard.take(self.ended_by if self._ender_missing() else self.disposition)
+
+    def _wrapup_key(self, combo: QComboBox, event) -> bool:
+        """A key pressed while a wrap-up list has the keyboard; True if it was used here."""
+        key = event.key()
+        if Qt.Key_1 <= key <= Qt.Key_9 and key - Qt.Key_1 < combo.count():
+            combo.setCurrentIndex(key - Qt.Key_1)
+            if combo is self.ended_by:
+                self._ended_by_chosen = True
+                self.ended_by_label.setText(self.t["ended_by"])
+                _set_property(self.ended_by_label, "ask", False)
+                self.disposition.setFocus(Qt.TabFocusReason)   # next: the outcome
+            return True
+        if key in (Qt.Key_Return, Qt.Key_Enter):
+            self.finish_wrapup()
+            return True
+        if key == Qt.Key_Escape:
+            self.wrapup_keys.hide()
+            self.keyboard.give_back()
+            self._fit()
+            return True
+        return False
+
     def finish_wrapup(self) -> None:
         view = self.controller.view()
         if view is None or not view.wrapup:
             return
-        if self.ended_by.currentData() == EndedBy.UNKNOWN.value and not self._ended_by_chosen:
+        if self._ender_missing():
             self.ended_by_label.setText(self.t["ended_by_required"])   # the line could not say: the agent must
             return
+        self.wrapup_keys.hide()
         self.flush_note()
         self.controller.wrap_up(self.disposition.currentData(), EndedBy(self.ended_by.currentData()))
         self.keyboard.give_back()
@@ -473,6 +537,7 @@ class CoachCard(QWidget):
         self._set_row_visible(self.answer_row, view.ringing)
         self.buttons["answer"].setVisible(view.answer_button)
         self.buttons["reclassify"].setVisible(view.reclassify_button)
+        self.block_button.show_for(view.call_id, view.block_button)
 
     def _render_counters(self, view: CardView) -> None:
         for label, button, counter, text in ((self.explanations, "explain", view.explanations, "explanations"),
@@ -678,6 +743,9 @@ class CoachCard(QWidget):
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
         if obj is self.note and event.type() == event.Type.FocusOut:
             self.flush_note()
+        if obj in (self.ended_by, self.disposition) and event.type() == event.Type.KeyPress:
+            if self._wrapup_key(obj, event):
+                return True
         return super().eventFilter(obj, event)
 
     def changeEvent(self, event) -> None:  # noqa: N802
@@ -705,6 +773,11 @@ class CoachCard(QWidget):
         self.flush_note()
         super().closeEvent(event)
 
+
+
+def _keyed(n: int, label: str) -> str:
+    """A choice with its key beside it ("3  Customer"); keys go up to 9."""
+    return f"{n}  {label}" if n <= 9 else label
 
 
 def _set_property(widget: QWidget, name: str, value: bool) -> None:

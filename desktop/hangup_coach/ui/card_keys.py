@@ -21,7 +21,7 @@ ACTION_TEXTS = {
     "answer": "answer", "explain": "explain", "warn": "warn", "closure": "closure",
     "cancel_closure": "cancel_closure", "copy": "copy", "hang_up": "hang_up",
     "customer_hung_up": "customer_hung_up", "reclassify": "reclassify", "note": "note_placeholder",
-    "done": "done",
+    "done": "done", "wrapup": "key_wrapup", "manual_call": "key_manual_call",
 }
 # action name → (default key, UI text key), as before the keys became settings.
 SHORTCUTS = {name: (HOTKEYS[name], text) for name, text in ACTION_TEXTS.items()}
@@ -54,6 +54,9 @@ class CardKeys(QObject):
         for name, button in self._card.buttons.items():
             button.setToolTip(self.tooltip(name))
         self._card.note.setToolTip(self.tooltip("note"))
+        self._card.number_input.setToolTip(self.tooltip("manual_call"))
+        for combo in (self._card.ended_by, self._card.disposition):
+            combo.setToolTip(self.tooltip("wrapup"))
         if self._system_wide_asked:
             self.use_hotkeys(self.hotkeys)
 

@@ -11,7 +11,7 @@ chart as it is drawn (`pyqtgraph.exporters.ImageExporter`).
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -30,7 +30,25 @@ GRACE_COLOURS = {"left_in_grace": "#64b5f6", "agent_after_prompt": "#2e7d32",
                  "agent_in_wait": "#ffb300", "agent_before_closure": "#e53935"}
 
 
-class CountAxis(pg.AxisItem):
+class NoOverlapAxis(pg.AxisItem):
+    """An axis that never draws two tick labels over each other: of the labels pyqtgraph would
+    draw (the coarser level first), one that would touch a label already kept is left out.
+    Category axes (agents, classes) hand it every label and let it thin them to the room there is."""
+
+    GAP = 6   # px between two labels
+
+    def generateDrawSpecs(self, p):
+        axis_spec, tick_specs, text_specs = super().generateDrawSpecs(p)
+        kept: list = []
+        for spec in text_specs:
+            rect = spec[0]
+            padded = rect.adjusted(-self.GAP / 2, -self.GAP / 2, self.GAP / 2, self.GAP / 2)
+            if not any(padded.intersects(k[0]) for k in kept):
+                kept.append(spec)
+        return axis_spec, tick_specs, kept
+
+
+class CountAxis(NoOverlapAxis):
     """Whole numbers with thousands separators (pyqtgraph would write 1e+06). A tick between two
     whole numbers (pyqtgraph puts them at 0.5 on a small count) stays unlabelled: "2" written at
     2.5 would misread the bar."""
@@ -39,16 +57,33 @@ class CountAxis(pg.AxisItem):
         return [f"{v * scale:,.0f}" if abs(v * scale - round(v * scale)) < 1e-9 else "" for v in values]
 
 
+class DayAxis(NoOverlapAxis, pg.DateAxisItem):
+    """Real date ticks (years, months, days as the width allows; never hours: a point is a day);
+    x is the day's 00:00 UTC, the day being the centre's local day, so the labels are read in UTC.
+    Month names in the window's language (pyqtgraph writes the C locale's "Feb")."""
+
+    def __init__(self, months: list[str], orientation: str = "bottom") -> None:
+        pg.DateAxisItem.__init__(self, orientation, utcOffset=0)
+        self.zoomLevels = {level: zoom for level, zoom in self.zoomLevels.items() if level >= 5 * 86400}
+        self.months = dict(zip(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+                               months))
+
+    def tickStrings(self, values, scale, spacing):
+        return [self.months.get(s, s.lstrip("0")) for s in super().tickStrings(values, scale, spacing)]
+
+
 class Chart:
     """A titled plot with hover read-outs and PNG export."""
 
     key = ""
 
     def __init__(self, texts: dict[str, str], parent=None) -> None:
-        self.texts = texts
-        self.widget = pg.PlotWidget(parent, axisItems={"left": CountAxis("left")})
+        self.texts = texts   # before the axes are made: the day axis names months in the language
+        self.widget = pg.PlotWidget(parent, axisItems={"left": CountAxis("left"), "bottom": self.bottom_axis()})
         self.plot = self.widget.getPlotItem()
-        self.plot.setTitle(texts[f"chart_{self.key}"], size="11pt")
+        self.title = texts[f"chart_{self.key}"]
+        self.caption = ""   # the period and filters of the figures drawn (the PNG's title says them)
+        self.plot.setTitle(self.title, size="11pt")
         self.plot.showGrid(y=True, alpha=0.25)
         self.plot.getAxis("left").setWidth(86)   # room for "1,800,000" and the axis title, at any count
         self.plot.setMenuEnabled(False)
@@ -61,7 +96,14 @@ class Chart:
         self.widget.scene().sigMouseMoved.connect(self._mouse_moved)
         self.points: list[tuple[float, str]] = []   # x → the exact values shown on hover
 
+    def bottom_axis(self) -> pg.AxisItem:
+        return NoOverlapAxis("bottom")
+
     def update(self, report: Report) -> None:
+        self.caption = caption(report, self.texts)
+        self.draw(report)
+
+    def draw(self, report: Report) -> None:
         raise NotImplementedError
 
     def hover_at(self, x: float) -> str:
@@ -86,10 +128,15 @@ class Chart:
             self.readout.hide()
 
     def export_png(self, path: Path, width: int = 1200) -> Path:
+        """The chart as drawn, titled with its period and filters (a slide needs no caption)."""
         self.readout.hide()
-        exporter = pg.exporters.ImageExporter(self.plot)
-        exporter.parameters()["width"] = int(width)   # an int: floats broke older releases (issue 722)
-        exporter.export(str(path))
+        self.plot.setTitle(f"{self.title}<br><span style='font-size:9pt'>{self.caption}</span>", size="11pt")
+        try:
+            exporter = pg.exporters.ImageExporter(self.plot)
+            exporter.parameters()["width"] = int(width)   # an int: floats broke older releases (issue 722)
+            exporter.export(str(path))
+        finally:
+            self.plot.setTitle(self.title, size="11pt")
         return Path(path)
 
     def _clear(self) -> None:
@@ -99,27 +146,21 @@ class Chart:
         if self.plot.legend is not None:
             self.plot.legend.clear()
 
-    def _categories(self, labels: list[str], every: int = 1) -> None:
-        major = [(i, label) for i, label in enumerate(labels) if i % every == 0]
-        minor = [(i, label) for i, label in enumerate(labels) if i % every]
-        self.plot.getAxis("bottom").setTicks([major, minor])
+    def _categories(self, labels: list[str]) -> None:
+        self.plot.getAxis("bottom").setTicks([list(enumerate(labels)), []])
+
+
+def caption(report: Report, texts: dict[str, str]) -> str:
+    """"2026-03-01 – 2026-09-30 · agent 1007 · regular": what the figures cover."""
+    q = report.query
+    parts = [f"{q.first.isoformat()} – {q.last.isoformat()}"]
+    parts.append(f"{texts['agent']} {', '.join(q.agents)}" if q.agents else texts["all_agents"])
+    parts.append(", ".join(texts.get(f"class_{c}", c) for c in q.classes) if q.classes else texts["all_classes"])
+    return " · ".join(parts)
 
 
 def _epoch(day: date) -> float:
     return datetime.combine(day, time(), timezone.utc).timestamp()
-
-
-def _date_ticks(first: date, last: date):
-    """Month starts labelled YYYY-MM over long ranges; Mondays labelled MM-DD over short ones."""
-    span = (last - first).days + 1
-    days = [first + timedelta(n) for n in range(span)]
-    if span > 62:
-        major = [(_epoch(d), d.strftime("%Y-%m")) for d in days if d.day == 1]
-        minor = [(_epoch(d), "") for d in days if d.weekday() == 0 and d.day != 1]
-    else:
-        major = [(_epoch(d), d.strftime("%m-%d")) for d in days if d.weekday() == 0 or span <= 10]
-        minor = [(_epoch(d), "") for d in days]
-    return [major or [(_epoch(first), first.isoformat())], minor]
 
 
 class ShareChart(Chart):
@@ -127,14 +168,18 @@ class ShareChart(Chart):
 
     key = "share"
 
+    def bottom_axis(self) -> pg.AxisItem:
+        return DayAxis(self.texts["months"].split())
+
     def __init__(self, texts, parent=None) -> None:
         super().__init__(texts, parent)
-        self.plot.setLabel("left", texts["axis_share"])
+        self.plot.setLabel("left", texts["axis_share_pct"])
+        self.plot.setLabel("bottom", texts["axis_day"])
         self.plot.addLegend(offset=(10, 10))
         self.x: list[float] = []
         self.y: list[float] = []
 
-    def update(self, report: Report) -> None:
+    def draw(self, report: Report) -> None:
         self._clear()
         days = report.days
         self.x = [_epoch(d) for d, _ in days]
@@ -152,8 +197,8 @@ class ShareChart(Chart):
                                     labelOpts={"position": 0.6, "color": "#1565c0", "anchors": [(0, 0), (0, 0)]})
             self.plot.addItem(start)
         self.plot.setYRange(0, 1, padding=0.02)
-        if days:
-            self.plot.getAxis("bottom").setTicks(_date_ticks(days[0][0], days[-1][0]))
+        if self.x:
+            self.plot.setXRange(self.x[0] - 43200, self.x[-1] + 43200, padding=0)
         self.plot.getAxis("left").setTicks([[(v / 10, f"{v * 10} %") for v in range(0, 11, 2)]])
         self.points = [(x, f"{d.isoformat()}\n{self.texts['axis_share']} {percent(t.agent_share)}\n"
                            f"{self.texts['agent_ended']} {t.agent_ended:,} · {self.texts['customer_ended']} "
@@ -169,10 +214,11 @@ class ClassChart(Chart):
     def __init__(self, texts, parent=None) -> None:
         super().__init__(texts, parent)
         self.plot.setLabel("left", texts["axis_calls"])
+        self.plot.setLabel("bottom", texts["axis_caller_class"])
         self.plot.addLegend(offset=(-10, 10))
         self.stacks: dict[str, list[int]] = {}
 
-    def update(self, report: Report) -> None:
+    def draw(self, report: Report) -> None:
         self._clear()
         tallies = [report.classes.get(c, Tally()) for c in CLASSES]
         self.stacks = {"agent_ended": [t.agent_ended for t in tallies],
@@ -191,7 +237,7 @@ class ClassChart(Chart):
                            f"{self.texts['agent_ended']} {t.agent_ended:,} ({percent(t.agent_share)})\n"
                            f"{self.texts['customer_ended']} {t.customer_ended:,} · {self.texts['other_ended']} "
                            f"{t.other_ended:,}\n{self.texts['col_avg_handle']} "
-                           f"{duration(t.average_handle_seconds)}")
+                           f"{duration(t.average_handle_seconds, self.texts)}")
                        for i, (c, t) in enumerate(zip(CLASSES, tallies))]
 
 
@@ -206,7 +252,7 @@ class ExplanationsChart(Chart):
         self.plot.setLabel("bottom", texts["axis_explanations"])
         self.bars: list[tuple[str, int]] = []
 
-    def update(self, report: Report) -> None:
+    def draw(self, report: Report) -> None:
         self._clear()
         self.bars = histogram(report.explanations, EXPLANATION_BUCKETS)
         heights = [n for _, n in self.bars]
@@ -227,11 +273,12 @@ class GraceChart(Chart):
     def __init__(self, texts, parent=None) -> None:
         super().__init__(texts, parent)
         self.plot.setLabel("left", texts["axis_calls"])
+        self.plot.setLabel("bottom", texts["agent"])
         self.plot.addLegend(offset=(10, 10), colCount=2)
         self.stacks: dict[str, list[int]] = {}
         self.agents: list[str] = []
 
-    def update(self, report: Report) -> None:
+    def draw(self, report: Report) -> None:
         self._clear()
         self.agents = list(report.regular_by_agent)
         tallies = [report.regular_by_agent[a] for a in self.agents]
@@ -242,7 +289,7 @@ class GraceChart(Chart):
             self.plot.addItem(pg.BarGraphItem(x=list(range(len(self.agents))), height=heights, y0=bottom, width=0.7,
                                               brush=colour, pen=pg.mkPen(colour), name=self.texts[name]))
             bottom = [b + h for b, h in zip(bottom, heights)]
-        self._categories(self.agents, every=max(1, math.ceil(len(self.agents) / 12)))
+        self._categories(self.agents)   # the axis shows as many as fit; hovering a bar names its agent
         self.plot.setYRange(0, max(bottom + [1]) * 1.5, padding=0)   # room for the legend above the bars
         self.plot.setXRange(-0.7, max(len(self.agents), 1) - 0.3, padding=0)
         self.points = [(i, f"{self.texts['agent']} {a}\n" + "\n".join(

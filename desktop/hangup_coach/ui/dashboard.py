@@ -1,10 +1,12 @@
 """The team lead's dashboard: is the hang-up policy doing what the centre adopted it for?
 
-Date range, agent and class filters; four charts (agent share per day against the baseline
-and the policy start, calls per class by who ended them, explanations per non-regular call,
-the 2-second-wait outcomes per agent); the summary, the per-agent table and the what-if
-table. Figures are added up off the GUI thread (`ReportLoader`); a busy bar shows meanwhile.
-Every chart exports as PNG, the agent table as CSV.
+Top to bottom: the filters (date range, agent, class) and one Export menu; the few figures a
+lead acts on, large, each flagged against the centre's targets with its trend; then tabs: the
+four charts (agent share per day against the baseline and the policy start, calls per class by
+who ended them, explanations per non-regular call, the 2-second-wait outcomes per agent), the
+full per-agent table (sortable, ranked, median and target in each head), the what-if and the
+details. Figures are added up off the GUI thread (`ReportLoader`); a busy bar shows meanwhile.
+Every chart exports as a titled PNG, the agent table as CSV of raw numbers.
 """
 
 from __future__ import annotations
@@ -17,23 +19,29 @@ from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QFileDialog, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QProgressBar,
-    QPushButton, QSizePolicy, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+    QComboBox, QDateEdit, QFileDialog, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QMenu, QProgressBar,
+    QPushButton, QTableWidget, QTableWidgetItem, QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
-from ..app.report_format import agent_rows, summary_lines, what_if_rows
+from ..app.report_format import agent_csv_rows, agent_table, figures, summary_lines, what_if_rows
 from ..core.stats import DEFAULT_SCENARIOS
 from ..store.reports import CLASSES, ReportQuery
+from .agent_table import AgentTableWidget
 from .charts import make_charts
+from .figure_tiles import FigureTiles
 from .report_loader import ReportLoader
 
 
 class Dashboard(QWidget):
     def __init__(self, db_path: Path, policy, texts: dict[str, str], utc_offset_minutes: int,
-                 first: date, last: date, parent=None) -> None:
+                 first: date, last: date, parent=None, targets: dict | None = None) -> None:
         super().__init__(parent)
-        self.texts, self.policy, self.utc_offset = texts, policy, utc_offset_minutes
+        if targets is None:
+            from ..app.resources import load_targets
+            targets = load_targets()
+        self.texts, self.policy, self.utc_offset, self.targets = texts, policy, utc_offset_minutes, targets
         self.setWindowTitle(texts["title"])
+        self.setMinimumSize(960, 640)
         self.resize(1280, 900)
         self.report = None
         self._drawing: list = []   # the steps of showing the latest figures (_draw_next)
@@ -65,32 +73,41 @@ class Dashboard(QWidget):
         self.progress.setTextVisible(False)
         self.status = QLabel()
 
+        self.export_menu = QMenu(self)
+        export = QToolButton()
+        export.setText(texts["export"])
+        export.setPopupMode(QToolButton.InstantPopup)
+        export.setMenu(self.export_menu)
+
         bar = QHBoxLayout()
         for label, widget in ((texts["from"], self.first), (texts["to"], self.last), (texts["agent"], self.agent),
                               (texts["caller_class"], self.caller_class)):
             bar.addWidget(QLabel(label))
             bar.addWidget(widget)
         bar.addWidget(refresh)
+        bar.addWidget(export)
         bar.addWidget(self.progress)
         bar.addWidget(self.status, 1)
 
+        self.tiles = FigureTiles(texts)
         self.charts = make_charts(texts)
-        grid = QGridLayout()
+        overview = QWidget()
+        grid = QGridLayout(overview)
+        grid.setContentsMargins(0, 0, 0, 0)
         for i, (key, chart) in enumerate(self.charts.items()):
-            cell = QVBoxLayout()
-            chart.widget.setMinimumSize(420, 240)
-            cell.addWidget(chart.widget, 1)
-            export = QPushButton(texts["export_png"])
-            export.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)
-            export.clicked.connect(lambda _=False, k=key: self._ask_export_chart(k))
-            cell.addWidget(export, 0, Qt.AlignRight)
-            grid.addLayout(cell, i // 2, i % 2)
+            chart.widget.setMinimumSize(300, 180)
+            grid.addWidget(chart.widget, i // 2, i % 2)
+            self.export_menu.addAction(f"{texts['export_png']}: {chart.title}",
+                                       lambda k=key: self._ask_export_chart(k))
+        self.export_menu.addSeparator()
+        self.export_menu.addAction(texts["export_csv"], self._ask_export_table)
+        self.export_menu.addAction(texts["export_xlsx"], self._ask_export_workbook)
 
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.summary.setAlignment(Qt.AlignTop | Qt.AlignLeft)
-        self.agent_table = _table()
+        self.agent_table = AgentTableWidget(texts)
         self.what_if_table = _table()
         what_if = QWidget()
         what_if_layout = QVBoxLayout(what_if)
@@ -98,22 +115,15 @@ class Dashboard(QWidget):
         note = QLabel(texts["what_if_note"])
         note.setWordWrap(True)
         what_if_layout.addWidget(note)
-        agents = QWidget()
-        agents_layout = QVBoxLayout(agents)
-        agents_layout.addWidget(self.agent_table)
-        export_csv = QPushButton(texts["export_csv"])
-        export_csv.clicked.connect(self._ask_export_table)
-        agents_layout.addWidget(export_csv, 0, Qt.AlignRight)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.summary, texts["tab_summary"])
-        self.tabs.addTab(agents, texts["tab_agents"])
+        self.tabs.addTab(overview, texts["tab_overview"])
+        self.tabs.addTab(self.agent_table, texts["tab_agents"])
         self.tabs.addTab(what_if, texts["tab_what_if"])
-        self.tabs.setMinimumHeight(180)
-        self.tabs.setMaximumHeight(260)
+        self.tabs.addTab(self.summary, texts["tab_details"])
 
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
-        layout.addLayout(grid, 4)
+        layout.addWidget(self.tiles)
         layout.addWidget(self.tabs, 1)
 
         self._debounce = QTimer(self, singleShot=True, interval=250)
@@ -156,12 +166,14 @@ class Dashboard(QWidget):
         self._fill_agents(self.loader.agent_ids)
         self.what_if_table.setRowCount(0)
         q = report.query
-        self._drawing = [functools.partial(chart.update, report) for chart in self.charts.values()] + [
+        self._drawing = [functools.partial(self.charts["share"].update, report)] + [
+            lambda: self.tiles.show_figures(figures(report, self.texts, self.targets)),
             lambda: self.summary.setText("\n".join(summary_lines(report, self.texts))),
-            lambda: _fill(self.agent_table, *agent_rows(report, self.texts)),
+            lambda: self.agent_table.fill(agent_table(report, self.texts, self.targets)),
             lambda: self.status.setText(self.texts["loaded"].format(
-                calls=f"{report.total.calls:,}", first=q.first.isoformat(), last=q.last.isoformat())),
-        ]
+                calls=f"{report.total.calls:,}", first=q.first.isoformat(), last=q.last.isoformat())
+                if report.total.calls else self.texts["no_calls_yet"]),
+        ] + [functools.partial(chart.update, report) for key, chart in self.charts.items() if key != "share"]
         self._draw_next()
 
     def _draw_next(self) -> None:
@@ -201,12 +213,27 @@ class Dashboard(QWidget):
         return self.charts[key].export_png(Path(path))
 
     def export_table(self, path: Path) -> Path:
-        heads, rows = agent_rows(self.report, self.texts) if self.report else ([], [])
+        """The agent table as CSV: raw numbers a spreadsheet adds up, units in the heads."""
+        heads, rows = agent_csv_rows(agent_table(self.report, self.texts, self.targets)) if self.report else ([], [])
         with open(path, "w", newline="", encoding="utf-8-sig") as f:   # BOM: Excel reads it as UTF-8
             writer = csv.writer(f)
             writer.writerow(heads)
             writer.writerows(rows)
         return Path(path)
+
+    def export_workbook(self, path: Path) -> Path:
+        """Every table of the figures shown (with the what-if once it is in) as one .xlsx."""
+        from ..app.report_xlsx import write_workbook
+
+        return write_workbook(self.report, self.texts, self.targets, Path(path),
+                              self.policy.explanations_before_polite_end, self.policy.grace_seconds)
+
+    def _ask_export_workbook(self) -> None:
+        if self.report is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, self.texts["export_xlsx"], "dashboard.xlsx", "Excel (*.xlsx)")
+        if path:
+            self.status.setText(self.texts["exported"].format(path=self.export_workbook(Path(path))))
 
     def _ask_export_chart(self, key: str) -> None:
         path, _ = QFileDialog.getSaveFileName(self, self.texts["export_png"], f"dashboard-{key}.png", "PNG (*.png)")

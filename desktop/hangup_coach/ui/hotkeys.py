@@ -33,6 +33,11 @@ class SystemHotkeys(QObject):
     def release(self) -> None:
         raise NotImplementedError
 
+    def after_key_release(self, then) -> None:
+        """Call `then` once the key just pressed has been let go. On X11 a grabbed key keeps the
+        whole keyboard until then, so a menu shown at once could not take it; elsewhere: now."""
+        then()
+
 
 def key_parts(text: str) -> tuple[set[str], str] | None:
     """"Ctrl+Alt+E" → ({"ctrl", "alt"}, "E"): the modifiers and the key, in Qt's portable names."""

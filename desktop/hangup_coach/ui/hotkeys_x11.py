@@ -39,6 +39,9 @@ class X11Hotkeys(SystemHotkeys):
         self._root = display.screen().root
         self._grabs: dict[tuple[int, int], str] = {}     # (keycode, modifier mask) → action
         self._last_release: tuple[int, int] | None = None
+        self._held: int | None = None          # the grabbed key that is down (its grab is active)
+        self._after_release: list = []
+        self._release_guard = QTimer(self, singleShot=True, interval=1000, timeout=self._released)
         self._locks = self._lock_masks()
         self._notifier = QSocketNotifier(display.fileno(), QSocketNotifier.Read, self)
         self._notifier.activated.connect(self._read)
@@ -98,9 +101,29 @@ class X11Hotkeys(SystemHotkeys):
             event = self._display.next_event()
             if event.type == X.KeyRelease:
                 self._last_release = (event.detail, event.time)
+                if event.detail == self._held:
+                    self._released()
             elif event.type == X.KeyPress:
                 if self._last_release == (event.detail, event.time):
                     continue     # auto-repeat of a held key: one press counts once
                 action = self._grabs.get((event.detail, event.state & ~lock_bits & 0xFF))
                 if action:
+                    self._held = event.detail
                     self.pressed.emit(action)
+
+    def after_key_release(self, then) -> None:
+        """The X server keeps the keyboard grabbed for this client until the pressed key is let
+        go (a passive grab turns active on the press): a popup menu shown before that cannot
+        take the keyboard, and its arrows and Return would reach the CRM."""
+        if self._held is None:
+            then()
+            return
+        self._after_release.append(then)
+        self._release_guard.start()      # a release lost to another grab must not keep the menu back
+
+    def _released(self) -> None:
+        self._held = None
+        self._release_guard.stop()
+        waiting, self._after_release = self._after_release, []
+        for then in waiting:
+            then()

@@ -76,7 +76,7 @@ class MyDay(QWidget):
         t = report.total
         self.figures[period] = t
         values = {"my_calls": f"{t.calls:,}", "my_share": percent(t.agent_share),
-                  "my_early": f"{t.agent_early:,}", "my_released": duration(t.after_allowed_seconds)}
+                  "my_early": f"{t.agent_early:,}", "my_released": duration(t.after_allowed_seconds, self.texts)}
         for c in CLASSES:
             values[f"class_{c}"] = f"{report.classes.get(c, Tally()).calls:,}"
         for key in self.rows:

@@ -10,23 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import time
 from datetime import datetime, timezone
 
-from ...core.phone import mask
+from ...core.masking import mask_numbers
 
 log = logging.getLogger("hangup_coach.server.access")
-_NUMBER = re.compile(r"\+?\d{6,15}")
-
-
-def mask_numbers(text: str) -> str:
-    def masked(match: re.Match) -> str:
-        value = match.group(0)
-        if value.startswith("+"):
-            return mask(value)
-        return value[:3] + "*" * (len(value) - 7) + value[-4:] if len(value) > 7 else value[:2] + "****"
-    return _NUMBER.sub(masked, text)
 
 
 class AccessLog:

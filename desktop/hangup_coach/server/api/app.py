@@ -22,8 +22,10 @@ from ... import wire
 from .. import domain, permissions
 from ..domain import cases, framework, records
 from ..domain.framework import DomainKind
+from ..domain.qa import Qa, QaError
 from ..storage import AuthError, Device, Storage, iso
 from .access_log import AccessLog, mask_numbers
+from .qa import on_qa_error, qa_routes
 
 log = logging.getLogger("hangup_coach.server")
 DATABASE_ENV = "HANGUP_COACH_SERVER_DATABASE"   # how `--workers N` children learn the database
@@ -167,7 +169,7 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None) -> Acces
 
     async def on_wire(request: Request, exc: wire.WireError):
         extra = {"index": exc.index} if exc.index is not None else {}
-        if isinstance(exc, records.UpgradeRequired):
+        if isinstance(exc, wire.UpgradeRequired):
             extra["upgrade_required"] = True
         return error(400 if isinstance(exc, wire.BadParameter) else 422, exc.message, **extra)
 
@@ -203,6 +205,7 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None) -> Acces
         Route("/v1/devices", list_devices, methods=["GET"]),
         Route("/v1/devices", add_device, methods=["POST"]),
         Route("/v1/devices/{device_id}/revoke", revoke_device, methods=["POST"]),
+        *qa_routes(Qa(storage), authenticate, json_body),
     ]
     taken = {r.path for r in routes}
     for kind in kinds:
@@ -210,7 +213,7 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None) -> Acces
             raise ValueError(f"domain kind {kind.name!r} would hide an endpoint")
         routes += kind_routes(kind)
     app = Starlette(routes=routes, exception_handlers={
-        AuthError: on_auth, permissions.Denied: on_denied, wire.WireError: on_wire, cases.CaseError: on_case,
+        QaError: on_qa_error, AuthError: on_auth, permissions.Denied: on_denied, wire.WireError: on_wire, cases.CaseError: on_case,
         framework.Stale: on_stale, framework.CommandError: on_command, framework.NotFound: on_not_found,
         HTTPException: on_http, DBAPIError: on_database})
     return AccessLog(app)

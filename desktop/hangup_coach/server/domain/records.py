@@ -7,8 +7,8 @@ call the server has (or that comes in the same batch).
 
 Cards already in the field push block decisions as `block_proposal` records with a status: a
 proposal (status "proposed") is taken as a proposal; any other status (a lead's old card
-activating, expiring or revoking a block) is refused, whole batch, with a message that says to
-upgrade: block decisions are server commands now (by the blocklist's domain module).
+activating, expiring or revoking a block) is refused by the wire format (wire.UpgradeRequired),
+whole batch, with a message that says to upgrade: block decisions are server commands now.
 """
 
 from __future__ import annotations
@@ -26,14 +26,6 @@ WRITE_ACTION = {
 }
 ABOUT_A_CALL = {"note", "qa_review"}              # records that name the call they are about
 AUDITED = frozenset({"block_proposal", "qa_review"})   # shared records: every change is audited
-UPGRADE = ("this card is too old to change a block's status ({status!r}); block decisions are made on "
-           "the server now: upgrade Hangup Coach (nothing of this batch was stored)")
-
-
-class UpgradeRequired(wire.WireError):
-    """422 for one record of a batch that only a newer card can send (the card keeps the rest)."""
-
-
 def push(storage: Storage, device: Device, batch: wire.Push) -> tuple[list[dict], str]:
     """Store a validated batch if every record of it may be written by `device`; else nothing."""
     if not any(permissions.grant(device, action) for action in WRITE_ACTION.values()):
@@ -41,8 +33,6 @@ def push(storage: Storage, device: Device, batch: wire.Push) -> tuple[list[dict]
     if batch.device_id != device.id:
         raise Denied("device_id is not the device this token belongs to")
     for index, record in enumerate(batch.records):
-        if record.kind == "block_proposal" and record.data["status"] != "proposed":
-            raise UpgradeRequired(f"record {index}: " + UPGRADE.format(status=record.data["status"]), index)
         if record.owner is not None and record.owner != device.agent_id:
             raise Denied(f"record {index}: agent {device.agent_id} may not push agent {record.owner}'s {record.kind}")
         permissions.check(device, WRITE_ACTION[record.kind], device.place)   # a role without the grant at all

@@ -1,0 +1,248 @@
+"""QA review batches, their sampled calls and the follow-up actions: the server's own records.
+
+A batch is drawn once, by command, from the calls of the reviewer's scope (a lead's or `qa`
+device's team): the purpose, filters, size, seed and locked form are stored with the sample
+itself (each sampled call's row and note as they were), so calls that sync later never change a
+batch already drawn. Reviews are the reviewers' own records (pushed through the outbox, kind
+`qa_review`); this module reads them per batch. Actions change only through commands that carry
+the version the caller saw (409 when it is stale).
+
+Who reads what: a lead or `qa` device reads its team's batches, reviews and actions; an agent
+reads only the reviews of its own calls and the actions that name it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, Column, Integer, String, Table, Text, and_, select, update
+
+from ...core.qa_form import FormError, parse_form
+from ...core.qa_sample import Filters, draw
+from ...core.qa_sheet import ACTION_KINDS, ActionError, check_figure, check_transition
+from ..permissions import Denied
+from ..storage import Device, Storage, iso
+from ..storage.schema import metadata, records
+
+REVIEWERS = ("lead", "qa")
+MAX_BATCH = 1000
+MAX_BODY_BYTES = 200_000
+
+qa_batches = Table(
+    "qa_batches", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    Column("team", String(64), nullable=False),          # the scope it was drawn in
+    Column("purpose", String(20), nullable=False),
+    Column("filters", Text, nullable=False),             # JSON (core.qa_sample.Filters)
+    Column("size", Integer, nullable=False),
+    Column("seed", String(64), nullable=False),
+    Column("form_name", String(64), nullable=False),
+    Column("form_version", Integer, nullable=False),
+    Column("form_fingerprint", String(64), nullable=False),
+    Column("form_source", Text, nullable=False),
+    Column("created_by", String(64), nullable=False),    # the reviewer's agent id
+    Column("created_at", String(40), nullable=False),
+)
+qa_batch_calls = Table(
+    "qa_batch_calls", metadata,
+    Column("batch_id", String(64), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("call_id", String(64), nullable=False),
+    Column("agent_id", String(64), nullable=False),
+    Column("outcome", String(40), nullable=False),
+    Column("call", Text, nullable=False),                # the call's row (JSON) when drawn
+    Column("note", Text, nullable=False),
+)
+qa_actions = Table(
+    "qa_actions", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    Column("team", String(64), nullable=False),
+    Column("batch_id", String(64)),
+    Column("kind", String(20), nullable=False),          # training | process | system
+    Column("title", Text, nullable=False),
+    Column("owner", String(64), nullable=False),         # who does it
+    Column("agent_id", String(64)),                      # the agent it is about, if one
+    Column("due", String(10), nullable=False),           # YYYY-MM-DD
+    Column("status", String(20), nullable=False),
+    Column("figure", String(20), nullable=False),        # core.qa_sheet.FIGURES
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("done_at", String(40)),
+    Column("updated_at", String(40), nullable=False),
+)
+
+
+class QaError(ValueError):
+    """A batch or action request that cannot be carried out (422), or a stale version (409)."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+@dataclass
+class Qa:
+    storage: Storage
+
+    # ----- batches ------------------------------------------------------------------------------
+    def create_batch(self, device: Device, body: dict) -> dict:
+        need_reviewer(device)
+        if not isinstance(body, dict) or set(body) - {"purpose", "filters", "size", "seed", "form"}:
+            raise QaError('expected {"purpose", "filters", "size", "seed", "form"}')
+        purpose, size, seed = body.get("purpose"), body.get("size"), str(body.get("seed", ""))
+        if purpose not in ("problems", "techniques"):
+            raise QaError("purpose must be problems or techniques")
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_BATCH:
+            raise QaError(f"size must be a whole number from 1 to {MAX_BATCH}")
+        if not seed or len(seed) > 64:
+            raise QaError("seed must be 1-64 characters")
+        try:
+            filters = Filters.from_dict(body.get("filters") or {})
+        except (TypeError, ValueError) as exc:
+            raise QaError(f"filters: {exc}") from None
+        form_body = body.get("form") or {}
+        try:
+            form = parse_form(form_body.get("source", ""), "form")
+        except FormError as exc:
+            raise QaError(str(exc)) from None
+        if (form_body.get("name"), form_body.get("version")) != (form.name, form.version):
+            raise QaError("the form's name and version differ from its text")
+        batch_id = str(uuid.uuid4())
+        now = iso(self.storage.clock())
+        with self.storage.write() as conn:
+            rows = conn.execute(select(records.c.id, records.c.data).where(
+                records.c.kind == "call", records.c.team == device.team)).all()
+            calls = {rid: dict(json.loads(data), id=rid) for rid, data in rows}
+            pool = [c for c in calls.values() if filters.matches(c)]
+            sample = draw(pool, size, seed)
+            notes = dict(conn.execute(select(records.c.call_id, records.c.data).where(
+                records.c.kind == "note", records.c.call_id.in_([cid for cid, _ in sample]))).all()) if sample else {}
+            conn.execute(qa_batches.insert().values(
+                id=batch_id, version=1, team=device.team, purpose=purpose, filters=json.dumps(filters.to_dict()),
+                size=size, seed=seed, form_name=form.name, form_version=form.version,
+                form_fingerprint=form.fingerprint, form_source=form.source, created_by=device.agent_id,
+                created_at=now))
+            for position, (call_id, outcome) in enumerate(sample):
+                call = calls[call_id]
+                note = json.loads(notes[call_id])["text"] if call_id in notes else ""
+                conn.execute(qa_batch_calls.insert().values(
+                    batch_id=batch_id, position=position, call_id=call_id, agent_id=call.get("agent_id", ""),
+                    outcome=outcome, call=json.dumps(call), note=note))
+        return self.batch(device, batch_id)
+
+    def batch(self, device: Device, batch_id: str) -> dict:
+        need_reviewer(device)
+        with self.storage.engine.connect() as conn:
+            row = conn.execute(select(qa_batches).where(qa_batches.c.id == batch_id)).mappings().first()
+            if row is None or row["team"] != device.team:
+                raise QaError("no such batch in your scope", 404)
+            calls = conn.execute(select(qa_batch_calls).where(qa_batch_calls.c.batch_id == batch_id)
+                                 .order_by(qa_batch_calls.c.position)).mappings().all()
+        return {"id": row["id"], "version": row["version"], "team": row["team"], "purpose": row["purpose"],
+                "filters": json.loads(row["filters"]), "size": row["size"], "seed": row["seed"],
+                "form": {"name": row["form_name"], "version": row["form_version"],
+                         "fingerprint": row["form_fingerprint"], "source": row["form_source"]},
+                "created_by": row["created_by"], "created_at": row["created_at"],
+                "calls": [{"position": c["position"], "call_id": c["call_id"], "agent_id": c["agent_id"],
+                           "outcome": c["outcome"], "call": json.loads(c["call"]), "note": c["note"]} for c in calls]}
+
+    def batches(self, device: Device) -> list[dict]:
+        need_reviewer(device)
+        with self.storage.engine.connect() as conn:
+            rows = conn.execute(select(qa_batches.c.id, qa_batches.c.purpose, qa_batches.c.size,
+                                       qa_batches.c.form_name, qa_batches.c.created_by, qa_batches.c.created_at)
+                                .where(qa_batches.c.team == device.team)
+                                .order_by(qa_batches.c.created_at.desc())).mappings().all()
+        return [dict(r) for r in rows]
+
+    # ----- reviews ------------------------------------------------------------------------------
+    def batch_reviews(self, device: Device, batch_id: str) -> list[dict]:
+        """The reviews pushed for a batch's calls, with the form the batch locked (others are left out)."""
+        batch = self.batch(device, batch_id)
+        in_batch = {c["call_id"] for c in batch["calls"]}
+        out = []
+        for review in self._reviews(records.c.team == device.team):
+            if (review["batch_id"] == batch_id and review["call_id"] in in_batch
+                    and review["form_fingerprint"] == batch["form"]["fingerprint"]):
+                out.append(review)
+        return sorted(out, key=lambda r: r["call_id"])
+
+    def my_reviews(self, device: Device) -> list[dict]:
+        """An agent's view: the reviews of its own calls, never anyone else's."""
+        return [r for r in self._reviews(records.c.team == device.team) if r["agent_id"] == device.agent_id]
+
+    def _reviews(self, where) -> list[dict]:
+        with self.storage.engine.connect() as conn:
+            rows = conn.execute(select(records.c.id, records.c.version, records.c.data)
+                                .where(records.c.kind == "qa_review", where)).all()
+        return [dict(json.loads(data), id=rid, version=version) for rid, version, data in rows]
+
+    # ----- actions ------------------------------------------------------------------------------
+    def create_action(self, device: Device, body: dict) -> dict:
+        need_reviewer(device)
+        keys = {"batch_id", "kind", "title", "owner", "agent_id", "due", "figure"}
+        if not isinstance(body, dict) or set(body) - keys:
+            raise QaError(f"expected some of {', '.join(sorted(keys))}")
+        kind, title, owner, due = body.get("kind"), body.get("title"), body.get("owner"), body.get("due")
+        if kind not in ACTION_KINDS:
+            raise QaError(f"kind must be one of {', '.join(ACTION_KINDS)}")
+        if not isinstance(title, str) or not 0 < len(title.strip()) <= 500:
+            raise QaError("title must be 1-500 characters")
+        if not isinstance(owner, str) or not 0 < len(owner) <= 64:
+            raise QaError("owner must be 1-64 characters")
+        if not isinstance(due, str) or len(due) != 10 or due[4] != "-" or due[7] != "-":
+            raise QaError("due must be a date YYYY-MM-DD")
+        try:
+            check_figure(body.get("figure"))
+        except ActionError as exc:
+            raise QaError(str(exc)) from None
+        now = iso(self.storage.clock())
+        action_id = str(uuid.uuid4())
+        with self.storage.write() as conn:
+            conn.execute(qa_actions.insert().values(
+                id=action_id, version=1, team=device.team, batch_id=body.get("batch_id"), kind=kind,
+                title=title.strip(), owner=owner, agent_id=body.get("agent_id"), due=due, status="open",
+                figure=body["figure"], created_by=device.agent_id, created_at=now, updated_at=now))
+        return self._action(action_id)
+
+    def set_status(self, device: Device, action_id: str, status: str, expected_version) -> dict:
+        need_reviewer(device)
+        with self.storage.write() as conn:
+            row = conn.execute(select(qa_actions).where(qa_actions.c.id == action_id)).mappings().first()
+            if row is None or row["team"] != device.team:
+                raise QaError("no such action in your scope", 404)
+            if expected_version != row["version"]:
+                raise QaError(f"the action changed meanwhile (version {row['version']}, you saw {expected_version})",
+                              409)
+            try:
+                check_transition(row["status"], status)
+            except ActionError as exc:
+                raise QaError(str(exc)) from None
+            now = iso(self.storage.clock())
+            values = {"status": status, "version": row["version"] + 1, "updated_at": now}
+            if status == "done":
+                values["done_at"] = now
+            conn.execute(update(qa_actions).where(and_(qa_actions.c.id == action_id,
+                                                       qa_actions.c.version == row["version"])).values(**values))
+        return self._action(action_id)
+
+    def actions(self, device: Device) -> list[dict]:
+        """A lead's or qa's: the team's actions. An agent's: only those that name it."""
+        query = select(qa_actions).where(qa_actions.c.team == device.team)
+        if device.role not in REVIEWERS:
+            query = query.where((qa_actions.c.agent_id == device.agent_id) | (qa_actions.c.owner == device.agent_id))
+        with self.storage.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query.order_by(qa_actions.c.due, qa_actions.c.id)).mappings()]
+
+    def _action(self, action_id: str) -> dict:
+        with self.storage.engine.connect() as conn:
+            return dict(conn.execute(select(qa_actions).where(qa_actions.c.id == action_id)).mappings().first())
+
+
+def need_reviewer(device: Device) -> None:
+    if device.role not in REVIEWERS:
+        raise Denied(f"a {device.role} device may not do this (QA reviewers: {', '.join(REVIEWERS)})")

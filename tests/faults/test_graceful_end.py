@@ -1,0 +1,42 @@
+"""SIGTERM (shutdown, logout, `systemctl stop`) and SIGHUP while the agent types: the card ends like
+Quit does, and every character typed is in the database."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ._typist import TEXT
+
+TYPIST = Path(__file__).with_name("_app_typist.py")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("end", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_signal_while_typing_loses_nothing(tmp_path, end):
+    env = dict(os.environ, HANGUP_COACH_HOME=str(tmp_path), QT_QPA_PLATFORM="offscreen",
+               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    db = tmp_path / "calls.db"
+    child = subprocess.Popen([sys.executable, str(TYPIST), "--db", str(db)], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "ready", child.stderr.read()
+        for line in child.stdout:             # typing: the note is saved at most 0.7 s apart meanwhile
+            if int(line) >= 30:
+                break
+        child.send_signal(end)
+        rest, err = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    typed = int(([line for line in rest.split() if line.isdigit()] or [line])[-1])
+    assert child.returncode == 0, err
+    conn = sqlite3.connect(db)
+    try:
+        notes = [r[0] for r in conn.execute("SELECT text FROM notes")]
+    finally:
+        conn.close()
+    assert notes == [TEXT[:typed]]            # every character, the last ones typed included

@@ -1,0 +1,77 @@
+"""The review window, driven by keys only: answers, saving to the outbox, moving between calls."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from hangup_coach.store import outbox
+from hangup_coach.store import qa as qa_store
+
+from .conftest import tone
+
+# The shipped form's fields in order: call_necessary, self_service, problem_solved, call_again,
+# root_causes (multi), techniques (multi, optional), verdict, comment (text, optional).
+KEYS_FOR_ONE_REVIEW = [Qt.Key_1, Qt.Key_3, Qt.Key_1, Qt.Key_2, Qt.Key_2, Qt.Key_4, Qt.Key_Down, Qt.Key_Down,
+                       Qt.Key_2]
+
+
+def type_review(qtbot, window, keys=KEYS_FOR_ONE_REVIEW, comment: str = "") -> None:
+    for key in keys:
+        qtbot.keyClick(window.focusWidget() or window, key)
+    if comment:
+        qtbot.keyClicks(window.focusWidget(), comment)
+    qtbot.keyClick(window.focusWidget() or window, Qt.Key_Return)
+
+
+def test_a_review_typed_with_keys_is_saved_and_queued(qtbot, open_review, qa_db):
+    window = open_review()
+    assert window.calls[0].call_id == "call-000"
+    type_review(qtbot, window, comment="clear")
+    saved = qa_store.reviews(qa_db, "batch-1")
+    assert list(saved) == ["call-000"]
+    answers = saved["call-000"]["answers"]
+    assert answers == {"call_necessary": "yes", "self_service": "no", "problem_solved": "fully",
+                       "call_again": "likely", "root_causes": ["business_rules", "training"],
+                       "verdict": "too_early", "comment": "clear"}
+    assert saved["call-000"]["agent_id"] == "a0" and saved["call-000"]["reviewer_id"] == "qa-1"
+    queued = outbox.records(qa_db, outbox.pending(qa_db))
+    assert [(r["kind"], r["data"]["call_id"]) for r in queued] == [("qa_review", "call-000")]
+    assert queued[0]["data"]["answers"]["verdict"] == "too_early"
+    assert window.index == 1 and "call-001" == window.calls[window.index].call_id
+
+
+def test_a_review_with_a_question_unanswered_is_not_saved(qtbot, open_review, qa_db):
+    window = open_review()
+    qtbot.keyClick(window, Qt.Key_1)
+    qtbot.keyClick(window, Qt.Key_Return)
+    assert qa_store.reviews(qa_db, "batch-1") == {}
+    assert "Still to answer" in window.status.text() and "self-service" in window.status.text()
+    assert window.rows[window.current_field].field.key == "self_service"
+
+
+def test_the_window_shows_the_calls_facts_and_says_plainly_when_there_is_no_recording(qtbot, open_review):
+    window = open_review(recordings="template:/nonexistent/{line_call_id}.wav")
+    facts = window.facts.text()
+    assert "138****8000" in facts and "+8613800138000" not in facts
+    assert "Explanations 0 (policy: 3)" in facts
+    assert "Closing line offered" in window.timeline.text() and "Hang-up by the agent" in window.timeline.text()
+    assert window.note.toPlainText() == "note of call 0"
+    assert "No recording found" in window.player.status.text()
+    assert not window.player.button.isEnabled()
+    qtbot.keyClick(window, Qt.Key_PageDown)
+    assert window.index == 1 and window.note.toPlainText() == "note of call 1"
+
+
+def test_the_player_plays_a_recording_found_by_call_id(qtbot, open_review, tmp_path):
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    tone(folder / "0-99@127.0.0.1.wav", seconds=4)
+    window = open_review(recordings=f"template:{folder}/{{line_call_id}}.wav")
+    assert window.player.available and window.player.button.isEnabled()
+    qtbot.keyClick(window, Qt.Key_Space)
+    qtbot.waitUntil(lambda: window.player.position() > 500, timeout=15_000)
+    qtbot.keyClick(window, Qt.Key_Space)
+    qtbot.waitUntil(lambda: not window.player.playing(), timeout=5000)
+    paused_at = window.player.position()
+    qtbot.keyClick(window, Qt.Key_Right)
+    qtbot.waitUntil(lambda: window.player.position() >= min(paused_at + 5000, 4000) - 50, timeout=5000)
