@@ -19,14 +19,17 @@ def main(argv: list[str] | None = None) -> int:
         from .launch.main import list_calls
         return list_calls(args)
     if args.command == "qa":
-        if args.qa_command == "review":
-            from .launch.qa import run_review
-            return run_review(args)
+        if args.qa_command in ("review", "setup"):
+            from .launch import qa
+            return qa.run_review(args) if args.qa_command == "review" else qa.run_setup(args)
         from .app.qa_cli import run
         return run(args)
     if args.command in ("login", "sync"):
         from .app import sync_cli
         return sync_cli.login(args) if args.command == "login" else sync_cli.sync_once(args)
+    if args.command == "blocklist":
+        from .app import blocklist_cli
+        return blocklist_cli.main(args)
     from .launch.main import run_card
     return run_card(args)
 

@@ -4,7 +4,8 @@ The data is `tests/support/review_history.review_db()`: 1.8 M calls of a 50-agen
 policy adopted on 2026-06-01 (built once and cached, ~1 min). The dashboard at a small laptop's
 1024×700, 1440×1000 and 2560×1440, in both languages, drawn by Qt itself (no X server needed):
     QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots/make_dashboard_screenshots.py
-"My day" is shot the same way.
+"My day" is shot the same way. At 200 % (a 2560×1440 screen scaled by 2, so the window is
+1280×720 device-independent pixels): QT_SCALE_FACTOR=2 … make_dashboard_screenshots.py --200
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def wait_until(done, limit_ms: int = 120_000) -> None:
 
 
 SIZES = ((1024, 700), (1440, 1000), (2560, 1440))
+AT_200 = "--200" in sys.argv   # only the 1280×720 window at 200 %: dashboard-<lang>-2560x1440@2x.png
 
 
 def shoot(widget, name: str) -> None:
@@ -66,21 +68,26 @@ def main() -> None:
         for lang in ("zh_CN", "en"):
             window = Dashboard(path, policy, load_texts(lang), OFFSET, date(2026, 3, 1), date(2026, 9, 30))
             window.show()
-            wait_until(lambda: window.report is not None and not window.loading)
-            for width, height in SIZES:
+            wait_until(lambda: window.report is not None and not window.loading and bool(window.hours.grid))
+            for width, height in ((1280, 720),) if AT_200 else SIZES:
                 window.resize(width, height)
                 window.tabs.setCurrentIndex(0)
                 share = window.charts["share"]
                 share.hover_at(share.x[len(share.x) * 3 // 4])   # a read-out, as when the mouse rests on a day
-                shoot(window, f"dashboard-{lang}-{width}x{height}.png")
+                shoot(window, f"dashboard-{lang}-2560x1440@2x.png" if AT_200 else f"dashboard-{lang}-{width}x{height}.png")
                 share.readout.hide()
+            if AT_200:
+                window.close()
+                continue
             window.resize(1440, 1000)
-            window.tabs.setCurrentIndex(1)
-            shoot(window, f"dashboard-agents-{lang}.png")
-            window.tabs.setCurrentIndex(2)
-            shoot(window, f"dashboard-what-if-{lang}.png")
+            for name, tab in (("agents", window.agent_table), ("trends", window.trends), ("hours", window.hours),
+                              ("what-if", window.what_if_table.parentWidget())):
+                window.tabs.setCurrentWidget(tab)
+                if name == "trends":
+                    window.trends.show_agent("1007")
+                shoot(window, f"dashboard-{name}-{lang}.png")
             window.close()
-        for lang in ("zh_CN", "en"):
+        for lang in () if AT_200 else ("zh_CN", "en"):
             day = MyDay(path, policy, load_texts(lang), "1007", date(2026, 11, 20), OFFSET)
             day.move(0, 0)
             day.show()

@@ -148,6 +148,7 @@ def _dashboard(path: Path, db, report, policy, runs: int):
     draw = []
     for _ in range(runs):   # the GUI thread's share of showing a year: charts, summary, tables
         t = time.perf_counter()
+        window._days_loaded(report, window.loader.request)
         window._loaded(report, window.loader.request)
         _wait(app, lambda: not window._drawing)
         draw.append((time.perf_counter() - t) * 1000)

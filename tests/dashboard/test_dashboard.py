@@ -155,8 +155,9 @@ def test_a_long_first_load_shows_how_far_it_has_got(qtbot, team_file):
     window = open_dashboard(qtbot, team_file)
     seen = []
     window.loader.progress.connect(lambda done, total, _: seen.append((done, total, window.progress.maximum())))
-    window.first.setDate(window.first.date().addDays(-60))   # 60 more days never added up
-    qtbot.waitUntil(lambda: window.report.query.first == date(2026, 4, 2) and not window.loading, timeout=10_000)
+    # the first load added up 60 days back from the last (month on month): 67 more, never added up
+    window.first.setDate(window.first.date().addDays(-120))
+    qtbot.waitUntil(lambda: window.report.query.first == date(2026, 2, 1) and not window.loading, timeout=10_000)
     assert seen[-1][0] == seen[-1][1] == 5 and all(total == maximum for _, total, maximum in seen)
 
 

@@ -47,7 +47,7 @@ def test_the_workbook_has_a_sheet_per_table_with_raw_numbers(db, tmp_path):
         add_call(db, f"2026-06-0{day} 11:00:00", agent="1002", ended_by="customer", talk=125)
     report = build_report(db, ReportQuery(date(2026, 6, 1), date(2026, 6, 3), utc_offset_minutes=480), load_policy())
     book = read_workbook(write_workbook(report, load_texts("zh_CN"), load_targets(), tmp_path / "r.xlsx"))
-    assert list(book) == ["概要", "坐席", "客户类型", "每日", "非常规客户：每通解释次数分布"]
+    assert list(book) == ["概要", "坐席", "客户类型", "每日", "非常规客户：每通解释次数分布", "坐席主动挂机占比（按周）"]
     agents = book["坐席"]
     assert agents[0][0] == "挂机规范成效看板: 2026-06-01 – 2026-06-03"      # the period says itself
     assert agents[2][:4] == ["坐席", "排名", "通话数", "坐席挂机占比"]

@@ -23,7 +23,7 @@ def year_file(tmp_path_factory):
     return path
 
 
-def drawn_labels(qtbot, window) -> dict:
+def drawn_labels(window) -> dict:
     """{(chart, axis side): [(QRectF in the axis, text)]} as the axes draw them on the next paint."""
     seen = {}
     for key, chart in window.charts.items():
@@ -40,16 +40,12 @@ def drawn_labels(qtbot, window) -> dict:
     return seen
 
 
-@pytest.mark.parametrize("lang", ["en", "zh_CN"])
-def test_no_two_tick_labels_overlap_at_laptop_to_4k_sizes(qtbot, year_file, lang):
-    window = Dashboard(year_file, load_policy(), load_texts(lang), 480, date(2025, 11, 23), date(2026, 11, 22))
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.report is not None and not window.loading, timeout=60_000)
-    for width, height in SIZES:
+def check_tick_labels(window, lang, sizes, wait_until) -> None:
+    """At each size, every axis labelled, no two labels touching, real dates on the day axis."""
+    for width, height in sizes:
         window.resize(width, height)
-        qtbot.waitUntil(lambda: window.size().width() == width, timeout=5000)
-        seen = drawn_labels(qtbot, window)
+        wait_until(lambda: window.size().width() == width)
+        seen = drawn_labels(window)
         assert set(seen) == {(k, s) for k in window.charts for s in ("left", "bottom")}
         for (key, side), labels in seen.items():
             texts = [t for _, t in labels if t]
@@ -63,6 +59,56 @@ def test_no_two_tick_labels_overlap_at_laptop_to_4k_sizes(qtbot, year_file, lang
         assert all(t in months or t.isdigit() for t in written) and set(written) & set(months), written
         # the agent axis names as many agents as fit, never fewer than a few
         assert len(seen[("grace", "bottom")]) >= (4 if width < 1400 else 10)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_no_two_tick_labels_overlap_at_laptop_to_4k_sizes(qtbot, year_file, lang):
+    window = Dashboard(year_file, load_policy(), load_texts(lang), 480, date(2025, 11, 23), date(2026, 11, 22))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.report is not None and not window.loading, timeout=60_000)
+    check_tick_labels(window, lang, SIZES, lambda done: qtbot.waitUntil(done, timeout=5000))
+
+
+AT_200 = """
+import sys
+from datetime import date
+from PySide6.QtCore import QDeadlineTimer, QEventLoop, QThread
+from PySide6.QtWidgets import QApplication
+app = QApplication(sys.argv[:1])
+from hangup_coach.app.report_format import load_texts
+from hangup_coach.app.resources import load_policy
+from hangup_coach.ui.dashboard import Dashboard
+from tests.dashboard.test_layout import check_tick_labels
+
+def wait_until(done, seconds=60):
+    deadline = QDeadlineTimer(seconds * 1000)
+    while not done():
+        assert not deadline.hasExpired(), "timed out"
+        app.processEvents(QEventLoop.AllEvents, 20)
+        QThread.msleep(5)
+
+assert app.devicePixelRatio() == 2.0, app.devicePixelRatio()
+window = Dashboard(sys.argv[1], load_policy(), load_texts(sys.argv[2]), 480, date(2025, 11, 23), date(2026, 11, 22))
+window.show()
+wait_until(lambda: window.report is not None and not window.loading)
+check_tick_labels(window, sys.argv[2], [(1280, 720), (1920, 1080)], wait_until)   # 2560x1440 and 4K at 200 %
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_at_200_percent_on_1440p_and_4k_no_two_tick_labels_overlap(year_file, lang):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, QT_SCALE_FACTOR="2", QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(root))
+    out = subprocess.run([sys.executable, "-c", AT_200, str(year_file), lang], env=env, capture_output=True,
+                         text=True, timeout=120, cwd=root)
+    assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-3000:]
 
 
 def test_the_layout_covers_nothing_and_the_agent_table_is_whole(qtbot, year_file):

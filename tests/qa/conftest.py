@@ -38,7 +38,21 @@ def sample_call(n: int, outcome: str, agent: str) -> dict:
             "hangup_prompted_at": start.replace(":00:00.", ":02:02."),
             "ended_at": start.replace(":00:00.", ":02:05."), "ended_by": "agent", "caller_class": "regular",
             "sub_reason": "", "explanations": 0, "warnings": 0, "agent_ended_early": 0,
-            "customer_hung_up_in_grace": 0, "outcome": outcome}
+            "customer_hung_up_in_grace": 0, "outcome": outcome, "class_reason": "",
+            **OUTCOME_FIELDS[outcome]}
+
+
+# what makes each outcome (core.qa_sample.outcome_of), so a call's facts agree with its outcome
+OUTCOME_FIELDS = {
+    "agent_before_allowed": {"agent_ended_early": 1, "closure_confirmed_at": None, "hangup_allowed_at": None,
+                             "hangup_prompted_at": None},
+    "agent_after_prompt": {},
+    "customer_in_wait": {"ended_by": "customer", "customer_hung_up_in_grace": 1, "hangup_allowed_at": None,
+                         "hangup_prompted_at": None},
+    "no_value_after_warning": {"caller_class": "no_value", "sub_reason": "abuse", "class_reason": "abuse", "warnings": 1},
+    "non_regular_after_explanations": {"caller_class": "non_regular", "sub_reason": "closed_case",
+                                       "class_reason": "closed_case", "explanations": 3},
+}
 
 
 def batch_json(form, n: int = 10, batch_id: str = "batch-1") -> dict:

@@ -54,12 +54,15 @@ def test_the_window_shows_the_calls_facts_and_says_plainly_when_there_is_no_reco
     facts = window.facts.text()
     assert "138****8000" in facts and "+8613800138000" not in facts
     assert "Explanations 0 (policy: 3)" in facts
-    assert "Closing line offered" in window.timeline.text() and "Hang-up by the agent" in window.timeline.text()
+    assert "Answered" in window.timeline.text() and "Hang-up by the agent" in window.timeline.text()
+    assert "Closing line offered" not in window.timeline.text()   # an early hang-up: no prompt came
+    assert "Agent ended before the policy allowed" in facts
     assert window.note.toPlainText() == "note of call 0"
     assert "No recording found" in window.player.status.text()
     assert not window.player.button.isEnabled()
     qtbot.keyClick(window, Qt.Key_PageDown)
     assert window.index == 1 and window.note.toPlainText() == "note of call 1"
+    assert "Closing line offered" in window.timeline.text()
 
 
 def test_the_player_plays_a_recording_found_by_call_id(qtbot, open_review, tmp_path):

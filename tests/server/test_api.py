@@ -111,7 +111,7 @@ def test_changes_page_through_every_row_once(devices):
     seen = [p["number"] for page in pages for p in page["profiles"]]
     assert sorted(seen) == sorted(numbers)
     blocks = [x for page in pages for x in page["blocklist"]]
-    assert [(x["number"], x["status"], x["agent_id"]) for x in blocks] == [("+8613000000001", "proposed", "1001")]
+    assert [(x["number"], x["status"], x["proposed_by"]) for x in blocks] == [("+8613000000001", "proposed", "1001")]
     assert a.push([call("1001", numbers[3])]).status_code == 200   # one more call: that profile changes
     later = b.get("/v1/changes", since=cursor).json()
     assert [p["number"] for p in later["profiles"]] == [numbers[3]] and not later["more"]

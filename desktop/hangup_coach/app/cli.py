@@ -46,6 +46,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     add_sync_commands(sub, common)   # login, sync
     from .qa_cli import add_commands as add_qa_commands
     add_qa_commands(sub, common)     # qa batch|review|sheet|actions|action
+    from .blocklist_cli import add_commands as add_blocklist_commands
+    add_blocklist_commands(sub, common)
     from ..server.cli import add_parser as add_server_parser
     add_server_parser(sub)
 

@@ -264,10 +264,10 @@ class Controller(QObject):
                 self.problem.emit(f"block proposal not saved: {f.exception()}")
         future.add_done_callback(done)
 
-    def wrap_up(self, disposition: str, ended_by: EndedBy) -> None:
+    def wrap_up(self, disposition: str, ended_by: EndedBy, policy_misfit: str | None = None) -> None:
         session = self.current
         if session is not None and session.phase is Phase.ENDED:
-            session.wrap_up(disposition, ended_by)
+            session.wrap_up(disposition, ended_by, policy_misfit)
 
     def save_note(self, call_id: str, text: str) -> bool:
         """Hand the note to the store (the card calls this as the agent types). False if refused."""

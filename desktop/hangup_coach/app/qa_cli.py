@@ -56,6 +56,7 @@ def add_commands(sub, common: argparse.ArgumentParser) -> None:
             p.add_argument("--out", help="file to write (default: standard output)")
     review = what.add_parser("review", parents=[common], help="open the review window on a batch")
     review.add_argument("batch_id")
+    what.add_parser("setup", parents=[common], help="the batch set-up window (three questions before listening)")
     sheet = what.add_parser("sheet", parents=[common], help="the meeting sheet of a batch")
     sheet.add_argument("batch_id")
     sheet.add_argument("--csv", metavar="FILE")
@@ -250,7 +251,7 @@ def write_sheet(args: argparse.Namespace) -> int:
     from ..core.qa_sheet import Misfit, Review, roll_up
     from .qa import load_qa_texts
     from .qa_sheet_export import sheet_csv, sheet_html
-    from .resources import pick_language
+    from .resources import load_texts, pick_language
 
     with _client() as client:
         batch = client.qa("GET", f"batches/{args.batch_id}")
@@ -261,13 +262,25 @@ def write_sheet(args: argparse.Namespace) -> int:
                if c["call"].get("policy_misfit")]
     sheet = roll_up(form, [Review(r["call_id"], r["agent_id"], r["answers"]) for r in found], misfits)
     lang = pick_language(getattr(args, "lang", None))
-    texts = load_qa_texts(lang)
+    texts = {**load_texts(lang), **load_qa_texts(lang)}   # the card's words for the misfit reasons
+    figures = {}
+    db_path = AppPaths.detect().database(args.db)
+    if db_path.exists():
+        from ..store.db import open_db
+        from .qa_sheet_export import action_figures
+        from .resources import load_policy
+        db = open_db(db_path)
+        try:
+            offset = int(datetime.now().astimezone().utcoffset().total_seconds() // 60)
+            figures = action_figures(db, actions, load_policy(), date.today(), offset)
+        finally:
+            db.conn.close()
     if args.csv:
         with open(args.csv, "w", encoding="utf-8-sig", newline="") as f:
-            f.write(sheet_csv(sheet, form, actions, lang))
+            f.write(sheet_csv(sheet, form, actions, lang, texts, figures))
     if args.html:
         with open(args.html, "w", encoding="utf-8") as f:
-            f.write(sheet_html(sheet, form, actions, texts, lang, batch))
+            f.write(sheet_html(sheet, form, actions, texts, lang, batch, figures))
     print(f"meeting sheet of batch {batch['id']}: {sheet.reviewed} review(s)"
           + "".join(f"; written {p}" for p in (args.csv, args.html) if p))
     return 0

@@ -10,7 +10,8 @@ from ..core.qa_form import Form
 from ..core.qa_sheet import MeetingSheet
 
 
-def sheet_csv(sheet: MeetingSheet, form: Form, actions: list[dict], lang: str) -> str:
+def sheet_csv(sheet: MeetingSheet, form: Form, actions: list[dict], lang: str, texts: dict[str, str],
+              figures: dict[str, tuple[str, str]] | None = None) -> str:
     """One table: part, key, label, agent, count, calls. Every count of the sheet is one row."""
     out = io.StringIO()
     w = csv.writer(out)
@@ -25,12 +26,14 @@ def sheet_csv(sheet: MeetingSheet, form: Form, actions: list[dict], lang: str) -
         for key, count in row.items():
             w.writerow(["verdict", key, verdict.option(key).label(lang), agent, count, ""])
     for reason, count in sheet.misfits.items():
-        w.writerow(["policy_did_not_fit", reason, reason, "", count, ";".join(sheet.misfit_examples.get(reason, []))])
+        w.writerow(["policy_did_not_fit", reason, texts.get(f"misfit_{reason}", reason), "", count,
+                    ";".join(sheet.misfit_examples.get(reason, []))])
     for agent, count in sheet.misfit_agents.items():
         w.writerow(["policy_did_not_fit_by_agent", "", "", agent, count, ""])
     for a in actions:
+        before, after = (figures or {}).get(a["id"], ("", ""))
         w.writerow(["action", a["kind"], a["title"], a.get("agent_id") or "", "",
-                    f"{a['status']} · {a['owner']} · {a['due']} · {a['figure']}"])
+                    f"{a['status']} · {a['owner']} · {a['due']} · {a['figure']} {before} → {after}"])
     return out.getvalue()
 
 
@@ -65,13 +68,14 @@ def sheet_html(sheet: MeetingSheet, form: Form, actions: list[dict], texts: dict
                   table([t["agent"], *[verdict.option(k).label(lang) for k in keys]],
                         [[agent, *[row[k] for k in keys]] for agent, row in sheet.verdicts.items()])]
     parts += [f"<h2>{e(t['sheet_misfits'])}</h2>",
-              table([t["sheet_reason"], t["sheet_count"], t["sheet_examples"]],
-                    [[r, n, ", ".join(x[:8] for x in sheet.misfit_examples.get(r, []))]
+              table([t["sheet_reason"], t["sheet_calls"], t["sheet_examples"]],
+                    [[t.get(f"misfit_{r}", r), n, ", ".join(x[:8] for x in sheet.misfit_examples.get(r, []))]
                      for r, n in sheet.misfits.items()])]
     parts += [f"<h2>{e(t['sheet_actions'])}</h2>",
               table([t["sheet_action"], t["sheet_kind"], t["sheet_owner"], t["sheet_due"], t["sheet_status"],
                      t["sheet_figure"], t["sheet_before"], t["sheet_after"]],
-                    [[a["title"], a["kind"], a["owner"], a["due"], a["status"], a["figure"],
+                    [[a["title"], t[f"kind_{a['kind']}"], a["owner"], a["due"], t[f"status_{a['status']}"],
+                      t[f"figure_{a['figure']}"],
                       *figures.get(a["id"], ("–", "–"))] for a in actions])]
     style = ("body{font-family:'WenQuanYi Micro Hei','Noto Sans CJK SC',sans-serif;margin:16mm;color:#111}"
              "table{border-collapse:collapse;margin:4px 0 14px;width:100%}"
@@ -80,3 +84,28 @@ def sheet_html(sheet: MeetingSheet, form: Form, actions: list[dict], texts: dict
              "@page{size:A4;margin:12mm}")
     return (f"<!doctype html><html lang='{'zh-CN' if lang == 'zh_CN' else 'en'}'><head><meta charset='utf-8'>"
             f"<title>{e(t['sheet_title'])}</title><style>{style}</style></head><body>{''.join(parts)}</body></html>")
+
+
+FOLLOW_UP_DAYS = 28   # the "before" of an action: the four weeks before it was created
+
+
+def action_figures(db, actions: list[dict], policy, today, utc_offset_minutes: int) -> dict[str, tuple[str, str]]:
+    """Each action's figure before (the four weeks before it was made) and after (from when it was
+    done, or made, until today), from the calls in this PC's file (a lead's holds the team's)."""
+    from datetime import date, timedelta
+
+    from ..core.qa_sheet import follow_up
+    from ..store.reports import ReportQuery, build_report
+    from .report_format import percent
+
+    out = {}
+    for a in actions:
+        made = date.fromisoformat(a["created_at"][:10])
+        since = date.fromisoformat((a.get("done_at") or a["created_at"])[:10])
+        agents = (a["agent_id"],) if a.get("agent_id") else ()
+        before = build_report(db, ReportQuery(made - timedelta(days=FOLLOW_UP_DAYS), made - timedelta(days=1), agents,
+                                              (), utc_offset_minutes), policy).total
+        after = build_report(db, ReportQuery(since, max(since, today), agents, (), utc_offset_minutes), policy).total
+        moved = follow_up(a["figure"], before, after)
+        out[a["id"]] = (percent(moved.before), percent(moved.after))
+    return out

@@ -13,6 +13,7 @@ def add_report_commands(sub, common: argparse.ArgumentParser) -> None:
     _range_options(report)
     report.add_argument("--agent", action="append", default=[], metavar="ID",
                         help="only this agent (repeat for several; default: every agent in the file)")
+    report.add_argument("--team", metavar="NAME", help="only this team or shift (teams.toml in the config directory)")
     report.add_argument("--class", dest="classes", action="append", default=[], metavar="CLASS",
                         choices=("regular", "no_value", "non_regular", "unknown"), help="only this caller class")
     report.add_argument("--format", choices=("table", "csv", "json", "md"), default="table")

@@ -125,17 +125,22 @@ def as_data(report: Report) -> dict:
                                          "complaints_before": report.feedback.complaints_before,
                                          "complaints_after": report.feedback.complaints_after},
         "what_if": [what_if_dict(w) for w in report.what_if],
+        "week_on_week": {k: tally_dict(t) for k, t in zip(("before", "now"), report.periods.get("week", ()))},
+        "month_on_month": {k: tally_dict(t) for k, t in zip(("before", "now"), report.periods.get("month", ()))},
+        "agent_weeks": {a: [{"week": m.isoformat(), "calls": t.calls, "agent_ended": t.agent_ended,
+                              "customer_ended": t.customer_ended, "agent_share": _round(t.agent_share, 4)}
+                             for m, t in weeks] for a, weeks in report.agent_weeks.items()},
     }
 
 
 def render(report: Report, fmt: str, texts: dict, explanations_now: int = 3, grace_now: float = 2.0,
-           targets: dict[str, Target] | None = None) -> str:
+           targets: dict[str, Target] | None = None, hours: dict | None = None) -> str:
     if fmt == "json":
         return json.dumps(as_data(report), ensure_ascii=False, indent=1) + "\n"
     if fmt == "csv":
         return _csv(as_data(report))
     return _text(report, texts, markdown=fmt == "md", explanations_now=explanations_now, grace_now=grace_now,
-                 targets=targets or {})
+                 targets=targets or {}, hours=hours)
 
 
 def _csv(data: dict) -> str:
@@ -162,6 +167,12 @@ def _csv(data: dict) -> str:
             writer.writerow([section, key, "calls", n])
     for row in data["what_if"]:
         emit("what_if", row["scenario"], {k: v for k, v in row.items() if k != "scenario"})
+    for section in ("week_on_week", "month_on_month"):
+        for key, values in data[section].items():
+            emit(section, key, values)
+    for agent, weeks in data["agent_weeks"].items():
+        for row in weeks:
+            emit("agent_weeks", f"{agent} {row['week']}", {k: v for k, v in row.items() if k != "week"})
     return out.getvalue()
 
 
@@ -379,6 +390,56 @@ def recent_halves(days: list[tuple[date, Tally]]) -> tuple[Tally, Tally, int]:
     return earlier, later, n
 
 
+# ----- trends: week on week, month on month, per agent; hours of the week ------------------------------
+PERIOD_FIGURES = (("calls", "count"), ("agent_share", "share"), ("average_handle_seconds", "seconds"),
+                  ("after_allowed_seconds", "seconds"), ("early_share", "share"))
+
+
+def _figure(key: str, t: Tally):
+    return t.calls if key == "calls" else metric(key, t)
+
+
+def period_rows(report: Report, texts: dict) -> tuple[list[str], list[list[str]]]:
+    """Week on week and month on month for the figures of the calls: before, now, change in words."""
+    heads = [texts["xlsx_figure"]]
+    for name in ("week", "month"):
+        heads += [texts[f"period_{name}_before"], texts[f"period_{name}_now"], texts[f"period_{name}_change"]]
+    rows = []
+    for key, kind in PERIOD_FIGURES:
+        row = [texts[f"figure_{key}"]]
+        for name in ("week", "month"):
+            before, now = (_figure(key, t) for t in report.periods.get(name, (Tally(), Tally())))
+            change = None if before is None or now is None else now - before
+            scale, digits, unit = {"share": (100, 1, texts["unit_pp"]), "seconds": (1, 0, texts["unit_s_change"]),
+                                   "count": (1, 0, "")}[kind]
+            row += [cell(before, kind, texts), cell(now, kind, texts), change_words(change, texts, digits, scale, unit)]
+        rows.append(row)
+    return heads, rows
+
+
+def agent_week_rows(report: Report, texts: dict, weeks: int = 8) -> tuple[list[str], list[list[str]]]:
+    """Each agent's share of hang-ups in the last `weeks` weeks of the range (the per-agent trend)."""
+    mondays = sorted({w for series in report.agent_weeks.values() for w, _ in series})[-weeks:]
+    heads = [texts["col_agent"]] + [texts["week_of"].format(day=m.strftime("%m-%d")) for m in mondays] + [
+        texts["col_trend"]]
+    rows = []
+    for agent in sorted(report.agent_weeks):
+        by_week = dict(report.agent_weeks[agent])
+        shares = [by_week.get(m, Tally()).agent_share for m in mondays]
+        known = [v for v in shares if v is not None]
+        change = known[-1] - known[-2] if len(known) >= 2 else None
+        rows.append([agent] + [percent(v) for v in shares] + [change_words(change, texts, 1, 100, texts["unit_pp"])])
+    return heads, rows
+
+
+def hour_rows(grid: dict, texts: dict) -> tuple[list[str], list[list[str]]]:
+    """Calls by weekday (rows) and hour of the day (columns), hours with no call left out."""
+    hours = sorted({h for _, h in grid})
+    heads = [texts["weekday"]] + [f"{h:02d}" for h in hours]
+    days = texts["weekdays"].split()
+    return heads, [[days[w]] + [f"{grid.get((w, h), (0, 0, 0))[0]:,}" for h in hours] for w in range(7)]
+
+
 def class_rows(report: Report, texts: dict) -> tuple[list[str], list[list[str]]]:
     heads = [texts["caller_class"], texts["col_calls"], texts["col_agent_share"], texts["col_avg_handle"],
              texts["col_after_allowed"]]
@@ -397,7 +458,7 @@ def what_if_rows(report: Report, texts: dict, explanations_now: int, grace_now: 
 
 
 def _text(report: Report, texts: dict, markdown: bool, explanations_now: int, grace_now: float,
-          targets: dict[str, Target]) -> str:
+          targets: dict[str, Target], hours: dict | None = None) -> str:
     q = report.query
     lines = [("# " if markdown else "") + f"{texts['title']}: {q.first.isoformat()} – {q.last.isoformat()}"]
     if q.agents:
@@ -411,6 +472,12 @@ def _text(report: Report, texts: dict, markdown: bool, explanations_now: int, gr
     bars = histogram(report.explanations, EXPLANATION_BUCKETS)
     sections.append((texts["chart_explanations"], ([texts["axis_explanations"], texts["col_calls"]],
                                                    [[k, f"{n:,}"] for k, n in bars])))
+    if report.periods:
+        sections.append((texts["tab_trends"], period_rows(report, texts)))
+    if report.agent_weeks:
+        sections.append((texts["agent_trend"], agent_week_rows(report, texts)))
+    if hours:
+        sections.append((texts["tab_hours"], hour_rows(hours, texts)))
     if report.what_if:
         sections.append((texts["tab_what_if"], what_if_rows(report, texts, explanations_now, grace_now)))
     for title, (heads, rows) in sections:

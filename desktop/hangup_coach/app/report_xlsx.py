@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..core.stats import histogram
+from ..core.stats import Tally, histogram
 from ..store.reports import EXPLANATION_BUCKETS, Report
 from .report_format import agent_table, figures, scenario_label
 
@@ -19,7 +19,7 @@ FORMAT_OF_KIND = {"share": SHARE, "points": "+0.0;-0.0;0.0", "count": COUNT, "ra
 
 
 def write_workbook(report: Report, texts: dict, targets: dict, path: Path, explanations_now: int = 3,
-                   grace_now: float = 2.0) -> Path:
+                   grace_now: float = 2.0, hours: dict | None = None) -> Path:
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path))
@@ -89,6 +89,18 @@ def write_workbook(report: Report, texts: dict, targets: dict, path: Path, expla
               [None, "count", "count", "count", "share", "seconds", "hours", "count"])
         sheet(texts["chart_explanations"], [texts["axis_explanations"], texts["col_calls"]],
               [[k, n] for k, n in histogram(report.explanations, EXPLANATION_BUCKETS)], [None, "count"])
+        # per agent, per week: the agent share (the trend); calls by weekday and hour
+        mondays = sorted({w for series in report.agent_weeks.values() for w, _ in series})
+        if mondays:
+            sheet(texts["agent_trend"], [texts["col_agent"]] + [m.isoformat() for m in mondays],
+                  [[agent] + [dict(weeks).get(m, Tally()).agent_share for m in mondays]
+                   for agent, weeks in sorted(report.agent_weeks.items())], [None] + ["share"] * len(mondays))
+        if hours:
+            hour_list = sorted({h for _, h in hours})
+            days = texts["weekdays"].split()
+            sheet(texts["tab_hours"], [texts["weekday"]] + [f"{h:02d}:00" for h in hour_list],
+                  [[days[w]] + [hours.get((w, h), (0, 0, 0))[0] for h in hour_list] for w in range(7)],
+                  [None] + ["count"] * len(hour_list))
         if report.what_if:
             sheet(texts["tab_what_if"], [texts["col_scenario"], texts["col_touched"], f"{texts['col_released']} (h)",
                                          f"{texts['col_change']} (h)"],

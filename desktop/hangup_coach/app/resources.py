@@ -117,3 +117,15 @@ def load_score_scale(path: str | os.PathLike | None = None) -> tuple[float, floa
     if low >= high:
         raise PolicyError(f"{path}: the score scale's min {low:g} is not below its max {high:g}")
     return low, high
+
+
+def load_teams(path: str | os.PathLike | None = None) -> dict[str, tuple[str, ...]]:
+    """Teams or shifts (`teams.toml` [teams] name = [agent numbers]: shipped empty, or the centre's)."""
+    path = Path(path) if path else resource_path("teams.toml")
+    try:
+        teams = tomllib.loads(path.read_text(encoding="utf-8")).get("teams", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise PolicyError(f"cannot read the teams file {path}: {exc}") from exc
+    if not all(isinstance(v, list) and v and all(isinstance(a, str) for a in v) for v in teams.values()):
+        raise PolicyError(f"{path}: each team is a list of agent numbers in quotes, e.g. \"A\" = [\"1001\"]")
+    return {name: tuple(agents) for name, agents in teams.items()}

@@ -73,7 +73,8 @@ OPTIONS = {o.key: o for o in (
     Option("card_scale", 1.0, lambda v: v in CARD_SCALES),
     Option("branch_hours", "9:00–17:00", _text(60)),
     Option("hotline", "", _text(30)),
-    Option("role", "agent", lambda v: v in ("agent", "lead")),    # a lead's tray also opens the dashboard
+    Option("role", "agent", lambda v: v in ("agent", "lead", "manager")),   # a lead's tray also opens the dashboard;
+                                                                             # a lead's and a manager's the blocklist review queue
     Option("server_url", "", _text(200)),                           # "" = no central server
     Option("recordings", "", _text(500)),   # QA: "" | template:<place with {line_call_id}> | sndfile:<folder>
     *(Option(f"hotkeys/{name}", key, lambda v: _one_key(v)) for name, key in HOTKEYS.items()),

@@ -258,14 +258,14 @@ def propose(rules: BlockRules, actor: Actor, block_id: str, number: str, scope: 
 
 
 def approve(rules: BlockRules, block: Block, actor: Actor, now: datetime) -> Block:
-    _in(block, "proposed", "approve")
     _need(actor, rules.decide[block.scope], f"decide a {block.scope} block")
+    _in(block, "proposed", "approve")
     return replace(block, status="approved", decided_by=actor.agent_id, decided_at=now)
 
 
 def reject(rules: BlockRules, block: Block, actor: Actor, now: datetime, note: str) -> Block:
-    _in(block, "proposed", "reject")
     _need(actor, rules.decide[block.scope], f"decide a {block.scope} block")
+    _in(block, "proposed", "reject")
     return replace(block, status="rejected", decided_by=actor.agent_id, decided_at=now, ended_at=now,
                    note=_why(note))
 
@@ -273,8 +273,8 @@ def reject(rules: BlockRules, block: Block, actor: Actor, now: datetime, note: s
 def activate(rules: BlockRules, block: Block, actor: Actor, now: datetime,
              expires_at: datetime | None = None) -> Block:
     """Carry an approved block out. `expires_at` may shorten the scope, never lengthen it."""
-    _in(block, "approved", "activate")
     _need(actor, rules.operate_roles, "activate a block")
+    _in(block, "approved", "activate")
     if rules.four_eyes and actor.agent_id == block.decided_by:
         raise BlockError("forbidden", "four-eyes: the person who approved a block may not also activate it")
     longest = _expiry(rules, block.scope, now)
@@ -289,8 +289,8 @@ def activate(rules: BlockRules, block: Block, actor: Actor, now: datetime,
 
 
 def revoke(rules: BlockRules, block: Block, actor: Actor, now: datetime, note: str) -> Block:
-    _in(block, "active", "revoke")
     _need(actor, rules.operate_roles + rules.decide[block.scope], "revoke a block")
+    _in(block, "active", "revoke")
     return replace(block, status="revoked", operated_by=actor.agent_id, ended_at=now, note=_why(note),
                    review_at=None)
 
@@ -298,8 +298,8 @@ def revoke(rules: BlockRules, block: Block, actor: Actor, now: datetime, note: s
 def review(rules: BlockRules, block: Block, actor: Actor, now: datetime) -> Block:
     """A decider looked at an active block and keeps it: confirms an automatic one, and the
     next review is one interval away."""
-    _in(block, "active", "review")
     _need(actor, rules.decide[block.scope], f"review a {block.scope} block")
+    _in(block, "active", "review")
     return replace(block, review_at=_next_review(rules, now, block.expires_at),
                    confirmed_by=actor.agent_id if block.automatic else block.confirmed_by)
 
@@ -330,6 +330,7 @@ def _next_review(rules: BlockRules, now: datetime, ends: datetime | None) -> dat
 
 
 def _in(block: Block, status: str, step: str) -> None:
+    """After the role check: who may not act at all hears 403, whatever the state."""
     if block.status != status:
         raise BlockError("conflict", f"cannot {step} a block that is {block.status} (it must be {status})")
 

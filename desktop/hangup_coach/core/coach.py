@@ -25,6 +25,7 @@ from typing import Callable
 from .callers import CallerClass, EndedBy, SubReason, check_sub_reason
 from .classify import CallerHistory, Classification, Reason, classify
 from .clock import Clock, Scheduler, Timer
+from .qa_sheet import MISFIT_REASONS
 from .events import NOT_ON_LINE, CallEvent, EventKind, LineCall
 from .phone import normalise
 from .policy import Policy
@@ -193,9 +194,12 @@ class CallSession:
         self._changed()
         return True
 
-    def wrap_up(self, disposition: str, ended_by: EndedBy | None = None) -> None:
+    def wrap_up(self, disposition: str, ended_by: EndedBy | None = None, policy_misfit: str | None = None) -> None:
         if disposition not in self._coach.policy.dispositions:
             raise ValueError(f"unknown disposition {disposition!r}")
+        if policy_misfit is not None and policy_misfit not in MISFIT_REASONS:
+            raise ValueError(f"unknown policy-misfit reason {policy_misfit!r}")
+        self.record.policy_misfit = policy_misfit
         if self.phase not in (Phase.ENDED, Phase.DONE):
             raise RuntimeError("wrap-up comes after the call has ended")
         if ended_by is not None:

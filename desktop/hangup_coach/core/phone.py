@@ -47,6 +47,20 @@ def normalise(raw: str | None, region: str = "CN") -> Number:
     return Number(text, phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
 
 
+def caller_id_forms(e164: str) -> tuple[str, ...]:
+    """The ways a trunk may present this number as caller ID: +8613800138000, 8613800138000,
+    13800138000 and 013800138000 (national with the trunk prefix 0). A SIP proxy matches caller IDs
+    exactly, so a block is written under each form."""
+    phonenumbers = _phonenumbers()
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return (e164,)
+    dialled = re.sub(r"[^0-9]", "", phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL))
+    forms = [e164, e164.lstrip("+"), str(parsed.national_number), dialled]
+    return tuple(dict.fromkeys(forms))
+
+
 def known_region(code: str) -> bool:
     """A region the number library knows ("CN", "US"…): what numbers without a country code are read as."""
     return code in _phonenumbers().SUPPORTED_REGIONS

@@ -17,6 +17,8 @@ from .qa_form import Form
 from .stats import Tally, ratio
 
 MISFIT_EXAMPLES = 3   # calls shown per "policy did not fit" reason
+# The preset reasons an agent gives in the wrap-up for "the policy did not fit this call".
+MISFIT_REASONS = ("customer_distressed", "complex_request", "vulnerable_customer", "wrong_class", "other")
 
 
 @dataclass(frozen=True)

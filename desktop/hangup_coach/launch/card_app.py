@@ -69,6 +69,12 @@ class CardApp:
             self.controller.problem.emit(self.texts["softphone_setting_bad"])
         from .reports import tray_entries   # My day; Dashboard for a lead (windows made on first use)
         review = tray_entries(db_path, self.policy, self.language, self.controller.fill.agent_id, settings.get("role"))
+        self._review_queue = None
+        if settings.get("role") in ("lead", "manager"):   # the blocklist's review queue, from ☰ and the tray
+            review.append((self.texts["review_queue"], self.open_review_queue))
+            first = self.card.card_menu.actions()[0]
+            self.card.card_menu.insertAction(first, self.card.card_menu.addAction(self.texts["review_queue"],
+                                                                                  self.open_review_queue))
         self.tray = make_tray(app.windowIcon(), self.texts, self.show_card, self.open_settings, self.quit_app,
                               extra=review)
         self._wire()
@@ -155,6 +161,18 @@ class CardApp:
         self.controller.fill.branch_hours = s.get("branch_hours")
         self.controller.fill.hotline = s.get("hotline")
         self.card.render()
+
+    def open_review_queue(self) -> None:
+        if self._review_queue is None:
+            from ..app.blocklist_remote import BlocklistRemote
+            from ..app.blocklist_server import BlocklistServer
+            from ..ui.review_queue import ReviewQueueWindow
+            remote = BlocklistRemote(lambda: BlocklistServer(self.paths), self.app)
+            self._review_queue = ReviewQueueWindow(remote, self.texts, self.scripts.label, self.policy.region)
+        self._review_queue.show()
+        self._review_queue.raise_()
+        self._review_queue.activateWindow()
+        self._review_queue.reload()
 
     def quit_app(self) -> None:
         self.card.flush_note()

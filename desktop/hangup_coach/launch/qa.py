@@ -1,21 +1,46 @@
-"""`hangup-coach qa review BATCH`: the review window on a batch kept on this PC.
+"""The QA windows' wiring: `hangup-coach qa review BATCH`, `qa setup`, and the dashboard's way from
+an agent's figures to their calls.
 
-The batch is pulled first when the server answers; without it the window works on the copy
-pulled earlier. Reviews are saved locally and queued in the outbox; closing the window pushes
-them once (the card's sync worker pushes whatever is left).
+The review window works on a batch kept on this PC: it is pulled first when the server answers,
+and without it the window works on the copy pulled earlier. Reviews are saved locally and queued
+in the outbox (the card's sync worker, or `hangup-coach sync --once`, pushes them).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _offset_minutes() -> int:
+    return int(datetime.now().astimezone().utcoffset().total_seconds() // 60)
 
 
 def run_review(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from ..app import qa_cli
+    from ..sync.client import SyncFailure
+
+    try:
+        qa_cli.pull_batch(args)
+    except (SyncFailure, ValueError) as exc:
+        print(f"hangup-coach: working offline on the batch kept on this PC ({exc})", file=sys.stderr)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    window = open_review(args.batch_id, args.db, args.lang)
+    if window is None:
+        return 2
+    app.exec()
+    return 0
+
+
+def open_review(batch_id: str, db_override: str | None = None, lang: str | None = None):
+    """The review window on a batch of this PC's database (shown), or None after saying why not."""
     from ..app.paths import AppPaths
     from ..app.qa import batch_form, load_qa_texts
     from ..app.resources import load_policy, pick_language
@@ -24,34 +49,109 @@ def run_review(args: argparse.Namespace) -> int:
     from ..core.qa_recordings import RecordingConfigError, RecordingSource
     from ..store import qa as qa_store
     from ..store.db import open_db
-    from ..sync.client import SyncFailure
+    from PySide6.QtCore import Qt
+
     from ..ui.qa_review import ReviewWindow
 
     paths = AppPaths.detect()
     paths.make_private()
-    try:
-        qa_cli.pull_batch(args)
-    except (SyncFailure, ValueError) as exc:
-        print(f"hangup-coach: working offline on the batch kept on this PC ({exc})", file=sys.stderr)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
     settings = Settings(paths.settings_file, machine=paths.machine_settings_file)
-    db = open_db(paths.database(args.db))
-    batch = qa_store.batch(db, args.batch_id)
+    db = open_db(paths.database(db_override))
+    batch = qa_store.batch(db, batch_id)
     if batch is None:
-        print(f"hangup-coach: batch {args.batch_id} is not on this PC; pull it once online", file=sys.stderr)
-        return 2
+        print(f"hangup-coach: batch {batch_id} is not on this PC; pull it once online", file=sys.stderr)
+        return None
     try:
         form = batch_form(batch, paths.config)
         source = RecordingSource.parse(settings.get("recordings"))
     except (FormError, RecordingConfigError) as exc:
         print(f"hangup-coach: {exc}", file=sys.stderr)
-        return 2
-    lang = pick_language(args.lang or settings.get("language"))
-    offset = int(datetime.now().astimezone().utcoffset().total_seconds() // 60)
+        return None
+    lang = pick_language(lang or settings.get("language"))
     window = ReviewWindow(db, batch["id"], form, load_policy(), load_qa_texts(lang), lang, settings.get("agent_id"),
-                          source, paths.data / "recordings", offset,
-                          lambda: datetime.now(timezone.utc).isoformat(timespec="microseconds"))
+                          source, paths.data / "recordings", _offset_minutes(), _now)
+    window.destroyed.connect(lambda: db.conn.close())
+    window.setAttribute(Qt.WA_DeleteOnClose)   # its database connection closes with it
     window.show()
+    return window
+
+
+def open_setup(lang: str | None = None, agents: tuple[str, ...] = (), since: date | None = None,
+               until: date | None = None, outcomes: tuple[str, ...] = (), calls: list[str] | None = None):
+    """The batch set-up window; drawing a batch pulls it and opens the review window on it."""
+    from ..app import qa_cli
+    from ..app.paths import AppPaths
+    from ..app.qa import form_files, load_form, load_qa_texts
+    from ..app.resources import pick_language
+    from ..app.settings import Settings
+    from ..store import qa as qa_store
+    from ..store.db import open_db
+    from ..ui.qa_batch_setup import BatchSetup
+
+    paths = AppPaths.detect()
+    settings = Settings(paths.settings_file, machine=paths.machine_settings_file)
+    lang = pick_language(lang or settings.get("language"))
+    forms = [load_form(name, paths.config) for name in form_files(paths.config)]
+    opened = []
+
+    def create(body: dict) -> tuple[str, int]:
+        with qa_cli._client() as client:
+            batch = client.qa("POST", "batches", body)
+        db = open_db(paths.database())
+        try:
+            qa_store.save_batch(db, batch, _now())
+        finally:
+            db.conn.close()
+        if batch["calls"]:
+            opened.append(open_review(batch["id"], lang=lang))
+        return batch["id"], len(batch["calls"])
+
+    window = BatchSetup(load_qa_texts(lang), lang, forms, create, date.today(), since, until, agents, outcomes, calls)
+    window.opened = opened   # keeps the review windows alive with it
+    window.show()
+    return window
+
+
+def run_setup(args: argparse.Namespace) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    window = open_setup(args.lang)   # noqa: F841 (kept alive while the loop runs)
     app.exec()
-    db.conn.close()
     return 0
+
+
+# the figure behind which the dashboard opens an agent's calls: the early hang-ups
+DASHBOARD_OUTCOME = "agent_before_allowed"
+
+
+def calls_behind_figure(db_path, agent_id: str, first: date, last: date, outcome: str = DASHBOARD_OUTCOME) -> list[str]:
+    """The agent's calls of the period (the lead's file: own and team-pull calls) with that outcome."""
+    from datetime import timedelta
+
+    from ..core.qa_sample import outcome_of
+    from ..store.db import open_db
+
+    db = open_db(db_path)
+    try:
+        cursor = db.execute("SELECT * FROM review_calls WHERE agent_id = ? AND started_at >= ? AND started_at < ?"
+                            " ORDER BY started_at", [agent_id, first.isoformat(), (last + timedelta(days=1)).isoformat()])
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, values)) for values in cursor.fetchall()]
+    finally:
+        db.conn.close()
+    return [r["id"] for r in rows if outcome_of(r) == outcome]
+
+
+def connect_dashboard(dashboard, db_path, language: str) -> None:
+    """Enter or a double click on an agent's row opens the batch set-up on that agent's early hang-ups
+    of the dashboard's period, listed; drawing it opens the review window on them."""
+    opened = []
+
+    def open_agent(agent_id: str) -> None:
+        first, last = dashboard.first.date().toPython(), dashboard.last.date().toPython()
+        calls = calls_behind_figure(db_path, agent_id, first, last)
+        opened.append(open_setup(language, (agent_id,), first, last, (DASHBOARD_OUTCOME,), calls))
+
+    dashboard.agent_table.agent_activated.connect(open_agent)
+    dashboard.qa_windows = opened

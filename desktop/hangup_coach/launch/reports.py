@@ -98,7 +98,7 @@ def import_feedback(db, path: Path, region: str, texts: dict, scale, encoding: s
 def report(db, args: argparse.Namespace, policy, texts: dict) -> int:
     from ..app.report_format import default_range, render, scheduled_range
     from ..core.stats import DEFAULT_SCENARIOS, parse_scenario
-    from ..store.reports import ReportQuery, agent_ids, build_report
+    from ..store.reports import ReportQuery, agent_ids, build_report, hour_grid
 
     today, utc_offset = here()
     if args.every and not args.to:
@@ -121,29 +121,37 @@ def report(db, args: argparse.Namespace, policy, texts: dict) -> int:
             print(f"hangup-coach: {texts['unknown_agent'].format(agent=agent, known=', '.join(known) or '—')}",
                   file=sys.stderr)
             return 2
+    if args.team:   # a team member may have no calls yet: the team's list is the centre's word
+        teams = centre_teams()
+        if args.team not in teams:
+            print(f"hangup-coach: {texts['unknown_team'].format(team=args.team, known=', '.join(teams) or '—')}",
+                  file=sys.stderr)
+            return 2
+        args.agent = [*args.agent, *teams[args.team]]
     query = ReportQuery(first, last, tuple(args.agent), tuple(args.classes), utc_offset)
     result = build_report(db, query, policy, scenarios)
     targets, now = centre_targets(), (policy.explanations_before_polite_end, policy.grace_seconds)
+    hours = hour_grid(db, query) if args.every or args.xlsx or args.format in ("table", "md") else None
     if args.every:
-        return write_scheduled(result, texts, targets, now, Path(args.to), args.every)
-    sys.stdout.write(render(result, args.format, texts, *now, targets))
+        return write_scheduled(result, texts, targets, now, Path(args.to), args.every, hours)
+    sys.stdout.write(render(result, args.format, texts, *now, targets, hours))
     if args.xlsx:
-        print(f"wrote {write_xlsx(result, texts, targets, now, Path(args.xlsx))}", file=sys.stderr)
+        print(f"wrote {write_xlsx(result, texts, targets, now, Path(args.xlsx), hours)}", file=sys.stderr)
     if args.png:
         for path in write_charts(result, texts, Path(args.png)):
             print(f"wrote {path}", file=sys.stderr)
     return 0
 
 
-def write_xlsx(result, texts: dict, targets: dict, now: tuple, path: Path) -> Path:
+def write_xlsx(result, texts: dict, targets: dict, now: tuple, path: Path, hours: dict | None = None) -> Path:
     try:
         from ..app.report_xlsx import write_workbook
-        return write_workbook(result, texts, targets, path, *now)
+        return write_workbook(result, texts, targets, path, *now, hours=hours)
     except ModuleNotFoundError as exc:   # the agent's package has no XlsxWriter
         raise SystemExit(f"hangup-coach: {exc.name} is not installed (the lead's package has it)") from None
 
 
-def write_scheduled(result, texts: dict, targets: dict, now: tuple, folder: Path, every: str) -> int:
+def write_scheduled(result, texts: dict, targets: dict, now: tuple, folder: Path, every: str, hours: dict) -> int:
     """`report --every day|week --to DIR`: the last whole day or week as Markdown, CSV and .xlsx
     named after the period (run again, it writes the same files: safe to repeat)."""
     from ..app.report_format import render
@@ -153,9 +161,10 @@ def write_scheduled(result, texts: dict, targets: dict, now: tuple, folder: Path
     folder.mkdir(parents=True, exist_ok=True)
     for fmt, suffix in (("md", ".md"), ("csv", ".csv")):
         path = folder / (stem + suffix)
-        path.write_text(render(result, fmt, texts, *now, targets), encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+        path.write_text(render(result, fmt, texts, *now, targets, hours),
+                        encoding="utf-8-sig" if fmt == "csv" else "utf-8")
         print(f"wrote {path}", file=sys.stderr)
-    print(f"wrote {write_xlsx(result, texts, targets, now, folder / (stem + '.xlsx'))}", file=sys.stderr)
+    print(f"wrote {write_xlsx(result, texts, targets, now, folder / (stem + '.xlsx'), hours)}", file=sys.stderr)
     return 0
 
 
@@ -189,8 +198,11 @@ def open_dashboard(db_path: Path, policy, language: str, first: date | None = No
 
     today, utc_offset = here()
     default_first, default_last = default_range(today)
-    return Dashboard(db_path, policy, load_texts(language, centre_scale()), utc_offset, first or default_first,
-                     last or default_last, targets=centre_targets())
+    window = Dashboard(db_path, policy, load_texts(language, centre_scale()), utc_offset, first or default_first,
+                       last or default_last, targets=centre_targets(), teams=centre_teams())
+    from .qa import connect_dashboard
+    connect_dashboard(window, db_path, language)   # an agent's row → their calls behind the figure (QA)
+    return window
 
 
 def centre_scale() -> tuple[float, float]:
@@ -199,6 +211,14 @@ def centre_scale() -> tuple[float, float]:
     from ..app.resources import centre_file, load_score_scale
 
     return load_score_scale(centre_file(AppPaths.detect().config, "feedback.toml"))
+
+
+def centre_teams() -> dict:
+    """The centre's teams or shifts: its own teams.toml beside policy.toml, else none."""
+    from ..app.paths import AppPaths
+    from ..app.resources import centre_file, load_teams
+
+    return load_teams(centre_file(AppPaths.detect().config, "teams.toml"))
 
 
 def centre_targets() -> dict:

@@ -31,6 +31,10 @@ def add_parser(sub) -> None:
     server.add_argument("--proxy-headers", action="store_true",
                         help="behind a reverse proxy: take the client address and scheme from "
                              "X-Forwarded-For/-Proto sent by --forwarded-allow-ips")
+    server.add_argument("--blocklist-rules", metavar="FILE.toml",
+                        help="the centre's blocklist rules (default: the shipped resources/blocklist.toml)")
+    server.add_argument("--kamailio-rpc", metavar="URL",
+                        help="keep this Kamailio's blocklist in step, e.g. http://127.0.0.1:5080/RPC")
     server.add_argument("--forwarded-allow-ips", default="127.0.0.1", metavar="IPS",
                         help="comma-separated proxy addresses trusted for those headers (default 127.0.0.1)")
     actions = server.add_subparsers(dest="server_command", metavar="{add-device,revoke-device,list-devices,import-cases}")
@@ -171,6 +175,17 @@ def serve(args: argparse.Namespace, database: str) -> int:
         print("hangup-coach server: note: several workers on one SQLite file take turns to write; "
               "PostgreSQL scales further", file=sys.stderr)
     os.environ[DATABASE_ENV] = database     # the workers' factory reads it (app_from_env)
+    from .api.blocklist import KAMAILIO_ENV, RULES_ENV, load_rules
+    from ..core.blocklist import RulesError
+    try:
+        load_rules(args.blocklist_rules)        # a malformed file is refused here, naming the key
+    except (RulesError, OSError, UnicodeDecodeError) as exc:
+        print(f"hangup-coach server: blocklist rules {args.blocklist_rules or '(shipped)'}: {exc}", file=sys.stderr)
+        return 2
+    if args.blocklist_rules:
+        os.environ[RULES_ENV] = str(Path(args.blocklist_rules).resolve())
+    if args.kamailio_rpc:
+        os.environ[KAMAILIO_ENV] = args.kamailio_rpc
     uvicorn.run(
         "hangup_coach.server.api.app:app_from_env", factory=True,
         host=args.host, port=args.port, workers=args.workers,

@@ -558,3 +558,4 @@ def _m0010(db: Database) -> None:
 
 
 from . import qa  # noqa: E402,F401  (registers the QA tables' migrations, after the ones above)
+from . import reports  # noqa: E402,F401  (registers the kept per-hour tallies' migration)

@@ -116,7 +116,7 @@ def records(db: Database, entries: Iterable[Entry]) -> list[dict]:
         elif entry.kind == "qa_review":
             data["answers"] = json.loads(data["answers"])
         elif entry.kind == "block_proposal":     # what a card may say: the proposal, as it was made
-            data = {k: data[k] for k in PROPOSAL_FIELDS + ("agent_id",)}
+            data = {k: data[k] for k in PROPOSAL_FIELDS + (("agent_id",) if data["agent_id"] else ())}
             data["status"] = "proposed"
         out.append({"kind": entry.kind, "id": entry.record_id, "version": version, "data": data})
     return out

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from ..core import stats
 from ..core.policy import Policy
 from ..core.stats import Sample, Scenario, Tally, WhatIf
+from .db import migration
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -93,6 +94,10 @@ class Report:
     warnings: dict[int, int]             # no-value answered calls by warnings given
     feedback: Feedback
     what_if: list[WhatIf] = field(default_factory=list)
+    # week on week, month on month: {"week": (the 7 days before, the last 7 days of the range),
+    # "month": (the 30 days before, the last 30 days)}, with the range's filters
+    periods: dict[str, tuple[Tally, Tally]] = field(default_factory=dict)
+    agent_weeks: dict[str, list[tuple[date, Tally]]] = field(default_factory=dict)   # per agent, per Monday
 
     @property
     def total(self) -> Tally:
@@ -118,9 +123,13 @@ class Report:
                                    self.feedback.complaints_after, self.after.answered)
 
 
+PERIODS = {"week": 7, "month": 30}
+
+
 def build_report(db: Database, query: ReportQuery, policy: Policy,
                  scenarios: tuple[Scenario, ...] = (), progress=None) -> Report:
-    refresh(db, query.utc_offset_minutes, query.first, query.last, progress)
+    compared_from = query.last - timedelta(days=2 * PERIODS["month"] - 1)   # month on month reaches back
+    refresh(db, query.utc_offset_minutes, min(query.first, compared_from), query.last, progress)
     start = policy.policy_start
     split = _tallies(db, query, "day >= ?", [(start or date.max).isoformat()])
     return Report(
@@ -134,7 +143,49 @@ def build_report(db: Database, query: ReportQuery, policy: Policy,
         warnings=_histogram(db, query, "no_value", "warnings"),
         feedback=feedback(db, query, start),
         what_if=what_if(db, query, policy, scenarios) if scenarios else [],
+        periods={name: _period(db, query, days) for name, days in PERIODS.items()},
+        agent_weeks=_agent_weeks(db, query),
     )
+
+
+def build_days(db: Database, query: ReportQuery, policy: Policy, progress=None) -> Report:
+    """The day-by-day figures only (what the first chart needs, a tenth of the time of the whole
+    report): every other figure is empty. The dashboard draws it while the rest is added up."""
+    compared_from = query.last - timedelta(days=2 * PERIODS["month"] - 1)
+    refresh(db, query.utc_offset_minutes, min(query.first, compared_from), query.last, progress)
+    days = stats.by_day({date.fromisoformat(d): t for d, t in _tallies(db, query, "day").items()},
+                        query.first, query.last)
+    return Report(query=query, policy_start=policy.policy_start, baseline_agent_share=policy.baseline_agent_share,
+                  days=days, agents={}, classes={}, regular_by_agent={}, before=Tally(), after=Tally(),
+                  explanations={}, warnings={}, feedback=Feedback())
+
+
+def _period(db: Database, query: ReportQuery, days: int) -> tuple[Tally, Tally]:
+    """(the `days` before, the last `days` of the range), with the range's filters."""
+    later = dataclasses.replace(query, first=query.last - timedelta(days=days - 1))
+    earlier = dataclasses.replace(query, first=query.last - timedelta(days=2 * days - 1),
+                                  last=query.last - timedelta(days=days))
+    return (sum(_tallies(db, earlier, "1").values(), Tally()), sum(_tallies(db, later, "1").values(), Tally()))
+
+
+def _agent_weeks(db: Database, query: ReportQuery) -> dict[str, list[tuple[date, Tally]]]:
+    """Each agent's calls and who ended them per week (Monday to Sunday) of the range: the
+    per-agent trend. Only calls, agent_ended and customer_ended are added up (the share needs no
+    more, and a year of cells adds up in a third of the time)."""
+    sql = ("SELECT agent_id, CAST((julianday(day) - 2440584.5) / 7 AS INTEGER) AS week,"   # weeks since Mon 1969-12-29
+           " total(calls), total(agent_ended), total(customer_ended) FROM report_cells"
+           " WHERE utc_offset = ? AND day BETWEEN ? AND ?")
+    params: list = [query.utc_offset_minutes, query.first.isoformat(), query.last.isoformat()]
+    for column, values in (("agent_id", query.agents), ("caller_class", query.classes)):
+        if values:
+            sql += f" AND {column} IN ({', '.join('?' * len(values))})"
+            params += list(values)
+    out: dict[str, list[tuple[date, Tally]]] = {}
+    for agent, week, calls, agent_ended, customer_ended in db.execute(sql + " GROUP BY 1, 2 ORDER BY 1, 2", params):
+        monday = date(1969, 12, 29) + timedelta(weeks=week)
+        out.setdefault(agent, []).append((monday, Tally(calls=int(calls), agent_ended=int(agent_ended),
+                                                        customer_ended=int(customer_ended))))
+    return out
 
 
 def _seconds(later: str, earlier: str) -> str:
@@ -189,6 +240,27 @@ GROUP BY 1, 2, 3, 4, 5
 """, "day, agent_id, caller_class, explanations, warnings", ["calls"])
 
 
+_HOURS_SQL = _on_review_calls(lambda table: f"""
+SELECT date(started_at, ?) AS day, agent_id, caller_class, CAST(strftime('%H', started_at, ?) AS INTEGER) AS hour,
+  count(*) AS calls, total(ended_by = 'agent') AS agent_ended, total(ended_by = 'customer') AS customer_ended
+FROM {table} WHERE started_at >= ? AND started_at < ?
+GROUP BY 1, 2, 3, 4
+""", "day, agent_id, caller_class, hour", ["calls", "agent_ended", "customer_ended"])
+
+
+@migration("reports_0001_hours")   # named apart from db.py's numbered ones, like qa's
+def _kept_hours(db: Database) -> None:
+    # Calls by local hour of the day (the dashboard's Hours, issue 21), kept per day like
+    # report_cells, so the hours of a year are a small read, not a pass over every call.
+    db.execute("""
+        CREATE TABLE report_hours (
+            utc_offset INTEGER NOT NULL, day TEXT NOT NULL, agent_id TEXT NOT NULL, caller_class TEXT NOT NULL,
+            hour INTEGER NOT NULL, calls INTEGER, agent_ended INTEGER, customer_ended INTEGER,
+            PRIMARY KEY (utc_offset, day, agent_id, caller_class, hour)
+        ) WITHOUT ROWID""")
+    db.execute("DELETE FROM report_days")   # the kept days are added up once more, now with their hours
+
+
 def refresh(db: Database, utc_offset_minutes: int, first: date, last: date, progress=None) -> int:
     """Bring `report_cells` up to date for the local days first…last; returns the days recomputed.
     `progress(done, total)` is called after each run of at most RUN_DAYS days added up."""
@@ -201,6 +273,7 @@ def refresh(db: Database, utc_offset_minutes: int, first: date, last: date, prog
                 db.execute(f"DELETE FROM report_days WHERE day IN ({marks})", chunk)
                 db.execute(f"DELETE FROM report_cells WHERE day IN ({marks})", chunk)
                 db.execute(f"DELETE FROM report_counts WHERE day IN ({marks})", chunk)
+                db.execute(f"DELETE FROM report_hours WHERE day IN ({marks})", chunk)
             for chunk in _chunks(dirty, 500):
                 db.execute(f"DELETE FROM report_dirty WHERE utc_day IN ({', '.join('?' * len(chunk))})", chunk)
     known = {r[0] for r in db.execute("SELECT day FROM report_days WHERE utc_offset = ? AND day BETWEEN ? AND ?",
@@ -214,12 +287,15 @@ def refresh(db: Database, utc_offset_minutes: int, first: date, last: date, prog
         start, end = ReportQuery(run_first, run_last, utc_offset_minutes=utc_offset_minutes).bounds()
         rows = db.execute(_CELL_SQL, [modifier, start, end] * 2).fetchall()
         counts = db.execute(_COUNTS_SQL, [modifier, start, end] * 2).fetchall()
+        hours = db.execute(_HOURS_SQL, [modifier, modifier, start, end] * 2).fetchall()
         with db.atomic():
             db.conn.executemany(
                 f"INSERT OR REPLACE INTO report_cells (utc_offset, day, agent_id, caller_class, {', '.join(TALLY_COLUMNS)})"
                 f" VALUES ({', '.join('?' * (4 + len(TALLY_COLUMNS)))})", [(utc_offset_minutes, *r) for r in rows])
             db.conn.executemany("INSERT OR REPLACE INTO report_counts VALUES (?, ?, ?, ?, ?, ?, ?)",
                                 [(utc_offset_minutes, *r) for r in counts])
+            db.conn.executemany("INSERT OR REPLACE INTO report_hours VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                [(utc_offset_minutes, *r) for r in hours])
             db.conn.executemany("INSERT OR REPLACE INTO report_days VALUES (?, ?)",
                                 [(utc_offset_minutes, (run_first + timedelta(n)).isoformat())
                                  for n in range((run_last - run_first).days + 1)])
@@ -341,3 +417,17 @@ def agent_ids(db: Database) -> list[str]:
     """Every agent in the file (a lead's holds the team), for the dashboard's filter: those of
     `review_calls`, read side by side through the agent indexes (DISTINCT on the view scans every row)."""
     return [r[0] for r in db.execute("SELECT agent_id FROM calls UNION SELECT agent_id FROM team_pull_calls ORDER BY 1")]
+
+
+def hour_grid(db: Database, query: ReportQuery) -> dict[tuple[int, int], tuple[int, int, int]]:
+    """Calls by local weekday (0 = Monday) and hour of the day: {(weekday, hour): (calls,
+    agent_ended, customer_ended)}, with the range's filters, from the kept per-hour tallies."""
+    refresh(db, query.utc_offset_minutes, query.first, query.last)
+    sql = ("SELECT (CAST(strftime('%w', day) AS INTEGER) + 6) % 7, hour, total(calls), total(agent_ended),"
+           " total(customer_ended) FROM report_hours WHERE utc_offset = ? AND day BETWEEN ? AND ?")
+    params: list = [query.utc_offset_minutes, query.first.isoformat(), query.last.isoformat()]
+    for column, values in (("agent_id", query.agents), ("caller_class", query.classes)):
+        if values:
+            sql += f" AND {column} IN ({', '.join('?' * len(values))})"
+            params += list(values)
+    return {(int(w), int(h)): (int(n), int(a), int(c)) for w, h, n, a, c in db.execute(sql + " GROUP BY 1, 2", params)}

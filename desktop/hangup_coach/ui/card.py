@@ -22,6 +22,7 @@ from ..core.callers import SUB_REASONS, CallerClass, EndedBy, SubReason
 from ..core.card_view import CardView
 from ..store.calls import NOTE_LIMIT
 from .block_proposal import BlockProposalButton
+from .policy_misfit import PolicyMisfitButton
 from .call_list import CallList
 from .foreground import Foreground, platform_foreground
 from .card_keys import ACTION_TEXTS, SHORTCUTS, CardKeys  # noqa: F401 (SHORTCUTS: for callers)
@@ -290,6 +291,8 @@ class CoachCard(QWidget):
         self.wrapup_keys.hide()
         wrap.addWidget(self.wrapup_keys)
         done_row = QHBoxLayout()
+        self.policy_misfit = PolicyMisfitButton(t)   # "the policy did not fit this call" (QA's agents' voice)
+        done_row.addWidget(self.policy_misfit)
         done_row.addStretch(1)
         done_row.addWidget(self._button("done", "primary"))
         wrap.addLayout(done_row)
@@ -464,7 +467,8 @@ class CoachCard(QWidget):
             return
         self.wrapup_keys.hide()
         self.flush_note()
-        self.controller.wrap_up(self.disposition.currentData(), EndedBy(self.ended_by.currentData()))
+        self.controller.wrap_up(self.disposition.currentData(), EndedBy(self.ended_by.currentData()),
+                                self.policy_misfit.reason)
         self.keyboard.give_back()
 
     def focus_note(self) -> None:
@@ -604,6 +608,7 @@ class CoachCard(QWidget):
         if self._wrapup_for == view.call_id:
             return
         self._wrapup_for = view.call_id
+        self.policy_misfit.choose(None)
         self.ended_by.setCurrentIndex(self.ended_by.findData(view.ended_by))
         unknown = view.ended_by == EndedBy.UNKNOWN.value
         self._ended_by_chosen = not unknown

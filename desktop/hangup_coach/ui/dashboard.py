@@ -19,8 +19,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QFileDialog, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QMenu, QProgressBar,
-    QPushButton, QTableWidget, QTableWidgetItem, QTabWidget, QToolButton, QVBoxLayout, QWidget,
+    QComboBox, QDateEdit, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QMenu, QProgressBar, QPushButton,
+    QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
 from ..app.report_format import agent_csv_rows, agent_table, figures, summary_lines, what_if_rows
@@ -30,11 +30,13 @@ from .agent_table import AgentTableWidget
 from .charts import make_charts
 from .figure_tiles import FigureTiles
 from .report_loader import ReportLoader
+from .trends import HoursPanel, TrendsPanel, fill_table, plain_table
 
 
 class Dashboard(QWidget):
     def __init__(self, db_path: Path, policy, texts: dict[str, str], utc_offset_minutes: int,
-                 first: date, last: date, parent=None, targets: dict | None = None) -> None:
+                 first: date, last: date, parent=None, targets: dict | None = None,
+                 teams: dict[str, tuple[str, ...]] | None = None) -> None:
         super().__init__(parent)
         if targets is None:
             from ..app.resources import load_targets
@@ -46,8 +48,11 @@ class Dashboard(QWidget):
         self.report = None
         self._drawing: list = []   # the steps of showing the latest figures (_draw_next)
         self.loader = ReportLoader(db_path, policy, self)
+        self.loader.days_loaded.connect(self._days_loaded)
         self.loader.loaded.connect(self._loaded)
         self.loader.what_if_loaded.connect(self._what_if_loaded)
+        self.loader.hours_loaded.connect(self._hours_loaded)
+        self.loader.agents_loaded.connect(lambda agents, request: self._fill_agents(agents))
         self.loader.failed.connect(self._failed)
         self.loader.progress.connect(self._progress)
 
@@ -59,12 +64,17 @@ class Dashboard(QWidget):
         self.agent = QComboBox()
         self.agent.addItem(texts["all_agents"], None)
         self.agent.setAccessibleName(texts["agent"])
+        self.team = QComboBox()   # teams or shifts of the centre's teams.toml; hidden without any
+        self.team.addItem(texts["all_teams"], None)
+        for name, members in (teams or {}).items():
+            self.team.addItem(name, members)
+        self.team.setAccessibleName(texts["team"])
         self.caller_class = QComboBox()
         self.caller_class.addItem(texts["all_classes"], None)
         for c in CLASSES:
             self.caller_class.addItem(texts[f"class_{c}"], c)
         self.caller_class.setAccessibleName(texts["caller_class"])
-        for combo in (self.agent, self.caller_class):
+        for combo in (self.team, self.agent, self.caller_class):
             combo.currentIndexChanged.connect(self._filters_changed)
         refresh = QPushButton(texts["refresh"])
         refresh.clicked.connect(self.reload)
@@ -80,8 +90,10 @@ class Dashboard(QWidget):
         export.setMenu(self.export_menu)
 
         bar = QHBoxLayout()
-        for label, widget in ((texts["from"], self.first), (texts["to"], self.last), (texts["agent"], self.agent),
-                              (texts["caller_class"], self.caller_class)):
+        for label, widget in ((texts["from"], self.first), (texts["to"], self.last), (texts["team"], self.team),
+                              (texts["agent"], self.agent), (texts["caller_class"], self.caller_class)):
+            if widget is self.team and self.team.count() == 1:
+                continue
             bar.addWidget(QLabel(label))
             bar.addWidget(widget)
         bar.addWidget(refresh)
@@ -108,7 +120,7 @@ class Dashboard(QWidget):
         self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.summary.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         self.agent_table = AgentTableWidget(texts)
-        self.what_if_table = _table()
+        self.what_if_table = plain_table()
         what_if = QWidget()
         what_if_layout = QVBoxLayout(what_if)
         what_if_layout.addWidget(self.what_if_table)
@@ -118,6 +130,11 @@ class Dashboard(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(overview, texts["tab_overview"])
         self.tabs.addTab(self.agent_table, texts["tab_agents"])
+        self.trends, self.hours = TrendsPanel(texts), HoursPanel(texts)
+        self.agent_table.itemSelectionChanged.connect(
+            lambda: self.trends.show_agent(self.agent_table.selected_agent() or ""))
+        self.tabs.addTab(self.trends, texts["tab_trends"])
+        self.tabs.addTab(self.hours, texts["tab_hours"])
         self.tabs.addTab(what_if, texts["tab_what_if"])
         self.tabs.addTab(self.summary, texts["tab_details"])
 
@@ -133,8 +150,9 @@ class Dashboard(QWidget):
     # ----- loading -------------------------------------------------------------------------------
     def query(self) -> ReportQuery:
         agent, caller_class = self.agent.currentData(), self.caller_class.currentData()
+        agents = (agent,) if agent else tuple(self.team.currentData() or ())
         return ReportQuery(self.first.date().toPython(), self.last.date().toPython(),
-                           (agent,) if agent else (), (caller_class,) if caller_class else (), self.utc_offset)
+                           agents, (caller_class,) if caller_class else (), self.utc_offset)
 
     @property
     def loading(self) -> bool:
@@ -158,18 +176,25 @@ class Dashboard(QWidget):
     def _filters_changed(self) -> None:
         self._debounce.start()
 
+    def _days_loaded(self, days_only, request: int) -> None:
+        """The first chart, while the rest of the figures are added up."""
+        if self.loader.is_current(request):
+            self.charts["share"].update(days_only)
+
     def _loaded(self, report, request: int) -> None:
         if not self.loader.is_current(request):
             return
         self.report = report
         self.progress.setRange(0, 0)   # the what-if is still being read
-        self._fill_agents(self.loader.agent_ids)
         self.what_if_table.setRowCount(0)
+        self.hours.clear()
         q = report.query
-        self._drawing = [functools.partial(self.charts["share"].update, report)] + [
+        # the share chart was drawn from the days (_days_loaded): the same figures
+        self._drawing = [
             lambda: self.tiles.show_figures(figures(report, self.texts, self.targets)),
             lambda: self.summary.setText("\n".join(summary_lines(report, self.texts))),
             lambda: self.agent_table.fill(agent_table(report, self.texts, self.targets)),
+            lambda: self.trends.show_report(report),
             lambda: self.status.setText(self.texts["loaded"].format(
                 calls=f"{report.total.calls:,}", first=q.first.isoformat(), last=q.last.isoformat())
                 if report.total.calls else self.texts["no_calls_yet"]),
@@ -186,8 +211,13 @@ class Dashboard(QWidget):
         if not self.loader.is_current(request) or self.report is None:
             return
         self.report = _with_what_if(self.report, results)
-        _fill(self.what_if_table, *what_if_rows(self.report, self.texts, self.policy.explanations_before_polite_end,
-                                                self.policy.grace_seconds))
+        fill_table(self.what_if_table, *what_if_rows(self.report, self.texts, self.policy.explanations_before_polite_end,
+                                                     self.policy.grace_seconds))
+
+    def _hours_loaded(self, grid, request: int) -> None:
+        if not self.loader.is_current(request):
+            return
+        self.hours.show_grid(grid)
         self.progress.hide()
 
     def _failed(self, error: str, request: int) -> None:
@@ -256,24 +286,3 @@ def _with_what_if(report, results):
 
 def _qdate(d: date) -> QDate:
     return QDate(d.year, d.month, d.day)
-
-
-def _table() -> QTableWidget:
-    table = QTableWidget()
-    table.setEditTriggers(QTableWidget.NoEditTriggers)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-    table.setAlternatingRowColors(True)
-    return table
-
-
-def _fill(table: QTableWidget, heads: list[str], rows: list[list[str]]) -> None:
-    table.setColumnCount(len(heads))
-    table.setHorizontalHeaderLabels(heads)
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            item = QTableWidgetItem(text)
-            if c:
-                item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-            table.setItem(r, c, item)

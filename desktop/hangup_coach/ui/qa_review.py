@@ -58,8 +58,9 @@ class FieldRow(QFrame):
         layout.addLayout(row)
 
     def set_current(self, on: bool) -> None:
-        self.setStyleSheet("#qaField { border: 2px solid #2f6fde; border-radius: 4px; }" if on
-                           else "#qaField { border: 2px solid transparent; }")
+        chosen = "QPushButton:checked { background: #2f6fde; color: white; border: 1px solid #1d4fa8; }"
+        self.setStyleSheet(("#qaField { border: 2px solid #2f6fde; border-radius: 4px; }" if on
+                            else "#qaField { border: 2px solid transparent; }") + chosen)
 
     def pick(self, n: int) -> None:
         if not 1 <= n <= len(self.buttons):
@@ -175,7 +176,7 @@ class ReviewWindow(QWidget):
         t = self.texts
         self._update_progress()
         yes_no = lambda v: t["yes"] if v else t["no"]   # noqa: E731
-        sub = f" · {call.get('class_reason') or call.get('sub_reason')}" if call.get("sub_reason") else ""
+        sub = f" · {t.get('reason_' + call['sub_reason'], call['sub_reason'])}" if call.get("sub_reason") else ""
         who = t.get(f"who_{call.get('ended_by') or 'unknown'}", call.get("ended_by") or "-")
         rows = [
             (t["agent"], item.agent_id),

@@ -19,8 +19,11 @@ log = logging.getLogger(__name__)
 
 
 class ReportLoader(QObject):
+    days_loaded = Signal(object, int)   # Report with only its days (the first chart), request number
     loaded = Signal(object, int)     # Report (without what-if), request number
     what_if_loaded = Signal(object, int)   # list[WhatIf], request number
+    hours_loaded = Signal(object, int)     # {(weekday, hour): (calls, agent_ended, customer_ended)}, request
+    agents_loaded = Signal(object, int)    # every agent in the file (the filter's list), request number
     failed = Signal(str, int)
     progress = Signal(int, int, int)   # days added up so far (in runs), runs in all, request number
 
@@ -57,7 +60,7 @@ class ReportLoader(QObject):
 
     def _work(self, worker: "_Worker", query, scenarios, request: int, replace: bool) -> None:
         from ..store.db import open_db
-        from ..store.reports import agent_ids, build_report, what_if
+        from ..store.reports import agent_ids, build_days, build_report, hour_grid, what_if
 
         if worker.after is not None:   # a window closed and opened again: the old thread lets go first,
             worker.after.pool.shutdown(wait=True)   # or its last write would lock this one out
@@ -68,16 +71,22 @@ class ReportLoader(QObject):
             if worker.db is None:
                 worker.db = open_db(self._db_path)   # made in, and used only by, the worker's thread
             db = worker.db
-            self.agent_ids = agent_ids(db)
 
             def progress(done: int, total: int) -> None:
                 if self._worker is not worker:
                     raise _Stopped   # between two steps of a long first load
                 self.progress.emit(done, total, request)
-            report = build_report(db, query, self._policy, progress=progress)
-            self.loaded.emit(report, request)
+            self.days_loaded.emit(build_days(db, query, self._policy, progress=progress), request)
+            if replace and request != self.request:
+                return   # a newer request is queued: its figures, not these, are wanted
+            report = build_report(db, query, self._policy)
+            self.loaded.emit(report, request)   # the first chart, before anything slower
+            self.agent_ids = agent_ids(db)
+            self.agents_loaded.emit(self.agent_ids, request)
             if scenarios and request == self.request:
                 self.what_if_loaded.emit(what_if(db, query, self._policy, scenarios), request)
+            if scenarios and request == self.request:   # read straight from the calls: last
+                self.hours_loaded.emit(hour_grid(db, query), request)
         except _Stopped:
             return
         except sqlite3.OperationalError as exc:

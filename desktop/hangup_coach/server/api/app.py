@@ -6,6 +6,7 @@ PostgreSQL. Database work runs in Starlette's thread pool, never on the event lo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -24,6 +25,7 @@ from ..domain import cases, framework, records
 from ..domain.framework import DomainKind
 from ..domain.qa import Qa, QaError
 from ..storage import AuthError, Device, Storage, iso
+from . import blocklist as blocklist_api
 from .access_log import AccessLog, mask_numbers
 from .qa import on_qa_error, qa_routes
 
@@ -36,8 +38,9 @@ def error(status: int, message: str, **extra) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
 
 
-def create_app(storage: Storage, kinds: list[DomainKind] | None = None) -> AccessLog:
-    """The API over `storage`, serving the domain kinds `kinds` (default: domain.KINDS)."""
+def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklist=None, worker=None) -> AccessLog:
+    """The API over `storage`, serving the domain kinds `kinds` (default: domain.KINDS), the
+    blocklist's endpoints if given one, and running `worker` (background work) while it serves."""
     kinds = domain.KINDS if kinds is None else kinds
 
     async def authenticate(request: Request) -> Device:
@@ -47,6 +50,13 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None) -> Acces
         scheme, _, token = header.partition(" ")
         device = await run_in_threadpool(storage.authenticate, token.strip() if scheme.lower() == "bearer" else None)
         request.scope["hc.device"] = device.id          # for the access log (never the token)
+        return device
+
+    async def authorise(request: Request, *roles: str) -> Device:
+        """For the endpoints that still decide by role alone (the blocklist's own, api/blocklist.py)."""
+        device = await authenticate(request)
+        if roles and device.role not in roles:
+            raise permissions.Denied(f"a {device.role} device may not do this")
         return device
 
     async def health(request: Request):
@@ -207,15 +217,25 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None) -> Acces
         Route("/v1/devices/{device_id}/revoke", revoke_device, methods=["POST"]),
         *qa_routes(Qa(storage), authenticate, json_body),
     ]
+    if blocklist is not None:
+        routes += blocklist_api.routes(blocklist, authorise, json_body)
     taken = {r.path for r in routes}
     for kind in kinds:
         if f"/v1/{kind.name}" in taken:
             raise ValueError(f"domain kind {kind.name!r} would hide an endpoint")
         routes += kind_routes(kind)
-    app = Starlette(routes=routes, exception_handlers={
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        if worker is not None:
+            worker.start()          # the blocklist's background work (expiry, bursts, Kamailio)
+        yield
+        if worker is not None:
+            await run_in_threadpool(worker.stop)
+
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         QaError: on_qa_error, AuthError: on_auth, permissions.Denied: on_denied, wire.WireError: on_wire, cases.CaseError: on_case,
         framework.Stale: on_stale, framework.CommandError: on_command, framework.NotFound: on_not_found,
-        HTTPException: on_http, DBAPIError: on_database})
+        HTTPException: on_http, DBAPIError: on_database, blocklist_api.BlocklistError: blocklist_api.on_error})
     return AccessLog(app)
 
 
@@ -244,4 +264,5 @@ def pull_params(request: Request) -> tuple[int, int]:
 def app_from_env() -> AccessLog:
     """uvicorn's factory in each worker process: the database comes from the environment."""
     storage = Storage(os.environ[DATABASE_ENV])
-    return create_app(storage)
+    blocklist, worker = blocklist_api.from_env(storage)
+    return create_app(storage, blocklist=blocklist, worker=worker)

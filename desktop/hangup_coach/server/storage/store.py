@@ -25,6 +25,7 @@ from ... import wire
 from .. import migrations, permissions
 from ..permissions import Place
 from . import audit
+from .blocklist_tables import block_entry, blocks
 from .engine import WriteTransaction, engine_for, iso, utc_now
 from .schema import cases, counters, devices, records
 
@@ -72,6 +73,9 @@ class Storage:
         # polls with sleeps (unfair, and idle while the lock is free). Other processes still wait
         # in busy_timeout. PostgreSQL queues waiters on its locks itself.
         self.sqlite_writers = threading.Lock() if self.dialect == "sqlite" else None
+        # fn(conn, device, records, now) run inside each push's transaction (the blocklist makes a
+        # block of each new proposal there: one transaction, all or nothing)
+        self.push_hooks: list[Callable] = []
 
     def close(self) -> None:
         self.engine.dispose()
@@ -193,6 +197,8 @@ class Storage:
                 conn.execute(records.insert(), inserts)
             if updates:
                 conn.execute(_UPDATE_RECORD, [dict(v, b_kind=v["kind"], b_id=v["id"]) for v in updates])
+            for hook in self.push_hooks:
+                hook(conn, device, batch.records, self.clock())
         acked = [{"kind": r.kind, "id": r.id, "version": r.version} for r in batch.records]
         return acked, now
 
@@ -260,25 +266,31 @@ class Storage:
 
     # ----- pull -----------------------------------------------------------------------------------------
     def changes(self, reach: permissions.Reach, since: int, limit: int) -> dict:
-        """Caller profiles touched and block proposals changed after `since`, in seq order; calls
-        and their evidence only within `reach`."""
+        """Caller profiles touched and blocks changed after `since`, in seq order; calls and their
+        evidence only within `reach`."""
         # One statement, so one snapshot on PostgreSQL: two would let a case committed between them
         # pass the cursor over a call with a smaller seq (or the other way round).
         touched = select(records.c.kind, records.c.id, records.c.version, records.c.seq, records.c.number,
                          records.c.agent_id, records.c.received_at, records.c.data) \
-            .where(records.c.seq > since, records.c.kind.in_(("call", "block_proposal")))
+            .where(records.c.seq > since, records.c.kind == "call")
         touched = _within(touched, reach)
         case_changes = select(literal("case", String).label("kind"), cases.c.number.label("id"),
                               literal(0, BigInteger).label("version"), cases.c.seq, cases.c.number,
                               literal("", String).label("agent_id"), cases.c.updated_at.label("received_at"),
                               literal("{}", Text).label("data")).where(cases.c.seq > since)
-        both = union_all(touched, case_changes).subquery()
+        block_changes = select(literal("block", String).label("kind"), blocks.c.id,
+                               blocks.c.version, blocks.c.seq, blocks.c.number,
+                               blocks.c.proposed_by.label("agent_id"), blocks.c.updated_at.label("received_at"),
+                               literal("{}", Text).label("data")).where(blocks.c.seq > since)
+        both = union_all(touched, case_changes, block_changes).subquery()
         with self.engine.connect() as conn:
             rows = conn.execute(select(both).order_by(both.c.seq).limit(limit + 1)).mappings().all()
             more, rows = len(rows) > limit, rows[:limit]
             numbers = list(dict.fromkeys(r["number"] for r in rows if r["kind"] in ("call", "case") and r["number"]))
             profiles = [self._profile(conn, reach, n) for n in numbers]
-            blocklist = [_block_entry(r) for r in rows if r["kind"] == "block_proposal"]
+            ids = [r["id"] for r in rows if r["kind"] == "block"]
+            blocklist = [block_entry(b) for b in conn.execute(select(blocks).where(blocks.c.id.in_(ids))
+                                                              .order_by(blocks.c.seq)).mappings()] if ids else []
         cursor = rows[-1]["seq"] if rows else since
         return {"profiles": [p for p in profiles if p], "blocklist": blocklist,
                 "cursor": wire.make_cursor(cursor), "more": more}
@@ -359,8 +371,3 @@ def _place(row) -> Place:
 def _case_facts(row) -> dict:
     return {"case_id": row["case_id"], "closed_at": row["closed_at"], "branch_only": bool(row["branch_only"])}
 
-
-def _block_entry(row) -> dict:
-    entry = dict(json.loads(row["data"]), id=row["id"], version=row["version"], received_at=row["received_at"])
-    entry.setdefault("agent_id", row["agent_id"])     # who proposed it
-    return entry

@@ -12,6 +12,7 @@ branch_labels = None
 depends_on = None
 
 APPEND_ONLY = "the audit is append-only"
+FENCE = 1000     # above every schema_migrations version a server before Alembic knew (2, then 3)
 
 
 def upgrade() -> None:
@@ -46,7 +47,7 @@ def upgrade() -> None:
         for event in ("UPDATE", "DELETE"):
             op.execute(f"CREATE TRIGGER audit_no_{event.lower()} BEFORE {event} ON audit "
                        f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END")
-    # The fence: servers before Alembic read schema_migrations and refuse a version above theirs (2).
+    # The fence: servers before Alembic read schema_migrations and refuse a version above theirs.
     bind = op.get_bind()
     if not sa.inspect(bind).has_table("schema_migrations"):
         op.create_table("schema_migrations",
@@ -54,5 +55,5 @@ def upgrade() -> None:
                         sa.Column("name", sa.String(100), nullable=False),
                         sa.Column("applied_at", sa.String(40), nullable=False))
     fence = sa.table("schema_migrations", sa.column("version"), sa.column("name"), sa.column("applied_at"))
-    op.execute(fence.insert().values(version=3, name="alembic (see alembic_version)",
+    op.execute(fence.insert().values(version=FENCE, name="alembic (see alembic_version)",
                                      applied_at=datetime.now(timezone.utc).isoformat(timespec="microseconds")))

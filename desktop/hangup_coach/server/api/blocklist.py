@@ -1,0 +1,104 @@
+"""The blocklist's HTTP endpoints (docs/blocklist.md). Decisions are in server/domain/blocklist.py
+and core/blocklist.py (the centre's rules); this only reads requests and writes answers.
+
+GET  /v1/blocklist?status=S&number=N       the blocks (lead, manager, admin, qa)
+GET  /v1/blocklist/queue                   the review queue, with evidence calls
+GET  /v1/blocklist/export?format=F         csv | asterisk | freeswitch (text)
+GET  /v1/blocklist/{id}                    one block, its audit trail and evidence calls
+POST /v1/blocklist/{id}/{action}           approve | reject | activate | revoke | review,
+                                           body {"expected_version": n, "note": "...", "expires_at": "..."}
+POST /v1/blocklist/never-block             {"number": "+86…", "note": "..."} (manager, admin)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route
+
+from ...core.blocklist import BlockRules
+from ..domain.blocklist import READERS, Blocklist, BlocklistError, BlocklistWorker
+from ..domain.kamailio import KamailioSync
+
+RULES_ENV = "HANGUP_COACH_BLOCKLIST_RULES"     # the centre's blocklist.toml (else the shipped one)
+KAMAILIO_ENV = "HANGUP_COACH_KAMAILIO_RPC"     # http://host:port/RPC of the Kamailio to keep in step
+INTERVAL_ENV = "HANGUP_COACH_BLOCKLIST_TICK"   # seconds between the worker's rounds (default 1)
+COMMAND_BODY_BYTES = 10_000
+
+
+def load_rules(path: str | None = None) -> BlockRules:
+    """The centre's rules (RulesError, naming the key, when malformed)."""
+    from importlib.resources import files
+
+    chosen = Path(path) if path else Path(str(files("hangup_coach.resources").joinpath("blocklist.toml")))
+    return BlockRules.from_toml(chosen.read_text(encoding="utf-8"))
+
+
+def from_env(storage) -> tuple[Blocklist, BlocklistWorker]:
+    rules = load_rules(os.environ.get(RULES_ENV))
+    url = os.environ.get(KAMAILIO_ENV)
+    blocklist = Blocklist(storage, rules, KamailioSync(url) if url else None)
+    storage.push_hooks.append(blocklist.proposals_pushed)
+    return blocklist, BlocklistWorker(blocklist, float(os.environ.get(INTERVAL_ENV, "1")))
+
+
+def routes(blocklist: Blocklist, authorise, json_body) -> list[Route]:
+    async def reader(request: Request):
+        return await authorise(request, *READERS)
+
+    async def listing(request: Request):
+        await reader(request)
+        found = await run_in_threadpool(blocklist.list, request.query_params.get("status"),
+                                        request.query_params.get("number"))
+        return JSONResponse({"blocks": found})
+
+    async def queue(request: Request):
+        await reader(request)
+        return JSONResponse(await run_in_threadpool(blocklist.queue))
+
+    async def export(request: Request):
+        await reader(request)
+        text = await run_in_threadpool(blocklist.export, request.query_params.get("format", "csv"))
+        return PlainTextResponse(text)
+
+    async def one(request: Request):
+        await reader(request)
+        return JSONResponse(await run_in_threadpool(blocklist.get, request.path_params["block_id"]))
+
+    async def command(request: Request):
+        device = await authorise(request)
+        body = await json_body(request, COMMAND_BODY_BYTES)
+        if not isinstance(body, dict) or set(body) - {"expected_version", "note", "expires_at"}:
+            raise BlocklistError(422, 'expected {"expected_version", "note", "expires_at"}')
+        note = body.get("note") or ""
+        if not isinstance(note, str):
+            raise BlocklistError(422, "note must be text")
+        changed = await run_in_threadpool(blocklist.command, device, request.path_params["block_id"],
+                                          request.path_params["action"], body.get("expected_version"), note,
+                                          body.get("expires_at"))
+        return JSONResponse(changed)
+
+    async def never_block(request: Request):
+        device = await authorise(request)
+        body = await json_body(request, COMMAND_BODY_BYTES)
+        if not isinstance(body, dict) or not isinstance(body.get("number"), str):
+            raise BlocklistError(422, 'expected {"number": "+86…", "note": "..."}')
+        await run_in_threadpool(blocklist.never_block_add, device, body["number"], str(body.get("note") or ""))
+        return JSONResponse({"number": body["number"]}, status_code=201)
+
+    return [
+        Route("/v1/blocklist", listing),
+        Route("/v1/blocklist/queue", queue),
+        Route("/v1/blocklist/export", export),
+        Route("/v1/blocklist/never-block", never_block, methods=["POST"]),
+        Route("/v1/blocklist/{block_id}", one),
+        Route("/v1/blocklist/{block_id}/{action}", command, methods=["POST"]),
+    ]
+
+
+async def on_error(request: Request, exc: BlocklistError):
+    return JSONResponse({"error": exc.message, **exc.extra}, status_code=exc.status)
