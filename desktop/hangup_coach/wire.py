@@ -13,6 +13,14 @@ from typing import Any, Callable
 
 from .core.callers import SUB_REASONS, CallerClass, EndedBy, SubReason
 
+# The protocol: every request says which it speaks (header PROTOCOL_HEADER; none = 1, the cards
+# from before it), and every answer says the server's. A server answers any version from
+# MIN_PROTOCOL up, newer ones too (a newer card's unknown fields are kept, see check_fields).
+PROTOCOL = 2
+MIN_PROTOCOL = 1
+PROTOCOL_HEADER = "Hangup-Protocol"
+MAX_UNKNOWN_FIELDS = 32           # fields a newer card may add to a record, kept as sent
+
 MAX_RECORDS = 500                 # records per push
 MAX_BODY_BYTES = 2_000_000        # bytes per push request
 MAX_PULL_LIMIT = 1000             # rows per pull page
@@ -263,9 +271,6 @@ def parse_push(body: Any) -> Push:
     """Validate a whole push body; WireError (with the record's index) at the first problem."""
     if not isinstance(body, dict):
         raise WireError("the body must be a JSON object")
-    unknown = set(body) - {"device_id", "records"}
-    if unknown:
-        raise WireError(f"unknown key(s) in the body: {', '.join(sorted(unknown))}")
     if ident()(body.get("device_id")):
         raise WireError("device_id must be the device's id")
     records = body.get("records")
@@ -289,9 +294,6 @@ def parse_push(body: Any) -> Push:
 def parse_record(raw: Any) -> Record:
     if not isinstance(raw, dict):
         raise WireError("must be an object")
-    unknown = set(raw) - {"kind", "id", "version", "data"}
-    if unknown:
-        raise WireError(f"unknown key(s): {', '.join(sorted(unknown))}")
     kind = raw.get("kind")
     if kind not in FIELDS:
         raise WireError(f"kind must be one of {', '.join(KINDS)}")
@@ -315,9 +317,14 @@ def parse_record(raw: Any) -> Record:
 
 
 def check_fields(data: dict, fields: dict[str, Field]) -> None:
+    """Each known field checked; fields this version does not know (a newer card's) are kept as
+    sent, if their names are keys and there are not too many (their size is bounded by the body's)."""
     unknown = set(data) - set(fields)
-    if unknown:
-        raise WireError(f"unknown field(s): {', '.join(sorted(unknown))}")
+    if len(unknown) > MAX_UNKNOWN_FIELDS:
+        raise WireError(f"more than {MAX_UNKNOWN_FIELDS} unknown fields")
+    for name in sorted(unknown):
+        if not isinstance(name, str) or not _KEY.fullmatch(name):
+            raise WireError(f"unknown field {str(name)[:40]!r} is not a lower-case key")
     for name, field in fields.items():
         if name not in data:
             if field.required:
@@ -341,6 +348,15 @@ def check_sub_reason(data: dict) -> None:
 
 
 # ----- pull parameters ----------------------------------------------------------------------------------
+def parse_protocol(value: str | None) -> int:
+    """A request's protocol version (header PROTOCOL_HEADER; absent = 1); BadParameter if garbled."""
+    if value is None:
+        return 1
+    if not value.isdigit() or len(value) > 6:
+        raise BadParameter(f"{PROTOCOL_HEADER} must be a whole number")
+    return int(value)
+
+
 def parse_cursor(value: str | None) -> int:
     """The position of a pull: opaque to clients (a decimal change sequence today); "" = the start."""
     if not value:

@@ -84,3 +84,13 @@ def test_a_pull_over_several_pages_brings_every_profile_once(agents):
     assert db.execute("SELECT count(*), count(DISTINCT caller_number) FROM team_calls").fetchone() == (1100, 1100)
     assert db.execute("SELECT count(*) FROM caller_profiles").fetchone()[0] == 1100
     assert "pulled 0 caller profile(s)" in bob.sync().stdout   # the cursor moved past them all
+
+
+def test_login_refuses_http_to_another_computer_unless_told_insecure(tmp_path):
+    agent = Agent(tmp_path / "a", "1001")
+    refused = agent.run("login", "--server", "http://192.0.2.10:8470", stdin="some-token\n")
+    assert refused.returncode == 2 and "https://" in refused.stderr and "--insecure" in refused.stderr
+    assert "not logged in" in agent.sync().stderr                                # nothing was kept
+    tried = agent.run("login", "--server", "http://192.0.2.10:8470", "--insecure", "--timeout", "0.5",
+                      stdin="some-token\n")
+    assert tried.returncode == 1 and "cannot check the token" in tried.stderr   # went on, found nothing there

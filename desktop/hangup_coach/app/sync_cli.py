@@ -14,6 +14,8 @@ EXIT_UNAVAILABLE, EXIT_REFUSED = 1, 2
 def add_commands(sub, common: argparse.ArgumentParser) -> None:
     login = sub.add_parser("login", parents=[common], help="connect this card to the centre's sync server")
     login.add_argument("--server", required=True, metavar="URL", help="e.g. https://sync.example:8443")
+    login.add_argument("--insecure", action="store_true",
+                       help="allow http:// to a server other than this computer (the token travels unencrypted)")
     login.add_argument("--timeout", type=float, default=10.0, help=argparse.SUPPRESS)
     sync = sub.add_parser("sync", parents=[common], help="push and pull once, and say what was done")
     sync.add_argument("--once", action="store_true", required=True, help="one round (the card syncs by itself)")
@@ -29,6 +31,10 @@ def login(args: argparse.Namespace) -> int:
     server = args.server.strip().rstrip("/")
     if not server.startswith(("http://", "https://")):
         print("hangup-coach: --server must start with http:// or https://", file=sys.stderr)
+        return EXIT_REFUSED
+    if server.startswith("http://") and not _loopback(server) and not args.insecure:
+        print("hangup-coach: http:// would send the device token and the calls unencrypted over the "
+              "network; use https://, or add --insecure if this network is private", file=sys.stderr)
         return EXIT_REFUSED
     if sys.stdin.isatty():
         token = getpass.getpass("Device token (from your team lead): ")
@@ -52,6 +58,20 @@ def login(args: argparse.Namespace) -> int:
     print(f"logged in to {server} as agent {me['agent_id']} ({me['role']}, team {me.get('team') or '-'});"
           f" token kept in {where}")
     return 0
+
+
+def _loopback(url: str) -> bool:
+    """The URL's host is this computer (localhost, 127.0.0.0/8, ::1)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def sync_once(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from .. import wire
 from ..core.phone import mask
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,8 @@ class SyncClient:
         if verify is True:   # the system's trust store, so a centre's own CA installed there works
             verify = ssl.create_default_context()
         self._http = httpx.Client(base_url=self.server, timeout=timeout, verify=verify,
-                                  headers={"Authorization": f"Bearer {token}"})
+                                  headers={"Authorization": f"Bearer {token}",
+                                           wire.PROTOCOL_HEADER: str(wire.PROTOCOL)})
 
     def close(self) -> None:
         self._http.close()

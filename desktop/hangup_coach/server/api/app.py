@@ -12,6 +12,7 @@ import logging
 import os
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -27,14 +28,19 @@ from ..domain.qa import Qa, QaError
 from ..storage import AuthError, Device, Storage, iso
 from . import blocklist as blocklist_api
 from .access_log import AccessLog, mask_numbers
+from .protocol import ProtocolVersion
 from .qa import on_qa_error, qa_routes
 
 log = logging.getLogger("hangup_coach.server")
 DATABASE_ENV = "HANGUP_COACH_SERVER_DATABASE"   # how `--workers N` children learn the database
 
 
+RETRY_AFTER = 2          # seconds a card waits before asking again after a 503 (busy, database away)
+
+
 def error(status: int, message: str, **extra) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else \
+        {"Retry-After": str(RETRY_AFTER)} if status in (429, 503) else None
     return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
 
 
@@ -64,18 +70,22 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
             version = await run_in_threadpool(storage.schema_version)
         except DBAPIError as exc:
             log.error("health: the database is unavailable: %s", type(exc.orig).__name__)
-            return JSONResponse({"status": "error", "database": storage.dialect, "schema": None}, status_code=503)
+            return JSONResponse({"status": "error", "database": storage.dialect, "schema": None}, status_code=503,
+                                headers={"Retry-After": str(RETRY_AFTER)})
         return JSONResponse({"status": "ok", "database": storage.dialect, "schema": version})
 
     async def me(request: Request):
         device = await authenticate(request)
         permissions.check(device, permissions.ME_READ, device.place)
         return JSONResponse({"device_id": device.id, "agent_id": device.agent_id, "role": device.role,
-                             "team": device.team, "site": device.site, "server_time": iso(storage.clock())})
+                             "team": device.team, "site": device.site, "server_time": iso(storage.clock()),
+                             "protocol": wire.PROTOCOL, "client_protocol": request.state.protocol})
 
     async def push(request: Request):
         device = await authenticate(request)
-        batch = wire.parse_push(await json_body(request, wire.MAX_BODY_BYTES))   # WireError → 422
+        # Decoded and validated in the thread pool (json_body, parse_push): a 500-record batch costs
+        # the event loop nothing, and ring-time lookups on this worker do not wait behind it.
+        batch = await run_in_threadpool(wire.parse_push, await json_body(request, wire.MAX_BODY_BYTES))
         acked, server_time = await run_in_threadpool(records.push, storage, device, batch)
         return JSONResponse({"acked": acked, "server_time": server_time})
 
@@ -200,6 +210,11 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
                   type(exc.orig).__name__)
         return error(503, "the database is unavailable; try again later")
 
+    async def on_pool_timeout(request: Request, exc: PoolTimeout):
+        log.warning("busy: no database connection free for %s %s within %s s", request.method,
+                    mask_numbers(request.url.path), storage.engine.pool.timeout())
+        return error(503, "the server is busy; try again shortly")
+
     async def on_http(request: Request, exc: HTTPException):
         return error(exc.status_code, exc.detail or "error")
 
@@ -235,8 +250,8 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         QaError: on_qa_error, AuthError: on_auth, permissions.Denied: on_denied, wire.WireError: on_wire, cases.CaseError: on_case,
         framework.Stale: on_stale, framework.CommandError: on_command, framework.NotFound: on_not_found,
-        HTTPException: on_http, DBAPIError: on_database, blocklist_api.BlocklistError: blocklist_api.on_error})
-    return AccessLog(app)
+        HTTPException: on_http, DBAPIError: on_database, PoolTimeout: on_pool_timeout, blocklist_api.BlocklistError: blocklist_api.on_error})
+    return AccessLog(ProtocolVersion(app))
 
 
 async def json_body(request: Request, limit: int):
@@ -251,10 +266,20 @@ async def json_body(request: Request, limit: int):
         if size > limit:
             raise too_large
         chunks.append(chunk)
+    return await run_in_threadpool(decode_json, b"".join(chunks))
+
+
+def decode_json(raw: bytes):
+    """JSON, or 400: also for what Python's decoder cannot take (a 200,000-deep array overflows its
+    recursion; an integer of more than 4,300 digits is refused by int())."""
     try:
-        return json.loads(b"".join(chunks))
+        return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise HTTPException(400, f"the body is not JSON: {exc}") from None
+    except RecursionError:
+        raise HTTPException(400, "the body is not acceptable JSON: nested too deeply") from None
+    except ValueError as exc:
+        raise HTTPException(400, f"the body is not acceptable JSON: {str(exc)[:120]}") from None
 
 
 def pull_params(request: Request) -> tuple[int, int]:

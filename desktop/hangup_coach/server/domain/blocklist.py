@@ -24,6 +24,7 @@ from ...core.blocklist import Actor, Block, BlockError, BlockRules
 from ...core.blocklist_export import FORMATS, export
 from ...core.callers import CallerClass, SubReason
 from ...core.classify import PastCall
+from .. import permissions
 from ..storage import Device, iso
 from ..storage.blocklist_tables import block_audit, block_entry as entry, blocks, never_block
 from ..storage.schema import counters, records
@@ -252,7 +253,7 @@ class Blocklist:
                 if self._live(conn, number) is None:
                     block = rules_.automatic(self.rules, str(uuid.uuid4()), number, now, evidence)
                     self._store(conn, block, None, None, "burst", f"{len(evidence)} calls, no-value judged by agents",
-                                team=wire.DEFAULT_TEAM)
+                                team=permissions.DEFAULT_TEAM)
                     made += 1
                     log.info("automatic block %s (%d calls): in the review queue", block.id, len(evidence))
         self._burst_seq = fresh[-1][0]
@@ -282,7 +283,7 @@ class Blocklist:
         now = iso(self.storage.clock())
         values = _columns(block) | {"updated_at": now, "seq": seq}
         if old is None:
-            values |= {"version": 1, "team": team or wire.DEFAULT_TEAM}
+            values |= {"version": 1, "team": team or permissions.DEFAULT_TEAM}
             conn.execute(blocks.insert().values(**values))
         else:
             values["version"] = old["version"] + 1

@@ -65,8 +65,8 @@ def token_hash(token: str) -> str:
 
 
 class Storage:
-    def __init__(self, database: str, clock: Callable[[], datetime] = utc_now) -> None:
-        self.engine = engine_for(database)
+    def __init__(self, database: str, clock: Callable[[], datetime] = utc_now, **pool) -> None:
+        self.engine = engine_for(database, **pool)      # pool: engine_for's sizes and timeouts
         self.dialect = "postgresql" if self.engine.dialect.name == "postgresql" else "sqlite"
         self.clock = clock
         # SQLite: this process's writers queue here rather than in SQLite's busy handler, which
