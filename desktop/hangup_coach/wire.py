@@ -205,8 +205,8 @@ BLOCK_FIELDS: dict[str, Field] = {
     "updated_at": Field(time()),
 }
 
-# A reviewer's review of one call of a QA batch (store/qa.py). The server checks the answers
-# against the form the batch locked, and that the call is in the batch and the reviewer's scope.
+# A reviewer's review of one call of a QA batch (store/qa.py). The server (server/domain/qa.py)
+# checks the call is in a batch of the reviewer's scope and the answers fit the form it locked.
 QA_REVIEW_FIELDS: dict[str, Field] = {
     "id": Field(ident()),
     "batch_id": Field(ident(), required=True),

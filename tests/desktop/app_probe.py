@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QToolTip
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QToolTip
 
 from hangup_coach.__main__ import main
 from hangup_coach.ui.card import CoachCard
@@ -32,12 +32,21 @@ def call_state(session):
             "hangup_allowed": session.hangup_allowed}
 
 
+def dialog_state(dialog):
+    frame = dialog.frameGeometry()
+    save = dialog.findChild(QDialogButtonBox)
+    button = save.button(QDialogButtonBox.Save) if save else None
+    return {"title": dialog.windowTitle(), "window_id": int(dialog.winId()),
+            "frame": [frame.x(), frame.y(), frame.width(), frame.height()],
+            "save": rect(button) if button is not None and button.isVisible() else None}
+
+
 def report():
     cards = [w for w in QApplication.topLevelWidgets() if isinstance(w, CoachCard)]
     if not cards:
         return
     card = cards[0]
-    widgets = {"note": card.note, "number_input": card.number_input, **card.buttons}
+    widgets = {"note": card.note, "number_input": card.number_input, "menu_button": card.menu_button, **card.buttons}
     state = {
         "card": rect(card), "card_visible": card.isVisible(), "active": card.isActiveWindow(),
         "window_id": int(card.winId()), "focus": (card.focusWidget().accessibleName() if card.focusWidget() else None),
@@ -49,6 +58,8 @@ def report():
         "badge": card.badge.text() if card.badge.isVisible() else "",
         "call": call_state(card.controller.current),
         "wrapup_keys": card.wrapup_keys.isVisible(),
+        "dialogs": [dialog_state(w) for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()],
+        "screen": [*card.screen().availableGeometry().getRect()],
         "widgets": {name: {"rect": rect(w), "visible": w.isVisible(), "tooltip": w.toolTip()}
                     for name, w in widgets.items()},
     }

@@ -9,10 +9,13 @@ from desktop_session import App, Crm, Desktop
 
 
 @pytest.fixture
-def desktop(tmp_path):
-    for tool in ("Xvfb", "openbox", "xdotool"):
+def desktop(tmp_path, request):
+    """Xvfb at 1280x800, or what the test's `x_server(kind, screen)` marker asks for (Xvnc resizes)."""
+    marker = request.node.get_closest_marker("x_server")
+    server, screen = marker.args if marker else ("xvfb", "1280x800x24")
+    for tool in ({"xvfb": "Xvfb", "xvnc": "Xvnc"}[server], "openbox", "xdotool"):
         assert shutil.which(tool), f"{tool} is missing: ./dev setup installs it"
-    session = Desktop(tmp_path)
+    session = Desktop(tmp_path, server, screen)
     try:
         yield session
     finally:
@@ -26,4 +29,4 @@ def crm(desktop):
 
 @pytest.fixture
 def start_app(desktop):
-    return lambda *args: App(desktop, list(args))
+    return lambda *args, env=None: App(desktop, list(args), env)

@@ -49,9 +49,19 @@ class Lines:
                 return self.lines
 
 
+def x_server_command(kind: str, screen: str, fd: int) -> list[str]:
+    """Xvfb, or Xvnc (tigervnc) where a test resizes the screen: Debian's Xvfb cannot (no RandR
+    sizes). Xvnc listens on no port (-rfbport -1) and asks for no password on a server nobody reaches."""
+    size, depth = screen.rsplit("x", 1)
+    if kind == "xvnc":
+        return ["Xvnc", "-displayfd", str(fd), "-geometry", size, "-depth", depth, "-rfbport", "-1",
+                "-SecurityTypes", "None", "-nolisten", "tcp"]
+    return ["Xvfb", "-displayfd", str(fd), "-screen", "0", screen, "-nolisten", "tcp"]
+
+
 class Desktop:
-    def __init__(self, tmp: Path) -> None:
-        self.tmp = tmp
+    def __init__(self, tmp: Path, server: str = "xvfb", screen: str = SCREEN) -> None:
+        self.tmp, self.server, self.screen = tmp, server, screen
         self.procs: list[subprocess.Popen] = []
         # The machine is shared: another build's X server can come and go beside this one. If the
         # window manager cannot reach this server, start both again (the failure is kept).
@@ -69,7 +79,7 @@ class Desktop:
         read, write = os.pipe()
         log = self.tmp / "x.log"
         with open(log, "w") as out:
-            xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", SCREEN, "-nolisten", "tcp"],
+            xvfb = subprocess.Popen(x_server_command(self.server, self.screen, write),
                                     pass_fds=(write,), stdout=out, stderr=subprocess.STDOUT)
             os.close(write)
             self.procs.append(xvfb)
@@ -96,23 +106,28 @@ class Desktop:
         return subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True,
                               timeout=20).stdout.strip()
 
+    def x_query(self, *args: str) -> str:
+        """Ask the X server (x_query.py, in a process of its own)."""
+        result = subprocess.run([sys.executable, str(HERE / "x_query.py"), *args], env=self.env,
+                                capture_output=True, text=True, timeout=30)
+        return result.stdout.strip() if result.returncode == 0 else ""
+
     def wm_name(self) -> str:
         """The window manager's name (on its _NET_SUPPORTING_WM_CHECK window), "" until it runs."""
-        from Xlib import X, display, error
-        try:
-            d = display.Display(self.env["DISPLAY"])
-        except error.DisplayError:
-            return ""     # not reachable (yet)
-        try:
-            root = d.screen().root
-            check = root.get_full_property(d.intern_atom("_NET_SUPPORTING_WM_CHECK"), X.AnyPropertyType)
-            if check is None:
-                return ""
-            win = d.create_resource_object("window", check.value[0])
-            name = win.get_full_property(d.intern_atom("_NET_WM_NAME"), X.AnyPropertyType)
-            return name.value.decode() if name is not None else ""
-        finally:
-            d.close()
+        return self.x_query("wm-name")
+
+    def resize_screen(self, width: int, height: int) -> None:
+        """Change the screen's resolution through RandR, as a display settings panel does."""
+        self.x_query("resize", str(width), str(height))
+
+    def stacking(self) -> list[int]:
+        """The managed windows, bottom to top."""
+        return [int(w) for w in self.x_query("stacking").split()]
+
+    def frame(self, window: int) -> tuple[int, int, int, int] | None:
+        """The window manager's frame of `window`: x, y, width, height in device pixels."""
+        parts = self.x_query("frame", str(window)).split()
+        return tuple(int(p) for p in parts) if len(parts) == 4 else None
 
     def active_window(self) -> int:
         out = self.xdotool("getactivewindow")
@@ -160,11 +175,12 @@ class Crm:
 
 
 class App:
-    def __init__(self, desktop: Desktop, args: list[str]) -> None:
+    def __init__(self, desktop: Desktop, args: list[str], env: dict | None = None) -> None:
         self.desktop = desktop
         self.db = desktop.tmp / "calls.db"
         self.probe = desktop.tmp / "probe.json"
-        env = dict(desktop.env, HANGUP_COACH_PROBE=str(self.probe))
+        env = dict(env or desktop.env, HANGUP_COACH_PROBE=str(self.probe))
+        self.scale = float(env.get("QT_SCALE_FACTOR", "1"))   # the probe reports logical pixels
         self.proc = subprocess.Popen([sys.executable, str(HERE / "app_probe.py"), *args, "--db", str(self.db)],
                                      env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True)
@@ -188,7 +204,7 @@ class App:
 
     def click(self, name: str) -> None:
         x, y, w, h = wait_for(lambda: self.widget(name)["visible"] and self.widget(name)["rect"], what=f"{name} shown")
-        self.desktop.click(x + w // 2, y + h // 2)
+        self.desktop.click(round((x + w / 2) * self.scale), round((y + h / 2) * self.scale))
 
     def rows(self, sql: str) -> list[dict]:
         conn = sqlite3.connect(self.db)

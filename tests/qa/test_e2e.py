@@ -143,4 +143,14 @@ def test_ten_reviews_by_keys_only_and_the_csv_read_back(qtbot, centre, tmp_path)
     listed = json.loads(qa.run("qa", "actions", "--format", "json").stdout)
     assert [(a["id"], a["status"], a["version"]) for a in listed] == [(action_id, "in_progress", 2)]
     assert [a["id"] for a in agent_http.get("/v1/qa/actions").json()["actions"]] == [action_id]   # it names 1001
+
+    # My day's coaching part shows the agent's own reviews and the action naming it
+    from hangup_coach.ui.qa_coaching import MyCoaching
+    coaching = MyCoaching(load_qa_texts("en"), lambda role, key: key,
+                          lambda: (agent_http.get("/v1/qa/my-reviews").json()["reviews"],
+                                   agent_http.get("/v1/qa/actions").json()["actions"]))
+    qtbot.addWidget(coaching)
+    qtbot.waitUntil(lambda: "review(s) of your calls" in coaching.status.text(), timeout=10_000)
+    assert coaching.reviews.rowCount() == len(mine) and coaching.actions.rowCount() == 1
+    assert coaching.actions.item(0, 0).text() == "2 s wait drill" and coaching.actions.item(0, 1).text() == "in progress"
     agent_http.close()

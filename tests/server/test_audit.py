@@ -6,7 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from hangup_coach.server.storage import Storage
-from tests.server.records import block_proposal, call, qa_review
+from tests.server.records import block_proposal, call
 
 
 @pytest.fixture
@@ -36,21 +36,20 @@ def test_the_database_refuses_to_change_or_delete_audit_rows(storage):
                           "VALUES ('2026-01-01', 'd', 'a', 'admin', 'x.y', 'thing', 't1')"))
 
 
-def test_shared_records_pushed_by_cards_are_audited_with_before_and_after(server, devices):
-    agent, reviewer, lead = devices("1001", "agent", "north"), devices("qa-1", "qa"), devices("2001", "lead", "north")
-    first = call("1001")
+def test_shared_records_are_audited_with_who_and_before_and_after(server, devices):
+    agent, lead = devices("1001", "agent", "north"), devices("2001", "lead", "north")
     proposal = block_proposal(agent_id="1001")
-    assert agent.push([first, proposal]).status_code == 200
-    review = qa_review(first["id"], "1001", "qa-1")
-    assert reviewer.push([review]).status_code == 200
-    changed = dict(review, version=2, data=dict(review["data"], answers={"greeting": 0}))
-    assert reviewer.push([changed]).status_code == 200
+    assert agent.push([call("1001"), proposal]).status_code == 200
+    number = "+8613800138000"
+    assert lead.http.put("/v1/cases", json=[{"number": number, "case_id": "K-1"}]).status_code == 200
+    assert lead.http.put("/v1/cases", json=[{"number": number, "case_id": "K-1"}]).status_code == 200  # no change
+    assert lead.http.put("/v1/cases", json=[{"number": number, "case_id": "K-2"}]).status_code == 200
     rows = lead.get("/v1/audit").json()["audit"]
-    seen = [(r["kind"], r["record_id"], r["agent_id"], r["before"] and r["before"]["answers"].get("greeting"),
-             r["after"].get("answers", {}).get("greeting")) for r in rows if r["kind"] != "device"]
+    seen = [(r["kind"], r["record_id"], r["agent_id"], r["before"] and r["before"].get("case_id"),
+             r["after"].get("case_id")) for r in rows if r["kind"] != "device"]
     assert seen == [("block_proposal", proposal["id"], "1001", None, None),
-                    ("qa_review", review["id"], "qa-1", None, 2),
-                    ("qa_review", review["id"], "qa-1", 2, 0)]
+                    ("case", number, "2001", None, "K-1"), ("case", number, "2001", "K-1", "K-2")]
+    assert all(r["at"] and r["device_id"] for r in rows)
     # The audit has no endpoint that writes.
     for method in ("POST", "PUT", "PATCH", "DELETE"):
         assert lead.http.request(method, "/v1/audit").status_code == 405

@@ -133,12 +133,33 @@ def test_an_admin_adds_a_device_over_http(devices, server):
     assert admin.http.post("/v1/devices/no-such/revoke").status_code == 404
 
 
-def test_a_lead_reviews_an_agents_call(devices):
+def test_a_lead_reviews_an_agents_call_of_a_batch_and_an_agent_cannot(devices):
+    from hangup_coach.app.qa import load_form
+
     agent, lead = devices("1001"), devices("2001", "lead")
-    theirs = call("1001")
+    theirs = call("1001", agent_ended_early=1)
     assert agent.push([theirs]).status_code == 200
-    review = {"kind": "qa_review", "id": "r-1", "version": 1,
-              "data": {"batch_id": "b-1", "call_id": theirs["id"], "agent_id": "1001", "reviewer_id": "2001",
-                       "form_name": "standard", "form_version": 1, "form_fingerprint": "f", "answers": {"verdict": "as_policy"},
-                       "created_at": theirs["data"]["updated_at"], "updated_at": theirs["data"]["updated_at"]}}
-    assert lead.push([review]).status_code == 200
+    form = load_form("standard")
+    made = lead.http.post("/v1/qa/batches", json={"purpose": "problems", "filters": {}, "size": 5, "seed": "1",
+                                                  "form": {"name": form.name, "version": form.version,
+                                                           "source": form.source}})
+    assert made.status_code == 201 and [c["call_id"] for c in made.json()["calls"]] == [theirs["id"]]
+    answers = {"call_necessary": "yes", "self_service": "no", "problem_solved": "fully", "call_again": "unlikely",
+               "root_causes": ["training"], "verdict": "too_early"}
+
+    def review(**changes) -> dict:
+        data = {"batch_id": made.json()["id"], "call_id": theirs["id"], "agent_id": "1001", "reviewer_id": "2001",
+                "form_name": "standard", "form_version": 1, "form_fingerprint": form.fingerprint, "answers": answers,
+                "created_at": theirs["data"]["updated_at"], "updated_at": theirs["data"]["updated_at"]}
+        return {"kind": "qa_review", "id": "r-1", "version": 1, "data": {**data, **changes}}
+
+    assert agent.push([review(reviewer_id="1001")]).status_code == 403      # an agent never reviews
+    assert agent.http.get(f"/v1/qa/batches/{made.json()['id']}").status_code == 403
+    for bad in (review(call_id="not-sampled"), review(agent_id="1002"), review(form_fingerprint="other"),
+                review(answers={"verdict": "as_policy"}), review(batch_id="no-such-batch")):
+        refused = lead.push([bad])
+        assert refused.status_code == 422 and "review r-1" in refused.json()["error"], bad
+    assert lead.push([review()]).status_code == 200
+    assert [r["call_id"] for r in lead.http.get(f"/v1/qa/batches/{made.json()['id']}/reviews").json()["reviews"]] == [
+        theirs["id"]]
+    assert [r["id"] for r in agent.http.get("/v1/qa/my-reviews").json()["reviews"]] == ["r-1"]   # its own call

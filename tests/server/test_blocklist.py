@@ -1,7 +1,6 @@
 """The blocklist's governance on a real server process (issue 17): proposals from pushes, the
 commands with roles, four-eyes and expected versions, the audit, bad input, and the burst rule."""
 
-import sqlite3
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -15,9 +14,8 @@ NUMBER = "+8613800138000"
 
 
 @pytest.fixture
-def blocklist_server(tmp_path):
-    """A server on SQLite whose worker ticks fast (the burst rule, expiry)."""
-    database = str(tmp_path / "server.db")
+def blocklist_server(database):
+    """A server (SQLite, then PostgreSQL) whose worker ticks fast (the burst rule, expiry)."""
     import os
     os.environ["HANGUP_COACH_BLOCKLIST_TICK"] = "0.2"
     try:
@@ -83,15 +81,20 @@ def test_propose_approve_activate_revoke_with_four_eyes_and_an_audit_trail(peopl
 
 
 def test_the_audit_is_append_only_in_the_database(people, blocklist_server):
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import DBAPIError
     agent = people("1001")
     propose(agent, "1001")
-    conn = sqlite3.connect(blocklist_server.database)
+    url = blocklist_server.database
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://") if "://" in url else f"sqlite:///{url}")
     try:
         for sql in ("UPDATE block_audit SET note = 'x'", "DELETE FROM block_audit"):
-            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-                conn.execute(sql)
+            with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+                conn.execute(text(sql))
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM block_audit")).scalar() == 1
     finally:
-        conn.close()
+        engine.dispose()
 
 
 def test_every_endpoint_refuses_no_token_and_the_wrong_role(people, blocklist_server):
@@ -217,3 +220,15 @@ def test_a_manager_decides_a_permanent_block_and_a_lead_operates_it(people):
     active = step(lead, block_id, "activate", 2).json()
     assert (active["status"], active["expires_at"]) == ("active", None)
     assert active["review_at"] is not None                                   # reviewed monthly
+
+
+def test_the_never_block_list_is_managed_by_command_and_refuses_proposals(people):
+    agent, lead, manager = people("1001"), people("2001", "lead"), people("3001", "manager")
+    partner = "+8602112345678"
+    assert lead.http.post("/v1/blocklist/never-block", json={"number": partner}).status_code == 403
+    assert manager.http.post("/v1/blocklist/never-block", json={"number": "021-1234"}).status_code == 422
+    assert manager.http.post("/v1/blocklist/never-block", json={"number": partner,
+                                                                "note": "partner bank"}).status_code == 201
+    refused = agent.push([block_proposal(partner, agent_id="1001")])
+    assert refused.status_code == 422 and "never-block" in refused.json()["error"]
+    assert lead.get("/v1/blocklist").json()["blocks"] == []

@@ -114,5 +114,8 @@ def test_a_block_decided_by_two_leads_is_enforced_by_the_proxy_expires_and_is_li
     assert call(qtbot, start_sipp, proxy).startswith("SIP/2.0 200 ")
     assert rang(baresip) == before + 2
     qtbot.waitUntil(lambda: len(desk.rows()) == 2, timeout=5000)
+    shown = ok(lead2.run("blocklist", "show", CALLER))
+    assert "revoke   by 2001 (lead)  \"the customer called the complaints line: a real account\"" in shown
+    assert "activate by 2002 (lead)" in shown and "13800138000" not in shown
     history = ok(lead1.run("blocklist", "list", "--format", "json"))
     assert '"revoked"' in history and '"expired"' in history and "138****8000" in history

@@ -42,6 +42,8 @@ def add_commands(sub, common: argparse.ArgumentParser) -> None:
         step = steps.add_parser(name, parents=[common], help=text)
         step.add_argument("number")
         step.add_argument("--reason", required=True, metavar="TEXT")
+    show = steps.add_parser("show", parents=[common], help="a number's blocks: who did what, why, on which calls")
+    show.add_argument("number")
     listing = steps.add_parser("list", parents=[common], help="list blocks")
     listing.add_argument("--status", choices=STATUSES)
     listing.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -73,6 +75,8 @@ def main(args: argparse.Namespace) -> int:
                 return _step(server, "review" if command == "confirm" else command, number, args)
             if command == "list":
                 return _list(server, args)
+            if command == "show":
+                return _show(server, number)
             if command == "review":
                 return _queue(server)
             if command == "export":
@@ -137,6 +141,24 @@ def _list(server: BlocklistServer, args) -> int:
     else:
         _table(rows, LIST_COLUMNS)
         print(f"{len(rows)} block(s)")
+    return 0
+
+
+def _show(server: BlocklistServer, number: str) -> int:
+    """Everything about a number's blocks, newest last: for lifting one after a complaint."""
+    blocks = server.get_json("/v1/blocklist", number=number)["blocks"]
+    if not blocks:
+        raise BlocklistFailure(f"{_masked(number)} has never been proposed for a block", EXIT_FAILED)
+    for block in blocks:
+        found = server.get_json(f"/v1/blocklist/{block['id']}")
+        print(f"{_masked(number)}  {block['status']}  {block['scope']}  {block['reason']}"
+              f"{'  automatic' if block['automatic'] else ''}  until {block['expires_at'] or '-'}")
+        for step in found["audit"]:
+            why = f"  \"{step['note']}\"" if step["note"] else ""
+            print(f"  {step['at'][:19]}  {step['action']:<8} by {step['actor']} ({step['role']}){why}")
+        for call in found["evidence"]:
+            print(f"  evidence: call {call['started_at'][:19] if call['started_at'] else '-'} agent {call['agent_id']}"
+                  f" {call['caller_class']} warnings {call['warnings'] or 0} {call['disposition'] or ''}".rstrip())
     return 0
 
 

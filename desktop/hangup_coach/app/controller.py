@@ -30,6 +30,7 @@ from .store_worker import Opened, StoreWorker
 
 log = logging.getLogger(__name__)
 
+STALE_CHECK_S = 60.0    # how often open calls are checked against the stale-call limit
 HISTORY_WAIT_S = 0.25   # at ring time; past that the caller is classified without history (and the card says so)
 
 
@@ -39,7 +40,6 @@ class Fill:
 
     agent_id: str = ""
     branch_hours: str = ""
-    hotline: str = ""
 
 
 class Controller(QObject):
@@ -51,6 +51,7 @@ class Controller(QObject):
     store_refused = Signal(object)       # StoreError: the database cannot be used (start-up refuses it)
     softphone_status = Signal(str, str)  # state, detail
     problem = Signal(str)                # something the agent should see (softphone, settings)
+    focus_moved = Signal(object, object) # CallSession | None, CallSession: the line moved the focus (not the agent)
     block_proposed = Signal(str, str)    # call id, scope: the proposal is in the outbox
 
     def __init__(self, store: CallStore | None, policy: Policy, scripts: ScriptBook, clock: Clock,
@@ -66,6 +67,7 @@ class Controller(QObject):
             agent_id=fill.agent_id,
         )
         self.coach.subscribe(self._on_change)
+        self.coach.on_focus_moved(self.focus_moved.emit)
         self._unsaved: dict[str, CallSession] = {}   # changed before there was a worker to hand it to
         self._notes: dict[str, str] = {}             # the latest text of each note, saved or not
         self._note_seq: dict[str, int] = {}          # version handed to the store, per call id
@@ -86,6 +88,8 @@ class Controller(QObject):
             softphone.status_changed.connect(self.softphone_status)
             softphone.command_failed.connect(lambda cmd, why: self.problem.emit(f"{cmd}: {why}"))
             softphone.line_calls.connect(self.reconcile)
+            if softphone.may_go_quiet:
+                self._check_stale()
 
     def attach_store(self, store: CallStore) -> None:
         """Save to a store that is already open (tests, tools): its open calls come back at once."""
@@ -105,6 +109,7 @@ class Controller(QObject):
 
     def _on_opened(self, opened: Opened) -> None:
         self._store_open = True
+        self.coach.remember_ended(opened.ended_line_ids)   # events for them are ignored, across restarts
         for call_id, text in opened.notes.items():
             self._notes.setdefault(call_id, text)
         for record in opened.open_calls:
@@ -163,8 +168,7 @@ class Controller(QObject):
             self.softphone.resume(session.record.line_call_id)
 
     def line_text(self, prompt: Prompt) -> str:
-        return self.scripts.line(prompt, agent_id=self.fill.agent_id, branch_hours=self.fill.branch_hours,
-                                 hotline=self.fill.hotline)
+        return self.scripts.line(prompt, agent_id=self.fill.agent_id, branch_hours=self.fill.branch_hours)
 
     # ----- events from the line ----------------------------------------------------------------
     def on_line_event(self, event: CallEvent) -> None:
@@ -209,6 +213,20 @@ class Controller(QObject):
             self.softphone.hang_up(session.record.line_call_id)
         else:
             session.ended(EndedBy.AGENT, "ended on the card")
+
+    def close_call(self, reason: str) -> None:
+        """The agent closes the call in focus that the line never said had ended (a lost event)."""
+        session = self.coach.close_by_agent(reason)
+        if session is not None:
+            log.info("call %s closed on the card by the agent (%s)", session.record.id, reason)
+
+    def _check_stale(self) -> None:
+        """Every STALE_CHECK_S: close the calls the line has said nothing about for the policy's limit."""
+        try:
+            for session in self.coach.close_stale(self.policy.stale_call_hours * 3600):
+                log.warning("call %s closed: no line event for %g h", session.record.id, self.policy.stale_call_hours)
+        finally:
+            self.coach.scheduler.call_later(STALE_CHECK_S, self._check_stale)
 
     def customer_hung_up(self) -> None:
         session = self.current

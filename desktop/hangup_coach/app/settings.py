@@ -40,6 +40,7 @@ HOTKEYS = {
     "done": "Ctrl+Alt+Return",
     "wrapup": "Ctrl+Alt+O",        # the card takes the keyboard for the wrap-up (digits pick)
     "manual_call": "Ctrl+Alt+P",   # manual mode: the card takes the keyboard for the number
+    "close_call": "Ctrl+Alt+X",
 }
 
 
@@ -72,7 +73,7 @@ OPTIONS = {o.key: o for o in (
     Option("softphone", "", _softphone_url),                        # "" = manual mode
     Option("card_scale", 1.0, lambda v: v in CARD_SCALES),
     Option("branch_hours", "9:00–17:00", _text(60)),
-    Option("hotline", "", _text(30)),
+    Option("end_of_wait_bell", True, lambda v: isinstance(v, bool)),   # the bell when the wait ends
     Option("role", "agent", lambda v: v in ("agent", "lead", "manager")),   # a lead's tray also opens the dashboard;
                                                                              # a lead's and a manager's the blocklist review queue
     Option("server_url", "", _text(200)),                           # "" = no central server
@@ -146,6 +147,9 @@ def _one_key(value: Any) -> bool:
 
 def _coerce(raw: Any, default: Any) -> Any:
     try:
+        if isinstance(default, bool):   # the INI file holds "true" / "false"
+            text = str(raw).strip().lower()
+            return {"true": True, "false": False}.get(text) if not isinstance(raw, bool) else raw
         if isinstance(default, float):
             return float(raw)
         if isinstance(default, str):

@@ -15,7 +15,7 @@ from datetime import datetime, tzinfo
 from .callers import CallerClass, EndedBy, SubReason
 from .classify import Reason
 
-PLACEHOLDERS = {"agent_id", "branch_hours", "hotline"}
+PLACEHOLDERS = {"agent_id", "branch_hours"}   # filled from Settings
 
 # Which lines every script book must have.
 REQUIRED_LINES = (

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -118,19 +118,18 @@ class CardApp:
     def _fill(self) -> Fill:
         s = self.settings
         agent_id = self.shift.agent_id if self.shift else s.get("agent_id")
-        return Fill(agent_id=agent_id, branch_hours=s.get("branch_hours"), hotline=s.get("hotline"))
+        return Fill(agent_id=agent_id, branch_hours=s.get("branch_hours"))
 
     def _card(self) -> CoachCard:
         card = CoachCard(self.controller, self.texts, self.settings.get("card_scale"))
         card.set_keys(self.settings.hotkeys())
         position = self.settings.card_position()
-        if position is not None:
-            card.move(position)
-            card.keep_on_screen()   # the monitor it was saved on may be gone (an undocked laptop)
-        else:
+        if position is None:
             area = self.app.primaryScreen().availableGeometry()
-            card.move(area.right() - card.width() - 24, area.top() + 80)
+            position = QPoint(area.right() - card.width() - 24, area.top() + 80)
+        card.place_at(position)   # kept on screen: the monitor it was saved on may be gone
         card.position_changed.connect(self.settings.save_card_position)
+        card.end_of_wait.bell = self.settings.get("end_of_wait_bell")
         return card
 
     def _wire(self) -> None:
@@ -158,8 +157,8 @@ class CardApp:
                        sync_server=Credentials(self.paths.config).server()).exec()
         self.card.set_scale(s.get("card_scale"))
         self.card.set_keys(s.hotkeys())
+        self.card.end_of_wait.bell = s.get("end_of_wait_bell")
         self.controller.fill.branch_hours = s.get("branch_hours")
-        self.controller.fill.hotline = s.get("hotline")
         self.card.render()
 
     def open_review_queue(self) -> None:

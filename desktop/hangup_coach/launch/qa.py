@@ -155,3 +155,30 @@ def connect_dashboard(dashboard, db_path, language: str) -> None:
 
     dashboard.agent_table.agent_activated.connect(open_agent)
     dashboard.qa_windows = opened
+
+
+def attach_coaching(my_day, language: str) -> None:
+    """My day gains the agent's own reviews and actions, fetched from the server as this user's device."""
+    from ..app import qa_cli
+    from ..app.qa import load_form, load_qa_texts
+    from ..core.qa_form import FormError
+    from ..ui.qa_coaching import MyCoaching
+
+    try:
+        form = load_form("standard")
+    except FormError:
+        form = None
+
+    def label(role: str, key: str) -> str:
+        field = form.by_role(role) if form else None
+        try:
+            return field.option(key).label(language) if field else key
+        except KeyError:
+            return key
+
+    def fetch():
+        with qa_cli._client() as client:
+            return client.qa("GET", "my-reviews")["reviews"], client.qa("GET", "actions")["actions"]
+
+    my_day.coaching = MyCoaching(load_qa_texts(language), label, fetch)
+    my_day.layout().addWidget(my_day.coaching)

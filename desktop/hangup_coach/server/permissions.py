@@ -76,11 +76,11 @@ def define(action: str, grants: dict[str, str]) -> str:
 CALL_WRITE = define("call.write", {"agent": "own", "lead": "own", "qa": "own", "manager": "own"})
 NOTE_WRITE = define("note.write", {"agent": "own", "lead": "own", "qa": "own", "manager": "own"})
 BLOCK_PROPOSE = define("block.propose", {"agent": "own", "lead": "own", "manager": "own"})
-QA_REVIEW_WRITE = define("qa_review.write", {"lead": "team", "qa": "site", "manager": "site"})
+QA_REVIEW_WRITE = define("qa_review.write", {"lead": "team", "qa": "team"})   # QA batches are drawn per team
 # What a card pulls: the evidence of the numbers ringing at its site, and (leads and up) the calls
 # and notes of the teams they look after.
 EVIDENCE_READ = define("evidence.read", {"agent": "site", "lead": "site", "qa": "site", "manager": "site"})
-TEAM_READ = define("team.read", {"lead": "team", "qa": "site", "manager": "site"})
+TEAM_READ = define("team.read", {"lead": "team", "qa": "team", "manager": "site"})
 # The centre's records.
 CASE_WRITE = define("case.write", {"lead": "centre", "manager": "centre", "admin": "centre"})
 AUDIT_READ = define("audit.read", {"lead": "team", "manager": "site", "admin": "centre"})

@@ -52,12 +52,20 @@ class CallStore:
                 row[key] = iso(getattr(record, key))
         row["customer_hung_up_in_grace"] = int(record.customer_hung_up_in_grace)
         row["agent_ended_early"] = int(record.agent_ended_early)
+        row["times_reconstructed"] = int(record.times_reconstructed)
         for key, value in row.items():   # the edges clean text; this is the last guard (UTF-8 only)
             if isinstance(value, str):
                 row[key] = valid_unicode(value)
         with outbox.write_transaction(self.db):  # the change and its outbox entry, or neither
             _upsert(self.db, "calls", "id", row)
             outbox.enqueue(self.db, "call", row["id"], row["updated_at"] or row["started_at"])
+
+    def ended_line_ids(self, limit: int = 20_000) -> list[str]:
+        """The line ids of the newest ended calls, oldest first: their events are ignored after a restart."""
+        rows = self.db.execute(
+            "SELECT line_call_id FROM (SELECT line_call_id, started_at FROM calls WHERE ended_at IS NOT NULL"
+            " AND line_call_id IS NOT NULL ORDER BY started_at DESC LIMIT ?) ORDER BY started_at", [limit])
+        return [r[0] for r in rows]
 
     def get_call(self, call_id: str) -> CallRecord | None:
         rows = list(self.db.query("SELECT * FROM calls WHERE id = ?", [call_id]))
@@ -173,6 +181,7 @@ def record_from_row(row: dict) -> CallRecord:
         values[key] = parse_time(values.get(key))
     values["customer_hung_up_in_grace"] = bool(values["customer_hung_up_in_grace"])
     values["agent_ended_early"] = bool(values["agent_ended_early"])
+    values["times_reconstructed"] = bool(values.get("times_reconstructed", 0))
     return CallRecord(**values)
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QPalette, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QMenu, QPlainTextEdit, QProgressBar,
     QPushButton, QScrollArea, QStyle, QToolButton, QVBoxLayout, QWidget,
@@ -20,20 +20,24 @@ from PySide6.QtWidgets import (
 from ..app.controller import Controller
 from ..core.callers import SUB_REASONS, CallerClass, EndedBy, SubReason
 from ..core.card_view import CardView
+from ..core.phone import mask
 from ..store.calls import NOTE_LIMIT
 from .block_proposal import BlockProposalButton
 from .policy_misfit import PolicyMisfitButton
 from .call_list import CallList
+from .flash import EdgeFlash
 from .foreground import Foreground, platform_foreground
 from .card_keys import ACTION_TEXTS, SHORTCUTS, CardKeys  # noqa: F401 (SHORTCUTS: for callers)
 from .hotkeys import SystemHotkeys
 from .keyboard import KeyboardHandover
-from .style import CLASS_COLOURS, CLASS_MARKS, stylesheet
+from .style import CLASS_MARKS, stylesheet
 
 NOTE_DEBOUNCE_MS = 300   # typed notes reach the disk within ~0.3 s of a pause
 NOTE_MAX_WAIT_MS = 700   # and within ~0.7 s during continuous typing (a crash loses at most ~1 s)
 COPIED_MS = 2000         # how long the copy button says "copied"
+SWITCH_SHOWN_MS = 15000  # how long the card says that the line moved it to another call
 CARD_WIDTH = 360
+CLOSE_REASONS = ("ended_on_phone", "not_a_call", "duplicate")   # why the agent closes a call (close_call)
 
 class NoteEdit(QPlainTextEdit):
     """The call note. A paste that would pass NOTE_LIMIT is cut there and reported: a megabyte on
@@ -69,6 +73,7 @@ class CoachCard(QWidget):
         self._shown_call: str | None = None
         self._wrapup_for: str | None = None  # the call whose wrap-up fields were pre-filled
         self._drag_from: QPoint | None = None
+        self._home: QPoint | None = None     # where the agent put the card (place_at)
         self.buttons: dict[str, QPushButton | QToolButton] = {}
         self.setWindowTitle(texts["app_name"])
         self._fit_timer = QTimer(self, singleShot=True, interval=0)
@@ -81,7 +86,7 @@ class CoachCard(QWidget):
         self.set_scale(scale)
 
         self._copied_timer = QTimer(self, singleShot=True, interval=COPIED_MS)
-        self._copied_timer.timeout.connect(lambda: self.buttons["copy"].setText(self.t["copy"]))
+        self._copied_timer.timeout.connect(lambda: _show_text(self.buttons["copy"], self.t["copy"]))
         self._note_timer = QTimer(self, singleShot=True, interval=NOTE_DEBOUNCE_MS)
         self._note_timer.timeout.connect(self.flush_note)
         self._note_max_wait = QTimer(self, singleShot=True, interval=NOTE_MAX_WAIT_MS)
@@ -92,11 +97,21 @@ class CoachCard(QWidget):
         self._grace_tick = QTimer(self, interval=50)
         self._grace_tick.setTimerType(Qt.PreciseTimer)
         self._grace_tick.timeout.connect(self._update_grace)
+        self.end_of_wait = EdgeFlash(self)       # the moment the call may end: hard to miss
+        self._grace_for: str | None = None       # the call whose wait is running
 
+        app = QGuiApplication.instance()   # screens come, go and change size (docking, resolution)
+        app.screenAdded.connect(self._watch_screen)
+        app.screenRemoved.connect(self._screens_changed)
+        for screen in QGuiApplication.screens():
+            self._watch_screen(screen)
         controller.call_changed.connect(self._on_call_changed)   # a method: gone with the card
         controller.note_state.connect(self._on_note_state)
         controller.softphone_status.connect(self.set_softphone_status)
         controller.problem.connect(self._show_problem)
+        controller.focus_moved.connect(self._on_focus_moved)
+        self._switch_timer = QTimer(self, singleShot=True, interval=SWITCH_SHOWN_MS)
+        self._switch_timer.timeout.connect(self.switch_note.hide)
         self._status_state, self._problem_shown = "", False
         controller.store_status.connect(self._on_store_status)
         self._store_problem = False   # a store trouble is on show (it outranks the softphone's status)
@@ -149,7 +164,7 @@ class CoachCard(QWidget):
         top = QHBoxLayout()
         self.title = QLabel(self.t["app_name"], objectName="title")
         self.hide_button = QToolButton(text="–", toolTip=self.t["hide_card"], focusPolicy=Qt.NoFocus)
-        self.hide_button.setAccessibleName("hide")
+        self.hide_button.setAccessibleName(self.t["hide_card"])
         self.hide_button.clicked.connect(self.hide)
         self.menu_button = QToolButton(text="☰", popupMode=QToolButton.InstantPopup, focusPolicy=Qt.NoFocus,
                                        objectName="menuButton")
@@ -171,6 +186,9 @@ class CoachCard(QWidget):
         self.keys_note = QLabel("", objectName="keysNote", wordWrap=True)   # where the coach's keys work
         self.keys_note.hide()
         header.addWidget(self.keys_note)
+        self.switch_note = QLabel("", objectName="switchNote", wordWrap=True)   # the line moved the focus
+        self.switch_note.hide()
+        header.addWidget(self.switch_note)
         return header
 
     def _build_idle(self) -> QFrame:
@@ -220,7 +238,11 @@ class CoachCard(QWidget):
         self._build_line(call)
         self.flag = QLabel(objectName="flag", wordWrap=True)
         call.addWidget(self.flag)
-        call.addWidget(self._build_reclassify(), 0, Qt.AlignLeft)
+        tools = QHBoxLayout()
+        tools.addWidget(self._build_reclassify())
+        tools.addWidget(self._build_close_call())
+        tools.addStretch(1)
+        call.addLayout(tools)
         self.block_button = BlockProposalButton(self.controller, self.t)   # no-value calls: propose an IVR block
         call.addWidget(self.block_button, 0, Qt.AlignLeft)
         return self.call
@@ -241,6 +263,7 @@ class CoachCard(QWidget):
         closure.addWidget(self._button("cancel_closure"), 1)
         call.addLayout(closure)
         self.grace_bar = QProgressBar(textVisible=False)
+        self.grace_bar.setAccessibleName(self.t["grace_bar"])
         self.grace_label = QLabel(wordWrap=True)
         call.addWidget(self.grace_label)
         call.addWidget(self.grace_bar)
@@ -267,6 +290,18 @@ class CoachCard(QWidget):
         self.buttons["reclassify"] = reclass
         return reclass
 
+    def _build_close_call(self) -> QToolButton:
+        """Close a call the line never ended (a lost event), choosing why; wrap-up follows."""
+        t = self.t
+        button = QToolButton(text=t["close_call"], popupMode=QToolButton.InstantPopup, focusPolicy=Qt.NoFocus)
+        button.setAccessibleName(t["close_call"])
+        self.close_menu = QMenu(button)
+        for key in CLOSE_REASONS:
+            self.close_menu.addAction(t[f"close_{key}"], lambda k=key: self.close_call(k))
+        button.setMenu(self.close_menu)
+        self.buttons["close_call"] = button
+        return button
+
     def _build_wrapup(self) -> QFrame:
         t = self.t
         self.wrapup = QFrame()
@@ -284,6 +319,7 @@ class CoachCard(QWidget):
         # Label above its list: "Please choose who ended the call" beside a list is cut in English.
         for label, widget in ((self.ended_by_label, self.ended_by), (QLabel(t["disposition"], wordWrap=True),
                                                                     self.disposition)):
+            label.setBuddy(widget)   # a screen reader's "labelled by" (on Linux a list's name is its choice)
             wrap.addWidget(label)
             wrap.addWidget(widget)
             widget.installEventFilter(self)
@@ -302,12 +338,20 @@ class CoachCard(QWidget):
         """The note: kept across talking and wrap-up."""
         t = self.t
         self.note = NoteEdit(placeholderText=t["note_placeholder"])
+        self.note.setTabChangesFocus(True)   # Tab leaves the note (a tab character is no use in a note)
         self.note.truncated.connect(self._note_truncated)
         self._note_warning = ""
-        self.note.setAccessibleName(t["note_placeholder"])
+        self.note_label = QLabel(t["note_label"], objectName="noteLabel")   # visible: not only a placeholder
+        self.note_label.setBuddy(self.note)
+        self.note.setAccessibleName(t["note_label"])
+        for field in (self.note, self.number_input):   # the placeholders' grey: 5.4:1 on white
+            palette = field.palette()
+            palette.setColor(QPalette.PlaceholderText, QColor("#5f6b76"))
+            field.setPalette(palette)
         self.note.textChanged.connect(self._note_typed)
         self.note.installEventFilter(self)
         self.note_state = QLabel("", objectName="noteState", wordWrap=True)
+        body.addWidget(self.note_label)
         body.addWidget(self.note)
         body.addWidget(self.note_state)
 
@@ -381,7 +425,9 @@ class CoachCard(QWidget):
         button = self.buttons[name]
         if not (button.isVisible() and button.isEnabled()):
             return
-        if name == "reclassify":
+        if name == "close_call":   # not exec(): the card keeps following the line while the menu is open
+            self.close_menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
+        elif name == "reclassify":
             self._after_key_release(button.showMenu)
         else:
             button.click()
@@ -415,7 +461,7 @@ class CoachCard(QWidget):
         """Copy the scripted line; the button itself says it was copied (the note's "saved"
         would overwrite a status line at once)."""
         QGuiApplication.clipboard().setText(self.line.text())
-        self.buttons["copy"].setText(self.t["copied"] + " ✓")
+        _show_text(self.buttons["copy"], self.t["copied"] + " ✓", self.t["copied"])
         self._copied_timer.start()
 
     def reclassify(self, cls: CallerClass, sub: SubReason) -> None:
@@ -475,6 +521,22 @@ class CoachCard(QWidget):
         if self.note.isVisible():
             self.keyboard.take(self.note)
 
+    def _on_focus_moved(self, previous, now) -> None:
+        """The line moved the card to another call: say so plainly (the note typed so far has stayed
+        with its call: `_show_call` saved it under that call before switching)."""
+        region = self.controller.policy.region
+        shown = lambda s: mask(s.record.caller_number, region) if s and s.record.caller_number else "—"  # noqa: E731
+        self.switch_note.setText(self.t["focus_moved"].format(now=shown(now), before=shown(previous)))
+        self.switch_note.setAccessibleName(self.switch_note.text())
+        self.switch_note.show()
+        self._switch_timer.start()
+        self._fit()
+
+    def close_call(self, reason_key: str) -> None:
+        """The agent closes a call the card believes open (the line lost its end), with a reason."""
+        self.flush_note()
+        self.controller.close_call(reason_key)
+
     # ----- notes ----------------------------------------------------------------------------------
     def _note_typed(self) -> None:
         if self._shown_call is None:
@@ -517,7 +579,7 @@ class CoachCard(QWidget):
         view = self.controller.view()
         self._show_call(view.call_id if view else None)
         self.idle.setVisible(view is None)
-        for part in (self.call, self.note, self.note_state):
+        for part in (self.call, self.note_label, self.note, self.note_state):
             part.setVisible(view is not None)
         if view is None:
             self.wrapup.hide()
@@ -533,7 +595,9 @@ class CoachCard(QWidget):
     def _render_caller(self, view: CardView) -> None:
         badge = f"{CLASS_MARKS[view.caller_class.value]} {view.badge}"
         self.badge.setText(badge)
-        self.badge.setStyleSheet(f"background: {CLASS_COLOURS[view.caller_class.value]};")
+        self.badge.setProperty("cls", view.caller_class.value)   # its colour: style.py
+        self.badge.style().unpolish(self.badge)
+        self.badge.style().polish(self.badge)
         self.badge.setAccessibleName(badge)
         self.number.setText(view.number)
         self.reason.setText(view.reason)
@@ -541,6 +605,7 @@ class CoachCard(QWidget):
         self._set_row_visible(self.answer_row, view.ringing)
         self.buttons["answer"].setVisible(view.answer_button)
         self.buttons["reclassify"].setVisible(view.reclassify_button)
+        self.buttons["close_call"].setVisible(view.reclassify_button)   # any call not yet ended
         self.block_button.show_for(view.call_id, view.block_button)
 
     def _render_counters(self, view: CardView) -> None:
@@ -557,6 +622,12 @@ class CoachCard(QWidget):
         self.buttons["cancel_closure"].setVisible(view.cancel_closure_button)
         self.grace_bar.setVisible(view.grace_running)
         self.grace_label.setVisible(view.grace_running or view.left_in_grace)
+        if view.grace_running:
+            self._grace_for = view.call_id
+        elif self._grace_for == view.call_id:   # the wait of this call is over
+            self._grace_for = None
+            if view.hang_up_allowed:
+                self.end_of_wait.start()
         if view.grace_running:
             self.grace_bar.setRange(0, round(self.controller.policy.grace_seconds * 1000))
             self._grace_tick.start()
@@ -580,7 +651,7 @@ class CoachCard(QWidget):
     def _render_ending(self, view: CardView) -> None:
         hang_up = self.buttons["hang_up"]
         text = self.t["hang_up"] if view.hangs_up_on_line else self.t["i_hung_up"]
-        hang_up.setText(f"✓ {text}" if view.hang_up_allowed else text)
+        _show_text(hang_up, f"✓ {text}" if view.hang_up_allowed else text, text)
         hang_up.setVisible(view.hang_up_button)
         _set_property(hang_up, "allowed", view.hang_up_allowed)
         self.buttons["customer_hung_up"].setVisible(view.customer_hung_up_button)
@@ -599,6 +670,7 @@ class CoachCard(QWidget):
         self._shown_call = None
         self.note.blockSignals(True)
         self.note.setPlainText(self.controller.note_text(call_id) if call_id else "")
+        self.note.moveCursor(QTextCursor.End)   # the agent goes on where they left off
         self.note.blockSignals(False)
         self._note_warning = ""
         self.note_state.setText("")
@@ -654,10 +726,11 @@ class CoachCard(QWidget):
         text = {
             "online": self.t["softphone_online"], "offline": self.t["softphone_offline"],
             "connecting": self.t["softphone_connecting"], "manual": self.t["manual_mode"],
+            "not_answering": self.t["softphone_not_answering"],
         }.get(state, state)
         self.status.setText(text)
         self.status.setToolTip(detail)
-        self.status.setStyleSheet("color: #b71c1c;" if state == "offline" else "")
+        _set_property(self.status, "problem", state in ("offline", "not_answering"))
 
     def _on_store_status(self, kind: str, detail: str) -> None:
         """The database's trouble in words (resources/translations), until it is over."""
@@ -671,13 +744,13 @@ class CoachCard(QWidget):
     def set_sync_status(self, text: str, detail: str, offline: bool) -> None:
         self.sync_label.setText(text)
         self.sync_label.setToolTip(detail)
-        self.sync_label.setStyleSheet("color: #b71c1c;" if offline else "")
+        _set_property(self.sync_label, "problem", offline)
 
     def _show_problem(self, text: str) -> None:
         self._problem_shown = True
-        self.status.setText(text[:60])
+        self.status.setText(text)   # the whole message: the label wraps (it has a row of its own)
         self.status.setToolTip(text)
-        self.status.setStyleSheet("color: #b71c1c;")
+        _set_property(self.status, "problem", True)
 
     def _fit(self) -> None:
         """Fit now (so the widgets have their places for the next click) and once more after the
@@ -709,18 +782,36 @@ class CoachCard(QWidget):
         body.activate()
         self.keep_on_screen()
 
-    def keep_on_screen(self) -> None:
-        """Pull the card wholly onto the screen nearest to it (a saved position may be on a
-        monitor that is gone, or the card may have grown past the bottom edge)."""
-        area = self._nearest_screen_area()
-        frame = self.frameGeometry()
-        x = min(max(frame.left(), area.left()), area.right() - frame.width() + 1)
-        y = min(max(frame.top(), area.top()), area.bottom() - frame.height() + 1)
-        if (x, y) != (frame.left(), frame.top()):
-            self.move(self.pos() + QPoint(x - frame.left(), y - frame.top()))
+    def place_at(self, pos: QPoint) -> None:
+        """Where the agent put the card (a drag, the saved position). Pushed aside by a screen
+        that shrank or by the card growing, it comes back here once there is room again."""
+        self._home = QPoint(pos)
+        self.move(pos)
+        self.keep_on_screen()
 
-    def _nearest_screen_area(self):
-        center = self.frameGeometry().center()
+    def keep_on_screen(self) -> None:
+        """Put the card as near to where the agent put it as the screen nearest to it allows,
+        wholly on that screen (a saved position may be on a monitor that is gone, a resolution
+        may have shrunk, or the card may have grown past the bottom edge)."""
+        frame = self.frameGeometry()
+        offset = frame.topLeft() - self.pos()
+        wanted = QRect((self._home if self._home is not None else self.pos()) + offset, frame.size())
+        area = self._nearest_screen_area(wanted.center())
+        x = min(max(wanted.left(), area.left()), area.right() - wanted.width() + 1)
+        y = min(max(wanted.top(), area.top()), area.bottom() - wanted.height() + 1)
+        if (x, y) != (frame.left(), frame.top()):
+            self.move(QPoint(x, y) - offset)
+
+    def _watch_screen(self, screen) -> None:
+        screen.availableGeometryChanged.connect(self._screens_changed)
+        screen.geometryChanged.connect(self._screens_changed)
+
+    def _screens_changed(self, *_args) -> None:
+        """A screen came, went or changed size: fit the height to the room and stay on screen."""
+        self._fit_timer.start()
+
+    def _nearest_screen_area(self, center: QPoint | None = None):
+        center = center if center is not None else self.frameGeometry().center()
         screens = QGuiApplication.screens()
         on = QGuiApplication.screenAt(center)
         if on is not None:
@@ -772,12 +863,19 @@ class CoachCard(QWidget):
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
         if self._drag_from is not None:
             self._drag_from = None
+            self._home = self.pos()
             self.position_changed.emit(self.pos())
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.flush_note()
         super().closeEvent(event)
 
+
+
+def _show_text(widget, text: str, spoken: str | None = None) -> None:
+    """Show `text` and give a screen reader the same words (without marks such as ✓)."""
+    widget.setText(text)
+    widget.setAccessibleName(spoken or text)
 
 
 def _keyed(n: int, label: str) -> str:

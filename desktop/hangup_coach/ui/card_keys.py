@@ -21,7 +21,7 @@ ACTION_TEXTS = {
     "answer": "answer", "explain": "explain", "warn": "warn", "closure": "closure",
     "cancel_closure": "cancel_closure", "copy": "copy", "hang_up": "hang_up",
     "customer_hung_up": "customer_hung_up", "reclassify": "reclassify", "note": "note_placeholder",
-    "done": "done", "wrapup": "key_wrapup", "manual_call": "key_manual_call",
+    "done": "done", "wrapup": "key_wrapup", "manual_call": "key_manual_call", "close_call": "close_call",
 }
 # action name → (default key, UI text key), as before the keys became settings.
 SHORTCUTS = {name: (HOTKEYS[name], text) for name, text in ACTION_TEXTS.items()}
@@ -51,12 +51,13 @@ class CardKeys(QObject):
         self.keys = {name: keys.get(name, "") for name in ACTION_TEXTS}
         for name, action in self._actions.items():
             action.setShortcut(QKeySequence(self.keys[name]))
-        for name, button in self._card.buttons.items():
-            button.setToolTip(self.tooltip(name))
-        self._card.note.setToolTip(self.tooltip("note"))
-        self._card.number_input.setToolTip(self.tooltip("manual_call"))
+        widgets = {**self._card.buttons, "note": self._card.note, "manual_call": self._card.number_input}
+        for name, widget in widgets.items():
+            widget.setToolTip(self.tooltip(name))
+            widget.setAccessibleDescription(self.tooltip(name))   # what it does and its key, for a reader
         for combo in (self._card.ended_by, self._card.disposition):
             combo.setToolTip(self.tooltip("wrapup"))
+            combo.setAccessibleDescription(f"{self.tooltip('wrapup')}. {self._card.wrapup_keys.text()}")
         if self._system_wide_asked:
             self.use_hotkeys(self.hotkeys)
 

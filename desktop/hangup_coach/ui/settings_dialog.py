@@ -1,14 +1,18 @@
 """The settings dialog: agent number, language, softphone, card size, script placeholders and the
 coach's keys. Every word comes from the translations (Qt's own Save/Cancel from qtbase_*.qm);
-a refused value is explained in a sentence and nothing is saved."""
+a refused value is explained in a sentence and nothing is saved.
+
+The form scrolls and the dialog stays inside its screen's free area (at 200 % a 1280×800 laptop
+has 640×400 to offer); Save and Cancel stay below the form, always in view. It stays on top, as
+the card does, so the card never covers it."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QRect, QTimer, Qt
+from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QKeySequenceEdit, QLabel, QLineEdit,
-    QMessageBox, QVBoxLayout,
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QGroupBox, QKeySequenceEdit, QLabel, QLineEdit,
+    QMessageBox, QScrollArea, QVBoxLayout, QWidget,
 )
 
 from ..app.resources import LANGUAGE_NAMES
@@ -19,6 +23,7 @@ ACTION_LABELS = {   # action → UI text key of its button
     "cancel_closure": "cancel_closure", "copy": "copy", "hang_up": "hang_up",
     "customer_hung_up": "customer_hung_up", "reclassify": "reclassify", "note": "key_note", "done": "done",
     "wrapup": "key_wrapup", "manual_call": "key_manual_call",
+    "close_call": "close_call",
 }
 
 
@@ -26,18 +31,60 @@ class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, texts: dict[str, str], validate_softphone=None, parent=None,
                  sync_server: str | None = None) -> None:
         super().__init__(parent)
+        self.setWindowFlag(Qt.WindowStaysOnTopHint, True)   # the always-on-top card must not cover it
         self.settings, self.t, self._validate_softphone = settings, texts, validate_softphone
         self._sync_server = sync_server
         self.setWindowTitle(texts["settings_title"])
-        self.setMinimumWidth(440)   # room for the wrapped hints in both languages
+        form = QWidget()
+        content = QVBoxLayout(form)
+        content.addLayout(self._build_form())
+        content.addWidget(self._build_keys())
+        content.addWidget(QLabel(texts["restart_needed"], wordWrap=True))
+        form.setMinimumWidth(420)   # room for the wrapped hints in both languages
+        self.scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.scroll.setWidget(form)
         layout = QVBoxLayout(self)
-        layout.addLayout(self._build_form())
-        layout.addWidget(self._build_keys())
-        layout.addWidget(QLabel(texts["restart_needed"], wordWrap=True))
-        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(self.scroll, 1)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self._fit_to_screen()
+
+    def _screen_area(self) -> QRect:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        return screen.availableGeometry()
+
+    def _fit_to_screen(self) -> None:
+        """As big as the form wants, but never past the screen's free area (the form scrolls)."""
+        area = self._screen_area()
+        frame = self.frameGeometry().size() - self.geometry().size() if self.isVisible() else None
+        # Before the window manager framed it, leave room for a title bar and borders.
+        extra_w, extra_h = (frame.width(), frame.height()) if frame and frame.height() > 0 else (16, 48)
+        form = self.scroll.widget()
+        margins = self.layout().contentsMargins()
+        bar = self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent)
+        want_w = max(form.sizeHint().width(), form.minimumWidth()) + margins.left() + margins.right() + bar
+        want_h = (form.sizeHint().height() + self.buttons.sizeHint().height() + self.layout().spacing()
+                  + margins.top() + margins.bottom())
+        width = min(max(want_w, self.sizeHint().width()), area.width() - extra_w)
+        height = min(want_h, area.height() - extra_h)
+        self.setMaximumSize(area.width() - extra_w, area.height() - extra_h)
+        self.resize(width, height)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        QTimer.singleShot(0, self._place)   # once the window manager has framed it
+
+    def _place(self) -> None:
+        """Resize with the real frame, then move the whole frame inside the free area."""
+        self._fit_to_screen()
+        area, frame = self._screen_area(), self.frameGeometry()
+        x = min(max(frame.left(), area.left()), area.right() - frame.width() + 1)
+        y = min(max(frame.top(), area.top()), area.bottom() - frame.height() + 1)
+        if (x, y) != (frame.left(), frame.top()):
+            self.move(self.pos().x() + x - frame.left(), self.pos().y() + y - frame.top())
 
     def _build_form(self) -> QFormLayout:
         t, settings = self.t, self.settings
@@ -55,15 +102,15 @@ class SettingsDialog(QDialog):
             self.scale.addItem(f"{round(value * 100)} %", value)
         self.scale.setCurrentIndex(self.scale.findData(settings.get("card_scale")))
         self.branch_hours = QLineEdit(settings.get("branch_hours"), maxLength=60)
-        self.hotline = QLineEdit(settings.get("hotline"), maxLength=30)
+        self.bell = QCheckBox(t["end_of_wait_bell"], checked=settings.get("end_of_wait_bell"))
         for key, widget in (("agent_id", self.agent_id), ("language", self.language), ("softphone", self.softphone),
-                            ("card_scale", self.scale), ("branch_hours", self.branch_hours),
-                            ("hotline", self.hotline)):
+                            ("card_scale", self.scale), ("branch_hours", self.branch_hours)):
             form.addRow(t[key], widget)
         # read-only: set with `hangup-coach login --server URL`, which also checks the token
         self.sync_server = QLabel(self._sync_server or t["sync_not_connected"], wordWrap=True)
         self.sync_server.setTextInteractionFlags(Qt.TextSelectableByMouse)
         form.addRow(t["sync_server"], self.sync_server)
+        form.addRow(self.bell)
         return form
 
     def _build_keys(self) -> QGroupBox:
@@ -107,7 +154,8 @@ class SettingsDialog(QDialog):
         values = {
             "agent_id": self.agent_id.text().strip(), "language": self.language.currentData(),
             "softphone": self.softphone.text().strip(), "card_scale": self.scale.currentData(),
-            "branch_hours": self.branch_hours.text().strip(), "hotline": self.hotline.text().strip(),
+            "branch_hours": self.branch_hours.text().strip(),
+            "end_of_wait_bell": self.bell.isChecked(),
             **{f"hotkeys/{action}": edit.keySequence().toString() for action, edit in self.keys.items()},
         }
         problem = self._problem(values)

@@ -48,6 +48,7 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
     """The API over `storage`, serving the domain kinds `kinds` (default: domain.KINDS), the
     blocklist's endpoints if given one, and running `worker` (background work) while it serves."""
     kinds = domain.KINDS if kinds is None else kinds
+    qa = Qa(storage)
 
     async def authenticate(request: Request) -> Device:
         """The request's device (401 without a valid token); what it may do is asked of
@@ -86,7 +87,9 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         # Decoded and validated in the thread pool (json_body, parse_push): a 500-record batch costs
         # the event loop nothing, and ring-time lookups on this worker do not wait behind it.
         batch = await run_in_threadpool(wire.parse_push, await json_body(request, wire.MAX_BODY_BYTES))
-        acked, server_time = await run_in_threadpool(records.push, storage, device, batch)
+        reviews = [r for r in batch.records if r.kind == "qa_review"]
+        acked, server_time = await run_in_threadpool(           # a review: of a batch's call (QaError → 422)
+            records.push, storage, device, batch, (lambda: qa.check_reviews(device, reviews)) if reviews else None)
         return JSONResponse({"acked": acked, "server_time": server_time})
 
     async def changes(request: Request):
@@ -230,7 +233,7 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         Route("/v1/devices", list_devices, methods=["GET"]),
         Route("/v1/devices", add_device, methods=["POST"]),
         Route("/v1/devices/{device_id}/revoke", revoke_device, methods=["POST"]),
-        *qa_routes(Qa(storage), authenticate, json_body),
+        *qa_routes(qa, authenticate, json_body),
     ]
     if blocklist is not None:
         routes += blocklist_api.routes(blocklist, authorise, json_body)

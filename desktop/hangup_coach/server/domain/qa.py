@@ -171,6 +171,30 @@ class Qa:
                 out.append(review)
         return sorted(out, key=lambda r: r["call_id"])
 
+    def check_reviews(self, device: Device, reviews: list) -> None:
+        """Pushed reviews (wire.Record, kind qa_review): each of a call in a batch of the reviewer's
+        scope, naming that call's agent, made with the batch's locked form and answering it."""
+        forms: dict = {}
+        with self.storage.engine.connect() as conn:
+            for record in reviews:
+                data = record.data
+                batch = conn.execute(select(qa_batches).where(qa_batches.c.id == data["batch_id"])).mappings().first()
+                if batch is None or batch["team"] != device.team:
+                    raise QaError(f"review {record.id}: batch {data['batch_id']} is not in your scope")
+                sampled = conn.execute(select(qa_batch_calls.c.agent_id).where(
+                    qa_batch_calls.c.batch_id == batch["id"], qa_batch_calls.c.call_id == data["call_id"])).scalar()
+                if sampled is None:
+                    raise QaError(f"review {record.id}: call {data['call_id']} is not in batch {batch['id']}")
+                if sampled != data["agent_id"]:
+                    raise QaError(f"review {record.id}: the call is agent {sampled}'s, not {data['agent_id']}'s")
+                if data["form_fingerprint"] != batch["form_fingerprint"]:
+                    raise QaError(f"review {record.id}: made with another form than the batch locked")
+                form = forms.get(batch["id"]) or forms.setdefault(batch["id"], parse_form(batch["form_source"]))
+                try:
+                    form.check_answers(data["answers"])
+                except FormError as exc:
+                    raise QaError(f"review {record.id}: {exc}") from None
+
     def my_reviews(self, device: Device) -> list[dict]:
         """An agent's view: the reviews of its own calls, never anyone else's."""
         return [r for r in self._reviews(records.c.team == device.team) if r["agent_id"] == device.agent_id]

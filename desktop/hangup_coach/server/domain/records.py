@@ -26,8 +26,9 @@ WRITE_ACTION = {
 }
 ABOUT_A_CALL = {"note", "qa_review"}              # records that name the call they are about
 AUDITED = frozenset({"block_proposal", "qa_review"})   # shared records: every change is audited
-def push(storage: Storage, device: Device, batch: wire.Push) -> tuple[list[dict], str]:
-    """Store a validated batch if every record of it may be written by `device`; else nothing."""
+def push(storage: Storage, device: Device, batch: wire.Push, check=None) -> tuple[list[dict], str]:
+    """Store a validated batch if every record of it may be written by `device`; else nothing.
+    `check()`: a domain module's own checks, after the permission module's first ones."""
     if not any(permissions.grant(device, action) for action in WRITE_ACTION.values()):
         raise Denied(f"a {device.role} device may not push records")
     if batch.device_id != device.id:
@@ -36,6 +37,9 @@ def push(storage: Storage, device: Device, batch: wire.Push) -> tuple[list[dict]
         if record.owner is not None and record.owner != device.agent_id:
             raise Denied(f"record {index}: agent {device.agent_id} may not push agent {record.owner}'s {record.kind}")
         permissions.check(device, WRITE_ACTION[record.kind], device.place)   # a role without the grant at all
+
+    if check is not None:
+        check()
 
     def authorise(index: int, record: wire.Record, stored: Place | None, call: Place | None) -> None:
         if stored is not None and stored.agent_id != device.agent_id:
