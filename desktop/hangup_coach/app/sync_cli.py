@@ -65,6 +65,8 @@ def login(args: argparse.Namespace) -> int:
         print(f"hangup-coach: cannot check the token: {exc}; nothing was saved", file=sys.stderr)
         return EXIT_UNAVAILABLE
     saved = Credentials(paths.config).save(server, token)
+    from .settings import Settings   # the card's agent number is the device's on the server
+    Settings(paths.settings_file, machine=paths.machine_settings_file).set("agent_id", str(me["agent_id"]))
     where = "the system keyring" if saved.where == "keyring" else f"{saved.where} (readable by you only)"
     print(f"logged in to {server} as agent {me['agent_id']} ({me['role']}, team {me.get('team') or '-'});"
           f" token kept in {where}")
