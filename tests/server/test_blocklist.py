@@ -65,6 +65,10 @@ def test_propose_approve_activate_revoke_with_four_eyes_and_an_audit_trail(peopl
     assert refused.status_code == 403 and "four-eyes" in refused.json()["error"]
     active = step(lead2, block_id, "activate", 2).json()
     assert (active["status"], active["operated_by"], active["version"]) == ("active", "2002", 3)
+    twice = propose(people("1002"), "1002", scope="day")          # meanwhile, a second agent: closed at once
+    closed = lead1.get(f"/v1/blocklist/{twice}").json()["block"]
+    assert closed["status"] == "rejected" and block_id in closed["note"]
+    assert [b["id"] for b in lead1.get("/v1/blocklist/queue").json()["proposals"]] == []
 
     assert step(lead1, block_id, "revoke", 3).status_code == 422              # a reason is required
     revoked = step(lead1, block_id, "revoke", 3, note="customer complained, a real account holder")
@@ -77,7 +81,7 @@ def test_propose_approve_activate_revoke_with_four_eyes_and_an_audit_trail(peopl
     assert trail[-1]["note"] == "customer complained, a real account holder"
     # the card pulls the block as it is now
     pages, _ = agent.pull_all()
-    assert [(b["id"], b["status"]) for p in pages for b in p["blocklist"]] == [(block_id, "revoked")]
+    assert [(b["id"], b["status"]) for p in pages for b in p["blocklist"]] == [(twice, "rejected"), (block_id, "revoked")]
 
 
 def test_the_audit_is_append_only_in_the_database(people, blocklist_server):

@@ -75,6 +75,7 @@ class Controller(QObject):
         self._held_notes: set[str] = set()           # typed before there was a worker
         self._wrapped_numbers: dict[str, str] = {}   # wrapped-up call id → its number, while its note is unsaved
         self._store_state = "ok"                     # the worker's last report
+        self._claim_unnumbered = False               # calls recorded before the agent gave a number
         self._store_open = False
         self._history_failed = False
         self.coach.subscribe(self._after_wrap_up)
@@ -123,6 +124,7 @@ class Controller(QObject):
                 self.note_state.emit(call_id, "unsaved")
         if self.current is not None:
             self.call_changed.emit(self.current)
+        self._claim()   # a number given before the database opened
         self.store_ready.emit()
 
     def note_text(self, call_id: str) -> str:
@@ -355,7 +357,30 @@ class Controller(QObject):
             self.store_status.emit(self._store_state, "")
         return history
 
+    def set_agent_id(self, agent_id: str) -> None:
+        """The agent gave their number (first run): the closing lines say it from now on, and
+        every call recorded without one takes it, in memory and in the database."""
+        self.fill.agent_id = self.coach.agent_id = agent_id
+        for session in self.coach.sessions.values():
+            if not session.record.agent_id:
+                session.record.agent_id = agent_id
+                self._unsaved[session.record.id] = session
+        self._save_pending()
+        self._claim_unnumbered = True
+        self._claim()
+
+    def _claim(self) -> None:
+        """Stamp the stored calls without a number; again after writes that were queued before."""
+        if self.worker is None or not self._claim_unnumbered:
+            return
+        if self.worker.wait_saved(0):
+            self._claim_unnumbered = False
+        agent_id, now = self.fill.agent_id, self.clock.now()
+        self.worker.submit(lambda store: store.claim_unnumbered_calls(agent_id, now))
+
     def _on_saved(self, kind: str, call_id: str, seq: int) -> None:
+        if kind == "call":
+            self._claim()
         if kind == "note" and self._unsaved_notes.get(call_id) == seq:
             del self._unsaved_notes[call_id]
             self.note_state.emit(call_id, "saved")

@@ -86,8 +86,12 @@ class Blocklist:
                                        evidence=[data["call_id"]] if data.get("call_id") else ())
             except BlockError as exc:
                 raise BlocklistError(STATUS_OF_ERROR[exc.kind], f"block proposal {record.id}: {exc}") from None
-            if self._live(conn, block.number) is not None:
-                continue                                  # one live block per number: the proposal is kept as a record
+            live = self._live(conn, block.number)
+            if live is not None:   # one live block per number: this one is closed at once, and the card hears why
+                block = replace(block, status="rejected", decided_by=rules_.SYSTEM.agent_id, decided_at=now,
+                                ended_at=now, note=f"the number already has a live block ({live.id})")
+                self._store(conn, block, None, device, "duplicate", block.note, team=device.team)
+                continue
             self._store(conn, block, None, device, "propose", "", team=device.team)
 
     # ----- commands ------------------------------------------------------------------------------------
