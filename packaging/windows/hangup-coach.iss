@@ -1,3 +1,4 @@
+﻿; (UTF-8 with a byte-order mark: the Chinese texts below.)
 ; Inno Setup 6 script: the Windows installer of Hangup Coach, from the PyInstaller bundle in dist\hangup-coach.
 ; UNTESTED: written from the Inno Setup documentation; these machines cannot build it. The workflow
 ; .github/workflows/windows-installer.yml builds it on a Windows runner and installs it silently.
@@ -10,6 +11,12 @@
 ;   "C:\Program Files\Hangup Coach\unins000.exe" /VERYSILENT /SUPPRESSMSGBOXES /NORESTART
 ; Uninstall removes the program folder only: each agent's calls, notes and settings (%LOCALAPPDATA%\HangupCoach)
 ; and IT's machine-wide folder (%PROGRAMDATA%\Hangup Coach) stay.
+
+; Signing (the centre's code-signing certificate; without one SmartScreen and antivirus warn): pass a
+; sign tool named "centre" to iscc, and Inno Setup signs the installer and the uninstaller with it:
+;   iscc /DAppVersion=0.1.0 /DSign "/Scentre=signtool sign /fd SHA256 /tr http://timestamp.example /td SHA256 /f C:\path\centre.pfx /p PASSWORD $f" packaging\windows\hangup-coach.iss
+; (sign the bundle's .exe files with the same signtool command before, as the workflow does). Without
+; /DSign the installer is built unsigned.
 
 #ifndef AppVersion
   #error Pass the version from pyproject.toml: iscc /DAppVersion=X.Y.Z
@@ -40,12 +47,26 @@ WizardStyle=modern
 ; An upgrade closes a running card first (Windows Restart Manager), then replaces the files.
 CloseApplications=yes
 RestartApplications=no
+#ifdef Sign
+SignTool=centre
+SignedUninstaller=yes
+#endif
+; Chinese or English, following Windows' display language (the wizard asks when it matches neither).
+ShowLanguageDialog=auto
 
 [Languages]
+; ChineseSimplified.isl is one of Inno Setup's own translations since 6.5 (the workflow checks it is there).
+Name: "chinesesimplified"; MessagesFile: "compiler:Languages\ChineseSimplified.isl"
 Name: "english"; MessagesFile: "compiler:Default.isl"
 
+[CustomMessages]
+chinesesimplified.AutostartTask=坐席登录时启动挂机助手（所有用户）
+english.AutostartTask=Start the card when an agent logs in (all users)
+chinesesimplified.StartNow=启动挂机助手
+english.StartNow=Start Hangup Coach
+
 [Tasks]
-Name: "autostart"; Description: "Start the card when an agent logs in (all users)"; Flags: unchecked
+Name: "autostart"; Description: "{cm:AutostartTask}"; Flags: unchecked
 
 [Files]
 Source: "{#Bundle}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
@@ -60,4 +81,4 @@ Name: "{autoprograms}\Hangup Coach"; Filename: "{app}\hangup-coach.exe"
 Name: "{commonstartup}\Hangup Coach"; Filename: "{app}\hangup-coach.exe"; Tasks: autostart
 
 [Run]
-Filename: "{app}\hangup-coach.exe"; Description: "Start Hangup Coach"; Flags: nowait postinstall skipifsilent
+Filename: "{app}\hangup-coach.exe"; Description: "{cm:StartNow}"; Flags: nowait postinstall skipifsilent

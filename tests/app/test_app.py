@@ -73,6 +73,23 @@ def test_calls_command_lists_masked_numbers_in_every_format(demo_db):
     assert bad.returncode == 2 and "not a date" in bad.stderr
 
 
+def test_calls_notes_adds_each_calls_note(demo_db):
+    home, db = demo_db
+    data = json.loads(run(["calls", "--db", str(db), "--format", "json", "--notes"], home).stdout)
+    notes = {row["note"] for row in data}
+    assert "客户查询本月话费，已告知明细。" in notes and "" in notes      # seeded calls have none
+    table = run(["calls", "--db", str(db), "--notes"], home).stdout
+    assert table.splitlines()[1].rstrip().endswith("note") and "客户查询本月话费，已告知明细。" in table
+    assert "note" not in json.loads(run(["calls", "--db", str(db), "--format", "json"], home).stdout)[0]
+
+
+def test_note_cells_stay_on_one_line_and_say_when_they_are_cut():
+    from hangup_coach.app.cli import NOTE_CELL, _note_cell
+    assert _note_cell("one\ntwo") == "one ⏎ two"
+    cut = _note_cell("x" * 200)
+    assert len(cut) == NOTE_CELL and cut.endswith("…")
+
+
 def test_a_corrupt_database_is_a_clear_error(tmp_path):
     db = tmp_path / "calls.db"
     db.write_bytes(b"this is not sqlite" * 100)

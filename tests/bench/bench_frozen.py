@@ -33,12 +33,15 @@ def build(work: Path) -> dict:
                     str(ROOT / "packaging" / "hangup-coach.spec")],
                    cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    env=dict(os.environ, HANGUP_COACH_FREEZE_BASELINE=str(HERE / "minimal_window.py")))
-    debs = sorted((ROOT / "dist").glob("hangup-coach_*.deb"), key=lambda p: p.stat().st_mtime)
+    def newest(package: str) -> int | None:
+        debs = sorted((ROOT / "dist").glob(f"{package}_*.deb"), key=lambda p: p.stat().st_mtime)
+        return debs[-1].stat().st_size if debs else None
+
     return {"app": ROOT / "dist" / "hangup-coach" / "hangup-coach",
             "baseline": work / "dist" / "minimal-window" / "minimal-window",
             "bundle_bytes": tree_size(ROOT / "dist" / "hangup-coach"),
             "baseline_bytes": tree_size(work / "dist" / "minimal-window"),
-            "deb_bytes": debs[-1].stat().st_size if debs else None, "build_s": built_in}
+            "deb_bytes": newest("hangup-coach"), "lead_bytes": newest("hangup-coach-lead"), "build_s": built_in}
 
 
 def measure(runs: int, run_child) -> dict:
@@ -74,8 +77,12 @@ def frozen_rows(row, runs: int, run_child) -> None:
         f"{b:.0f} ms ({min(b_ms):.0f}–{max(b_ms):.0f}), frozen minimal window", f"{a / b:.2f}×",
         "≤ 1.5× baseline", a / b <= 1.5,
         f"spawn → window shown, {runs} runs each; packaging/build took {frozen['build_s']:.0f} s")
-    mib, deb = 2 ** 20, frozen["deb_bytes"]
-    sizes = f"bundle {frozen['bundle_bytes'] / mib:.0f} MiB, " + (f".deb {deb / mib:.1f} MiB" if deb else "no .deb")
-    row("size of the frozen bundle and the .deb", sizes,
-        f"{frozen['baseline_bytes'] / mib:.0f} MiB (frozen minimal window)", budget=".deb < 60 MB",
-        ok=deb is not None and deb < 60e6, note="one-folder PyInstaller bundle; the .deb is xz-compressed")
+    mib, deb, lead = 2 ** 20, frozen["deb_bytes"], frozen["lead_bytes"]
+    row("size of the agent's package (hangup-coach .deb)", f"{deb / 1e6:.1f} MB ({deb / mib:.1f} MiB)" if deb else "no .deb",
+        budget="≤ 50 MB", ok=deb is not None and deb <= 50e6,
+        note="no numpy, pyqtgraph, Qt Multimedia, server libraries or cryptography; Debian's own libraries are "
+             "Depends; xz")
+    row("size of the lead/QA package (hangup-coach-lead .deb)", f"{lead / 1e6:.1f} MB ({lead / mib:.1f} MiB)"
+        if lead else "no .deb", note="added to the agent's: pyqtgraph, numpy + OpenBLAS (Qt Multimedia when installed)")
+    row("size of the frozen bundle (agent + lead parts)", f"{frozen['bundle_bytes'] / mib:.0f} MiB",
+        f"{frozen['baseline_bytes'] / mib:.0f} MiB (frozen minimal window)", note="one-folder PyInstaller bundle")

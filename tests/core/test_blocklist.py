@@ -187,15 +187,15 @@ def test_an_automatic_block_is_short_active_and_waits_for_confirmation(rules):
 
 def test_what_the_card_is_told(rules):
     proposed = bl.propose(rules, AGENT, "n1", NUMBER, "day", "abuse", T0)
-    assert bl.note_for([proposed], T0, rules.lifted_shown).state == "proposed"
+    assert bl.note_for([proposed], T0, bl.LIFTED_SHOWN).state == "proposed"
     active = bl.activate(rules, bl.approve(rules, proposed, LEAD, T0), LEAD2, T0)
-    note = bl.note_for([active], T0, rules.lifted_shown)
+    note = bl.note_for([active], T0, bl.LIFTED_SHOWN)
     assert (note.state, note.reason, note.when) == ("active", "abuse", T0 + timedelta(days=1))
     after = T0 + timedelta(days=3)                     # expired two days ago, not yet swept
-    assert bl.note_for([active], after, rules.lifted_shown) == BlockNote("lifted", "", T0 + timedelta(days=1))
-    assert bl.note_for([active], T0 + timedelta(days=9), rules.lifted_shown) is None
+    assert bl.note_for([active], after, bl.LIFTED_SHOWN) == BlockNote("lifted", "", T0 + timedelta(days=1))
+    assert bl.note_for([active], T0 + timedelta(days=9), bl.LIFTED_SHOWN) is None
     revoked = bl.revoke(rules, active, LEAD, T0 + timedelta(hours=2), "complaint")
-    assert bl.note_for([revoked], T0 + timedelta(hours=3), rules.lifted_shown).when == T0 + timedelta(hours=2)
+    assert bl.note_for([revoked], T0 + timedelta(hours=3), bl.LIFTED_SHOWN).when == T0 + timedelta(hours=2)
 
 
 def test_the_export_formats(rules):

@@ -211,7 +211,7 @@ def test_open_calls_resume_after_a_restart(make_coach, clock):
     ended.ended(EndedBy.CUSTOMER)
     again = make_coach()
     phases = [again.resume(s.record).phase for s in (talking_call, waiting, ended)]
-    assert phases == [Phase.TALKING, Phase.HANGUP_ALLOWED, Phase.ENDED]
+    assert phases == [Phase.TALKING, Phase.GRACE, Phase.ENDED]   # the wait runs on from its confirmation
     assert again.current.record.id == talking_call.record.id      # a live call before a wrap-up
     assert [s.record.id for s in again.others] == [waiting.record.id, ended.record.id]
 
@@ -234,15 +234,19 @@ def test_classification_uses_the_history_lookup(make_coach, clock):
 # ----- more than one call: one in focus, the others kept -------------------------------------------
 
 
-def test_a_second_call_does_not_take_the_focus_from_the_first(make_coach):
+def test_a_second_call_ringing_does_not_take_the_focus_but_answering_it_does(make_coach):
     coach = make_coach()
     first = talking(coach, "13800000001", "a")
     second = coach.handle(CallEvent(EventKind.RINGING, "b", "13800000002"))
-    coach.handle(CallEvent(EventKind.ANSWERED, "b"))          # auto-answer: the line answers it by itself
+    assert coach.current is first
+    coach.handle(CallEvent(EventKind.ANSWERED, "b"))          # auto-answer: two connected, none held
     assert second.phase is Phase.TALKING
-    assert coach.current is first and coach.others == [second]
-    first.explain()                                            # actions go to the call in focus
-    assert (first.record.explanations, second.record.explanations) == (1, 0)
+    assert coach.current is second and coach.others == [first]   # the one answered last
+    second.explain()                                           # actions go to the call in focus
+    assert (first.record.explanations, second.record.explanations) == (0, 1)
+    coach.focus(first.record.id)                               # the agent's click still chooses
+    coach.handle(CallEvent(EventKind.RINGING, "c", "13800000003"))
+    assert coach.current is first
 
 
 def test_the_agent_moves_the_focus_and_the_next_call_takes_it_after_a_wrap_up(make_coach):

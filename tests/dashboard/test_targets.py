@@ -54,3 +54,24 @@ def test_an_empty_period_says_no_calls_yet(db):
     assert report.total == Tally()
     assert summary_lines(report, load_texts("zh_CN"))[0] == "此期间还没有通话。"
     assert summary_lines(report, load_texts("en"))[0] == "No calls yet in this period."
+
+
+def test_a_significant_change_is_highlighted_in_the_details_and_the_markdown(db):
+    from hangup_coach.app.report_format import render, significant_lines
+    from hangup_coach.store.feedback import import_file
+
+    ids = [add_call(db, f"2026-05-{d:02d} 10:00:00") for d in range(1, 29)] + \
+          [add_call(db, f"2026-06-{d:02d} 10:00:00") for d in range(2, 30)]
+    rows = "call_id,date,score\n" + "".join(f"{c},2026-05-{i % 28 + 1:02d},{5 - i % 2}\n" for i, c in enumerate(ids[:28]))
+    rows += "".join(f"{c},2026-06-{i % 28 + 2:02d},{2 - i % 2}\n" for i, c in enumerate(ids[28:]))
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2] + ".csv"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(rows)
+    from pathlib import Path
+    import_file(db, Path(path))
+    report = build_report(db, ReportQuery(date(2026, 5, 1), date(2026, 6, 30), utc_offset_minutes=480), load_policy())
+    assert report.satisfaction().significant is True
+    flags = significant_lines(report)
+    assert flags[4] is True and flags[5] is False
+    md = render(report, "md", load_texts("en"))
+    assert "- **Satisfaction (score 1–5): 4.50 before, 1.50 since the policy, −3.00 (down), significant at 95 %**" in md

@@ -1,5 +1,6 @@
 """The card's tray: "My day" for every agent, "Dashboard" only for a lead."""
 
+import sys
 from datetime import date
 
 from PySide6.QtWidgets import QApplication
@@ -47,3 +48,26 @@ def test_a_closed_window_opens_again_from_the_tray_and_loads(qtbot, tmp_path):
     window.reload()
     qtbot.waitUntil(lambda: window.report is not None and not window.loading, timeout=10_000)
     window.close()
+
+
+def test_without_the_lead_package_an_agent_has_my_day_in_numbers_and_no_dashboard(qtbot, tmp_path, monkeypatch,
+                                                                                   capsys):
+    """The agent's package leaves pyqtgraph and numpy to hangup-coach-lead (packaging/make_debs.py)."""
+    from hangup_coach.app.cli import parse_args
+    from hangup_coach.app.report_format import load_texts
+    from hangup_coach.launch import reports
+
+    monkeypatch.setitem(sys.modules, "pyqtgraph", None)              # `import pyqtgraph` fails
+    monkeypatch.setitem(sys.modules, "hangup_coach.ui.charts", None)
+    path = tmp_path / "calls.db"
+    add_call(open_db(path), date.today().isoformat() + " 10:00:00", agent="1001")
+    assert not reports.charts_installed()
+    assert [label for label, _ in tray_entries(path, load_policy(), "en", "1001", "lead")] == ["My day"]
+    window = MyDay(path, load_policy(), load_texts("en"), "1001", date.today(), 0)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: "week" in window.figures, timeout=10_000)
+    assert window.chart is None and window.cells[("my_calls", "week")].text() == "1"
+    for argv in (["dashboard", "--db", str(path)], ["report", "--db", str(path), "--png", str(tmp_path / "png")]):
+        assert reports.run(parse_args(argv)) == 2
+        assert "hangup-coach-lead" in capsys.readouterr().err
+    assert not (tmp_path / "png").exists()

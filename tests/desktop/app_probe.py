@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QToolTip
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLineEdit, QToolTip
 
 from hangup_coach.__main__ import main
 from hangup_coach.ui.card import CoachCard
@@ -38,7 +38,8 @@ def dialog_state(dialog):
     button = save.button(QDialogButtonBox.Save) if save else None
     return {"title": dialog.windowTitle(), "window_id": int(dialog.winId()),
             "frame": [frame.x(), frame.y(), frame.width(), frame.height()],
-            "save": rect(button) if button is not None and button.isVisible() else None}
+            "save": rect(button) if button is not None and button.isVisible() else None,
+            "field": next((rect(f) for f in dialog.findChildren(QLineEdit) if f.isVisible()), None)}
 
 
 def report():

@@ -29,4 +29,4 @@ def crm(desktop):
 
 @pytest.fixture
 def start_app(desktop):
-    return lambda *args, env=None: App(desktop, list(args), env)
+    return lambda *args, env=None, agent_number="7001": App(desktop, list(args), env, agent_number)

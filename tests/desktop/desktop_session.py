@@ -175,8 +175,15 @@ class Crm:
 
 
 class App:
-    def __init__(self, desktop: Desktop, args: list[str], env: dict | None = None) -> None:
+    def __init__(self, desktop: Desktop, args: list[str], env: dict | None = None,
+                 agent_number: str | None = "7001") -> None:
+        """`agent_number` goes into the agent's settings first (None: a first run, the card asks)."""
         self.desktop = desktop
+        settings = desktop.tmp / "home" / "config" / "settings.ini"
+        if agent_number is not None and "agent_id=" not in (settings.read_text() if settings.exists() else ""):
+            settings.parent.mkdir(parents=True, exist_ok=True)
+            with settings.open("a", encoding="utf-8") as f:
+                f.write(f"\n[General]\nagent_id={agent_number}\n")
         self.db = desktop.tmp / "calls.db"
         self.probe = desktop.tmp / "probe.json"
         env = dict(env or desktop.env, HANGUP_COACH_PROBE=str(self.probe))

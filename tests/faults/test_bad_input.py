@@ -38,8 +38,9 @@ def test_a_lone_surrogate_in_any_field_of_any_json_event_loses_no_call(qtbot, op
     with socket.create_connection(("127.0.0.1", port)) as bridge:
         bridge.sendall(json_line(auth=TOKEN) + b"".join(lines))
         qtbot.waitUntil(lambda: desk.controller.coach.by_line_id("after") is not None, timeout=5000)
-    # the card went on: the new call is listed beside the ended one the agent has still to wrap up
-    assert any("139****5678" in row.text() for row in desk.card.call_list.rows if row.isVisible())
+    # the card went on: the new call, answered last, is in focus; the ended ones wait in the list for their wrap-up
+    qtbot.waitUntil(lambda: desk.card.number.text() == "139****5678", timeout=5000)
+    assert any(row.property("state") == "wrapup" for row in desk.card.call_list.rows if row.isVisible())
     assert desk.controller.wait_saved(5)
     rows = {r["line_call_id"]: r for r in desk.rows()}
     assert sorted(rows) == sorted(["c0\ufffd", "c1", "c2", "c3", "after"])   # each call once

@@ -8,42 +8,18 @@ Not part of the plain `./dev test` (pyproject deselects the marker); `.ci/run` r
 import os
 import shutil
 import sqlite3
-import subprocess
-import tomllib
 from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.packaging
 
-ROOT = Path(__file__).resolve().parents[2]
-VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+from .conftest import ROOT, VERSION, ok, run
+
 PACKAGE_PATHS = [Path("/opt/hangup-coach"), Path("/usr/bin/hangup-coach"), Path("/usr/bin/hangup-coach-cli"),
                  Path("/usr/share/applications/hangup-coach.desktop"),
                  Path("/usr/share/icons/hicolor/scalable/apps/hangup-coach.svg")]
 AUTOSTART = Path("/etc/xdg/autostart/hangup-coach.desktop")
-
-
-def run(cmd, home=None, timeout=180, env=None, **kw):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})}
-    if home is not None:
-        env["HANGUP_COACH_HOME"] = str(home)   # never the real profile, never a real /etc file
-    return subprocess.run([str(c) for c in cmd], env=env, capture_output=True, text=True, timeout=timeout, **kw)
-
-
-def ok(result):
-    assert result.returncode == 0, f"{result.args}: rc {result.returncode}\n{result.stdout}\n{result.stderr}"
-    return result
-
-
-@pytest.fixture(scope="module")
-def built():
-    """One `packaging/build` from this checkout: the bundle and the .debs in dist/."""
-    ok(run([ROOT / "packaging" / "build"], timeout=1200, cwd=ROOT))
-    dist = ROOT / "dist"
-    arch = ok(run(["dpkg", "--print-architecture"])).stdout.strip()
-    return {"bundle": dist / "hangup-coach", "deb": dist / f"hangup-coach_{VERSION}_{arch}.deb",
-            "autostart": dist / f"hangup-coach-autostart_{VERSION}_all.deb"}
 
 
 def test_frozen_version(built):
@@ -94,8 +70,9 @@ def test_frozen_card_reads_the_machine_wide_folder(built, tmp_path):
 
 def test_frozen_bundle_leaves_out_unused_qt(built):
     names = {p.name for p in (built["bundle"] / "_internal").rglob("*")}
-    assert not {n for n in names if n.startswith(("libQt6WebEngine", "libQt6Quick", "libQt6Qml", "libQt63D",
-                                                    "libQt6Multimedia", "libqgtk3", "libgtk-3"))}
+    assert not {n for n in names if n.startswith(("libQt6WebEngine", "libQt63D", "libqgtk3", "libgtk-3",
+                                                    "libqtvirtualkeyboard"))}
+    # (Qt Multimedia, and the Quick and QML its FFmpeg plugin links, are the lead package's: test_debs.py)
     assert {"libqxcb.so", "libqwayland.so", "libqoffscreen.so", "libqsvg.so"} <= names   # what it does use
     qm = sorted(p.name for p in (built["bundle"] / "_internal").rglob("*.qm"))
     assert qm == ["qtbase_zh_CN.qm"]   # Qt's own Save/Cancel in Chinese, and no other Qt translation
@@ -112,7 +89,10 @@ def test_deb_installs_runs_upgrades_and_removes_cleanly(built, tmp_path):
     assert "ok installed" not in dpkg_state("hangup-coach"), "hangup-coach is already installed here"
     assert not any(p.exists() for p in PACKAGE_PATHS), "leftovers of an earlier install"
     upgrade = repackaged(built["deb"], f"{VERSION}+smoke1", tmp_path)
+    autostart_upgrade = repackaged(built["autostart"], f"{VERSION}+smoke1", tmp_path)
+    lead_upgrade = repackaged(built["lead"], f"{VERSION}+smoke1", tmp_path, depends=True)
     home = tmp_path / "agent"
+    lead_parts = Path("/opt/hangup-coach/_internal/numpy")
     try:
         ok(run(["dpkg", "-i", built["deb"]]))
         assert dpkg_state("hangup-coach") == "install ok installed"
@@ -125,28 +105,44 @@ def test_deb_installs_runs_upgrades_and_removes_cleanly(built, tmp_path):
         user_db = home / "data" / "calls.db"
         before = user_db.read_bytes()
         assert before.startswith(b"SQLite format 3")
+        # the agent's package alone: no charts, and the lead's tools say which package brings them
+        assert not lead_parts.exists()
+        refused = run(["hangup-coach", "dashboard", "--db", user_db], home)
+        assert refused.returncode == 2 and "hangup-coach-lead" in refused.stderr
+
+        ok(run(["dpkg", "-i", built["lead"]]))   # a team lead's machine: the charts draw
+        charts, copy = tmp_path / "charts", tmp_path / "copy.db"
+        shutil.copy(user_db, copy)   # (a report keeps per-day tallies in the file it reads)
+        ok(run(["hangup-coach", "report", "--db", copy, "--png", charts], home))
+        assert len(list(charts.glob("*.png"))) == 4 and lead_parts.is_dir()
 
         ok(run(["dpkg", "-i", built["autostart"]]))
         assert AUTOSTART.is_file()
-        ok(run(["dpkg", "-i", upgrade]))   # an upgrade: per-user data untouched, the new version runs
+        AUTOSTART.write_text(AUTOSTART.read_text() + "X-IT-Edited=true\n")   # IT changes the entry...
+        ok(run(["dpkg", "-i", upgrade, lead_upgrade, autostart_upgrade]))   # an upgrade: per-user data untouched
+        assert "X-IT-Edited=true" in AUTOSTART.read_text()     # ...and the upgrade keeps it (a conffile)
         assert ok(run(["hangup-coach", "--version"])).stdout.strip() == f"hangup-coach {VERSION}"
         assert dpkg_state("hangup-coach") == "install ok installed"
         assert user_db.read_bytes() == before
     finally:
-        run(["dpkg", "-r", "hangup-coach-autostart", "hangup-coach"])
+        run(["dpkg", "-P", "hangup-coach-autostart", "hangup-coach-lead", "hangup-coach"])
     assert dpkg_state("hangup-coach") != "install ok installed"
     assert not [p for p in PACKAGE_PATHS + [AUTOSTART] if p.exists() or p.is_symlink()]
     assert not list(Path("/opt").glob("hangup-coach*"))   # nothing left under /opt
     assert user_db.read_bytes() == before                 # removal keeps the agent's calls and notes
 
 
-def repackaged(deb: Path, version: str, tmp_path: Path) -> Path:
-    """The same package under a later version number, so dpkg performs a real upgrade."""
-    tree = tmp_path / "tree"
+def repackaged(deb: Path, version: str, tmp_path: Path, depends: bool = False) -> Path:
+    """The same package under a later version number, so dpkg performs a real upgrade (`depends`:
+    and on the same later version of hangup-coach, as the lead package is)."""
+    tree = tmp_path / f"tree-{deb.name}"
     ok(run(["dpkg-deb", "-R", deb, tree]))
     control = tree / "DEBIAN" / "control"
-    control.write_text(control.read_text().replace(f"Version: {VERSION}\n", f"Version: {version}\n"))
-    out = tmp_path / f"hangup-coach_{version}.deb"
+    text = control.read_text().replace(f"Version: {VERSION}\n", f"Version: {version}\n")
+    if depends:
+        text = text.replace(f"hangup-coach (= {VERSION})", f"hangup-coach (= {version})")
+    control.write_text(text)
+    out = tmp_path / f"{deb.name.split('_')[0]}_{version}.deb"
     ok(run(["dpkg-deb", "--root-owner-group", "-Znone", "--build", tree, out]))
     shutil.rmtree(tree)
     return out

@@ -48,3 +48,20 @@ def test_windows_installer_script_refers_to_files_that_exist():
         assert ref in iss and (iss_dir / ref.replace("\\", "/")).is_file()
     spec = (ROOT / "packaging" / "hangup-coach.spec").read_text(encoding="utf-8")
     assert '"hangup-coach-cli", console=True' in spec and "{app}\\hangup-coach.exe" in iss
+
+
+def test_windows_installer_speaks_chinese_and_english_and_the_workflow_checks_every_exit_code():
+    # Read, not run (no Windows here): every message the installer shows exists in both languages, the
+    # signing is there (and optional), and no program's exit code in the workflow goes unchecked.
+    iss = (ROOT / "packaging" / "windows" / "hangup-coach.iss").read_text(encoding="utf-8-sig")
+    assert 'Name: "chinesesimplified"' in iss and 'Name: "english"' in iss
+    messages = [line.split("=")[0] for line in iss.splitlines() if line.startswith(("chinesesimplified.", "english."))]
+    names = {m.split(".", 1)[1] for m in messages}
+    assert names and all(f"chinesesimplified.{n}" in messages and f"english.{n}" in messages for n in names)
+    assert "#ifdef Sign\nSignTool=centre" in iss
+    workflow = (ROOT / ".github" / "workflows" / "windows-installer.yml").read_text(encoding="utf-8")
+    assert "PSNativeCommandUseErrorActionPreference = $true" in workflow
+    lines = workflow.splitlines()
+    for i, line in enumerate(lines):
+        if "hangup-coach-cli.exe" in line and "--version" in line:
+            assert "$LASTEXITCODE" in lines[i + 1], f"unchecked exit code after: {line.strip()}"

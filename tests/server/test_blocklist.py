@@ -65,6 +65,10 @@ def test_propose_approve_activate_revoke_with_four_eyes_and_an_audit_trail(peopl
     assert refused.status_code == 403 and "four-eyes" in refused.json()["error"]
     active = step(lead2, block_id, "activate", 2).json()
     assert (active["status"], active["operated_by"], active["version"]) == ("active", "2002", 3)
+    twice = propose(people("1002"), "1002", scope="day")          # meanwhile, a second agent: closed at once
+    closed = lead1.get(f"/v1/blocklist/{twice}").json()["block"]
+    assert closed["status"] == "rejected" and block_id in closed["note"]
+    assert [b["id"] for b in lead1.get("/v1/blocklist/queue").json()["proposals"]] == []
 
     assert step(lead1, block_id, "revoke", 3).status_code == 422              # a reason is required
     revoked = step(lead1, block_id, "revoke", 3, note="customer complained, a real account holder")
@@ -77,7 +81,7 @@ def test_propose_approve_activate_revoke_with_four_eyes_and_an_audit_trail(peopl
     assert trail[-1]["note"] == "customer complained, a real account holder"
     # the card pulls the block as it is now
     pages, _ = agent.pull_all()
-    assert [(b["id"], b["status"]) for p in pages for b in p["blocklist"]] == [(block_id, "revoked")]
+    assert [(b["id"], b["status"]) for p in pages for b in p["blocklist"]] == [(twice, "rejected"), (block_id, "revoked")]
 
 
 def test_the_audit_is_append_only_in_the_database(people, blocklist_server):
@@ -174,15 +178,16 @@ def test_the_migration_keeps_todays_block_proposals(database):
     blocks (the old scope 'until' one of the seeds' four), each with a 'migrate' audit row."""
     import json as json_
 
+    from sqlalchemy import column, table
+
+    from hangup_coach.server import migrations
     from hangup_coach.server.storage import Storage
-    from hangup_coach.server.storage.schema import MIGRATIONS, records, schema_migrations
     storage = Storage(database)
+    records = table("records", *(column(c) for c in ("kind", "id", "version", "seq", "agent_id", "team", "device_id",
+                                                     "received_at", "number", "started_at", "call_id", "data")))
     try:
-        with storage._write() as conn:
-            schema_migrations.create(conn)
-            for version, name, apply in MIGRATIONS[:2]:
-                apply(conn)
-                conn.execute(schema_migrations.insert().values(version=version, name=name, applied_at="2026-12-01"))
+        with storage.write() as conn:
+            migrations.upgrade(conn, "0002")             # the schema of the servers in the field (commit 10348a3)
             created = "2026-12-01T08:00:00.000+00:00"
             old = [("p1", "+8613800138000", {"scope": "week", "reason": "harassment, 5 calls today", "status": "proposed"}),
                    ("p2", "+8613900139000", {"scope": "until", "reason": "abuse", "status": "active",
@@ -204,7 +209,7 @@ def test_the_migration_keeps_todays_block_proposals(database):
         assert (moved["p2"]["status"], moved["p2"]["scope"], moved["p2"]["decided_by"]) == ("active", "week", "2001")
         assert sorted(audit) == [("p1", "migrate"), ("p2", "migrate")]
         with pytest.raises(Exception, match="append-only"):
-            with storage._write() as conn:
+            with storage.write() as conn:
                 conn.execute(block_audit.delete())
     finally:
         storage.close()

@@ -13,6 +13,7 @@ from pathlib import Path
 from hangup_coach.core.coach import CallRecord
 from hangup_coach.store.calls import CallStore
 from hangup_coach.store.db import open_db
+from hangup_coach.store.outbox import LOCAL_CALL_COLUMNS
 
 APP = [sys.executable, "-m", "hangup_coach"]
 
@@ -63,7 +64,7 @@ class Agent:
         try:
             out = {}
             for row in conn.execute("SELECT * FROM calls"):
-                data = dict(row)
+                data = {k: v for k, v in dict(row).items() if k not in LOCAL_CALL_COLUMNS}   # never pushed
                 out[("call", data["id"])] = (data.pop("version"), data)
             for row in conn.execute("SELECT id, call_id, text, created_at, updated_at, version FROM notes"):
                 data = dict(row)

@@ -84,3 +84,37 @@ def test_a_pull_over_several_pages_brings_every_profile_once(agents):
     assert db.execute("SELECT count(*), count(DISTINCT caller_number) FROM team_calls").fetchone() == (1100, 1100)
     assert db.execute("SELECT count(*) FROM caller_profiles").fetchone()[0] == 1100
     assert "pulled 0 caller profile(s)" in bob.sync().stdout   # the cursor moved past them all
+
+
+def test_login_refuses_http_to_another_computer_unless_told_insecure(tmp_path):
+    agent = Agent(tmp_path / "a", "1001")
+    refused = agent.run("login", "--server", "http://192.0.2.10:8470", stdin="some-token\n")
+    assert refused.returncode == 2 and "https://" in refused.stderr and "--insecure" in refused.stderr
+    assert "not logged in" in agent.sync().stderr                                # nothing was kept
+    tried = agent.run("login", "--server", "http://192.0.2.10:8470", "--insecure", "--timeout", "0.5",
+                      stdin="some-token\n")
+    assert tried.returncode == 1 and "cannot check the token" in tried.stderr   # went on, found nothing there
+
+
+def test_it_enrols_an_agent_from_a_token_file_and_the_machine_wide_server(server, tmp_path):
+    """Unattended: IT writes the server into the machine-wide settings and the agent's token into a file
+    only that agent can read; `login --token-file` needs no one to paste anything."""
+    _, token = add_device(server.database, "1024")
+    agent = Agent(tmp_path / "home", "1024")
+    machine = agent.home / "machine"
+    machine.mkdir(parents=True, exist_ok=True)
+    (machine / "settings.ini").write_text(f"[General]\nserver_url={server.url}\n", encoding="utf-8")
+    token_file = tmp_path / "token"
+    token_file.write_text(token + "\n", encoding="utf-8")
+    token_file.chmod(0o644)
+    refused = agent.run("login", "--token-file", str(token_file))
+    assert refused.returncode == 2 and "chmod 600" in refused.stderr and token not in refused.stderr
+    assert not (agent.home / "config" / "sync.json").exists()
+    token_file.chmod(0o600)
+    done = agent.run("login", "--token-file", str(token_file))
+    assert done.returncode == 0, done.stderr
+    assert f"logged in to {server.url} as agent 1024" in done.stdout and token not in done.stdout
+    assert agent.sync().returncode == 0
+    missing = agent.run("login", "--token-file", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and "nowhere" in missing.stderr
+    agent.close()

@@ -191,7 +191,7 @@ def test_after_a_reconnect_each_listed_call_is_read_with_its_id_and_can_be_ended
                                       f" af=AF_INET id={CALL}\n direction: Incoming\n")
     fake.drop()
     qtbot.waitUntil(lambda: adapter.state == "online" and len(adapter.snapshots) == 2, timeout=3000)
-    assert adapter.snapshots[-1] == [LineCall(CALL, "13800138000", answered=True)]
+    assert adapter.snapshots[-1] == [LineCall(CALL, "13800138000", answered=True, connected_for=3)]   # listcalls 0:00:03
     assert [(c["command"], c.get("params")) for c in fake.commands[-3:]] == [
         ("listcalls", None), ("line", "1"), ("callstat", None)]
     fake.replies["hangup"] = (True, "")

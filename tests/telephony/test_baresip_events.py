@@ -149,8 +149,8 @@ CALLSTAT = ("\n===== Call debug (INCOMING) =====\n local_uri:  <sip:agent@127.0.
 
 
 def test_listcalls_and_callstat_text_is_read():
-    assert parse_listcalls(LISTCALLS) == [Listed(1, "ESTABLISHED", "sip:13800138001@127.0.0.1", held=True),
-                                          Listed(2, "INCOMING", "sip:13800138002@127.0.0.1")]
+    assert parse_listcalls(LISTCALLS) == [Listed(1, "ESTABLISHED", "sip:13800138001@127.0.0.1", held=True, duration=5),
+                                          Listed(2, "INCOMING", "sip:13800138002@127.0.0.1", duration=1)]
     assert parse_listcalls("\n--- Active calls (0) ---\n\n") == []
     assert parse_listcalls("command not found (listcalls)") is None
     assert parse_callstat(CALLSTAT) == Listed(0, "INCOMING", "sip:13800138002@127.0.0.1", call_id="1-17855@127.0.0.1")

@@ -130,32 +130,32 @@ def test_a_call_ringing_while_the_card_reconnects_is_shown_recorded_and_answerab
 # ----- items 3 and 4: more than one call ---------------------------------------------------------------
 
 
-def test_second_call_auto_answered_while_typing_leaves_the_note_with_the_first(
+def test_second_call_auto_answered_takes_the_keys_and_the_note_stays_with_the_first(
         qtbot, start_baresip, start_sipp, open_desk):
     baresip = start_baresip("auto")
     desk = open_desk(baresip.url)
     first_sipp = start_sipp(baresip, "agent_hangs_up.xml", [A])
     first = wait_session(qtbot, desk, A, Phase.TALKING)
-    qtbot.keyClicks(desk.card.note, "customer A asks about card fee an")
+    qtbot.keyClicks(desk.card.note, "customer A asks about card fee")
     second_sipp = start_sipp(baresip, "agent_hangs_up.xml", [B])
     second = wait_session(qtbot, desk, B, Phase.TALKING)             # baresip answered it by itself
-    qtbot.keyClicks(desk.card.note, "d wants refund")
+    qtbot.waitUntil(lambda: desk.controller.current is second, timeout=3000)   # two connected: the one answered last
+    assert desk.card.switch_note.isVisible() and "138****8002" in desk.card.switch_note.text()
+    qtbot.keyClicks(desk.card.note, "B: new address")
     desk.card.flush_note()
 
     assert desk.controller.wait_saved()
-    assert stored_note(desk, first) == "customer A asks about card fee and wants refund"
-    assert stored_note(desk, second) == ""
-    assert desk.controller.current is first
-    assert list_row(desk, second).property("state") == "talking"
-
-    qtbot.mouseClick(list_row(desk, second), Qt.LeftButton)            # the agent switches to B
-    assert desk.controller.current is second and desk.card.note.toPlainText() == ""
+    assert stored_note(desk, first) == "customer A asks about card fee"   # typed for A, kept with A
+    assert stored_note(desk, second) == "B: new address"
+    assert list_row(desk, first).property("state") == "talking"
     qtbot.mouseClick(desk.card.buttons["hang_up"], Qt.LeftButton)
     wait_sipp(qtbot, second_sipp)
-    assert first_sipp.received("BYE") == []                            # F9 ended B, not A
+    assert first_sipp.received("BYE") == []                            # Hang up ended B, not A
     wait_session(qtbot, desk, B, Phase.ENDED)
     qtbot.mouseClick(desk.card.buttons["done"], Qt.LeftButton)         # B wrapped up: A comes back
-    assert desk.controller.current is first and desk.card.note.toPlainText().endswith("wants refund")
+    assert desk.controller.current is first
+    qtbot.keyClicks(desk.card.note, " and refund")                    # the cursor is at the end of A's note
+    assert desk.card.note.toPlainText() == "customer A asks about card fee and refund"
     qtbot.mouseClick(desk.card.buttons["hang_up"], Qt.LeftButton)
     wait_sipp(qtbot, first_sipp)
     assert desk.failures == []

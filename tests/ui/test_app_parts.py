@@ -13,12 +13,13 @@ from hangup_coach.app.resources import centre_file, load_policy, pick_language
 from hangup_coach.app.settings import Settings
 from hangup_coach.core.policy import PolicyError
 from hangup_coach.ui.error_report import ErrorReporter
+from hangup_coach.core.scripts import Prompt
 from hangup_coach.ui.settings_dialog import SettingsDialog
 
 
 def test_settings_round_trip_and_refuse_bad_values(tmp_path):
     settings = Settings(tmp_path / "s.ini")
-    assert settings.get("agent_id") == "1024" and settings.get("card_scale") == 1.0
+    assert settings.get("agent_id") == "" and settings.get("card_scale") == 1.0   # no made-up number: the first run asks
     settings.set("card_scale", 2.0)
     settings.set("agent_id", "0815")
     again = Settings(tmp_path / "s.ini")
@@ -44,7 +45,7 @@ def test_settings_dialog_saves_and_rejects_a_bad_softphone(qtbot, tmp_path, monk
     dialog.softphone.setText("fax://nope")
     dialog.accept()
     assert warnings and "fax://nope" in warnings[0]
-    assert settings.get("agent_id") == "1024"          # nothing saved from a refused form
+    assert settings.get("agent_id") == ""              # nothing saved from a refused form
     dialog.softphone.setText("baresip://127.0.0.1:4444")
     dialog.accept()
     assert settings.get("agent_id") == "2048" and settings.get("card_scale") == 1.5
@@ -92,3 +93,18 @@ def test_a_centres_own_policy_file_wins_and_a_bad_one_names_the_key(tmp_path):
     (tmp_path / "policy.toml").write_text("[hangup]\ngrace_seconds = \"two\"\n")
     with pytest.raises(PolicyError, match="hangup.grace_seconds"):
         load_policy(centre_file(tmp_path, "policy.toml"))
+
+
+def test_calls_recorded_before_the_agent_number_take_it_when_it_is_given(qtbot, make_card):
+    card, controller, line, store = make_card()
+    controller.fill.agent_id = controller.coach.agent_id = ""      # a first run: no number yet
+    line.ring("L1", "13800138000")
+    line.answer("L1")
+    line.customer_hangs_up("L1")
+    card.finish_wrapup()
+    qtbot.waitUntil(lambda: store.db.execute("SELECT agent_id FROM calls").fetchall() == [("",)], timeout=5000)
+    line.ring("L2", "13900139000")                                    # one more on the line as it is given
+    qtbot.waitUntil(lambda: len(store.db.execute("SELECT id FROM calls").fetchall()) == 2, timeout=5000)
+    controller.set_agent_id("2046")
+    qtbot.waitUntil(lambda: {r[0] for r in store.db.execute("SELECT agent_id FROM calls")} == {"2046"}, timeout=5000)
+    assert "2046" in controller.line_text(Prompt("closing"))           # the closing line says it from now on

@@ -32,6 +32,7 @@ def test_settings_refuse_one_key_for_two_actions_in_a_sentence(qtbot, tmp_path, 
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: said.append(a[-1]))
     dialog = SettingsDialog(settings, texts)
     qtbot.addWidget(dialog)
+    dialog.agent_id.setText("2046")
     dialog.keys["warn"].setKeySequence(dialog.keys["explain"].keySequence())
     dialog.accept()
     assert said == ['The key Ctrl+Alt+E is set for both "Explained +1" and "Warned +1". '
@@ -96,3 +97,22 @@ def test_the_card_says_where_its_keys_work(qtbot, make_card):
     fake.pressed.emit("explain")                                      # pressed while the CRM is active
     assert controller.current.record.explanations == 1
     assert card.buttons["explain"].toolTip() == "Explained +1 (Ctrl+Alt+E)"
+
+
+def test_a_key_a_browser_uses_gets_a_warning_that_names_it_and_is_saved_only_if_confirmed(qtbot, tmp_path, monkeypatch):
+    from hangup_coach.ui.settings_dialog import BROWSER_KEYS as WARNED
+    assert BROWSER_KEYS <= set(WARNED)
+    settings = Settings(tmp_path / "s.ini")
+    asked, answer = [], [QMessageBox.Cancel]
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: asked.append(a[2]) or answer[0])
+    dialog = SettingsDialog(settings, load_texts("en"))
+    qtbot.addWidget(dialog)
+    dialog.agent_id.setText("2046")
+    dialog.keys["hang_up"].setKeySequence("F5")
+    dialog.accept()
+    assert asked == ['F5 (for "Hang up") is a key web browsers use: it reloads the page, and a CRM form that is '
+                     'not saved is lost. While the card holds it, a CRM in a browser never gets F5 again. Save it anyway?']
+    assert settings.get("hotkeys/hang_up") == HOTKEYS["hang_up"]      # cancelled: nothing saved
+    answer[0] = QMessageBox.Save
+    dialog.accept()
+    assert settings.get("hotkeys/hang_up") == "F5"

@@ -39,6 +39,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     calls.add_argument("--since", type=_date, help="YYYY-MM-DD (UTC) or an ISO time")
     calls.add_argument("--format", choices=("table", "csv", "json"), default="table")
     calls.add_argument("--unmasked", action="store_true", help="show full numbers (personal data!)")
+    calls.add_argument("--notes", action="store_true", help="add each call's note (what the agent wrote)")
 
     from .report_cli import add_report_commands
     add_report_commands(sub, common)
@@ -82,7 +83,13 @@ CALL_COLUMNS = ("started_at", "caller", "caller_class", "sub_reason", "class_sou
                 "hangup_prompted_at", "disposition")
 
 
-def print_calls(rows: list[dict], fmt: str, unmasked: bool, out=sys.stdout) -> None:
+NOTE_CELL = 60   # characters of a note in the table (csv and json keep it whole)
+
+
+def print_calls(rows: list[dict], fmt: str, unmasked: bool, out=sys.stdout,
+                notes: dict[str, str] | None = None) -> None:
+    """The calls; with `notes` (call id → text) a last column holds each call's note."""
+    columns = CALL_COLUMNS + (("note",) if notes is not None else ())
     table = []
     for r in rows:
         item = {k: r.get(k) for k in CALL_COLUMNS if k != "caller"}
@@ -90,26 +97,34 @@ def print_calls(rows: list[dict], fmt: str, unmasked: bool, out=sys.stdout) -> N
         item["caller"] = (r["caller_number"] or r["caller_raw"] or "withheld") if unmasked else mask(r["caller_number"])
         item["customer_hung_up_in_grace"] = bool(r["customer_hung_up_in_grace"])
         item["agent_ended_early"] = bool(r["agent_ended_early"])
-        table.append({k: item[k] for k in CALL_COLUMNS})
+        if notes is not None:
+            item["note"] = notes.get(r["id"], "")
+        table.append({k: item[k] for k in columns})
     if fmt == "json":
         json.dump(table, out, ensure_ascii=False, indent=1)
         out.write("\n")
     elif fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=CALL_COLUMNS)
+        writer = csv.DictWriter(out, fieldnames=columns)
         writer.writeheader()
         writer.writerows(table)
     else:
         short = {"customer_hung_up_in_grace": "left_in_grace", "agent_ended_early": "early",
                  "hangup_prompted_at": "prompted", "class_source": "source"}
-        heads = [short.get(c, c) for c in CALL_COLUMNS]
+        heads = [short.get(c, c) for c in columns]
         offset = datetime.now().astimezone().strftime("%z")   # +0800
         out.write(f"times are local (UTC{offset[:3]}:{offset[3:]}); csv and json keep UTC\n")
-        cells = [[_cell(row[c]) for c in CALL_COLUMNS] for row in table]
+        cells = [[_cell(row[c]) if c != "note" else _note_cell(row[c]) for c in columns] for row in table]
         widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(heads)]
         out.write("  ".join(h.ljust(w) for h, w in zip(heads, widths)).rstrip() + "\n")
         for row in cells:
             out.write("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() + "\n")
         out.write(f"{len(table)} call(s)\n")
+
+
+def _note_cell(text: str) -> str:
+    """A note on one table line: line breaks shown as ⏎, cut with … past NOTE_CELL characters."""
+    line = " ⏎ ".join(text.splitlines())
+    return line if len(line) <= NOTE_CELL else line[:NOTE_CELL - 1] + "…"
 
 
 def _cell(value) -> str:

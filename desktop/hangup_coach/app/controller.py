@@ -30,6 +30,7 @@ from .store_worker import Opened, StoreWorker
 
 log = logging.getLogger(__name__)
 
+STALE_CHECK_S = 60.0    # how often open calls are checked against the stale-call limit
 HISTORY_WAIT_S = 0.25   # at ring time; past that the caller is classified without history (and the card says so)
 
 
@@ -50,6 +51,7 @@ class Controller(QObject):
     store_refused = Signal(object)       # StoreError: the database cannot be used (start-up refuses it)
     softphone_status = Signal(str, str)  # state, detail
     problem = Signal(str)                # something the agent should see (softphone, settings)
+    focus_moved = Signal(object, object) # CallSession | None, CallSession: the line moved the focus (not the agent)
     block_proposed = Signal(str, str)    # call id, scope: the proposal is in the outbox
 
     def __init__(self, store: CallStore | None, policy: Policy, scripts: ScriptBook, clock: Clock,
@@ -65,6 +67,7 @@ class Controller(QObject):
             agent_id=fill.agent_id,
         )
         self.coach.subscribe(self._on_change)
+        self.coach.on_focus_moved(self.focus_moved.emit)
         self._unsaved: dict[str, CallSession] = {}   # changed before there was a worker to hand it to
         self._notes: dict[str, str] = {}             # the latest text of each note, saved or not
         self._note_seq: dict[str, int] = {}          # version handed to the store, per call id
@@ -72,6 +75,7 @@ class Controller(QObject):
         self._held_notes: set[str] = set()           # typed before there was a worker
         self._wrapped_numbers: dict[str, str] = {}   # wrapped-up call id → its number, while its note is unsaved
         self._store_state = "ok"                     # the worker's last report
+        self._claim_unnumbered = False               # calls recorded before the agent gave a number
         self._store_open = False
         self._history_failed = False
         self.coach.subscribe(self._after_wrap_up)
@@ -85,6 +89,8 @@ class Controller(QObject):
             softphone.status_changed.connect(self.softphone_status)
             softphone.command_failed.connect(lambda cmd, why: self.problem.emit(f"{cmd}: {why}"))
             softphone.line_calls.connect(self.reconcile)
+            if softphone.may_go_quiet:
+                self._check_stale()
 
     def attach_store(self, store: CallStore) -> None:
         """Save to a store that is already open (tests, tools): its open calls come back at once."""
@@ -104,6 +110,7 @@ class Controller(QObject):
 
     def _on_opened(self, opened: Opened) -> None:
         self._store_open = True
+        self.coach.remember_ended(opened.ended_line_ids)   # events for them are ignored, across restarts
         for call_id, text in opened.notes.items():
             self._notes.setdefault(call_id, text)
         for record in opened.open_calls:
@@ -117,6 +124,7 @@ class Controller(QObject):
                 self.note_state.emit(call_id, "unsaved")
         if self.current is not None:
             self.call_changed.emit(self.current)
+        self._claim()   # a number given before the database opened
         self.store_ready.emit()
 
     def note_text(self, call_id: str) -> str:
@@ -207,6 +215,20 @@ class Controller(QObject):
             self.softphone.hang_up(session.record.line_call_id)
         else:
             session.ended(EndedBy.AGENT, "ended on the card")
+
+    def close_call(self, reason: str) -> None:
+        """The agent closes the call in focus that the line never said had ended (a lost event)."""
+        session = self.coach.close_by_agent(reason)
+        if session is not None:
+            log.info("call %s closed on the card by the agent (%s)", session.record.id, reason)
+
+    def _check_stale(self) -> None:
+        """Every STALE_CHECK_S: close the calls the line has said nothing about for the policy's limit."""
+        try:
+            for session in self.coach.close_stale(self.policy.stale_call_hours * 3600):
+                log.warning("call %s closed: no line event for %g h", session.record.id, self.policy.stale_call_hours)
+        finally:
+            self.coach.scheduler.call_later(STALE_CHECK_S, self._check_stale)
 
     def customer_hung_up(self) -> None:
         session = self.current
@@ -335,7 +357,30 @@ class Controller(QObject):
             self.store_status.emit(self._store_state, "")
         return history
 
+    def set_agent_id(self, agent_id: str) -> None:
+        """The agent gave their number (first run): the closing lines say it from now on, and
+        every call recorded without one takes it, in memory and in the database."""
+        self.fill.agent_id = self.coach.agent_id = agent_id
+        for session in self.coach.sessions.values():
+            if not session.record.agent_id:
+                session.record.agent_id = agent_id
+                self._unsaved[session.record.id] = session
+        self._save_pending()
+        self._claim_unnumbered = True
+        self._claim()
+
+    def _claim(self) -> None:
+        """Stamp the stored calls without a number; again after writes that were queued before."""
+        if self.worker is None or not self._claim_unnumbered:
+            return
+        if self.worker.wait_saved(0):
+            self._claim_unnumbered = False
+        agent_id, now = self.fill.agent_id, self.clock.now()
+        self.worker.submit(lambda store: store.claim_unnumbered_calls(agent_id, now))
+
     def _on_saved(self, kind: str, call_id: str, seq: int) -> None:
+        if kind == "call":
+            self._claim()
         if kind == "note" and self._unsaved_notes.get(call_id) == seq:
             del self._unsaved_notes[call_id]
             self.note_state.emit(call_id, "saved")

@@ -216,6 +216,13 @@ def summary_lines(report: Report, texts: dict) -> list[str]:
     return lines
 
 
+def significant_lines(report: Report) -> tuple[bool, ...]:
+    """Which of summary_lines() tell a change significant at 95 % (the lines to highlight)."""
+    flags = (False, False, False, False, bool(report.satisfaction().significant),
+             bool(report.complaint_rate().significant))
+    return flags if report.total.calls else (False, *flags)
+
+
 # ----- the per-agent table: raw values, formatted on the way out ---------------------------------------
 @dataclass(frozen=True)
 class Column:
@@ -464,7 +471,8 @@ def _text(report: Report, texts: dict, markdown: bool, explanations_now: int, gr
     if q.agents:
         lines.append(f"{texts['agent']}: {', '.join(q.agents)}")
     lines.append("")
-    lines += [("- " if markdown else "") + line for line in summary_lines(report, texts)]
+    lines += [("- " if markdown else "") + (f"**{line}**" if markdown and strong else line)
+              for line, strong in zip(summary_lines(report, texts), significant_lines(report))]
     lines.append("")
     lines += [("- " if markdown else "") + figure_line(f, texts) for f in figures(report, texts, targets)]
     sections = [(texts["caller_class"], class_rows(report, texts)),

@@ -40,6 +40,7 @@ HOTKEYS = {
     "done": "Ctrl+Alt+Return",
     "wrapup": "Ctrl+Alt+O",        # the card takes the keyboard for the wrap-up (digits pick)
     "manual_call": "Ctrl+Alt+P",   # manual mode: the card takes the keyboard for the number
+    "close_call": "Ctrl+Alt+X",
 }
 
 
@@ -67,7 +68,8 @@ def _softphone_url(value: Any) -> bool:
 
 
 OPTIONS = {o.key: o for o in (
-    Option("agent_id", "1024", lambda v: isinstance(v, str) and 0 < len(v) <= 20),
+    # "" until the agent gives it (the first-run prompt): no call ever records a made-up number.
+    Option("agent_id", "", lambda v: isinstance(v, str) and len(v) <= 20),
     Option("language", "", lambda v: v == "" or v in LANGUAGES),   # "" follows the system
     Option("softphone", "", _softphone_url),                        # "" = manual mode
     Option("card_scale", 1.0, lambda v: v in CARD_SCALES),

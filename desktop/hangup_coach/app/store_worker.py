@@ -56,6 +56,7 @@ class Opened:
     notes: dict[str, str]
     wrapped_unsaved: dict[str, str] = dataclasses.field(default_factory=dict)   # call id → number: an
     # unsaved note of a call already wrapped up (last run's journal); the card shows it until it is saved
+    ended_line_ids: list[str] = dataclasses.field(default_factory=list)   # their events are ignored
 
 
 @dataclass
@@ -296,7 +297,9 @@ class StoreWorker(QObject):
         texts = {call_id: self.store.note(call_id) for call_id in records}
         texts.update({call_id: w.value[0] for call_id, w in self._notes.items()})
         wrapped = {call_id: self._number(call_id) for call_id in self._notes if call_id not in records}
-        return Opened(sorted(records.values(), key=lambda r: r.started_at), texts, wrapped)
+        ended = self.store.ended_line_ids() + [w.value.line_call_id for w in self._calls.values()
+                                               if w.value.ended_at is not None and w.value.line_call_id]
+        return Opened(sorted(records.values(), key=lambda r: r.started_at), texts, wrapped, ended)
 
     def _number(self, call_id: str) -> str:
         pending = self._calls.get(call_id)

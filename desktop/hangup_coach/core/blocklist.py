@@ -21,6 +21,7 @@ from .classify import BlockNote, PastCall
 from .policy import Names, Number, PolicyError, refuse_unknown
 
 SCOPES = ("day", "week", "month", "permanent")
+LIFTED_SHOWN = timedelta(days=7)   # a card still mentions a block lifted this recently
 STATUSES = ("proposed", "approved", "rejected", "active", "expired", "revoked")
 LIVE = ("proposed", "approved", "active")       # at most one of these per number
 LIFTED = ("expired", "revoked")
@@ -62,7 +63,6 @@ class BlockRules:
     propose_roles: tuple[str, ...] = ("agent", "lead", "manager")
     reasons: tuple[str, ...] = ("harassment", "abuse", "out_of_scope")
     review_every: timedelta = timedelta(days=30)
-    lifted_shown: timedelta = timedelta(days=7)
     burst: BurstRule = BurstRule()
     longest_automatic: str = "day"
     never_block: frozenset[str] = frozenset()
@@ -93,7 +93,6 @@ class BlockRules:
             propose_roles=propose.get("roles", base.propose_roles),
             reasons=propose.get("reasons", base.reasons),
             review_every=timedelta(days=review.get("active_every_days", 30)),
-            lifted_shown=timedelta(days=review.get("lifted_shown_days", 7)),
             burst=replace(base.burst, **burst),
             longest_automatic=auto.get("longest_scope", base.longest_automatic),
             never_block=frozenset(values.get("never_block", {}).get("numbers", ())),
@@ -191,7 +190,7 @@ SCHEMA: dict[str, dict] = {
     "decide": {scope: Roles() for scope in SCOPES},
     "operate": {"roles": Roles(), "four_eyes": Flag()},
     "propose": {"roles": Roles(), "reasons": Names("reasons")},
-    "review": {"active_every_days": Number(None, int, 1, 3650), "lifted_shown_days": Number(None, int, 0, 365)},
+    "review": {"active_every_days": Number(None, int, 1, 3650)},
     "burst": {
         "calls": Number(None, int, 2, 10_000), "minutes": Number(None, int, 1, 7 * 24 * 60),
         "no_value": Number(None, int, 1, 10_000), "scope": OneOf(SCOPES[:3]),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from .callers import CallerClass, EndedBy, SubReason
 from .coach import CallSession, Phase
+from .events import CLOSED_ON_CARD, STALE
 from .phone import mask
 from .policy import Policy
 from .scripts import Prompt, ScriptBook
@@ -61,7 +62,8 @@ class CardView:
     customer_hung_up_button: bool
     reclassify_button: bool
     block_button: bool                # no-value caller with a number: propose an IVR block
-    flags: tuple[str, ...]            # "early" (ended before the policy allowed), "missed", "rejected"
+    flags: tuple[str, ...]            # "early" (ended before the policy allowed), "missed", "rejected", "busy",
+                                      # "stale_flag" (closed by the stale-call limit), "closed_on_card_flag"
     wrapup: bool
     ended_by: str
     suggested_disposition: str
@@ -81,8 +83,14 @@ def card_view(session: CallSession, policy: Policy, scripts: ScriptBook, line: L
     flags = []
     if rec.agent_ended_early:
         flags.append("early")
-    if ended and rec.answered_at is None:   # the agent turned it down, or the caller gave up
+    if ended and rec.disposition == "busy":   # the softphone turned the caller away
+        flags.append("busy")
+    elif ended and rec.answered_at is None:   # the agent turned it down, or the caller gave up
         flags.append("rejected" if rec.ended_by == EndedBy.AGENT.value else "missed")
+    if ended and rec.close_reason == STALE:
+        flags.append("stale_flag")
+    elif ended and rec.close_reason.startswith(CLOSED_ON_CARD):
+        flags.append("closed_on_card_flag")
     return CardView(
         call_id=rec.id, phase=phase, caller_class=cls,
         badge=badge(session, scripts), number=shown_number(session, policy.region), reason=rec.class_reason,

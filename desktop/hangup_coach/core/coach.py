@@ -9,16 +9,17 @@ The 2-second rule lives here and only here (`_grace_over`).
 
 The coach holds every call on the line at once (call waiting, a call ringing during another's
 wrap-up); exactly one is *in focus*: the one the card shows and every agent action applies to.
-The focus moves only when the agent moves it (answering a call, picking one on the card) or
-when the focused call is wrapped up, never because the line did something: so a note or a
-counter can never drift to another call mid-word.
+The focus follows the line by one rule, `Coach._follow_line`, applied after every line event and
+every reconcile: the call the agent is talking to on the line has the keys. The agent's click or
+key still chooses among the calls, until the line next connects or holds one.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Callable
 
@@ -26,7 +27,7 @@ from .callers import CallerClass, EndedBy, SubReason, check_sub_reason
 from .classify import CallerHistory, Classification, Reason, classify
 from .clock import Clock, Scheduler, Timer
 from .qa_sheet import MISFIT_REASONS
-from .events import NOT_ON_LINE, CallEvent, EventKind, LineCall
+from .events import CLOSED_ON_CARD, NOT_ON_LINE, STALE, CallEvent, EventKind, LineCall
 from .phone import normalise
 from .policy import Policy
 from .scripts import Prompt
@@ -70,6 +71,7 @@ class CallRecord:
     disposition: str | None = None
     wrapped_up_at: datetime | None = None
     updated_at: datetime | None = None
+    times_reconstructed: bool = False   # started_at/answered_at come from the line's elapsed time at (re)connect
     policy_misfit: str | None = None   # the agent's wrap-up click "the policy did not fit": a preset reason
 
     def as_row(self) -> dict:
@@ -92,6 +94,12 @@ class CallSession:
         self._grace_timer: Timer | None = None
         self._grace_started: float | None = None
         self.held = False   # on hold on the line (not stored: the line says so again after a restart)
+        self.last_heard = record.updated_at or record.started_at   # the line's last word on this call
+
+    @property
+    def talking(self) -> bool:
+        """Connected on the line and not on hold: the agent is talking to this caller now."""
+        return self.phase in _LIVE and not self.held
 
     # ----- what the card shows -------------------------------------------------------------
     @property
@@ -210,9 +218,10 @@ class CallSession:
         self._changed()
 
     # ----- line events -------------------------------------------------------------------------
-    def answered(self) -> None:
+    def answered(self, at: datetime | None = None) -> None:
+        """`at`: when the line says it was answered (a call found at (re)connect), else now."""
         if self.phase is Phase.RINGING:
-            self.record.answered_at = self._coach.clock.now()
+            self.record.answered_at = at or self._coach.clock.now()
             self.phase = Phase.TALKING
             self._check_thresholds()
             self._changed()
@@ -231,8 +240,10 @@ class CallSession:
             rec.customer_hung_up_in_grace = True
         if by is EndedBy.AGENT and rec.answered_at is not None and not self.hangup_allowed:
             rec.agent_ended_early = True
-        if rec.answered_at is None:
-            rec.disposition = "missed" if "missed" in self._coach.policy.dispositions else rec.disposition
+        if rec.answered_at is None and rec.disposition is None:
+            # the agent turned it down while it rang, or the caller gave up
+            unanswered = "rejected" if by is EndedBy.AGENT else "missed"
+            rec.disposition = unanswered if unanswered in self._coach.policy.dispositions else rec.disposition
         self._stop_grace()
         self.phase = Phase.ENDED
         self._changed()
@@ -253,15 +264,26 @@ class CallSession:
             self.phase = Phase.HANGUP_ALLOWED
             self._changed()
 
+    def _resume_grace(self) -> None:
+        """After a restart inside the 2-second wait: the wait counts from the stored confirmation."""
+        waited = (self._coach.clock.now() - self.record.closure_confirmed_at).total_seconds()
+        left = self._coach.policy.grace_seconds - max(0.0, waited)
+        if left <= 0:
+            self._allow(at=self.record.closure_confirmed_at + timedelta(seconds=self._coach.policy.grace_seconds))
+            self.phase = Phase.HANGUP_ALLOWED
+            return
+        self._grace_started = self._coach.clock.monotonic() - max(0.0, waited)
+        self._grace_timer = self._coach.scheduler.call_later(left, self._grace_over)
+
     def _check_thresholds(self) -> None:
         if self.phase in (Phase.TALKING, Phase.GRACE, Phase.HANGUP_ALLOWED):
             prompt = self.prompt
             if prompt is not None and prompt.allows_hangup:
                 self._allow()
 
-    def _allow(self) -> None:
+    def _allow(self, at: datetime | None = None) -> None:
         if self.record.hangup_allowed_at is None:
-            now = self._coach.clock.now()
+            now = at or self._coach.clock.now()
             self.record.hangup_allowed_at = now
             self.record.hangup_prompted_at = now  # the card shows the line in the same turn
 
@@ -298,15 +320,20 @@ class Coach:
         self._listeners: list[Callable[[CallSession], None]] = []
         self._focus: str | None = None              # record id of the call in focus
         self._ended_line_ids: dict[str, None] = {}  # line ids already ended, newest last (bounded)
+        self._focus_listeners: list[Callable[[CallSession | None, CallSession], None]] = []
 
     def subscribe(self, fn: Callable[[CallSession], None]) -> None:
         self._listeners.append(fn)
 
+    def on_focus_moved(self, fn: Callable[[CallSession | None, CallSession], None]) -> None:
+        """`fn(previous, now)` whenever the line, not the agent, moved the focus (the card says so)."""
+        self._focus_listeners.append(fn)
+
     @property
     def current(self) -> CallSession | None:
-        """The call in focus: the one on the card. When the focused call is wrapped up, the next
-        one takes its place: a call being talked to, else a ringing one, else one waiting for its
-        wrap-up, else a held one (oldest first within each)."""
+        """The call in focus: the one on the card. When there is none (start-up, the focused call
+        wrapped up), the next one takes its place: a call being talked to (the one answered last),
+        else a ringing one, else one waiting for its wrap-up, else a held one."""
         session = self.sessions.get(self._focus) if self._focus else None
         if session is None or session.phase is Phase.DONE:
             session = min((s for s in self.sessions.values() if s.phase is not Phase.DONE),
@@ -325,12 +352,38 @@ class Coach:
         session = self.sessions.get(record_id)
         if session is None or session.phase is Phase.DONE:
             return None
-        previous, self._focus = self.current, record_id
-        if previous is not session:
-            if previous is not None:
-                self._notify(previous)
-            self._notify(session)
+        self._move_focus(session)
         return session
+
+    def _move_focus(self, session: CallSession, by_line: bool = False) -> None:
+        previous, self._focus = self.current, session.record.id
+        if previous is session:
+            return
+        if previous is not None:
+            self._notify(previous)
+        self._notify(session)
+        if by_line:
+            for fn in list(self._focus_listeners):
+                fn(previous, session)
+
+    def _follow_line(self, connected: CallSession | None = None) -> None:
+        """THE focus rule, after every line event and every reconcile: the call the agent talks to
+        on the line has the keys.
+
+        - a call the line has just connected (answered, or taken off hold) takes the focus: with
+          call waiting that is the call the agent turned to; with two calls connected and none held
+          (auto-answer), the one answered last;
+        - a focused call the line has put on hold gives the focus to the call being talked to
+          (the one answered last), if there is one; a held call never takes the focus by itself;
+        - otherwise the focus stays where it is, so the agent's click or key still chooses."""
+        current = self.current
+        target = None
+        if connected is not None and connected.talking:
+            target = connected
+        elif current is not None and current.held:
+            target = min((s for s in self.sessions.values() if s.talking), key=_focus_rank, default=None)
+        if target is not None and target is not current:
+            self._move_focus(target, by_line=True)
 
     def by_line_id(self, line_call_id: str) -> CallSession | None:
         for session in self.sessions.values():
@@ -339,34 +392,47 @@ class Coach:
         return None
 
     def handle(self, event: CallEvent) -> CallSession | None:
-        """Apply a softphone event. Unknown call ids for answered/ended start a call (auto-answer).
+        """Apply a softphone event. Unknown call ids for answered start a call (auto-answer).
 
-        An event for a line id that has already ended never opens a call again (a late or
-        repeated `answered` would otherwise leave a ghost call on the card)."""
+        An event for a line id that has already ended (here, or in the database across restarts:
+        `remember_ended`) never opens a call again (a late or replayed event would otherwise leave
+        a ghost call or a second row); an `ended` before any other event marks its id ended, so a
+        late `ringing` cannot open a call that never closes."""
         session = self.by_line_id(event.call_id) if event.call_id else None
         if session is None:
             if event.call_id in self._ended_line_ids:
                 return None
-            if event.kind in (EventKind.ENDED, EventKind.HELD, EventKind.RESUMED) and event.call_id:
+            if event.kind is EventKind.ENDED and event.call_id:
+                self._finished(event.call_id)
                 return None  # a call we never saw start: nothing to record
+            if event.kind in (EventKind.HELD, EventKind.RESUMED) and event.call_id:
+                return None
+            if event.kind is EventKind.BUSY:
+                return self._turned_away(event)
             session = self.ring(event.number, event.call_id)
+        session.last_heard = self.clock.now()
         if event.kind is EventKind.ANSWERED:
             session.answered()
+            self._follow_line(session)
         elif event.kind is EventKind.ENDED:
             session.ended(event.ended_by, event.close_reason)
         elif event.kind in (EventKind.HELD, EventKind.RESUMED):
             session.set_held(event.kind is EventKind.HELD)
+            self._follow_line(session if event.kind is EventKind.RESUMED else None)
         return session
 
     def reconcile(self, on_line: list[LineCall], close_reason: str = NOT_ON_LINE) -> None:
-        """The softphone's list of its calls is the truth (after every (re)connect, and so at start-up).
+        """The softphone's list of its calls is the truth (after every (re)connect, and so at start-up;
+        a JSON bridge's `calls` message whenever it sends one).
 
         Calls the card has open that the line does not are ended (`ended_by` unknown, the reason
         kept in close_reason) and wait for the agent's wrap-up; calls the line has that the card
         does not are opened and recorded, ringing or answered; calls on both take the line's state.
-        Matching is by line id; a listed call without one is matched by number and state."""
+        Matching is by line id; a listed call without one is matched by number and state.
+        Then the focus rule runs (`_follow_line`)."""
         waiting = list(on_line)
         unmatched = []
+        connected: list[CallSession] = []
         for session in [s for s in self.sessions.values()
                         if s.record.line_call_id and s.phase not in (Phase.ENDED, Phase.DONE)]:
             found = next((c for c in waiting if c.call_id == session.record.line_call_id), None)
@@ -374,28 +440,79 @@ class Coach:
                 unmatched.append(session)
                 continue
             waiting.remove(found)
-            self._take_line_state(session, found)
+            self._take_line_state(session, found, connected)
         for session in unmatched:
             answered = session.phase is not Phase.RINGING
             found = next((c for c in waiting if not c.call_id and c.number == session.record.caller_raw
                           and c.answered == answered), None)
             if found is not None:
                 waiting.remove(found)
-                self._take_line_state(session, found)
+                self._take_line_state(session, found, connected)
             else:
                 session.ended(EndedBy.UNKNOWN, close_reason)
         for call in waiting:
             if call.call_id and call.call_id not in self._ended_line_ids:
-                self._take_line_state(self.ring(call.number, call.call_id), call)
+                self._take_line_state(self.ring(call.number, call.call_id, found_on_line=call), call, connected)
+        self._follow_line(self._answered_last(connected))
 
-    def _take_line_state(self, session: CallSession, call: LineCall) -> None:
+    def _answered_last(self, connected: list[CallSession]) -> CallSession | None:
+        """Of the calls a reconcile connected, the one answered last (the call in focus on a tie)."""
+        if not connected:
+            return None
+        latest = max(s.record.answered_at or s.record.started_at for s in connected)
+        last = [s for s in connected if (s.record.answered_at or s.record.started_at) == latest]
+        return self.current if self.current in last else last[-1]
+
+    def _take_line_state(self, session: CallSession, call: LineCall, connected: list[CallSession]) -> None:
+        was_talking = session.talking
+        session.last_heard = self.clock.now()
         if call.answered:
-            session.answered()
+            at = None
+            if call.connected_for is not None and session.phase is Phase.RINGING:
+                at = self.clock.now() - timedelta(seconds=call.connected_for)   # the line's own time
+                session.record.times_reconstructed = True
+            session.answered(at)
         session.set_held(call.held)
+        if session.talking and not was_talking:
+            connected.append(session)
+
+    def _turned_away(self, event: CallEvent) -> CallSession:
+        """A caller the softphone refused by itself: a row (disposition busy), wrapped up at once, no wrap-up for
+        the agent, and the focus stays where it is."""
+        focus = self._focus
+        session = self.ring(event.number, event.call_id)
+        self._focus = focus
+        session.ended(EndedBy.SYSTEM, event.close_reason or "turned away by the softphone (busy)")
+        if "busy" in self.policy.dispositions:
+            session.wrap_up("busy")
+        return session
+
+    def remember_ended(self, line_call_ids: Iterable[str]) -> None:
+        """Line ids the database has as ended (from earlier runs): their events are ignored."""
+        for line_call_id in line_call_ids:
+            self._finished(line_call_id)
+
+    def close_stale(self, limit_s: float) -> list[CallSession]:
+        """Close every open call the line has said nothing about for `limit_s` (a bridge that lost
+        the end and sends no live-call list): ended_by unknown, the reason says why."""
+        now = self.clock.now()
+        stale = [s for s in self.sessions.values() if s.phase not in (Phase.ENDED, Phase.DONE)
+                 and (now - s.last_heard).total_seconds() > limit_s]
+        for session in stale:
+            session.ended(EndedBy.UNKNOWN, STALE)
+        return stale
+
+    def close_by_agent(self, reason: str) -> CallSession | None:
+        """The agent says the call in focus is over though the line never said so (a lost event)."""
+        session = self.current
+        if session is None or session.phase in (Phase.ENDED, Phase.DONE):
+            return None
+        session.ended(EndedBy.UNKNOWN, f"{CLOSED_ON_CARD}: {reason}"[:500])
+        return session
 
     def _finished(self, line_call_id: str) -> None:
         self._ended_line_ids[line_call_id] = None
-        if len(self._ended_line_ids) > 1000:
+        if len(self._ended_line_ids) > ENDED_IDS_KEPT:
             del self._ended_line_ids[next(iter(self._ended_line_ids))]
 
     def reason_text(self, found: Classification) -> str:
@@ -404,9 +521,15 @@ class Coach:
         note = self.render(found.note) if found.note else ""
         return f"{text} · {note}" if note else text
 
-    def ring(self, raw_number: str | None, line_call_id: str | None = None) -> CallSession:
+    def ring(self, raw_number: str | None, line_call_id: str | None = None,
+             found_on_line: LineCall | None = None) -> CallSession:
+        """A new call. `found_on_line`: it was already on the line when the card (re)connected; if the
+        line says how long it has been connected, it started no later than that (reconstructed)."""
         number = normalise(raw_number, self.policy.region)
         now = self.clock.now()
+        started = now
+        if found_on_line is not None and found_on_line.connected_for is not None:
+            started = now - timedelta(seconds=found_on_line.connected_for)
         history = self.history(number.e164) if number.known else CallerHistory()
         found: Classification = classify(number, history, self.policy, now)
         record = CallRecord(
@@ -415,7 +538,8 @@ class Coach:
             caller_number=number.e164,
             caller_raw=(raw_number or "")[:64],
             line_call_id=line_call_id,
-            started_at=now,
+            started_at=started,
+            times_reconstructed=started != now,
             caller_class=found.caller_class.value,
             sub_reason=found.sub_reason.value,
             class_reason=self.reason_text(found),
@@ -438,13 +562,14 @@ class Coach:
         elif record.hangup_allowed_at is not None:
             phase = Phase.HANGUP_ALLOWED
         elif record.closure_confirmed_at is not None:
-            # The grace wait was interrupted by the restart; it is long over now.
-            record.hangup_allowed_at = record.hangup_prompted_at = self.clock.now()
-            phase = Phase.HANGUP_ALLOWED
+            # The grace wait was interrupted by the restart: it runs from the stored confirmation.
+            phase = Phase.GRACE
         else:
             phase = Phase.TALKING
         session = CallSession(self, record, phase)
         self.sessions[record.id] = session
+        if phase is Phase.GRACE:
+            session._resume_grace()
         if phase is Phase.DONE and record.line_call_id:
             self._finished(record.line_call_id)
         return session
@@ -462,10 +587,16 @@ class Coach:
 _LIVE = (Phase.TALKING, Phase.GRACE, Phase.HANGUP_ALLOWED)
 
 
-def _focus_rank(session: CallSession) -> tuple[int, datetime]:
-    """Which call takes the focus when the focused one is wrapped up (lowest first)."""
+ENDED_IDS_KEPT = 20_000   # ended line ids remembered (the database's recent ones are loaded at start)
+
+
+def _focus_rank(session: CallSession) -> tuple[int, float]:
+    """Which call takes the focus when none has it (lowest first): a call being talked to, the one
+    answered last first; then the longest-ringing; then one waiting for its wrap-up; then a held one."""
     if session.phase in _LIVE:
-        rank = 3 if session.held else 0
+        if not session.held:
+            return 0, -(session.record.answered_at or session.record.started_at).timestamp()
+        rank = 3
     else:
         rank = 1 if session.phase is Phase.RINGING else 2
-    return rank, session.record.started_at
+    return rank, session.record.started_at.timestamp()

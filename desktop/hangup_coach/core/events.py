@@ -9,6 +9,10 @@ from .callers import EndedBy
 
 #: close_reason of a call the card had open but the line no longer has (found when reconciling)
 NOT_ON_LINE = "not on the line when the card (re)connected"
+#: close_reason of a call the line said nothing about for longer than the stale-call limit
+STALE = "no word from the line for longer than the stale-call limit"
+#: close_reason prefix of a call the agent closed on the card (the line never said it ended)
+CLOSED_ON_CARD = "closed on the card by the agent"
 
 
 class EventKind(str, Enum):
@@ -17,6 +21,7 @@ class EventKind(str, Enum):
     ENDED = "ended"
     HELD = "held"          # the softphone put the call on hold (it answered another one)
     RESUMED = "resumed"    # taken off hold
+    BUSY = "busy"          # the softphone turned the caller away itself (all lines busy): recorded, never rings
 
 
 @dataclass(frozen=True)
@@ -40,3 +45,4 @@ class LineCall:
     number: str | None
     answered: bool
     held: bool = False
+    connected_for: float | None = None   # seconds since it was answered, where the line says so

@@ -31,8 +31,11 @@ class Policy:
     repeat_window_days: int = 7       # "3rd call in 7 days about complaint #…"
     region: str = "CN"                # default region for numbers without a country code
     dispositions: tuple[str, ...] = (
-        "resolved", "explained", "transferred", "callback", "warned_and_ended", "missed", "other",
+        "resolved", "explained", "transferred", "callback", "warned_and_ended", "missed", "rejected", "busy",
+        "other",
     )
+    # the line: an open call a CTI bridge has said nothing about for this long is closed as unknown
+    stale_call_hours: float = 4.0
     # review (dashboard): when the centre adopted the policy, and the agent share it started from
     policy_start: date | None = None
     baseline_agent_share: float = 0.18
@@ -133,6 +136,7 @@ SCHEMA: dict[str, dict] = {
     },
     "numbers": {"default_region": Region("region")},
     "wrapup": {"dispositions": Names("dispositions")},
+    "line": {"stale_call_hours": Number("stale_call_hours", float, 0.05, 72)},
     # Read by the team-lead dashboard (before/after review of the policy).
     "review": {
         "policy_start": Day("policy_start"),

@@ -81,6 +81,7 @@ class CardApp:
         self.shown_at: float | None = None
         self.player = None
         self.sync = None
+        self.first_run = None   # the agent-number prompt, on a first run
 
     # ----- building ------------------------------------------------------------------------------
     def _centre_files(self):
@@ -159,6 +160,8 @@ class CardApp:
         self.card.set_keys(s.hotkeys())
         self.card.end_of_wait.bell = s.get("end_of_wait_bell")
         self.controller.fill.branch_hours = s.get("branch_hours")
+        if s.get("agent_id") != self.controller.fill.agent_id and not self.demo:
+            self.controller.set_agent_id(s.get("agent_id"))
         self.card.render()
 
     def open_review_queue(self) -> None:
@@ -201,7 +204,21 @@ class CardApp:
         """The card's first event-loop turn: it is on screen; now the slower parts."""
         self.shown_at = time.time()
         self.open_store()
+        self.ask_agent_number()
         self.card.use_hotkeys(system_hotkeys(self.app.platformName(), int(self.card.winId())))
+
+    def ask_agent_number(self) -> None:
+        """First run: no agent number yet (the demo has its own). Calls may come meanwhile: they
+        are kept and take the number when it is given."""
+        if self.demo or self.settings.get("agent_id") or self.args.smoke:
+            return
+        from ..ui.first_run import AgentNumberPrompt
+
+        def given(number: str) -> None:
+            self.settings.set("agent_id", number)
+            self.controller.set_agent_id(number)
+        self.first_run = AgentNumberPrompt(self.texts, given, beside=self.card)
+        self.first_run.show()
 
     def open_store(self) -> None:
         """Open the database in the store worker once the card is on screen (sqlite-utils' import,

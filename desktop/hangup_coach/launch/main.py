@@ -30,7 +30,9 @@ def list_calls(args: argparse.Namespace) -> int:
         print(f"hangup-coach: {exc}", file=sys.stderr)
         return 1
     try:
-        print_calls(store.list_calls(since=args.since), args.format, args.unmasked)
+        rows = store.list_calls(since=args.since)
+        notes = {r["id"]: store.note(r["id"]) for r in rows} if args.notes else None
+        print_calls(rows, args.format, args.unmasked, notes=notes)
         sys.stdout.flush()
     except BrokenPipeError:   # `calls | head`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # no second error at exit

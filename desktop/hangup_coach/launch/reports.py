@@ -21,7 +21,20 @@ def here() -> tuple[date, int]:
     return now.date(), int(now.utcoffset().total_seconds() // 60)
 
 
+LEAD_PACKAGE_MISSING = ("hangup-coach: the dashboard and the charts come with the lead/QA package "
+                        "(hangup-coach-lead), which is not installed here")
+
+
+def charts_installed() -> bool:
+    """pyqtgraph is there: a source install, or the lead/QA package next to the agent's."""
+    import importlib.util
+    return importlib.util.find_spec("pyqtgraph") is not None
+
+
 def run(args: argparse.Namespace) -> int:
+    if (args.command == "dashboard" or args.command == "report" and args.png) and not charts_installed():
+        print(LEAD_PACKAGE_MISSING, file=sys.stderr)
+        return 2
     from ..app.paths import AppPaths
     from ..app.resources import NotAFile, centre_file, load_policy, load_score_scale, pick_language
     from ..core.policy import PolicyError
@@ -258,6 +271,6 @@ def tray_entries(db_path: Path, policy, language: str, agent_id: str, role: str)
         windows[name].reload()
 
     entries = [(labels["my_day_title"], lambda: show("my_day", lambda: open_my_day(db_path, policy, language, agent_id)))]
-    if role == "lead":
+    if role == "lead" and charts_installed():
         entries.append((labels["title"], lambda: show("dashboard", lambda: open_dashboard(db_path, policy, language))))
     return entries

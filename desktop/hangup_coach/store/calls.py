@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from ..core.blocklist import Block, BlockNote, note_for
+from ..core.blocklist import LIFTED_SHOWN, Block, BlockNote, note_for
 from ..core.callers import CallerClass, SubReason
 from ..core.classify import CallerHistory, CallerProfile, PastCall
 from ..core.coach import CallRecord
@@ -52,12 +52,30 @@ class CallStore:
                 row[key] = iso(getattr(record, key))
         row["customer_hung_up_in_grace"] = int(record.customer_hung_up_in_grace)
         row["agent_ended_early"] = int(record.agent_ended_early)
+        row["times_reconstructed"] = int(record.times_reconstructed)
         for key, value in row.items():   # the edges clean text; this is the last guard (UTF-8 only)
             if isinstance(value, str):
                 row[key] = valid_unicode(value)
         with outbox.write_transaction(self.db):  # the change and its outbox entry, or neither
             _upsert(self.db, "calls", "id", row)
             outbox.enqueue(self.db, "call", row["id"], row["updated_at"] or row["started_at"])
+
+    def claim_unnumbered_calls(self, agent_id: str, now: datetime) -> int:
+        """Calls recorded before the agent gave their number take it now (and go out to sync again)."""
+        stamp = iso(now)
+        with outbox.write_transaction(self.db):
+            ids = [r[0] for r in self.db.execute("SELECT id FROM calls WHERE agent_id = ''")]
+            for call_id in ids:
+                self.db.execute("UPDATE calls SET agent_id = ?, updated_at = ? WHERE id = ?", [agent_id, stamp, call_id])
+                outbox.enqueue(self.db, "call", call_id, stamp)
+        return len(ids)
+
+    def ended_line_ids(self, limit: int = 20_000) -> list[str]:
+        """The line ids of the newest ended calls, oldest first: their events are ignored after a restart."""
+        rows = self.db.execute(
+            "SELECT line_call_id FROM (SELECT line_call_id, started_at FROM calls WHERE ended_at IS NOT NULL"
+            " AND line_call_id IS NOT NULL ORDER BY started_at DESC LIMIT ?) ORDER BY started_at", [limit])
+        return [r[0] for r in rows]
 
     def get_call(self, call_id: str) -> CallRecord | None:
         rows = list(self.db.query("SELECT * FROM calls WHERE id = ?", [call_id]))
@@ -97,14 +115,12 @@ class CallStore:
         return CallerHistory(past, profile, self.block_note(e164, now))
 
     # ----- the blocklist -----------------------------------------------------------------------
-    LIFTED_SHOWN = timedelta(days=7)   # a block lifted this recently is still mentioned on the card
-
     def block_note(self, e164: str, now: datetime) -> BlockNote | None:
         """What the blocklist says about a number: active, lifted lately, or only proposed."""
         blocks = [_block(r) for r in self.db.query(
             "SELECT * FROM blocklist WHERE number = ? AND status IN ('proposed','approved','active','expired','revoked')"
             " ORDER BY created_at DESC LIMIT 20", [e164])]
-        return note_for(blocks, now, self.LIFTED_SHOWN)
+        return note_for(blocks, now, LIFTED_SHOWN)
 
     def propose_block(self, number: str, scope: str, reason: str, agent_id: str, call_id: str | None,
                       now: datetime) -> str:
@@ -173,6 +189,7 @@ def record_from_row(row: dict) -> CallRecord:
         values[key] = parse_time(values.get(key))
     values["customer_hung_up_in_grace"] = bool(values["customer_hung_up_in_grace"])
     values["agent_ended_early"] = bool(values["agent_ended_early"])
+    values["times_reconstructed"] = bool(values.get("times_reconstructed", 0))
     return CallRecord(**values)
 
 

@@ -557,5 +557,12 @@ def _m0010(db: Database) -> None:
             END""")
 
 
+@migration("0011_times_reconstructed")
+def _m0011(db: Database) -> None:
+    # A call found on the line at (re)connect takes its times from the line's elapsed time; the
+    # record says so (issue 20). Local only: store/outbox.py leaves it out of the push.
+    db.execute("ALTER TABLE calls ADD COLUMN times_reconstructed INTEGER NOT NULL DEFAULT 0")
+
+
 from . import qa  # noqa: E402,F401  (registers the QA tables' migrations, after the ones above)
 from . import reports  # noqa: E402,F401  (registers the kept per-hour tallies' migration)

@@ -27,6 +27,8 @@ _SOURCES = {"call": ("calls", "id"), "note": ("notes", "call_id"), "qa_review": 
             "block_proposal": ("blocklist", "id")}
 NOTE_FIELDS = ("call_id", "text", "created_at", "updated_at")
 PROPOSAL_FIELDS = ("number", "scope", "reason", "status", "call_id", "created_at", "updated_at")
+# Columns of `calls` kept on the agent's machine only (the server's wire format has no field for them).
+LOCAL_CALL_COLUMNS = ("times_reconstructed",)
 
 
 @contextlib.contextmanager
@@ -118,6 +120,9 @@ def records(db: Database, entries: Iterable[Entry]) -> list[dict]:
         elif entry.kind == "block_proposal":     # what a card may say: the proposal, as it was made
             data = {k: data[k] for k in PROPOSAL_FIELDS + (("agent_id",) if data["agent_id"] else ())}
             data["status"] = "proposed"
+        elif entry.kind == "call":
+            for name in LOCAL_CALL_COLUMNS:
+                data.pop(name, None)
         out.append({"kind": entry.kind, "id": entry.record_id, "version": version, "data": data})
     return out
 

@@ -16,6 +16,7 @@ import itertools
 import json
 import logging
 import socket
+import time
 from collections import deque
 from collections.abc import Callable, Generator
 
@@ -33,6 +34,9 @@ from .netstring import NetstringDecoder, encode
 log = logging.getLogger(__name__)
 
 STABLE_AFTER_MS = 5000  # a connection that held this long resets the backoff
+PROBE_EVERY_S = 2.0     # when idle, a cheap command this often: a frozen baresip keeps its socket open
+SILENT_AFTER_S = 3.5    # nothing heard for this long while a command waits: "softphone not answering"
+PROBE_COMMAND = "reginfo"   # menu.so's cheapest command: it only lists the user agents
 ACCEPT_TRIES = 3        # baresip 1.0's `accept` with another call ringing first only holds that call
 
 # A job yields (command, params) and is sent the Reply; `on_lost(why)` runs if the link drops first.
@@ -42,6 +46,7 @@ Job = Generator[tuple[str, str], Reply, None]
 class BaresipSoftphone(Softphone):
     can_answer = True
     can_hang_up = True
+    may_go_quiet = False   # listcalls at every (re)connect and the liveness check keep the card honest
 
     def __init__(self, host: str, port: int, parent: QObject | None = None,
                  command_timeout: float = 2.0, backoff: Backoff | None = None) -> None:
@@ -60,6 +65,9 @@ class BaresipSoftphone(Softphone):
         self._retry.timeout.connect(self._connect)
         self._stable = QTimer(self, singleShot=True, interval=STABLE_AFTER_MS)
         self._stable.timeout.connect(self._backoff.reset)
+        self._last_heard = 0.0           # monotonic time of baresip's last message
+        self._probe = QTimer(self, interval=round(PROBE_EVERY_S * 1000))
+        self._probe.timeout.connect(self._check_alive)
 
     @property
     def where(self) -> str:
@@ -96,6 +104,8 @@ class BaresipSoftphone(Softphone):
         self._online = True
         self._decoder.reset()
         self._stable.start()
+        self._last_heard = time.monotonic()
+        self._probe.start()
         self._set_state("online", self.where)
         log.info("connected to %s", self.where)
         self._run(self._read_line_calls())   # the line's truth, for the coach to reconcile with
@@ -120,6 +130,7 @@ class BaresipSoftphone(Softphone):
         self._retry.start(round(delay * 1000))
 
     def _close_socket(self) -> None:
+        self._probe.stop()
         sock, self._socket, self._online = self._socket, None, False
         if sock is not None:
             sock.abort()
@@ -131,6 +142,7 @@ class BaresipSoftphone(Softphone):
         if sock is not self._socket:
             return
         data = sock.readAll().data()
+        self._heard()
         _quickack(sock)  # without it baresip's back-to-back events after `accept` arrive ~40 ms late
         for payload in self._decoder.feed(data):
             try:
@@ -149,6 +161,29 @@ class BaresipSoftphone(Softphone):
             return
         self._waiting = None
         self._advance(reply)
+
+    # ----- liveness: a stopped (SIGSTOP) or hung baresip keeps its socket open ----------------------
+    def _check_alive(self) -> None:
+        """Every PROBE_EVERY_S: ask baresip something cheap when nothing else is asked; a command that
+        waits with nothing heard for SILENT_AFTER_S means baresip is not answering."""
+        if not self._online:
+            return
+        if self._job is None and not self._jobs:
+            self._run(self._ping())
+        silent = time.monotonic() - self._last_heard
+        if self._waiting is not None and silent > SILENT_AFTER_S and self.state != "not_answering":
+            detail = f"{self.where} has not answered for {silent:.0f} s (stopped or hung?)"
+            log.warning("%s", detail)
+            self._set_state("not_answering", detail)
+
+    def _ping(self) -> Job:
+        yield PROBE_COMMAND, ""
+
+    def _heard(self) -> None:
+        self._last_heard = time.monotonic()
+        if self.state == "not_answering":
+            log.info("%s answers again", self.where)
+            self._set_state("online", self.where)   # the card drops the stale error with the old state
 
     def _emit(self, events: list) -> None:
         for event in events:
@@ -239,7 +274,7 @@ class BaresipSoftphone(Softphone):
             if selected((yield "line", str(item.line))):
                 stat = parse_callstat((yield "callstat", "").data)
             if stat is not None and stat.peeruri == item.peeruri:
-                found.append(Listed(item.line, stat.state, item.peeruri, item.held, stat.call_id))
+                found.append(Listed(item.line, stat.state, item.peeruri, item.held, stat.call_id, item.duration))
             else:  # the call changed or closed meanwhile, or callstat is unreadable: no id
                 log.info("no call id for line %d (%s)", item.line, item.state)
                 found.append(item)

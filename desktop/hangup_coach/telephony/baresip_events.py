@@ -94,21 +94,28 @@ class Listed:
     peeruri: str
     held: bool = False
     call_id: str = ""
+    duration: float | None = None   # listcalls' H:MM:SS: how long the call has been connected
 
     @property
     def answered(self) -> bool:
         return self.state == "ESTABLISHED"
 
 
-_LISTED_CALL = re.compile(r"\[line (\d+)\]\s+\S+\s+([A-Z_]+)\s+(\(on hold\)\s+)?(\S+)\s*$")
+_LISTED_CALL = re.compile(r"\[line (\d+)\]\s+(\S+)\s+([A-Z_]+)\s+(\(on hold\)\s+)?(\S+)\s*$")
+_DURATION = re.compile(r"(\d+):(\d\d):(\d\d)")
 
 
 def parse_listcalls(data: str) -> list[Listed] | None:
     """The calls in a `listcalls` reply; None when the text is not one."""
     if "Active calls" not in data:
         return None
-    return [Listed(int(m.group(1)), m.group(2), m.group(4), bool(m.group(3)))
+    return [Listed(int(m.group(1)), m.group(3), m.group(5), bool(m.group(4)), duration=_seconds(m.group(2)))
             for line in data.splitlines() if (m := _LISTED_CALL.search(line))]
+
+
+def _seconds(text: str) -> float | None:
+    found = _DURATION.fullmatch(text)
+    return None if found is None else int(found.group(1)) * 3600 + int(found.group(2)) * 60 + int(found.group(3))
 
 
 _STAT_STATE = re.compile(r"===== Call debug \(([A-Z_]+)\) =====")
@@ -225,10 +232,11 @@ class CallTracker:
         anonymous = []
         for item in listed:
             number = caller_number(item.peeruri)
+            connected_for = item.duration if item.answered else None   # baresip counts from the answer
             if not item.call_id:
-                anonymous.append(LineCall("", number, item.answered, item.held))
+                anonymous.append(LineCall("", number, item.answered, item.held, connected_for))
             elif item.call_id not in self._closed:
-                on_line[item.call_id] = LineCall(item.call_id, number, item.answered, item.held)
+                on_line[item.call_id] = LineCall(item.call_id, number, item.answered, item.held, connected_for)
                 known = self._open.setdefault(item.call_id, _Call(number, item.peeruri))
                 known.answered = known.answered or item.answered
                 known.media = known.media or item.answered

@@ -13,7 +13,7 @@ class Softphone(QObject):
     """Base class of the baresip, JSON-socket and simulated sources. Never blocks the GUI thread."""
 
     event = Signal(object)            # core.events.CallEvent
-    status_changed = Signal(str, str)  # state ("online" | "offline" | "connecting"), human detail
+    status_changed = Signal(str, str)  # state ("online" | "offline" | "connecting" | "not_answering"), human detail
     command_failed = Signal(str, str)  # command name, human reason (no reply in time, refused…)
     line_calls = Signal(object)       # list[core.events.LineCall]: every call the line has now (after a (re)connect)
 
@@ -21,6 +21,9 @@ class Softphone(QObject):
     can_answer = False
     #: whether Hang up on the card ends the call on the line (otherwise the agent records it)
     can_hang_up = False
+    #: whether a call may stay open with no word from the line (no live-call list at every reconnect,
+    #: no liveness check): the card then closes calls silent past the policy's stale-call limit
+    may_go_quiet = True
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -1,9 +1,12 @@
 """The generic CTI source's wire format: one JSON object per line (see docs/softphones.md). No Qt.
 
-    {"event": "ringing" | "answered" | "ended", "call_id": "...", "number": "...",
+    {"event": "ringing" | "answered" | "held" | "resumed" | "ended", "call_id": "...", "number": "...",
      "ended_by": "agent" | "customer" | "system" | "unknown", "reason": "..."}
+    {"event": "calls", "calls": [{"call_id": "...", "state": "ringing" | "talking" | "held",
+                                  "number": "...", "connected_for": 12.5}, ...]}
 
-`event` and `call_id` are required; `number`, `ended_by` and `reason` are optional.
+`event` and `call_id` are required; `number`, `ended_by` and `reason` are optional. `calls` is the
+bridge's list of the calls it has now: the card reconciles with it as with baresip's `listcalls`.
 """
 
 from __future__ import annotations
@@ -11,18 +14,25 @@ from __future__ import annotations
 import logging
 
 from ..core.callers import EndedBy
-from ..core.events import CallEvent, EventKind
+import math
+
+from ..core.events import CallEvent, EventKind, LineCall
 from ..core.text import CALL_ID_LIMIT, NUMBER_LIMIT, REASON_LIMIT, clean_line
 from .jsonpayload import BadMessage, json_object, optional_str
 
 log = logging.getLogger(__name__)
 
 MAX_LINE = 64 * 1024
+MAX_LISTED = 64            # calls in one `calls` message (an agent has a handful at most)
+LIST_STATES = {"ringing": (False, False), "talking": (True, False), "held": (True, True)}   # answered, held
 
 
-def parse_line(line: bytes) -> CallEvent:
-    """One line (without its newline). Raises BadMessage for anything unusable."""
+def parse_line(line: bytes) -> CallEvent | list[LineCall]:
+    """One line (without its newline): a call event, or the bridge's live-call list.
+    Raises BadMessage for anything unusable."""
     msg = json_object(line)
+    if msg.get("event") == "calls":
+        return _parse_calls(msg)
     try:
         kind = EventKind(msg.get("event"))
     except ValueError:
@@ -39,6 +49,32 @@ def parse_line(line: bytes) -> CallEvent:
         by = EndedBy.UNKNOWN
     number = clean_line(optional_str(msg, "number"), NUMBER_LIMIT) or None
     return CallEvent(kind, call_id, number, by, clean_line(optional_str(msg, "reason"), REASON_LIMIT))
+
+
+def _parse_calls(msg: dict) -> list[LineCall]:
+    """`{"event": "calls", "calls": [...]}`: all or nothing (a half-read list would end live calls)."""
+    items = msg.get("calls")
+    if not isinstance(items, list):
+        raise BadMessage("'calls' must be a list")
+    if len(items) > MAX_LISTED:
+        raise BadMessage(f"'calls' lists {len(items)} calls; at most {MAX_LISTED}")
+    calls = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise BadMessage("each of 'calls' must be an object")
+        call_id = clean_line(optional_str(item, "call_id"), CALL_ID_LIMIT)
+        state = optional_str(item, "state")
+        if not call_id or state not in LIST_STATES:
+            raise BadMessage(f"each of 'calls' needs a call_id and a state ({'/'.join(LIST_STATES)})")
+        answered, held = LIST_STATES[state]
+        connected_for = item.get("connected_for")
+        if connected_for is not None and (isinstance(connected_for, bool) or not isinstance(connected_for, (int, float))
+                                          or not math.isfinite(connected_for) or not 0 <= connected_for < 86400 * 7):
+            raise BadMessage("'connected_for' must be seconds (a number from 0 to a week)")
+        number = clean_line(optional_str(item, "number"), NUMBER_LIMIT) or None
+        calls.append(LineCall(call_id, number, answered, held,
+                              float(connected_for) if connected_for is not None and answered else None))
+    return calls
 
 
 class LineSplitter:

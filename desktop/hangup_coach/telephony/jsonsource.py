@@ -9,6 +9,10 @@ Anyone on the machine can connect to a loopback port, a web page too (a browser 
 line above all, is closed. At most MAX_UNPROVEN connections may wait to authenticate (the oldest is
 dropped for a new one, so a flood of idle sockets cannot lock the bridge out), each for AUTH_TIMEOUT_S;
 at most MAX_BRIDGES are served; a bridge silent for IDLE_TIMEOUT_S is dropped (it reconnects).
+
+A bridge may send a backlog at once (thousands of lines in one read). Lines are queued and handled
+in slices of at most SLICE_S, with the event loop turning between slices: the card keeps drawing,
+the sweep keeps running and new connections are accepted while a burst is worked through.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import logging
 import re
 import secrets
 import time
+from collections import deque
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtNetwork import QHostAddress, QTcpServer, QTcpSocket
@@ -34,6 +39,7 @@ MAX_UNPROVEN = 8
 MAX_BRIDGES = 4
 AUTH_TIMEOUT_S = 5.0
 IDLE_TIMEOUT_S = 600.0     # a bridge sends a blank line at least every few minutes when there are no calls
+SLICE_S = 0.02             # lines are handled for at most this long before the event loop turns again
 _HTTP = re.compile(rb"^(GET|POST|PUT|HEAD|OPTIONS|DELETE|PATCH|CONNECT|TRACE)\s|\sHTTP/\d", re.I)
 
 
@@ -55,6 +61,9 @@ class JsonSocketSoftphone(Softphone):
         self._retry.timeout.connect(self._listen)
         self._sweep = QTimer(self, interval=1000)
         self._sweep.timeout.connect(self._drop_idle)
+        self._lines: deque[bytes] = deque()     # read, not yet handled (a burst is worked through in slices)
+        self._slice = QTimer(self, singleShot=True, interval=0)
+        self._slice.timeout.connect(self._handle_slice)
 
     @property
     def where(self) -> str:
@@ -126,13 +135,32 @@ class JsonSocketSoftphone(Softphone):
                 return
             lines = splitter.feed(sock.readAll().data())
         self._last_heard[sock] = time.monotonic()
-        for line in lines:
+        if lines:
+            self._lines.extend(lines)
+            if not self._slice.isActive():
+                self._slice.start()
+
+    @property
+    def backlog(self) -> int:
+        """Lines read but not handled yet."""
+        return len(self._lines)
+
+    def _handle_slice(self) -> None:
+        """Handle queued lines for at most SLICE_S, then let the event loop turn (and come back)."""
+        deadline = time.monotonic() + SLICE_S
+        while self._lines and time.monotonic() < deadline:
+            line = self._lines.popleft()
             try:
-                event = parse_line(line)
+                message = parse_line(line)
             except BadMessage as exc:
                 log.warning("skipping CTI line: %s (%d bytes)", exc, len(line))   # its content may hold numbers
                 continue
-            self.event.emit(event)
+            if isinstance(message, list):
+                self.line_calls.emit(message)   # the bridge's live calls: the card reconciles
+            else:
+                self.event.emit(message)
+        if self._lines:
+            self._slice.start()
 
     def _authenticate(self, sock: QTcpSocket, first: bytes) -> bool:
         if _HTTP.match(first):

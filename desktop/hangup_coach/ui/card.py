@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Callable
 
 from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QPalette, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QMenu, QPlainTextEdit, QProgressBar,
     QPushButton, QScrollArea, QStyle, QToolButton, QVBoxLayout, QWidget,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from ..app.controller import Controller
 from ..core.callers import SUB_REASONS, CallerClass, EndedBy, SubReason
 from ..core.card_view import CardView
+from ..core.phone import mask
 from ..store.calls import NOTE_LIMIT
 from .block_proposal import BlockProposalButton
 from .policy_misfit import PolicyMisfitButton
@@ -34,7 +35,9 @@ from .style import CLASS_MARKS, stylesheet
 NOTE_DEBOUNCE_MS = 300   # typed notes reach the disk within ~0.3 s of a pause
 NOTE_MAX_WAIT_MS = 700   # and within ~0.7 s during continuous typing (a crash loses at most ~1 s)
 COPIED_MS = 2000         # how long the copy button says "copied"
+SWITCH_SHOWN_MS = 15000  # how long the card says that the line moved it to another call
 CARD_WIDTH = 360
+CLOSE_REASONS = ("ended_on_phone", "not_a_call", "duplicate")   # why the agent closes a call (close_call)
 
 class NoteEdit(QPlainTextEdit):
     """The call note. A paste that would pass NOTE_LIMIT is cut there and reported: a megabyte on
@@ -106,6 +109,9 @@ class CoachCard(QWidget):
         controller.note_state.connect(self._on_note_state)
         controller.softphone_status.connect(self.set_softphone_status)
         controller.problem.connect(self._show_problem)
+        controller.focus_moved.connect(self._on_focus_moved)
+        self._switch_timer = QTimer(self, singleShot=True, interval=SWITCH_SHOWN_MS)
+        self._switch_timer.timeout.connect(self.switch_note.hide)
         self._status_state, self._problem_shown = "", False
         controller.store_status.connect(self._on_store_status)
         self._store_problem = False   # a store trouble is on show (it outranks the softphone's status)
@@ -180,6 +186,9 @@ class CoachCard(QWidget):
         self.keys_note = QLabel("", objectName="keysNote", wordWrap=True)   # where the coach's keys work
         self.keys_note.hide()
         header.addWidget(self.keys_note)
+        self.switch_note = QLabel("", objectName="switchNote", wordWrap=True)   # the line moved the focus
+        self.switch_note.hide()
+        header.addWidget(self.switch_note)
         return header
 
     def _build_idle(self) -> QFrame:
@@ -229,7 +238,11 @@ class CoachCard(QWidget):
         self._build_line(call)
         self.flag = QLabel(objectName="flag", wordWrap=True)
         call.addWidget(self.flag)
-        call.addWidget(self._build_reclassify(), 0, Qt.AlignLeft)
+        tools = QHBoxLayout()
+        tools.addWidget(self._build_reclassify())
+        tools.addWidget(self._build_close_call())
+        tools.addStretch(1)
+        call.addLayout(tools)
         self.block_button = BlockProposalButton(self.controller, self.t)   # no-value calls: propose an IVR block
         call.addWidget(self.block_button, 0, Qt.AlignLeft)
         return self.call
@@ -277,6 +290,18 @@ class CoachCard(QWidget):
         self.buttons["reclassify"] = reclass
         return reclass
 
+    def _build_close_call(self) -> QToolButton:
+        """Close a call the line never ended (a lost event), choosing why; wrap-up follows."""
+        t = self.t
+        button = QToolButton(text=t["close_call"], popupMode=QToolButton.InstantPopup, focusPolicy=Qt.NoFocus)
+        button.setAccessibleName(t["close_call"])
+        self.close_menu = QMenu(button)
+        for key in CLOSE_REASONS:
+            self.close_menu.addAction(t[f"close_{key}"], lambda k=key: self.close_call(k))
+        button.setMenu(self.close_menu)
+        self.buttons["close_call"] = button
+        return button
+
     def _build_wrapup(self) -> QFrame:
         t = self.t
         self.wrapup = QFrame()
@@ -313,6 +338,7 @@ class CoachCard(QWidget):
         """The note: kept across talking and wrap-up."""
         t = self.t
         self.note = NoteEdit(placeholderText=t["note_placeholder"])
+        self.note.setTabChangesFocus(True)   # Tab leaves the note (a tab character is no use in a note)
         self.note.truncated.connect(self._note_truncated)
         self._note_warning = ""
         self.note_label = QLabel(t["note_label"], objectName="noteLabel")   # visible: not only a placeholder
@@ -399,7 +425,9 @@ class CoachCard(QWidget):
         button = self.buttons[name]
         if not (button.isVisible() and button.isEnabled()):
             return
-        if name == "reclassify":
+        if name == "close_call":   # not exec(): the card keeps following the line while the menu is open
+            self.close_menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
+        elif name == "reclassify":
             self._after_key_release(button.showMenu)
         else:
             button.click()
@@ -493,6 +521,22 @@ class CoachCard(QWidget):
         if self.note.isVisible():
             self.keyboard.take(self.note)
 
+    def _on_focus_moved(self, previous, now) -> None:
+        """The line moved the card to another call: say so plainly (the note typed so far has stayed
+        with its call: `_show_call` saved it under that call before switching)."""
+        region = self.controller.policy.region
+        shown = lambda s: mask(s.record.caller_number, region) if s and s.record.caller_number else "—"  # noqa: E731
+        self.switch_note.setText(self.t["focus_moved"].format(now=shown(now), before=shown(previous)))
+        self.switch_note.setAccessibleName(self.switch_note.text())
+        self.switch_note.show()
+        self._switch_timer.start()
+        self._fit()
+
+    def close_call(self, reason_key: str) -> None:
+        """The agent closes a call the card believes open (the line lost its end), with a reason."""
+        self.flush_note()
+        self.controller.close_call(reason_key)
+
     # ----- notes ----------------------------------------------------------------------------------
     def _note_typed(self) -> None:
         if self._shown_call is None:
@@ -561,6 +605,7 @@ class CoachCard(QWidget):
         self._set_row_visible(self.answer_row, view.ringing)
         self.buttons["answer"].setVisible(view.answer_button)
         self.buttons["reclassify"].setVisible(view.reclassify_button)
+        self.buttons["close_call"].setVisible(view.reclassify_button)   # any call not yet ended
         self.block_button.show_for(view.call_id, view.block_button)
 
     def _render_counters(self, view: CardView) -> None:
@@ -625,6 +670,7 @@ class CoachCard(QWidget):
         self._shown_call = None
         self.note.blockSignals(True)
         self.note.setPlainText(self.controller.note_text(call_id) if call_id else "")
+        self.note.moveCursor(QTextCursor.End)   # the agent goes on where they left off
         self.note.blockSignals(False)
         self._note_warning = ""
         self.note_state.setText("")
@@ -680,10 +726,11 @@ class CoachCard(QWidget):
         text = {
             "online": self.t["softphone_online"], "offline": self.t["softphone_offline"],
             "connecting": self.t["softphone_connecting"], "manual": self.t["manual_mode"],
+            "not_answering": self.t["softphone_not_answering"],
         }.get(state, state)
         self.status.setText(text)
         self.status.setToolTip(detail)
-        _set_property(self.status, "problem", state == "offline")
+        _set_property(self.status, "problem", state in ("offline", "not_answering"))
 
     def _on_store_status(self, kind: str, detail: str) -> None:
         """The database's trouble in words (resources/translations), until it is over."""

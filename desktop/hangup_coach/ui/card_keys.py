@@ -21,7 +21,7 @@ ACTION_TEXTS = {
     "answer": "answer", "explain": "explain", "warn": "warn", "closure": "closure",
     "cancel_closure": "cancel_closure", "copy": "copy", "hang_up": "hang_up",
     "customer_hung_up": "customer_hung_up", "reclassify": "reclassify", "note": "note_placeholder",
-    "done": "done", "wrapup": "key_wrapup", "manual_call": "key_manual_call",
+    "done": "done", "wrapup": "key_wrapup", "manual_call": "key_manual_call", "close_call": "close_call",
 }
 # action name → (default key, UI text key), as before the keys became settings.
 SHORTCUTS = {name: (HOTKEYS[name], text) for name, text in ACTION_TEXTS.items()}

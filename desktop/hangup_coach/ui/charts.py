@@ -290,7 +290,7 @@ class GraceChart(Chart):
                                               brush=colour, pen=pg.mkPen(colour), name=self.texts[name]))
             bottom = [b + h for b, h in zip(bottom, heights)]
         self._categories(self.agents)   # the axis shows as many as fit; hovering a bar names its agent
-        self.plot.setYRange(0, max(bottom + [1]) * 1.5, padding=0)   # room for the legend above the bars
+        self.plot.setYRange(0, max(bottom + [1]) * 1.9, padding=0)   # the two-row legend stays above the bars
         self.plot.setXRange(-0.7, max(len(self.agents), 1) - 0.3, padding=0)
         self.points = [(i, f"{self.texts['agent']} {a}\n" + "\n".join(
             f"{self.texts[name]} {getattr(t, name):,}" for name in GRACE_COLOURS))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import functools
+import html
 from datetime import date
 from pathlib import Path
 
@@ -23,7 +24,9 @@ from PySide6.QtWidgets import (
     QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
-from ..app.report_format import agent_csv_rows, agent_table, figures, summary_lines, what_if_rows
+from ..app.report_format import (
+    agent_csv_rows, agent_table, figures, significant_lines, summary_lines, what_if_rows,
+)
 from ..core.stats import DEFAULT_SCENARIOS
 from ..store.reports import CLASSES, ReportQuery
 from .agent_table import AgentTableWidget
@@ -117,6 +120,7 @@ class Dashboard(QWidget):
 
         self.summary = QLabel()
         self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.RichText)   # a significant change in bold
         self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.summary.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         self.agent_table = AgentTableWidget(texts)
@@ -192,7 +196,9 @@ class Dashboard(QWidget):
         # the share chart was drawn from the days (_days_loaded): the same figures
         self._drawing = [
             lambda: self.tiles.show_figures(figures(report, self.texts, self.targets)),
-            lambda: self.summary.setText("\n".join(summary_lines(report, self.texts))),
+            lambda: self.summary.setText("<br>".join(
+                f"<b>{html.escape(line)}</b>" if strong else html.escape(line)
+                for line, strong in zip(summary_lines(report, self.texts), significant_lines(report)))),
             lambda: self.agent_table.fill(agent_table(report, self.texts, self.targets)),
             lambda: self.trends.show_report(report),
             lambda: self.status.setText(self.texts["loaded"].format(

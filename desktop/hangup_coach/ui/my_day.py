@@ -16,8 +16,19 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QVBoxLayout, QW
 from ..app.report_format import duration, percent
 from ..core.stats import Tally
 from ..store.reports import CLASSES, ReportQuery
-from .charts import ClassChart
 from .report_loader import ReportLoader
+
+
+def week_chart(texts: dict[str, str]):
+    """This week's calls per class; None where the charts are not installed (the agent's package
+    leaves pyqtgraph and numpy to the lead/QA package: the figures above say the same in numbers)."""
+    try:
+        from .charts import ClassChart
+    except ImportError:
+        return None
+    chart = ClassChart(texts)
+    chart.plot.setTitle(f"{texts['this_week']} · {texts['chart_classes']}", size="10pt")
+    return chart
 
 
 class MyDay(QWidget):
@@ -53,12 +64,12 @@ class MyDay(QWidget):
         self.progress.setRange(0, 0)
         self.progress.setTextVisible(False)
         self.status = QLabel()
-        self.chart = ClassChart(texts)
-        self.chart.plot.setTitle(f"{texts['this_week']} · {texts['chart_classes']}", size="10pt")
+        self.chart = week_chart(texts)
         layout = QVBoxLayout(self)
         layout.addLayout(self.grid)
         layout.addWidget(self.progress)
-        layout.addWidget(self.chart.widget, 1)
+        if self.chart is not None:
+            layout.addWidget(self.chart.widget, 1)
         layout.addWidget(self.status)
         self.reload()
 
@@ -81,7 +92,7 @@ class MyDay(QWidget):
             values[f"class_{c}"] = f"{report.classes.get(c, Tally()).calls:,}"
         for key in self.rows:
             self.cells[(key, period)].setText(values[key])
-        if period == "week":
+        if period == "week" and self.chart is not None:
             self.chart.update(report)
         if not self._pending:
             self.progress.hide()

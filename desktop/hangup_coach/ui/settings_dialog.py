@@ -23,6 +23,17 @@ ACTION_LABELS = {   # action → UI text key of its button
     "cancel_closure": "cancel_closure", "copy": "copy", "hang_up": "hang_up",
     "customer_hung_up": "customer_hung_up", "reclassify": "reclassify", "note": "key_note", "done": "done",
     "wrapup": "key_wrapup", "manual_call": "key_manual_call",
+    "close_call": "close_call",
+}
+
+
+# Keys web browsers use themselves (shared reference "global-hotkeys"): grabbed by the card, a CRM
+# in a browser never gets them again. The value is the UI text key of what the browser does.
+BROWSER_KEYS = {
+    "F1": "browser_help", "F3": "browser_find", "F5": "browser_reload", "F6": "browser_address",
+    "F7": "browser_caret", "F10": "browser_menu", "F11": "browser_full_screen", "F12": "browser_tools",
+    "Ctrl+R": "browser_reload", "Ctrl+W": "browser_close_tab", "Ctrl+N": "browser_new_window",
+    "Ctrl+T": "browser_new_tab", "Ctrl+L": "browser_address", "Ctrl+F": "browser_find",
 }
 
 
@@ -89,6 +100,10 @@ class SettingsDialog(QDialog):
         t, settings = self.t, self.settings
         form = QFormLayout()
         self.agent_id = QLineEdit(settings.get("agent_id"), maxLength=20)
+        if self._sync_server:   # logged in: the number is the server device's (saved by `hangup-coach login`)
+            self.agent_id.setReadOnly(True)
+            self.agent_id.setToolTip(t["agent_id_from_server"])
+            self.agent_id.setAccessibleDescription(t["agent_id_from_server"])
         self.language = QComboBox()
         self.language.addItem(t["language_system"], "")
         for value, label in LANGUAGE_NAMES.items():
@@ -158,6 +173,8 @@ class SettingsDialog(QDialog):
             **{f"hotkeys/{action}": edit.keySequence().toString() for action, edit in self.keys.items()},
         }
         problem = self._problem(values)
+        if problem is None and not self._browser_keys_confirmed(values):
+            return
         if problem is None:
             try:
                 for key, value in values.items():
@@ -168,3 +185,18 @@ class SettingsDialog(QDialog):
             QMessageBox.warning(self, self.t["settings_title"], problem)
             return
         super().accept()
+
+    def _browser_keys_confirmed(self, values: dict) -> bool:
+        """A key a browser uses is allowed (a centre may have a desktop CRM), but only after a
+        warning that names the key and what the browser does with it."""
+        for action in HOTKEYS:
+            key = values[f"hotkeys/{action}"]
+            if key in BROWSER_KEYS and key != self.settings.hotkeys()[action]:
+                text = self.t["browser_key_warning"].format(
+                    key=QKeySequence(key).toString(QKeySequence.NativeText), action=self.t[ACTION_LABELS[action]],
+                    browser=self.t[BROWSER_KEYS[key]])
+                answer = QMessageBox.warning(self, self.t["settings_title"], text,
+                                             QMessageBox.Save | QMessageBox.Cancel, QMessageBox.Cancel)
+                if answer != QMessageBox.Save:
+                    return False
+        return True

@@ -1,0 +1,179 @@
+"""Issue 20 through a real JSON bridge socket: call waiting moves the keys, replays after a restart,
+calls left open forever, the bridge's live-call list. The card, controller and SQLite file are the app's own."""
+
+import json
+import socket
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+
+from hangup_coach.core.coach import Phase
+from hangup_coach.core.events import NOT_ON_LINE, STALE
+from sip_harness import free_port
+
+A, B, C = "13800000001", "13800000002", "13800000003"
+
+
+class Bridge:
+    """A CTI bridge as an integrator writes it: the token first, then one JSON object per line."""
+
+    def __init__(self, qtbot, desk):
+        self.sock = socket.create_connection(("127.0.0.1", desk.softphone.port))
+        self.sock.sendall(json.dumps({"auth": desk.softphone.token}).encode() + b"\n")
+        qtbot.waitUntil(lambda: desk.softphone.state == "online", timeout=3000)
+
+    def send(self, event, call_id="", **fields):
+        message = {"event": event, **({"call_id": call_id} if call_id else {}), **fields}
+        self.sock.sendall(json.dumps(message).encode() + b"\n")
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.fixture
+def json_desk(qtbot, open_desk):
+    port = free_port()
+    bridges = []
+
+    def open_(bridge=True):
+        desk = open_desk(f"json://127.0.0.1:{port}", wait_online=False)
+        qtbot.waitUntil(lambda: desk.softphone.state == "connecting" and desk.controller._store_open, timeout=3000)
+        if bridge:
+            bridges.append(Bridge(qtbot, desk))
+            return desk, bridges[-1]
+        return desk
+
+    yield open_
+    for bridge in bridges:
+        bridge.close()
+
+
+def session_of(desk, call_id):
+    return desk.controller.coach.by_line_id(call_id)
+
+
+def wait_phase(qtbot, desk, call_id, phase):
+    qtbot.waitUntil(lambda: session_of(desk, call_id) is not None and session_of(desk, call_id).phase is phase,
+                    timeout=3000)
+    return session_of(desk, call_id)
+
+
+def stored_note(desk, session):
+    return desk.controller.worker.call(lambda store: store.note(session.record.id), 5)
+
+
+def restart(desk, json_desk):
+    """The card goes away as in a crash (no wrap-up) and starts again on the same database file."""
+    desk.softphone.stop()
+    desk.card.close()
+    return json_desk()
+
+
+# ----- item 1: call waiting through a bridge --------------------------------------------------------
+
+
+def test_answering_the_waiting_call_on_the_phone_moves_the_keys_and_keeps_the_note(qtbot, json_desk):
+    desk, bridge = json_desk()
+    bridge.send("ringing", "A", number=A)
+    bridge.send("answered", "A")
+    a = wait_phase(qtbot, desk, "A", Phase.TALKING)
+    qtbot.keyClicks(desk.card.note, "A wants the card fee back")
+    bridge.send("ringing", "B", number=B)
+    wait_phase(qtbot, desk, "B", Phase.RINGING)
+    assert desk.controller.current is a                              # a ringing call never takes the keys
+    bridge.send("answered", "B")                                     # the agent picked B up on the phone
+    b = wait_phase(qtbot, desk, "B", Phase.TALKING)
+
+    assert desk.controller.current is b                              # the keys act on B now
+    assert desk.card.switch_note.isVisible() and "138****0002" in desk.card.switch_note.text()
+    assert "138****0001" in desk.card.switch_note.text()             # ...and where the note stayed
+    assert desk.card.note.toPlainText() == ""
+    qtbot.keyClicks(desk.card.note, "B moved house")
+    desk.card.flush_note()
+    assert desk.controller.wait_saved()
+    assert (stored_note(desk, a), stored_note(desk, b)) == ("A wants the card fee back", "B moved house")
+    qtbot.mouseClick(desk.card.buttons["hang_up"], Qt.LeftButton)   # "I hung up" records B's end, not A's
+    assert (b.phase, a.phase) == (Phase.ENDED, Phase.TALKING)
+
+    bridge.send("held", "A")                                         # hold state comes from the line
+    qtbot.waitUntil(lambda: a.held, timeout=3000)
+    bridge.send("resumed", "A")
+    qtbot.waitUntil(lambda: not a.held, timeout=3000)
+    assert desk.controller.current is a                              # the line connected A again
+
+
+# ----- item 3: a bridge replays after a card restart ------------------------------------------------
+
+
+def test_a_replay_of_an_ended_call_after_a_restart_makes_no_second_row(qtbot, json_desk):
+    desk, bridge = json_desk()
+    for event, extra in (("ringing", {"number": A}), ("answered", {}), ("ended", {"ended_by": "customer"})):
+        bridge.send(event, "A-1001", **extra)
+    wait_phase(qtbot, desk, "A-1001", Phase.ENDED)
+    qtbot.mouseClick(desk.card.buttons["done"], Qt.LeftButton)
+    assert len(desk.rows()) == 1 and desk.rows()[0]["wrapped_up_at"] is not None
+    bridge.close()
+
+    again, bridge = restart(desk, json_desk)
+    for event, extra in (("ringing", {"number": A}), ("answered", {}), ("ended", {"ended_by": "customer"})):
+        bridge.send(event, "A-1001", **extra)                        # the bridge replays its backlog
+    bridge.send("ringing", "B-1002", number=B)                        # then a new call, in order after it
+    wait_phase(qtbot, again, "B-1002", Phase.RINGING)
+    assert [r["line_call_id"] for r in again.rows()] == ["A-1001", "B-1002"]
+    assert again.controller.current is session_of(again, "B-1002")
+
+
+# ----- item 4: calls that would stay open forever --------------------------------------------------
+
+
+def test_the_bridges_call_list_closes_a_call_that_ended_while_the_card_was_down(qtbot, json_desk):
+    desk, bridge = json_desk()
+    bridge.send("ringing", "A", number=A)
+    bridge.send("answered", "A")
+    wait_phase(qtbot, desk, "A", Phase.TALKING)
+    bridge.close()
+    again, bridge = restart(desk, json_desk)                          # A ended meanwhile; the end was lost
+    a = wait_phase(qtbot, again, "A", Phase.TALKING)
+    bridge.send("calls", calls=[{"call_id": "B", "state": "talking", "number": B, "connected_for": 8}])
+    b = wait_phase(qtbot, again, "B", Phase.TALKING)
+    assert a.phase is Phase.ENDED and a.record.close_reason == NOT_ON_LINE
+    assert again.controller.current is b                              # the call being talked to has the keys
+    assert (a.record.answered_at and b.record.times_reconstructed
+            and abs((again.controller.clock.now() - b.record.answered_at).total_seconds() - 8) < 2)
+
+
+def test_an_end_before_its_ring_closes_the_id(qtbot, json_desk):
+    desk, bridge = json_desk()
+    bridge.send("ended", "late", ended_by="customer")
+    bridge.send("ringing", "late", number=A)                         # arrives after its own end
+    bridge.send("ringing", "next", number=B)
+    wait_phase(qtbot, desk, "next", Phase.RINGING)
+    assert session_of(desk, "late") is None and [r["line_call_id"] for r in desk.rows()] == ["next"]
+
+
+def test_a_call_silent_past_the_limit_is_closed_and_the_card_says_so(qtbot, json_desk):
+    desk, bridge = json_desk()
+    bridge.send("ringing", "A", number=A)
+    bridge.send("answered", "A")
+    a = wait_phase(qtbot, desk, "A", Phase.TALKING)
+    a.last_heard -= timedelta(hours=desk.controller.policy.stale_call_hours, seconds=1)   # hours of silence
+    desk.controller._check_stale()                                   # what the minute timer runs
+    assert a.phase is Phase.ENDED and a.record.ended_by == "unknown" and a.record.close_reason == STALE
+    assert desk.card.flag.isVisible() and desk.card.t["stale_flag"] in desk.card.flag.text()
+    assert desk.rows()[0]["close_reason"] == STALE
+
+
+def test_the_agent_closes_a_call_by_key_with_a_reason(qtbot, json_desk):
+    desk, bridge = json_desk()
+    bridge.send("ringing", "A", number=A)
+    bridge.send("answered", "A")
+    a = wait_phase(qtbot, desk, "A", Phase.TALKING)
+    menu = desk.card.close_menu
+    qtbot.waitUntil(lambda: desk.card.buttons["close_call"].isVisible(), timeout=1000)
+    desk.card.press("close_call")                                    # Ctrl+Alt+X opens the reasons
+    qtbot.waitUntil(menu.isVisible, timeout=2000)
+    menu.actions()[0].trigger()                                      # "The call has ended on the phone"
+    menu.hide()
+    assert a.phase is Phase.ENDED and a.record.close_reason.endswith("ended_on_phone")
+    assert desk.card.wrapup.isVisible() and desk.card.t["closed_on_card_flag"] in desk.card.flag.text()
