@@ -94,9 +94,10 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         # the event loop nothing, and ring-time lookups on this worker do not wait behind it.
         batch = await run_in_threadpool(wire.parse_push, await json_body(request, wire.MAX_BODY_BYTES))
         reviews = [r for r in batch.records if r.kind == "qa_review"]
-        acked, server_time = await run_in_threadpool(           # a review: of a batch's call (QaError → 422)
+        acked, server_time, skew = await run_in_threadpool(     # a review: of a batch's call (QaError → 422)
             records.push, storage, device, batch, (lambda: qa.check_reviews(device, reviews)) if reviews else None)
-        return JSONResponse({"acked": acked, "server_time": server_time})
+        skewed = {"clock_skew_seconds": round(skew)} if skew else {}     # the card says so on the card
+        return JSONResponse({"acked": acked, "server_time": server_time, **skewed})
 
     async def changes(request: Request):
         device = await authenticate(request)
