@@ -25,7 +25,7 @@ def test_machine_file_sets_values_and_the_users_file_overrides_them(tmp_path):
     assert settings.get("language") == "en"
     assert settings.get("server_url") == "https://hangup-coach.example.org"
     assert settings.get("card_scale") == 2.0
-    assert settings.get("agent_id") == ""       # not in the machine file: none, the card asks on its first run
+    assert settings.get("agent_id") == ""   # not in the machine file: the default (none until the agent gives it)
 
     settings.set("language", "zh_CN")
     settings.set("softphone", "")              # this agent works in manual mode

@@ -178,15 +178,16 @@ def test_the_migration_keeps_todays_block_proposals(database):
     blocks (the old scope 'until' one of the seeds' four), each with a 'migrate' audit row."""
     import json as json_
 
+    from sqlalchemy import column, table
+
+    from hangup_coach.server import migrations
     from hangup_coach.server.storage import Storage
-    from hangup_coach.server.storage.schema import MIGRATIONS, records, schema_migrations
     storage = Storage(database)
+    records = table("records", *(column(c) for c in ("kind", "id", "version", "seq", "agent_id", "team", "device_id",
+                                                     "received_at", "number", "started_at", "call_id", "data")))
     try:
-        with storage._write() as conn:
-            schema_migrations.create(conn)
-            for version, name, apply in MIGRATIONS[:2]:
-                apply(conn)
-                conn.execute(schema_migrations.insert().values(version=version, name=name, applied_at="2026-12-01"))
+        with storage.write() as conn:
+            migrations.upgrade(conn, "0002")             # the schema of the servers in the field (commit 10348a3)
             created = "2026-12-01T08:00:00.000+00:00"
             old = [("p1", "+8613800138000", {"scope": "week", "reason": "harassment, 5 calls today", "status": "proposed"}),
                    ("p2", "+8613900139000", {"scope": "until", "reason": "abuse", "status": "active",
@@ -208,7 +209,7 @@ def test_the_migration_keeps_todays_block_proposals(database):
         assert (moved["p2"]["status"], moved["p2"]["scope"], moved["p2"]["decided_by"]) == ("active", "week", "2001")
         assert sorted(audit) == [("p1", "migrate"), ("p2", "migrate")]
         with pytest.raises(Exception, match="append-only"):
-            with storage._write() as conn:
+            with storage.write() as conn:
                 conn.execute(block_audit.delete())
     finally:
         storage.close()

@@ -11,7 +11,8 @@ import re
 import sys
 from pathlib import Path
 
-from ..wire import ROLES  # noqa: E402 (agent, lead, qa, manager, admin)
+from .permissions import ROLES     # pure, cheap: the server's libraries still load only when it runs
+
 
 
 def add_parser(sub) -> None:
@@ -41,6 +42,7 @@ def add_parser(sub) -> None:
     add.add_argument("--agent", required=True, help="the agent's id (their agent number)")
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--team", help="the team (default: one team for the whole centre)")
+    add.add_argument("--site", help="the site the team works at (default: one site for the whole centre)")
     revoke = actions.add_parser("revoke-device", parents=[database], help="revoke a device's token")
     revoke.add_argument("device_id")
     actions.add_parser("list-devices", parents=[database], help="list devices (never their tokens)")
@@ -111,11 +113,12 @@ def main(args: argparse.Namespace) -> int:
         command = args.server_command
         if command == "add-device":
             try:
-                device, token = storage.add_device(args.agent, args.role, args.team)
+                device, token = storage.add_device(args.agent, args.role, args.team, args.site)
             except ValueError as exc:
                 print(f"hangup-coach server add-device: {exc}", file=sys.stderr)
                 return 2
-            print(f"device {device.id}: agent {device.agent_id}, role {device.role}, team {device.team}")
+            print(f"device {device.id}: agent {device.agent_id}, role {device.role}, team {device.team}, "
+                  f"site {device.site}")
             print("token (shown only this once; give it to the device's `hangup-coach login`):")
             print(token)
             return 0
@@ -131,7 +134,8 @@ def main(args: argparse.Namespace) -> int:
         if command == "list-devices":
             for d in storage.list_devices():
                 state = f"revoked {d.revoked_at}" if d.revoked_at else "active"
-                print(f"{d.id}  agent {d.agent_id}  {d.role:<5}  team {d.team}  added {d.created_at}  {state}")
+                print(f"{d.id}  agent {d.agent_id}  {d.role:<7}  team {d.team}  site {d.site}  "
+                      f"added {d.created_at}  {state}")
             return 0
     finally:
         storage.close()
@@ -151,7 +155,7 @@ def import_cases(storage, path: Path) -> int:
     except CaseError as exc:
         print(f"hangup-coach server import-cases: {path}, {exc}; nothing was stored", file=sys.stderr)
         return 1
-    changed = storage.put_cases(given, "import")
+    changed = storage.put_cases(given, None)
     print(f"{len(given)} case(s) read from {path}, {changed} changed; agents' cards get them on their next pull")
     return 0
 
