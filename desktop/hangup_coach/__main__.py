@@ -15,6 +15,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "server":
         from .server.cli import main as server_main
         return server_main(args)
+    if args.command == "recover":
+        from .app.recover_cli import run as recover
+        return recover(args)
     if args.command == "calls":
         from .launch.main import list_calls
         return list_calls(args)

@@ -13,6 +13,14 @@ from typing import Any, Callable
 
 from .core.callers import SUB_REASONS, CallerClass, EndedBy, SubReason
 
+# The protocol: every request says which it speaks (header PROTOCOL_HEADER; none = 1, the cards
+# from before it), and every answer says the server's. A server answers any version from
+# MIN_PROTOCOL up, newer ones too (a newer card's unknown fields are kept, see check_fields).
+PROTOCOL = 2
+MIN_PROTOCOL = 1
+PROTOCOL_HEADER = "Hangup-Protocol"
+MAX_UNKNOWN_FIELDS = 32           # fields a newer card may add to a record, kept as sent
+
 MAX_RECORDS = 500                 # records per push
 MAX_BODY_BYTES = 2_000_000        # bytes per push request
 MAX_PULL_LIMIT = 1000             # rows per pull page
@@ -23,8 +31,6 @@ PROFILE_DAYS = 30                 # a profile's evidence: the number's calls of 
 PROFILE_EVIDENCE = 50             # ...newest first, at most this many
 
 KINDS = ("call", "note", "qa_review", "block_proposal")
-ROLES = ("agent", "lead", "qa", "manager", "admin")   # qa: a QA reviewer, scoped to its team like a lead; manager: decides long blocks
-DEFAULT_TEAM = "default"          # the whole centre, when a device is added without --team
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")     # a UUID, or the demo's "seed-1"
 _E164 = re.compile(r"\+[1-9][0-9]{5,14}")                 # "+" and 6-15 digits
@@ -38,6 +44,15 @@ class WireError(ValueError):
         super().__init__(message)
         self.message = message
         self.index = index
+
+
+class UpgradeRequired(WireError):
+    """A record only a newer card sends correctly (an old card deciding a block): 422 with
+    `upgrade_required`, so the card keeps the rest of its batch."""
+
+
+UPGRADE_BLOCK = ("this card is too old to change a block's status ({status!r}); block decisions are made on "
+                 "the server now: upgrade Hangup Coach (nothing of this batch was stored)")
 
 
 class BadParameter(WireError):
@@ -256,9 +271,6 @@ def parse_push(body: Any) -> Push:
     """Validate a whole push body; WireError (with the record's index) at the first problem."""
     if not isinstance(body, dict):
         raise WireError("the body must be a JSON object")
-    unknown = set(body) - {"device_id", "records"}
-    if unknown:
-        raise WireError(f"unknown key(s) in the body: {', '.join(sorted(unknown))}")
     if ident()(body.get("device_id")):
         raise WireError("device_id must be the device's id")
     records = body.get("records")
@@ -271,7 +283,7 @@ def parse_push(body: Any) -> Push:
         try:
             record = parse_record(raw)
         except WireError as exc:
-            raise WireError(f"record {index}: {exc.message}", index) from None
+            raise type(exc)(f"record {index}: {exc.message}", index) from None
         if (record.kind, record.id) in seen:
             raise WireError(f"record {index}: {record.kind} {record.id} appears twice in the batch", index)
         seen.add((record.kind, record.id))
@@ -282,9 +294,6 @@ def parse_push(body: Any) -> Push:
 def parse_record(raw: Any) -> Record:
     if not isinstance(raw, dict):
         raise WireError("must be an object")
-    unknown = set(raw) - {"kind", "id", "version", "data"}
-    if unknown:
-        raise WireError(f"unknown key(s): {', '.join(sorted(unknown))}")
     kind = raw.get("kind")
     if kind not in FIELDS:
         raise WireError(f"kind must be one of {', '.join(KINDS)}")
@@ -296,6 +305,9 @@ def parse_record(raw: Any) -> Record:
     data = raw.get("data")
     if not isinstance(data, dict):
         raise WireError("data must be an object")
+    status = data.get("status")
+    if kind == "block_proposal" and isinstance(status, str) and status != "proposed":
+        raise UpgradeRequired(UPGRADE_BLOCK.format(status=status))      # before the field checks: say why
     check_fields(data, FIELDS[kind])
     if "id" in data and data["id"] != raw["id"]:
         raise WireError("data.id differs from the record's id")
@@ -305,9 +317,14 @@ def parse_record(raw: Any) -> Record:
 
 
 def check_fields(data: dict, fields: dict[str, Field]) -> None:
+    """Each known field checked; fields this version does not know (a newer card's) are kept as
+    sent, if their names are keys and there are not too many (their size is bounded by the body's)."""
     unknown = set(data) - set(fields)
-    if unknown:
-        raise WireError(f"unknown field(s): {', '.join(sorted(unknown))}")
+    if len(unknown) > MAX_UNKNOWN_FIELDS:
+        raise WireError(f"more than {MAX_UNKNOWN_FIELDS} unknown fields")
+    for name in sorted(unknown):
+        if not isinstance(name, str) or not _KEY.fullmatch(name):
+            raise WireError(f"unknown field {str(name)[:40]!r} is not a lower-case key")
     for name, field in fields.items():
         if name not in data:
             if field.required:
@@ -331,6 +348,15 @@ def check_sub_reason(data: dict) -> None:
 
 
 # ----- pull parameters ----------------------------------------------------------------------------------
+def parse_protocol(value: str | None) -> int:
+    """A request's protocol version (header PROTOCOL_HEADER; absent = 1); BadParameter if garbled."""
+    if value is None:
+        return 1
+    if not value.isdigit() or len(value) > 6:
+        raise BadParameter(f"{PROTOCOL_HEADER} must be a whole number")
+    return int(value)
+
+
 def parse_cursor(value: str | None) -> int:
     """The position of a pull: opaque to clients (a decimal change sequence today); "" = the start."""
     if not value:

@@ -27,10 +27,17 @@ def test_a_full_disk_is_said_on_the_card_and_nothing_is_lost(qtbot, open_desk, s
     note = "磁盘满时输入的通话记录 " * 300
     card.note.setPlainText(note)
     card.flush_note()
-    qtbot.waitUntil(lambda: "disk_full" in desk.statuses or "io" in desk.statuses, timeout=5000)
-    kind = "disk_full" if "disk_full" in desk.statuses else "io"
-    assert card.status.text() == card.t[f"store_{kind}"]
-    qtbot.waitUntil(lambda: card.note_state.text() == card.t["note_unsaved"], timeout=5000)
+    qtbot.waitUntil(lambda: bool({"disk_full", "io", "memory"} & set(desk.statuses)), timeout=5000)
+    # What the card says must be true: the journal beside the database took the note (the space
+    # fill_disk leaves, < 64 KiB, may hold it) or it is in this window only (test_journal_edges.py).
+    journal = desk.db_path.with_name("calls.db.unsaved.json")
+    qtbot.waitUntil(lambda: card.note_state.text() in (card.t["note_unsaved"], card.t["note_memory"]), timeout=5000)
+    kind = desk.statuses[-1]
+    if kind == "memory":
+        assert not journal.exists() and card.note_state.text() == card.t["note_memory"]
+    else:
+        assert kind in ("disk_full", "io") and journal.exists() and card.note_state.text() == card.t["note_unsaved"]
+    assert card.status.toolTip() == card.t[f"store_{kind}"]
     qtbot.mouseClick(card.buttons["hang_up"], Qt.LeftButton)
     qtbot.mouseClick(card.buttons["done"], Qt.LeftButton)
     assert not controller.wait_saved(0.5)               # not pretending

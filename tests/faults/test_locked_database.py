@@ -70,8 +70,9 @@ def test_a_locked_database_never_freezes_the_card_and_loses_nothing(qtbot, open_
     finally:
         locker.kill()
         watch.stop()
-    # The loop kept turning all along: before, each write blocked it for the 5 s busy timeout.
-    assert watch.longest < 1.0, f"the card froze for {watch.longest:.2f} s"
+    # The loop kept turning all along: before, each write blocked it for the 5 s busy timeout. (Not
+    # 1 s: beside stress-ng --cpu 4 on 2 cores the scheduler alone leaves the GUI thread 1.2 s gaps.)
+    assert watch.longest < 2.5, f"the card froze for {watch.longest:.2f} s"
     assert watch.ticks > HOLD_S * 1000 / 20 / 4
 
     assert controller.wait_saved(10)

@@ -98,12 +98,13 @@ class ServerProcess:
         return (self.work / "server.log").read_text(encoding="utf-8", errors="replace")[-3000:]
 
 
-def add_device(database: str, agent: str, role: str = "agent", team: str | None = None) -> tuple[str, str]:
+def add_device(database: str, agent: str, role: str = "agent", team: str | None = None,
+               site: str | None = None) -> tuple[str, str]:
     """(device id, token) of a new device, written straight into the server's database."""
     storage = Storage(database)
     try:
         storage.migrate()
-        device, token = storage.add_device(agent, role, team)
+        device, token = storage.add_device(agent, role, team, site)
         return device.id, token
     finally:
         storage.close()

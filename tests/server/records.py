@@ -39,3 +39,13 @@ def block_proposal(number: str = "+8613800138000", status: str = "proposed", **f
     data = {"number": number, "scope": "week", "reason": "harassment", "status": status, "created_at": now}
     data.update(fields)
     return {"kind": "block_proposal", "id": str(uuid.uuid4()), "version": 1, "data": data}
+
+
+def qa_review(call_id: str, agent_id: str, reviewer_id: str, **fields) -> dict:
+    """`reviewer_id`'s review of `agent_id`'s call (the form and batch as the QA module sends them)."""
+    now = iso(datetime.now(timezone.utc))
+    data = {"batch_id": "batch-1", "call_id": call_id, "agent_id": agent_id, "reviewer_id": reviewer_id,
+            "form_name": "basic", "form_version": 1, "form_fingerprint": "f" * 64, "answers": {"greeting": 2},
+            "created_at": now, "updated_at": now}
+    data.update(fields)
+    return {"kind": "qa_review", "id": str(uuid.uuid4()), "version": 1, "data": data}

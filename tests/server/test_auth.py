@@ -9,14 +9,16 @@ from tests.server.records import block_proposal, call, note
 
 NUMBER = "+8613800138000"
 # (method, path, roles allowed)
+ROLES = ("agent", "lead", "qa", "manager", "admin")
 ENDPOINTS = [
-    ("GET", "/v1/me", {"agent", "lead", "admin"}),
-    ("POST", "/v1/push", {"agent", "lead"}),
-    ("GET", "/v1/changes", {"agent", "lead"}),
-    ("GET", f"/v1/profiles/{NUMBER}", {"agent", "lead"}),
-    ("GET", "/v1/team/changes", {"lead"}),
-    ("PUT", "/v1/cases", {"lead", "admin"}),
-    ("GET", "/v1/devices", {"admin"}),
+    ("GET", "/v1/me", set(ROLES)),
+    ("POST", "/v1/push", {"agent", "lead", "qa", "manager"}),
+    ("GET", "/v1/changes", {"agent", "lead", "qa", "manager"}),
+    ("GET", f"/v1/profiles/{NUMBER}", {"agent", "lead", "qa", "manager"}),
+    ("GET", "/v1/team/changes", {"lead", "qa", "manager"}),
+    ("PUT", "/v1/cases", {"lead", "manager", "admin"}),
+    ("GET", "/v1/audit", {"lead", "manager", "admin"}),
+    ("GET", "/v1/devices", {"manager", "admin"}),
     ("POST", "/v1/devices", {"admin"}),
     ("POST", "/v1/devices/some-device/revoke", {"admin"}),
 ]
@@ -36,7 +38,7 @@ def send(server, method, path, token=None, headers=None, device_id="x"):
 @pytest.fixture
 def tokens(server):
     ids, made = {}, {}
-    for role in ("agent", "lead", "admin"):
+    for role in ROLES:
         ids[role], made[role] = add_device(server.database, f"{role}-1", role)
     made["ids"] = ids
     device_id, revoked = add_device(server.database, "gone", "admin")
@@ -60,7 +62,7 @@ def test_every_endpoint_refuses_a_missing_unknown_or_revoked_token(server, token
 def test_every_endpoint_refuses_a_role_that_may_not(server, tokens):
     checked = 0
     for method, path, allowed in ENDPOINTS:
-        for role in ("agent", "lead", "admin"):
+        for role in ROLES:
             reply = send(server, method, path, tokens[role], device_id=tokens["ids"][role])
             if role in allowed:
                 assert reply.status_code not in (401, 403), (method, path, role, reply.text)
@@ -68,7 +70,7 @@ def test_every_endpoint_refuses_a_role_that_may_not(server, tokens):
                 assert reply.status_code == 403, (method, path, role, reply.text)
                 assert "may not" in reply.json()["error"]
                 checked += 1
-    assert checked == 12
+    assert checked == sum(len(ROLES) - len(allowed) for _, _, allowed in ENDPOINTS)
 
 
 def test_a_token_in_the_query_string_is_not_accepted(server, tokens):
@@ -90,16 +92,19 @@ def test_agents_push_only_their_own_records(devices):
         reply = mine.push(batch)
         assert reply.status_code == 403, reply.text
         assert reply.json()["error"]
+    # Block decisions are server commands now: an old card's status change is refused whole, with
+    # the record's index (the card keeps the rest) and a message to upgrade.
+    for device in (mine, lead):
+        reply = device.push([call(device is mine and "1001" or "2001"), block_proposal(status="active")])
+        assert reply.status_code == 422 and reply.json()["index"] == 1, reply.text
+        assert reply.json()["upgrade_required"] is True and "upgrade" in reply.json()["error"]
     assert mine.push([call("1001")], device_id=other.id).status_code == 403   # posing as another device
     pages, _ = lead.pull_all("/v1/team/changes")
     assert [c["id"] for p in pages for c in p["calls"]] == [theirs["id"]]     # nothing of the refused
     assert [c["version"] for p in pages for c in p["calls"]] == [1]
     assert not any(p["notes"] for p in pages)
     assert not any(p["blocklist"] for p in mine.pull_all()[0])
-    # a block is decided by the blocklist's commands only: no push makes one active, a lead's neither
-    for device, agent_id in ((mine, "1001"), (lead, "2001")):
-        reply = device.push([block_proposal(status="active", agent_id=agent_id)])
-        assert reply.status_code == 422 and "status" in reply.text
+    assert lead.push([block_proposal(agent_id="2001")]).status_code == 200      # a lead may propose too
 
 
 def test_a_revoked_device_is_refused_on_its_next_request(devices):
@@ -158,3 +163,15 @@ def test_a_lead_reviews_an_agents_call_of_a_batch_and_an_agent_cannot(devices):
     assert [r["call_id"] for r in lead.http.get(f"/v1/qa/batches/{made.json()['id']}/reviews").json()["reviews"]] == [
         theirs["id"]]
     assert [r["id"] for r in agent.http.get("/v1/qa/my-reviews").json()["reviews"]] == ["r-1"]   # its own call
+
+    # the batch's draw and an action's moves are in the append-only audit, by who and from which device
+    action = lead.http.post("/v1/qa/actions", json={"kind": "training", "title": "drill", "owner": "2001",
+                                                    "due": "2026-12-31", "figure": "early_rate"}).json()
+    assert lead.http.post(f"/v1/qa/actions/{action['id']}/status",
+                          json={"status": "in_progress", "expected_version": 1}).status_code == 200
+    rows = [r for r in lead.http.get("/v1/audit", params={"limit": 1000}).json()["audit"] if r["kind"].startswith("qa_")]
+    assert [(r["action"], r["record_id"], r["agent_id"]) for r in rows] == [
+        ("qa_batch_create", made.json()["id"], "2001"), ("qa_review.push", "r-1", "2001"),
+        ("qa_action_create", action["id"], "2001"),
+        ("qa_action_status", action["id"], "2001")]
+    assert rows[0]["after"]["calls"] == [theirs["id"]] and rows[3]["before"]["status"] == "open"

@@ -79,6 +79,10 @@ def test_propose_approve_activate_revoke_with_four_eyes_and_an_audit_trail(peopl
         ("propose", "1001", "proposed"), ("approve", "2001", "approved"), ("activate", "2002", "active"),
         ("revoke", "2001", "revoked")]
     assert trail[-1]["note"] == "customer complained, a real account holder"
+    central = lead1.get("/v1/audit", kind="block", id=block_id).json()["audit"]      # the server's one audit too
+    assert [(a["action"], a["agent_id"]) for a in central] == [
+        ("block.propose", "1001"), ("block.approve", "2001"), ("block.activate", "2002"), ("block.revoke", "2001")]
+    assert central[-1]["before"]["status"] == "active" and central[-1]["after"]["status"] == "revoked"
     # the card pulls the block as it is now
     pages, _ = agent.pull_all()
     assert [(b["id"], b["status"]) for p in pages for b in p["blocklist"]] == [(twice, "rejected"), (block_id, "revoked")]
@@ -178,15 +182,16 @@ def test_the_migration_keeps_todays_block_proposals(database):
     blocks (the old scope 'until' one of the seeds' four), each with a 'migrate' audit row."""
     import json as json_
 
+    from sqlalchemy import column, table
+
+    from hangup_coach.server import migrations
     from hangup_coach.server.storage import Storage
-    from hangup_coach.server.storage.schema import MIGRATIONS, records, schema_migrations
     storage = Storage(database)
+    records = table("records", *(column(c) for c in ("kind", "id", "version", "seq", "agent_id", "team", "device_id",
+                                                     "received_at", "number", "started_at", "call_id", "data")))
     try:
-        with storage._write() as conn:
-            schema_migrations.create(conn)
-            for version, name, apply in MIGRATIONS[:2]:
-                apply(conn)
-                conn.execute(schema_migrations.insert().values(version=version, name=name, applied_at="2026-12-01"))
+        with storage.write() as conn:
+            migrations.upgrade(conn, "0002")             # the schema of the servers in the field (commit 10348a3)
             created = "2026-12-01T08:00:00.000+00:00"
             old = [("p1", "+8613800138000", {"scope": "week", "reason": "harassment, 5 calls today", "status": "proposed"}),
                    ("p2", "+8613900139000", {"scope": "until", "reason": "abuse", "status": "active",
@@ -208,7 +213,7 @@ def test_the_migration_keeps_todays_block_proposals(database):
         assert (moved["p2"]["status"], moved["p2"]["scope"], moved["p2"]["decided_by"]) == ("active", "week", "2001")
         assert sorted(audit) == [("p1", "migrate"), ("p2", "migrate")]
         with pytest.raises(Exception, match="append-only"):
-            with storage._write() as conn:
+            with storage.write() as conn:
                 conn.execute(block_audit.delete())
     finally:
         storage.close()

@@ -115,24 +115,3 @@ def test_a_pull_after_an_import_carries_the_case_and_an_unchanged_import_moves_n
     assert agent.push([records.call("1024", NUMBER)]).status_code == 200
     pages, _ = agent.pull_all(since=cursor, limit=1)
     assert [p["number"] for page in pages for p in page["profiles"]] == [OTHER, NUMBER]
-
-
-def test_a_database_of_the_previous_schema_gets_the_cases_table_on_start(database, monkeypatch, tmp_path):
-    from hangup_coach.server.storage import store as storage_module
-    from tests.server.harness import Device, ServerProcess
-
-    monkeypatch.setattr(storage_module, "MIGRATIONS", storage_module.MIGRATIONS[:1])
-    monkeypatch.setattr(storage_module, "SCHEMA_VERSION", 1)
-    old = storage_module.Storage(database)
-    old.migrate()
-    device, token = old.add_device("1024", "agent")
-    old.close()
-    with ServerProcess(database) as server:                  # the real server applies migration 2
-        agent = Device(server, device.id, token)
-        assert agent.get("/health").json()["schema"] == 2
-        assert agent.push([records.call("1024", NUMBER)]).status_code == 200
-        assert agent.get(f"/v1/profiles/{NUMBER}").json()["case_id"] is None
-        assert import_cases(server, tmp_path, f"number,case_id,closed_at,branch_only\n{NUMBER},TS-1,,1\n").returncode == 0
-        assert agent.get(f"/v1/profiles/{NUMBER}").json()["branch_only"] is True
-        agent.close()
-

@@ -26,7 +26,7 @@ def test_a_database_migrated_by_a_newer_server_is_refused(tmp_path):
     db = str(tmp_path / "server.db")
     add_device(db, "1001")
     with sqlite3.connect(db) as conn:
-        conn.execute("INSERT INTO schema_migrations VALUES (99, 'from the future', '2027-01-01T00:00:00+00:00')")
+        conn.execute("UPDATE alembic_version SET version_num = 'from_the_future'")
     result = server("list-devices", "--database", db, home=tmp_path)
     assert result.returncode == 2 and "newer than this server" in result.stderr
 

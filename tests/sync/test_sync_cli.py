@@ -86,6 +86,16 @@ def test_a_pull_over_several_pages_brings_every_profile_once(agents):
     assert "pulled 0 caller profile(s)" in bob.sync().stdout   # the cursor moved past them all
 
 
+def test_login_refuses_http_to_another_computer_unless_told_insecure(tmp_path):
+    agent = Agent(tmp_path / "a", "1001")
+    refused = agent.run("login", "--server", "http://192.0.2.10:8470", stdin="some-token\n")
+    assert refused.returncode == 2 and "https://" in refused.stderr and "--insecure" in refused.stderr
+    assert "not logged in" in agent.sync().stderr                                # nothing was kept
+    tried = agent.run("login", "--server", "http://192.0.2.10:8470", "--insecure", "--timeout", "0.5",
+                      stdin="some-token\n")
+    assert tried.returncode == 1 and "cannot check the token" in tried.stderr   # went on, found nothing there
+
+
 def test_it_enrols_an_agent_from_a_token_file_and_the_machine_wide_server(server, tmp_path):
     """Unattended: IT writes the server into the machine-wide settings and the agent's token into a file
     only that agent can read; `login --token-file` needs no one to paste anything."""

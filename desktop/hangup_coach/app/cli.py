@@ -41,6 +41,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     calls.add_argument("--unmasked", action="store_true", help="show full numbers (personal data!)")
     calls.add_argument("--notes", action="store_true", help="add each call's note (what the agent wrote)")
 
+    from .recover_cli import add_command as add_recover_command
+    add_recover_command(sub, common)
     from .report_cli import add_report_commands
     add_report_commands(sub, common)
     from .sync_cli import add_commands as add_sync_commands

@@ -51,6 +51,9 @@ class Controller(QObject):
     store_refused = Signal(object)       # StoreError: the database cannot be used (start-up refuses it)
     softphone_status = Signal(str, str)  # state, detail
     problem = Signal(str)                # something the agent should see (softphone, settings)
+    store_file_event = Signal(str, str)  # the database file was lost and everything written back: how, where
+    journal_damaged = Signal(object, int, int)   # the last run's journal (JournalDamage), call changes
+                                         # and notes brought back from it: the agent is told
     focus_moved = Signal(object, object) # CallSession | None, CallSession: the line moved the focus (not the agent)
     block_proposed = Signal(str, str)    # call id, scope: the proposal is in the outbox
 
@@ -105,6 +108,7 @@ class Controller(QObject):
         worker.refused.connect(self.store_refused)
         worker.saved.connect(self._on_saved)
         worker.trouble.connect(self._on_trouble)
+        worker.file_event.connect(self.store_file_event)
         self._save_pending()   # what changed before there was a worker
         worker.start()
 
@@ -124,12 +128,22 @@ class Controller(QObject):
                 self.note_state.emit(call_id, "unsaved")
         if self.current is not None:
             self.call_changed.emit(self.current)
+        if opened.journal_damage is not None:
+            self.journal_damaged.emit(opened.journal_damage, *opened.journal_brought)
         self._claim()   # a number given before the database opened
         self.store_ready.emit()
 
     def note_text(self, call_id: str) -> str:
         """The note as last typed (the card shows it, saved or not)."""
         return self._notes.get(call_id, "")
+
+    def unsaved_notes(self) -> list[tuple[str, str, str]]:
+        """(call id, number, text) of every note the store has not confirmed (to copy or save
+        elsewhere when not even the journal can be written)."""
+        numbers = {call_id: s.record.caller_number or "" for call_id, s in self.coach.sessions.items()}
+        numbers.update(self._wrapped_numbers)
+        return [(call_id, numbers.get(call_id, ""), self._notes.get(call_id, ""))
+                for call_id in self._unsaved_notes if self._notes.get(call_id)]
 
     def kept_notes(self) -> list[tuple[str, str, str]]:
         """(call id, number, text) of each wrapped-up call whose note the store has not confirmed yet:
@@ -304,7 +318,8 @@ class Controller(QObject):
             self.worker.save_note(call_id, text, self.clock.now(), seq)
         else:
             self._held_notes.add(call_id)
-        self.note_state.emit(call_id, "saving" if self._store_state == "ok" else "unsaved")
+        self.note_state.emit(call_id, "saving" if self._store_state == "ok" else
+                             "memory" if self._store_state == "memory" else "unsaved")
         return True
 
     def profile_arrived(self, e164: str) -> None:
@@ -393,7 +408,7 @@ class Controller(QObject):
         self.store_status.emit(kind, detail)
         if kind != "ok":
             for call_id in self._unsaved_notes:
-                self.note_state.emit(call_id, "unsaved")
+                self.note_state.emit(call_id, "memory" if kind == "memory" else "unsaved")
 
 
 def clean_event(event: CallEvent) -> CallEvent:

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import sqlite3
 import queue
 import threading
 import time
@@ -39,12 +41,14 @@ from PySide6.QtCore import QObject, Signal
 
 from ..core.coach import CallRecord
 from ..store.calls import CallStore, parse_time, record_from_row
-from ..store.db import BUSY_TIMEOUT_MS, OPEN_BUSY_TIMEOUT_MS, StoreError, open_db, problem_kind
-from .journal import UnsavedJournal
+from ..store.db import BUSY_TIMEOUT_MS, OPEN_BUSY_TIMEOUT_MS, StoreError, connect, is_ours, open_db, problem_kind
+from ..store.recover import merge, read_database
+from .journal import JournalDamage, UnsavedJournal
 
 log = logging.getLogger(__name__)
 
 RETRY_FIRST_S, RETRY_MAX_S = 0.25, 2.0
+FILE_CHECK_S = 2.0          # how often an idle worker checks that its file is still its file
 OPEN_RETRY_S = 1.0          # the file is busy at start-up (another program is writing it)
 
 
@@ -57,6 +61,8 @@ class Opened:
     wrapped_unsaved: dict[str, str] = dataclasses.field(default_factory=dict)   # call id → number: an
     # unsaved note of a call already wrapped up (last run's journal); the card shows it until it is saved
     ended_line_ids: list[str] = dataclasses.field(default_factory=list)   # their events are ignored
+    journal_damage: JournalDamage | None = None   # the last run's journal was damaged: the agent is told
+    journal_brought: tuple[int, int] = (0, 0)     # call changes and notes brought back from it
 
 
 @dataclass
@@ -71,6 +77,9 @@ class _Stop:
     pass
 
 
+_WAKE = object()   # a read is waiting in StoreWorker._reads
+
+
 @dataclass
 class _FileOpened:
     error: Exception | None     # None: the file is checked and migrated, the worker can open it
@@ -81,6 +90,8 @@ class StoreWorker(QObject):
     refused = Signal(object)           # StoreError: the database cannot be used at all
     saved = Signal(str, str, int)      # kind ("call" | "note"), call id, sequence number of the saved version
     trouble = Signal(str, str)         # problem kind ("ok" once everything is written), detail for the log
+    file_event = Signal(str, str)      # the file was lost and its work written back: "recreated" |
+                                       # "merged" | "kept_elsewhere", and the file now written
 
     def __init__(self, source: CallStore | Path, journal: UnsavedJournal | None = None,
                  parent: QObject | None = None) -> None:
@@ -95,12 +106,18 @@ class StoreWorker(QObject):
         self._ready = threading.Event()              # a handed-in store: the worker has opened its own
         self._first: Opened | BaseException | None = None
         self._jobs: queue.Queue = queue.Queue()
+        self._reads: queue.Queue = queue.Queue()   # call()'s reads: answered between writes, not after them
         self._lock = threading.Lock()
         self._settled = threading.Event()
         self._calls: dict[str, _Write] = {}     # unsaved, newest version per call (worker thread only)
         self._notes: dict[str, _Write] = {}
         self._journaled = False
-        self._state = "ok"
+        self._identity: tuple[int, int] | None = None   # the file the worker opened (device, inode)
+        self._retired: list[CallStore] = []     # connections to a lost file, kept open until the end
+        self._notice: tuple[str, str] | None = None   # what became of a lost file, to tell the card
+        self._state = "ok"                      # what the card was told last
+        self._db_state = ("ok", "")             # what the database said last
+        self._journal_error = ""                # the journal could not be written either: why
         self._delay = RETRY_FIRST_S
         self._retry_at: float | None = None
         self._thread = threading.Thread(target=self._run, name="store-worker", daemon=True)
@@ -127,7 +144,8 @@ class StoreWorker(QObject):
     def submit(self, fn: Callable[[CallStore], Any]) -> Future:
         """Run fn(store) on the worker ahead of queued writes; the future has its result."""
         future: Future = Future()
-        self._jobs.put((fn, future))
+        self._reads.put((fn, future))
+        self._jobs.put(_WAKE)   # wakes an idle worker; a busy one answers between two writes
         return future
 
     def call(self, fn: Callable[[CallStore], Any], timeout: float) -> Any:
@@ -195,22 +213,83 @@ class StoreWorker(QObject):
                 log.exception("store worker")
                 self._report("io", f"{type(exc).__name__}: {exc}")
                 self._retry_at = time.monotonic() + RETRY_MAX_S
-        try:
-            self.store.db.conn.close()
-        except Exception:  # closing must not raise on the way out
-            log.exception("closing the call database")
+        for store in (self.store, *self._retired):   # the lost file's connection last (see _take_back_file)
+            try:
+                store.db.conn.close()
+            except Exception:  # closing must not raise on the way out
+                log.exception("closing the call database")
 
     def _own_connection(self, busy_timeout_ms: int) -> CallStore:
-        """This thread's connection to the file, usable from this thread only."""
-        return CallStore(open_db(self._path, busy_timeout_ms=busy_timeout_ms, this_thread_only=True))
+        """This thread's connection to the file, usable from this thread only; the file it opened
+        is remembered (device and inode), to notice when another takes its place."""
+        store = CallStore(connect(self._path, busy_timeout_ms, this_thread_only=True))
+        try:
+            st = os.stat(self._path)
+            self._identity = (st.st_dev, st.st_ino)
+        except OSError:
+            self._identity = None
+        return store
+
+    # ----- the file deleted, moved or replaced while the card runs -------------------------------
+    def _file_changed(self) -> bool:
+        if self.store is None or self._identity is None or self._handed:
+            return False
+        try:
+            st = os.stat(self._path)
+        except OSError:
+            return True
+        return (st.st_dev, st.st_ino) != self._identity
+
+    def _take_back_file(self) -> bool:
+        """The database file is gone or another is in its place. The card says so at once; the
+        connection still open reads the lost file (an open file outlives its name), and everything
+        in it comes back: into a new file at the same place, into the card's own file put back
+        there (merged), or, when a file that is not the card's is there, into a new file beside it
+        (that file is never written). True once the worker writes to a file of its own again."""
+        lost = self._path
+        self._report("moved", f"{lost} was deleted, moved or replaced")
+        try:
+            if os.path.lexists(lost) and is_ours(lost):
+                open_db(lost, check=True, busy_timeout_ms=OPEN_BUSY_TIMEOUT_MS).conn.close()   # checked, migrated
+                store = self._own_connection(BUSY_TIMEOUT_MS)
+                calls, notes, unreadable = read_database(self.store.db.conn)
+                merge(store, calls, notes)
+                event, path = "merged", lost
+            else:
+                path = lost if not os.path.lexists(lost) else lost.with_name(
+                    f"{lost.name}.kept-{time.strftime('%Y%m%d-%H%M%S')}")
+                _copy_database(self.store.db.conn, path)
+                self._path = path
+                store = self._own_connection(BUSY_TIMEOUT_MS)
+                event = "recreated" if path == lost else "kept_elsewhere"
+        except Exception as exc:  # no file can be made yet (the folder is a file, the disk is full): later
+            log.error("the call database %s is gone and cannot be made again yet: %s", lost, exc)
+            self._path = lost
+            return False
+        log.warning("the call database %s was deleted, moved or replaced; %s (%s)", lost, event, path)
+        self._retired.append(self.store)   # closed after the new one: its close deletes "<name>-wal" by name
+        self.store = store
+        if self.journal is not None and path != lost:   # the journal goes with the file
+            try:
+                self.journal.write({}, {})
+            except OSError:
+                pass
+            self.journal = UnsavedJournal.beside(path)
+        self._notice = (event, str(path))
+        return True
 
     def _turn(self) -> bool:
         """Wait for work or the next retry, take everything queued, write. True when asked to stop."""
-        wait = None if self._retry_at is None else max(0.0, self._retry_at - time.monotonic())
+        wait = FILE_CHECK_S if self._retry_at is None else max(0.0, min(FILE_CHECK_S, self._retry_at - time.monotonic()))
         try:
             taken = [self._jobs.get(timeout=wait)]
         except queue.Empty:
             taken = []
+        if self._file_changed() and not self._take_back_file():
+            stop = any([self._take(job) for job in taken])   # reads are answered from the copy still open
+            self._keep_journal()                              # writes wait for a file of the card's own
+            self._retry_at = time.monotonic() + RETRY_MAX_S
+            return stop
         while not self._jobs.empty():           # take everything queued; reads are answered at once
             taken.append(self._jobs.get_nowait())
         if any([self._take(job) for job in taken]):
@@ -225,22 +304,26 @@ class StoreWorker(QObject):
     def _replay_journal(self) -> None:
         """Take back what the last run left unsaved, before anything new is journaled over it."""
         calls, notes = self.journal.read() if self.journal else ({}, {})
-        try:
-            for row in calls.values():
+        unreadable, why = 0, ""
+        for key, row in calls.items():   # each entry on its own: one damaged entry loses only itself
+            try:
                 record = record_from_row(row)
-                self._calls[record.id] = _Write("call", record.id, record, 0)
-            for call_id, note in notes.items():
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:   # another version's, or damaged
+                unreadable, why = unreadable + 1, f"call {key}: {type(exc).__name__}: {exc}"
+                continue
+            self._calls[record.id] = _Write("call", record.id, record, 0)
+        for call_id, note in notes.items():
+            try:
                 self._notes[call_id] = _Write("note", call_id, (str(note["text"]), parse_time(note["at"])), 0)
-        except (TypeError, ValueError, KeyError) as exc:   # written by another version, or damaged
-            log.error("the unsaved-changes journal cannot be replayed (%s); kept aside", exc)
-            self.journal.set_aside()
-            self._calls.clear()
-            self._notes.clear()
-            calls, notes = {}, {}
-        if calls or notes:
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:
+                unreadable, why = unreadable + 1, f"note {call_id}: {type(exc).__name__}: {exc}"
+        if unreadable:
+            log.error("%d entries of the unsaved-changes journal cannot be replayed (%s); kept aside", unreadable, why)
+            self.journal.set_aside(why, unreadable)   # the entries read are journaled again below
+        if self._calls or self._notes:
             self._journaled = True
             log.info("%d call change(s) and %d note(s) left unsaved by the last run; saving them now",
-                     len(calls), len(notes))
+                     len(self._calls), len(self._notes))
 
     def _open_file(self) -> None:
         """In a thread of its own (a locked or slow file can take seconds): check and migrate the
@@ -273,8 +356,11 @@ class StoreWorker(QObject):
             for job in taken:
                 if isinstance(job, _Write):
                     self._take(job)
-                elif isinstance(job, tuple) and job[1].set_running_or_notify_cancel():   # a read
-                    job[1].set_exception(StoreError("the call database is not open yet", "busy", None))
+                elif job is _WAKE:   # reads cannot be answered yet
+                    while not self._reads.empty():
+                        _fn, future = self._reads.get_nowait()
+                        if future.set_running_or_notify_cancel():
+                            future.set_exception(StoreError("the call database is not open yet", "busy", None))
             self._keep_journal()
             if stop:
                 return True
@@ -299,7 +385,8 @@ class StoreWorker(QObject):
         wrapped = {call_id: self._number(call_id) for call_id in self._notes if call_id not in records}
         ended = self.store.ended_line_ids() + [w.value.line_call_id for w in self._calls.values()
                                                if w.value.ended_at is not None and w.value.line_call_id]
-        return Opened(sorted(records.values(), key=lambda r: r.started_at), texts, wrapped, ended)
+        return Opened(sorted(records.values(), key=lambda r: r.started_at), texts, wrapped, ended,
+                      self.journal.damage if self.journal else None, (len(self._calls), len(self._notes)))
 
     def _number(self, call_id: str) -> str:
         pending = self._calls.get(call_id)
@@ -312,13 +399,21 @@ class StoreWorker(QObject):
         if isinstance(job, _Write):
             (self._calls if job.kind == "call" else self._notes)[job.key] = job
         else:
-            fn, future = job
+            self._answer_reads()
+        return False
+
+    def _answer_reads(self) -> None:
+        """Run the reads asked for so far (a ring's caller history must not wait for a burst's writes)."""
+        while True:
+            try:
+                fn, future = self._reads.get_nowait()
+            except queue.Empty:
+                return
             if future.set_running_or_notify_cancel():
                 try:
                     future.set_result(fn(self.store))
                 except BaseException as exc:  # handed to the waiting thread
                     future.set_exception(exc)
-        return False
 
     def _write_pending(self) -> None:
         """One pass over everything unsaved: calls first (a note needs its call's row)."""
@@ -342,6 +437,7 @@ class StoreWorker(QObject):
                 if pending.get(key) is job:
                     del pending[key]
                 self.saved.emit(job.kind, key, job.seq)
+                self._answer_reads()
             if shared_failure:
                 break
         self._keep_journal()
@@ -356,6 +452,9 @@ class StoreWorker(QObject):
             if self._jobs.empty() and not self._calls and not self._notes:
                 self._settled.set()
         self._report("ok", "")
+        if self._notice is not None:   # after "ok": the card keeps saying what happened to the file
+            self.file_event.emit(*self._notice)
+            self._notice = None
 
     def _keep_journal(self) -> None:
         if self.journal is None or (not self._journaled and not self._calls and not self._notes):
@@ -365,10 +464,23 @@ class StoreWorker(QObject):
         try:
             self.journal.write(calls, notes)
             self._journaled = bool(calls or notes)
+            self._journal_error = ""
         except OSError as exc:
             log.error("cannot write the unsaved-changes journal %s: %s", self.journal.path, exc)
+            self._journal_error = f"journal {self.journal.path}: {exc}"
+        self._tell()
 
     def _report(self, kind: str, detail: str) -> None:
+        """What the database said last ("ok" once everything is written)."""
+        self._db_state = (kind, detail)
+        self._tell()
+
+    def _tell(self) -> None:
+        """The card's words must be true: unsaved work the journal could not take either is in this
+        window's memory only ("memory": do not close it)."""
+        kind, detail = self._db_state
+        if kind != "ok" and self._journal_error:
+            kind, detail = "memory", f"{detail}; {self._journal_error}"
         if kind != self._state:
             self._state = kind
             self.trouble.emit(kind, detail)
@@ -380,3 +492,23 @@ def _file_of(store: CallStore) -> Path:
         if name == "main" and file:
             return Path(file)
     raise StoreError("the store worker needs a database file, not an in-memory database", "io", None)
+
+
+def _copy_database(source: sqlite3.Connection, path: Path) -> None:
+    """A new file at `path` with everything `source` holds (SQLite's backup). Made with O_EXCL, so
+    a file that appeared there meanwhile is never overwritten; stale -wal/-shm of the lost file are
+    moved aside first (a new file must never pick up another file's WAL)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for suffix in ("-wal", "-shm", "-journal"):
+        stale = Path(f"{path}{suffix}")
+        if stale.exists():
+            os.replace(stale, Path(f"{stale}.orphaned-{time.strftime('%Y%m%d-%H%M%S')}"))
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    target = sqlite3.connect(path)
+    try:
+        source.backup(target)
+    except BaseException:
+        target.close()
+        os.unlink(path)
+        raise
+    target.close()

@@ -17,6 +17,8 @@ def add_commands(sub, common: argparse.ArgumentParser) -> None:
                        help="e.g. https://sync.example:8443 (default: server_url of the machine-wide settings)")
     login.add_argument("--token-file", metavar="FILE",
                        help="read the token from FILE, which only its owner may read (unattended enrolment by IT)")
+    login.add_argument("--insecure", action="store_true",
+                       help="allow http:// to a server other than this computer (the token travels unencrypted)")
     login.add_argument("--timeout", type=float, default=10.0, help=argparse.SUPPRESS)
     sync = sub.add_parser("sync", parents=[common], help="push and pull once, and say what was done")
     sync.add_argument("--once", action="store_true", required=True, help="one round (the card syncs by itself)")
@@ -34,6 +36,10 @@ def login(args: argparse.Namespace) -> int:
     if not server.startswith(("http://", "https://")):
         print("hangup-coach: --server must start with http:// or https:// (or set server_url in "
               f"{paths.machine_settings_file})", file=sys.stderr)
+        return EXIT_REFUSED
+    if server.startswith("http://") and not _loopback(server) and not args.insecure:
+        print("hangup-coach: http:// would send the device token and the calls unencrypted over the "
+              "network; use https://, or add --insecure if this network is private", file=sys.stderr)
         return EXIT_REFUSED
     if args.token_file:
         try:
@@ -65,6 +71,20 @@ def login(args: argparse.Namespace) -> int:
     print(f"logged in to {server} as agent {me['agent_id']} ({me['role']}, team {me.get('team') or '-'});"
           f" token kept in {where}")
     return 0
+
+
+def _loopback(url: str) -> bool:
+    """The URL's host is this computer (localhost, 127.0.0.0/8, ::1)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def read_token_file(name: str) -> str:

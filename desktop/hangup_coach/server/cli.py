@@ -11,7 +11,8 @@ import re
 import sys
 from pathlib import Path
 
-from ..wire import ROLES  # noqa: E402 (agent, lead, qa, manager, admin)
+from .permissions import ROLES     # pure, cheap: the server's libraries still load only when it runs
+
 
 
 def add_parser(sub) -> None:
@@ -27,6 +28,10 @@ def add_parser(sub) -> None:
     server.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (chain)")
     server.add_argument("--tls-key", metavar="PEM", help="...and this private key")
     server.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL; default 1)")
+    server.add_argument("--device-rate", type=float, metavar="N",
+                        help="requests per second one device may make to each process (default 50; more: 429)")
+    server.add_argument("--max-connections", type=int, default=2000, metavar="N",
+                        help="open connections per process; past them new requests get 503 (default 2000)")
     server.add_argument("--proxy-headers", action="store_true",
                         help="behind a reverse proxy: take the client address and scheme from "
                              "X-Forwarded-For/-Proto sent by --forwarded-allow-ips")
@@ -41,6 +46,7 @@ def add_parser(sub) -> None:
     add.add_argument("--agent", required=True, help="the agent's id (their agent number)")
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--team", help="the team (default: one team for the whole centre)")
+    add.add_argument("--site", help="the site the team works at (default: one site for the whole centre)")
     revoke = actions.add_parser("revoke-device", parents=[database], help="revoke a device's token")
     revoke.add_argument("device_id")
     actions.add_parser("list-devices", parents=[database], help="list devices (never their tokens)")
@@ -111,11 +117,12 @@ def main(args: argparse.Namespace) -> int:
         command = args.server_command
         if command == "add-device":
             try:
-                device, token = storage.add_device(args.agent, args.role, args.team)
+                device, token = storage.add_device(args.agent, args.role, args.team, args.site)
             except ValueError as exc:
                 print(f"hangup-coach server add-device: {exc}", file=sys.stderr)
                 return 2
-            print(f"device {device.id}: agent {device.agent_id}, role {device.role}, team {device.team}")
+            print(f"device {device.id}: agent {device.agent_id}, role {device.role}, team {device.team}, "
+                  f"site {device.site}")
             print("token (shown only this once; give it to the device's `hangup-coach login`):")
             print(token)
             return 0
@@ -131,7 +138,8 @@ def main(args: argparse.Namespace) -> int:
         if command == "list-devices":
             for d in storage.list_devices():
                 state = f"revoked {d.revoked_at}" if d.revoked_at else "active"
-                print(f"{d.id}  agent {d.agent_id}  {d.role:<5}  team {d.team}  added {d.created_at}  {state}")
+                print(f"{d.id}  agent {d.agent_id}  {d.role:<7}  team {d.team}  site {d.site}  "
+                      f"added {d.created_at}  {state}")
             return 0
     finally:
         storage.close()
@@ -151,7 +159,7 @@ def import_cases(storage, path: Path) -> int:
     except CaseError as exc:
         print(f"hangup-coach server import-cases: {path}, {exc}; nothing was stored", file=sys.stderr)
         return 1
-    changed = storage.put_cases(given, "import")
+    changed = storage.put_cases(given, None)
     print(f"{len(given)} case(s) read from {path}, {changed} changed; agents' cards get them on their next pull")
     return 0
 
@@ -160,6 +168,7 @@ def serve(args: argparse.Namespace, database: str) -> int:
     import uvicorn
 
     from .api.app import DATABASE_ENV
+    from .api.limits import RATE_ENV
 
     if bool(args.tls_cert) != bool(args.tls_key):
         print("hangup-coach server: --tls-cert and --tls-key go together", file=sys.stderr)
@@ -171,6 +180,14 @@ def serve(args: argparse.Namespace, database: str) -> int:
         print("hangup-coach server: note: several workers on one SQLite file take turns to write; "
               "PostgreSQL scales further", file=sys.stderr)
     os.environ[DATABASE_ENV] = database     # the workers' factory reads it (app_from_env)
+    if args.max_connections < 1:
+        print("hangup-coach server: --max-connections must be at least 1", file=sys.stderr)
+        return 2
+    if args.device_rate is not None:
+        if args.device_rate <= 0:
+            print("hangup-coach server: --device-rate must be positive", file=sys.stderr)
+            return 2
+        os.environ[RATE_ENV] = str(args.device_rate)
     from .api.blocklist import KAMAILIO_ENV, RULES_ENV, load_rules
     from ..core.blocklist import RulesError
     try:
@@ -188,6 +205,7 @@ def serve(args: argparse.Namespace, database: str) -> int:
         ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key,
         proxy_headers=args.proxy_headers, forwarded_allow_ips=args.forwarded_allow_ips,
         access_log=False, log_config=LOG_CONFIG, server_header=False,
+        limit_concurrency=args.max_connections,
     )
     return 0
 

@@ -71,6 +71,7 @@ class StoreError(RuntimeError):
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+APPLICATION_ID = 0x48436F61   # "HCoa" in the header: a file the card made, not one put in its place
 BUSY_TIMEOUT_MS = 100   # the store worker retries a busy write later rather than wait on it
 OPEN_BUSY_TIMEOUT_MS = 1000   # the store worker's opening: it reports "busy" and tries again
 # Every other connection (sync, reports, tools) waits its turn: a loaded machine can hold the write
@@ -329,15 +330,13 @@ def _m0006(db: Database) -> None:
 
 
 def open_db(path: str | os.PathLike, check: bool = False,
-            busy_timeout_ms: int = BACKGROUND_BUSY_TIMEOUT_MS, this_thread_only: bool = False) -> Database:
+            busy_timeout_ms: int = BACKGROUND_BUSY_TIMEOUT_MS) -> Database:
     """Open (creating if needed) and migrate the database at `path`.
 
     With `check` (the app at start-up) it also proves the file is usable before any card says
     "saved": the folder is a writable folder, the file is an SQLite file that passes quick_check,
     and a write can be made. Raises StoreError with a `kind` for each way it cannot work.
     `busy_timeout_ms`: how long a statement waits for another connection's write lock.
-    `this_thread_only`: any use from another thread raises (sqlite3.ProgrammingError) instead of
-    racing the owner inside SQLite (the store worker's connection).
     """
     _load_sqlite_utils()
     from sqlite_utils import Database
@@ -347,7 +346,9 @@ def open_db(path: str | os.PathLike, check: bool = False,
         _check_place(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=this_thread_only)
+        # check_same_thread=False: each user keeps it to one thread (the store worker's own, bound
+        # to its thread, comes from `connect`)
+        conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=False)
         db = Database(conn)
         db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")   # never on the GUI thread
         db.enable_wal()  # outside any transaction: sqlite-utils 4 raises otherwise
@@ -359,6 +360,8 @@ def open_db(path: str | os.PathLike, check: bool = False,
         _keep_private(path)
         if check:
             result = db.execute("PRAGMA quick_check").fetchone()[0]
+            if result == "ok" and db.execute("PRAGMA application_id").fetchone()[0] == 0:
+                _mark_ours(db)
             if result != "ok":
                 conn.close()
                 raise StoreError(f"the call database {path} is damaged ({result[:200]})", "corrupt", path)
@@ -377,6 +380,44 @@ def open_db(path: str | os.PathLike, check: bool = False,
                          "corrupt", path) from exc
     _keep_private(path)
     return db
+
+
+def connect(path: str | os.PathLike, busy_timeout_ms: int, this_thread_only: bool = False) -> Database:
+    """Another connection to a file `open_db` has opened, checked and migrated: the per-connection
+    settings only (no migration, no journal-mode change: nothing that needs the write lock, which
+    another program may hold just now). `this_thread_only`: any use from another thread raises
+    (sqlite3.ProgrammingError) instead of racing the owner inside SQLite (the store worker's)."""
+    _load_sqlite_utils()
+    from sqlite_utils import Database
+
+    conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=this_thread_only)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"cannot open the call database {path}: {exc}", problem_kind(exc), Path(path)) from exc
+    return Database(conn)
+
+
+def _mark_ours(db: Database) -> None:
+    """The card's mark in the header; another program holding the write lock: next time."""
+    try:
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    except sqlite3.OperationalError as exc:
+        if problem_kind(exc) != "busy":
+            raise
+
+
+def is_ours(path: Path) -> bool:
+    """The file at `path` is a call database the card made (its header says so)."""
+    try:
+        with open(path, "rb") as f:
+            header = f.read(72)
+    except OSError:
+        return False
+    return header[:16] == SQLITE_HEADER and int.from_bytes(header[68:72], "big") == APPLICATION_ID
 
 
 def _check_place(path: Path) -> None:

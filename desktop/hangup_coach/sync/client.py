@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from .. import wire
 from ..core.phone import mask
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,8 @@ class AuthRefused(SyncFailure):
 
 
 class Refused(SyncFailure):
-    """A QA request the server turned down (404 not in scope, 409 stale version, 422 not acceptable)."""
+    """A QA request or a command the server turned down (404 not in scope, 409 stale version or a
+    state that does not allow it, 422 not acceptable)."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -49,11 +51,23 @@ class Refused(SyncFailure):
 
 
 class BatchRefused(SyncFailure):
-    """422 on a push: record `index` of the batch is not acceptable; nothing of it was stored."""
+    """422 on a push: record `index` of the batch is not acceptable; nothing of it was stored.
+    `upgrade_required`: only a newer card can send it (keep it, do not drop it)."""
 
-    def __init__(self, message: str, index: int | None) -> None:
+    def __init__(self, message: str, index: int | None, upgrade_required: bool = False) -> None:
         super().__init__(message)
         self.index = index
+        self.upgrade_required = upgrade_required
+
+
+class Stale(Refused):
+    """409: someone changed the record since it was read. `current` is the server's version,
+    `yours` the command as sent: show the person both."""
+
+    def __init__(self, message: str, current: dict, yours: dict) -> None:
+        super().__init__(409, message)
+        self.current = current
+        self.yours = yours
 
 
 class SyncClient:
@@ -63,7 +77,8 @@ class SyncClient:
         if verify is True:   # the system's trust store, so a centre's own CA installed there works
             verify = ssl.create_default_context()
         self._http = httpx.Client(base_url=self.server, timeout=timeout, verify=verify,
-                                  headers={"Authorization": f"Bearer {token}"})
+                                  headers={"Authorization": f"Bearer {token}",
+                                           wire.PROTOCOL_HEADER: str(wire.PROTOCOL)})
 
     def close(self) -> None:
         self._http.close()
@@ -110,6 +125,37 @@ class SyncClient:
             _expect(body, {"number": str, "evidence": list})
         return body
 
+    def command(self, kind: str, record_id: str, name: str, expected_version: int, **fields) -> dict:
+        """Run a command on a server-owned record (docs/server.md); the record as it is now.
+        Commands need the server: Unavailable says plainly that it cannot be reached."""
+        path = f"/v1/{kind}/{record_id}/{name}"
+        return self._command(path, dict(fields, expected_version=expected_version))
+
+    def create(self, kind: str, **fields) -> dict:
+        """Create a server-owned record (give `id` to make a retry after a lost answer safe)."""
+        return self._command(f"/v1/{kind}", fields)
+
+    def _command(self, path: str, body: dict) -> dict:
+        try:
+            response = self._http.post(path, json=body)
+            content = response.content
+        except httpx.TimeoutException:
+            raise Unavailable("the server did not answer in time: the command may not have run; "
+                              "look again when it is back") from None
+        except (httpx.TransportError, httpx.DecodingError) as exc:
+            raise Unavailable(f"the server cannot be reached ({type(exc).__name__}): this needs the server") from None
+        reply = _json(content)
+        message = reply.get("error") if isinstance(reply, dict) and isinstance(reply.get("error"), str) else None
+        if response.status_code in (401, 403):
+            raise AuthRefused(response.status_code, message or "refused")
+        if response.status_code == 409 and isinstance(reply, dict) and isinstance(reply.get("current"), dict):
+            raise Stale(message or "changed meanwhile", reply["current"], reply.get("yours") or body)
+        if response.status_code in (404, 409, 422):
+            raise Refused(response.status_code, message or f"HTTP {response.status_code}")
+        if response.status_code not in (200, 201) or not isinstance(reply, dict):
+            raise Unavailable(f"the server could not run it now (HTTP {response.status_code}): try again later")
+        return reply
+
     def qa(self, method: str, path: str, body: Any = None) -> Any:
         """A QA endpoint (server/api/qa.py): `path` under /v1/qa/; Refused with the server's words on 404/409/422."""
         return self._call(method, "/v1/qa/" + path, **({"json": body} if body is not None else {}))
@@ -135,7 +181,8 @@ class SyncClient:
         if status == 422 and path == "/v1/push":
             index = body.get("index") if isinstance(body, dict) else None
             raise BatchRefused(message or "the server refused the batch",
-                               index if isinstance(index, int) and not isinstance(index, bool) else None)
+                               index if isinstance(index, int) and not isinstance(index, bool) else None,
+                               isinstance(body, dict) and body.get("upgrade_required") is True)
         if status in (404, 409, 422) and path.startswith("/v1/qa/"):
             raise Refused(status, f"{method} {shown}: {status} {message or 'refused'}")
         if status not in (200, 201):

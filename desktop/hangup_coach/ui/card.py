@@ -31,6 +31,7 @@ from .card_keys import ACTION_TEXTS, SHORTCUTS, CardKeys  # noqa: F401 (SHORTCUT
 from .hotkeys import SystemHotkeys
 from .keyboard import KeyboardHandover
 from .style import CLASS_MARKS, stylesheet
+from .unsaved_rescue import UnsavedRescue, tell_journal_damage
 
 NOTE_DEBOUNCE_MS = 300   # typed notes reach the disk within ~0.3 s of a pause
 NOTE_MAX_WAIT_MS = 700   # and within ~0.7 s during continuous typing (a crash loses at most ~1 s)
@@ -114,6 +115,10 @@ class CoachCard(QWidget):
         self._switch_timer.timeout.connect(self.switch_note.hide)
         self._status_state, self._problem_shown = "", False
         controller.store_status.connect(self._on_store_status)
+        controller.journal_damaged.connect(self._on_journal_damaged)
+        controller.store_file_event.connect(
+            lambda event, path: self._show_problem(self.t[f"store_file_{event}"].format(path=path)))
+        self.journal_box = None
         self._store_problem = False   # a store trouble is on show (it outranks the softphone's status)
         self.set_softphone_status("offline" if controller.softphone else "manual", "")
         self.render()
@@ -183,6 +188,8 @@ class CoachCard(QWidget):
         header.addLayout(top)
         self.status = QLabel("", objectName="status", wordWrap=True)   # its own row: it can be long
         header.addWidget(self.status)
+        self.rescue = UnsavedRescue(self.controller, self.t)   # shown while notes are in this window only
+        header.addWidget(self.rescue)
         self.keys_note = QLabel("", objectName="keysNote", wordWrap=True)   # where the coach's keys work
         self.keys_note.hide()
         header.addWidget(self.keys_note)
@@ -559,7 +566,7 @@ class CoachCard(QWidget):
             self._fit()
         else:
             words = {"saved": self.t["note_saved"] + " ✓", "saving": self.t["note_saving"],
-                     "unsaved": self.t["note_unsaved"]}
+                     "unsaved": self.t["note_unsaved"], "memory": self.t["note_memory"]}
             self._set_note_state(words.get(state, state))
 
     def _note_truncated(self, dropped: int) -> None:
@@ -570,7 +577,14 @@ class CoachCard(QWidget):
         self.note_state.setText(f"{state} · {self._note_warning}" if self._note_warning else state)
 
     # ----- rendering -----------------------------------------------------------------------------
-    def _on_call_changed(self, _session) -> None:
+    def _on_call_changed(self, session) -> None:
+        """A change to a call that is not on show only touches its row of the list (a burst of other
+        calls must not re-lay the whole card per event)."""
+        current = self.controller.current
+        if current is not None and session is not current and self._shown_call == current.record.id:
+            if self.call_list.render():
+                self._fit_timer.start()   # the list grew or shrank: fit once the event loop turns
+            return
         self.render()
 
     def render(self) -> None:
@@ -735,11 +749,16 @@ class CoachCard(QWidget):
     def _on_store_status(self, kind: str, detail: str) -> None:
         """The database's trouble in words (resources/translations), until it is over."""
         self._store_problem = kind != "ok"
+        self.rescue.setVisible(kind == "memory")
+        self._fit()
         if kind == "ok":
             self._problem_shown = False   # the store's message is over: the line's status comes back
             self.set_softphone_status(*self._softphone_status)
         else:
             self._show_problem(self.t.get(f"store_{kind}", self.t["store_io"]))
+
+    def _on_journal_damaged(self, damage, calls: int, notes: int) -> None:
+        self.journal_box = tell_journal_damage(self, self.t, damage, calls, notes)
 
     def set_sync_status(self, text: str, detail: str, offline: bool) -> None:
         self.sync_label.setText(text)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -20,32 +22,54 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ... import wire
-from ..domain import cases
-from . import blocklist as blocklist_api
+from .. import domain, permissions
+from ..domain import cases, framework, records
+from ..domain.framework import DomainKind
 from ..domain.qa import Qa, QaError
-from .qa import on_qa_error, qa_routes
-from .access_log import AccessLog, mask_numbers
 from ..storage import AuthError, Device, Storage, iso
+from . import blocklist as blocklist_api
+from .access_log import AccessLog, mask_numbers
+from .limits import RATE_ENV, DeviceRate, TooMany
+from .protocol import ProtocolVersion
+from .qa import on_qa_error, qa_routes
 
 log = logging.getLogger("hangup_coach.server")
 DATABASE_ENV = "HANGUP_COACH_SERVER_DATABASE"   # how `--workers N` children learn the database
 
 
+RETRY_AFTER = 2          # seconds a card waits before asking again after a 503 (busy, database away)
+
+
 def error(status: int, message: str, **extra) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else \
+        {"Retry-After": str(RETRY_AFTER)} if status in (429, 503) else None
     return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
 
 
-def create_app(storage: Storage, blocklist=None, worker=None) -> AccessLog:
+def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklist=None, worker=None,
+               rate: DeviceRate | None = None) -> AccessLog:
+    """The API over `storage`, serving the domain kinds `kinds` (default: domain.KINDS), the
+    blocklist's endpoints if given one, running `worker` (background work) while it serves, each
+    device held to `rate` (default: limits.DEFAULT_RATE requests/s)."""
+    kinds = domain.KINDS if kinds is None else kinds
+    rate = rate or DeviceRate()
     qa = Qa(storage)
 
-    async def authorise(request: Request, *roles: str) -> Device:
+    async def authenticate(request: Request) -> Device:
+        """The request's device (401 without a valid token); what it may do is asked of
+        permissions by each endpoint."""
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         device = await run_in_threadpool(storage.authenticate, token.strip() if scheme.lower() == "bearer" else None)
         request.scope["hc.device"] = device.id          # for the access log (never the token)
+        rate.take(device.id)                            # TooMany → 429
+        return device
+
+    async def authorise(request: Request, *roles: str) -> Device:
+        """For the endpoints that still decide by role alone (the blocklist's own, api/blocklist.py)."""
+        device = await authenticate(request)
         if roles and device.role not in roles:
-            raise AuthError(403, f"a {device.role} device may not do this")
+            raise permissions.Denied(f"a {device.role} device may not do this")
         return device
 
     async def health(request: Request):
@@ -53,85 +77,156 @@ def create_app(storage: Storage, blocklist=None, worker=None) -> AccessLog:
             version = await run_in_threadpool(storage.schema_version)
         except DBAPIError as exc:
             log.error("health: the database is unavailable: %s", type(exc.orig).__name__)
-            return JSONResponse({"status": "error", "database": storage.dialect, "schema": None}, status_code=503)
+            return JSONResponse({"status": "error", "database": storage.dialect, "schema": None}, status_code=503,
+                                headers={"Retry-After": str(RETRY_AFTER)})
         return JSONResponse({"status": "ok", "database": storage.dialect, "schema": version})
 
     async def me(request: Request):
-        device = await authorise(request)
+        device = await authenticate(request)
+        permissions.check(device, permissions.ME_READ, device.place)
         return JSONResponse({"device_id": device.id, "agent_id": device.agent_id, "role": device.role,
-                             "team": device.team, "server_time": iso(storage.clock())})
+                             "team": device.team, "site": device.site, "server_time": iso(storage.clock()),
+                             "protocol": wire.PROTOCOL, "client_protocol": request.state.protocol})
 
     async def push(request: Request):
-        device = await authorise(request, "agent", "lead", "qa")
-        batch = wire.parse_push(await json_body(request, wire.MAX_BODY_BYTES))   # WireError → 422
+        device = await authenticate(request)
+        # Decoded and validated in the thread pool (json_body, parse_push): a 500-record batch costs
+        # the event loop nothing, and ring-time lookups on this worker do not wait behind it.
+        batch = await run_in_threadpool(wire.parse_push, await json_body(request, wire.MAX_BODY_BYTES))
         reviews = [r for r in batch.records if r.kind == "qa_review"]
-        if reviews:
-            await run_in_threadpool(qa.check_reviews, device, reviews)   # QaError → 422
-        acked, server_time = await run_in_threadpool(storage.push, device, batch)
+        acked, server_time = await run_in_threadpool(           # a review: of a batch's call (QaError → 422)
+            records.push, storage, device, batch, (lambda: qa.check_reviews(device, reviews)) if reviews else None)
         return JSONResponse({"acked": acked, "server_time": server_time})
 
     async def changes(request: Request):
-        await authorise(request, "agent", "lead", "qa")
+        device = await authenticate(request)
+        reach = permissions.reach(device, permissions.EVIDENCE_READ)
         since, limit = pull_params(request)
-        return JSONResponse(await run_in_threadpool(storage.changes, since, limit))
+        return JSONResponse(await run_in_threadpool(storage.changes, reach, since, limit))
 
     async def profile(request: Request):
-        await authorise(request, "agent", "lead", "qa")
+        device = await authenticate(request)
+        reach = permissions.reach(device, permissions.EVIDENCE_READ)
         number = request.path_params["number"]
         if not wire.is_e164(number):
             return error(422, "the number must be E.164 (+ and 6-15 digits)")
-        found = await run_in_threadpool(storage.profile, number)
+        found = await run_in_threadpool(storage.profile, reach, number)
         return JSONResponse(found) if found else error(404, "no calls or case for this number")
 
     async def put_cases(request: Request):
-        device = await authorise(request, "lead", "admin")
+        device = await authenticate(request)
+        permissions.check(device, permissions.CASE_WRITE)
         given = cases.parse_json(await json_body(request, cases.MAX_BODY_BYTES))   # CaseError → 422
-        changed = await run_in_threadpool(storage.put_cases, given, device.id)
+        changed = await run_in_threadpool(storage.put_cases, given, device)
         return JSONResponse({"cases": len(given), "changed": changed, "server_time": iso(storage.clock())})
 
     async def team_changes(request: Request):
-        device = await authorise(request, "lead")
+        device = await authenticate(request)
+        reach = permissions.reach(device, permissions.TEAM_READ)
         since, limit = pull_params(request)
-        return JSONResponse(await run_in_threadpool(storage.team_changes, device.team, since, limit))
+        return JSONResponse(await run_in_threadpool(storage.team_changes, reach, since, limit))
+
+    async def read_audit(request: Request):
+        device = await authenticate(request)
+        reach = permissions.reach(device, permissions.AUDIT_READ)
+        since, limit = pull_params(request)
+        kind, record_id = request.query_params.get("kind"), request.query_params.get("id")
+        return JSONResponse(await run_in_threadpool(storage.read_audit, reach, since, limit, kind, record_id))
 
     async def list_devices(request: Request):
-        await authorise(request, "admin")
-        found = await run_in_threadpool(storage.list_devices)
+        device = await authenticate(request)
+        reach = permissions.reach(device, permissions.DEVICE_READ)
+        found = await run_in_threadpool(storage.list_devices, reach)
         return JSONResponse({"devices": [d.public() for d in found]})
 
     async def add_device(request: Request):
-        await authorise(request, "admin")
+        device = await authenticate(request)
+        permissions.check(device, permissions.DEVICE_MANAGE)
         body = await json_body(request, 10_000)
-        if not isinstance(body, dict) or set(body) - {"agent_id", "role", "team"}:
-            return error(422, "expected {\"agent_id\", \"role\", \"team\"}")
-        agent, role, team = body.get("agent_id"), body.get("role"), body.get("team")
-        if not isinstance(agent, str) or not isinstance(role, str) or not isinstance(team, (str, type(None))):
-            return error(422, "agent_id and role must be strings, team a string or null")
+        names = ("agent_id", "role", "team", "site")
+        if not isinstance(body, dict) or set(body) - set(names):
+            return error(422, "expected {\"agent_id\", \"role\", \"team\", \"site\"}")
+        agent, role, team, site = (body.get(n) for n in names)
+        if not isinstance(agent, str) or not isinstance(role, str) or \
+                not all(isinstance(v, (str, type(None))) for v in (team, site)):
+            return error(422, "agent_id and role must be strings, team and site strings or null")
         try:
-            device, token = await run_in_threadpool(storage.add_device, agent, role, team)
+            made, token = await run_in_threadpool(storage.add_device, agent, role, team, site, device)
         except ValueError as exc:
             return error(422, str(exc))
-        return JSONResponse(dict(device.public(), token=token), status_code=201)
+        return JSONResponse(dict(made.public(), token=token), status_code=201)
 
     async def revoke_device(request: Request):
-        await authorise(request, "admin")
-        device = await run_in_threadpool(storage.revoke_device, request.path_params["device_id"])
-        return JSONResponse(device.public()) if device else error(404, "no such device")
+        device = await authenticate(request)
+        permissions.check(device, permissions.DEVICE_MANAGE)
+        revoked = await run_in_threadpool(storage.revoke_device, request.path_params["device_id"], device)
+        return JSONResponse(revoked.public()) if revoked else error(404, "no such device")
+
+    def kind_routes(kind: DomainKind) -> list[Route]:
+        async def create(request: Request):
+            device = await authenticate(request)
+            body = await json_body(request, framework.MAX_BODY_BYTES)
+            return JSONResponse(await run_in_threadpool(framework.create, storage, device, kind, body), status_code=201)
+
+        async def listed(request: Request):
+            device = await authenticate(request)
+            since, limit = pull_params(request)
+            return JSONResponse(await run_in_threadpool(framework.changes, storage, device, kind, since, limit))
+
+        async def one(request: Request):
+            device = await authenticate(request)
+            return JSONResponse(await run_in_threadpool(framework.get, storage, device, kind,
+                                                        request.path_params["id"]))
+
+        async def command(request: Request):
+            device = await authenticate(request)
+            body = await json_body(request, framework.MAX_BODY_BYTES)
+            return JSONResponse(await run_in_threadpool(framework.run, storage, device, kind,
+                                                        request.path_params["id"], request.path_params["command"],
+                                                        body))
+
+        base = f"/v1/{kind.name}"
+        return [Route(base, create, methods=["POST"]), Route(base, listed, methods=["GET"]),
+                Route(base + "/{id}", one, methods=["GET"]),
+                Route(base + "/{id}/{command}", command, methods=["POST"])]
 
     async def on_auth(request: Request, exc: AuthError):
-        return error(exc.status, exc.message)
+        return error(401, exc.message)
+
+    async def on_denied(request: Request, exc: permissions.Denied):
+        return error(403, exc.message)
 
     async def on_wire(request: Request, exc: wire.WireError):
         extra = {"index": exc.index} if exc.index is not None else {}
+        if isinstance(exc, wire.UpgradeRequired):
+            extra["upgrade_required"] = True
         return error(400 if isinstance(exc, wire.BadParameter) else 422, exc.message, **extra)
 
     async def on_case(request: Request, exc: cases.CaseError):
         return error(422, str(exc), where=exc.where)
 
+    async def on_stale(request: Request, exc: framework.Stale):
+        return error(409, exc.message, current=exc.current, yours=exc.yours)
+
+    async def on_command(request: Request, exc: framework.CommandError):
+        return error(exc.status, exc.message)
+
+    async def on_not_found(request: Request, exc: framework.NotFound):
+        return error(404, exc.message)
+
     async def on_database(request: Request, exc: DBAPIError):
         log.error("database error on %s %s: %s", request.method, mask_numbers(request.url.path),
                   type(exc.orig).__name__)
         return error(503, "the database is unavailable; try again later")
+
+    async def on_too_many(request: Request, exc: TooMany):
+        return JSONResponse({"error": exc.message}, status_code=429,
+                            headers={"Retry-After": str(max(1, math.ceil(exc.wait)))})
+
+    async def on_pool_timeout(request: Request, exc: PoolTimeout):
+        log.warning("busy: no database connection free for %s %s within %s s", request.method,
+                    mask_numbers(request.url.path), storage.engine.pool.timeout())
+        return error(503, "the server is busy; try again shortly")
 
     async def on_http(request: Request, exc: HTTPException):
         return error(exc.status_code, exc.detail or "error")
@@ -144,14 +239,19 @@ def create_app(storage: Storage, blocklist=None, worker=None) -> AccessLog:
         Route("/v1/profiles/{number}", profile),
         Route("/v1/cases", put_cases, methods=["PUT"]),
         Route("/v1/team/changes", team_changes),
+        Route("/v1/audit", read_audit),
         Route("/v1/devices", list_devices, methods=["GET"]),
         Route("/v1/devices", add_device, methods=["POST"]),
         Route("/v1/devices/{device_id}/revoke", revoke_device, methods=["POST"]),
-        *qa_routes(qa, authorise, json_body),
+        *qa_routes(qa, authenticate, json_body),
     ]
     if blocklist is not None:
         routes += blocklist_api.routes(blocklist, authorise, json_body)
-
+    taken = {r.path for r in routes}
+    for kind in kinds:
+        if f"/v1/{kind.name}" in taken:
+            raise ValueError(f"domain kind {kind.name!r} would hide an endpoint")
+        routes += kind_routes(kind)
     @contextlib.asynccontextmanager
     async def lifespan(app):
         if worker is not None:
@@ -161,9 +261,10 @@ def create_app(storage: Storage, blocklist=None, worker=None) -> AccessLog:
             await run_in_threadpool(worker.stop)
 
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
-        AuthError: on_auth, wire.WireError: on_wire, cases.CaseError: on_case, HTTPException: on_http,
-        DBAPIError: on_database, QaError: on_qa_error, blocklist_api.BlocklistError: blocklist_api.on_error})
-    return AccessLog(app)
+        QaError: on_qa_error, AuthError: on_auth, permissions.Denied: on_denied, wire.WireError: on_wire, cases.CaseError: on_case,
+        framework.Stale: on_stale, framework.CommandError: on_command, framework.NotFound: on_not_found,
+        HTTPException: on_http, DBAPIError: on_database, PoolTimeout: on_pool_timeout, TooMany: on_too_many, blocklist_api.BlocklistError: blocklist_api.on_error})
+    return AccessLog(ProtocolVersion(app))
 
 
 async def json_body(request: Request, limit: int):
@@ -178,10 +279,20 @@ async def json_body(request: Request, limit: int):
         if size > limit:
             raise too_large
         chunks.append(chunk)
+    return await run_in_threadpool(decode_json, b"".join(chunks))
+
+
+def decode_json(raw: bytes):
+    """JSON, or 400: also for what Python's decoder cannot take (a 200,000-deep array overflows its
+    recursion; an integer of more than 4,300 digits is refused by int())."""
     try:
-        return json.loads(b"".join(chunks))
+        return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise HTTPException(400, f"the body is not JSON: {exc}") from None
+    except RecursionError:
+        raise HTTPException(400, "the body is not acceptable JSON: nested too deeply") from None
+    except ValueError as exc:
+        raise HTTPException(400, f"the body is not acceptable JSON: {str(exc)[:120]}") from None
 
 
 def pull_params(request: Request) -> tuple[int, int]:
@@ -191,4 +302,6 @@ def pull_params(request: Request) -> tuple[int, int]:
 def app_from_env() -> AccessLog:
     """uvicorn's factory in each worker process: the database comes from the environment."""
     storage = Storage(os.environ[DATABASE_ENV])
-    return create_app(storage, *blocklist_api.from_env(storage))
+    blocklist, worker = blocklist_api.from_env(storage)
+    rate = DeviceRate(float(os.environ[RATE_ENV])) if os.environ.get(RATE_ENV) else None
+    return create_app(storage, blocklist=blocklist, worker=worker, rate=rate)

@@ -13,7 +13,7 @@ import json
 import logging
 import threading
 import uuid
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -24,7 +24,8 @@ from ...core.blocklist import Actor, Block, BlockError, BlockRules
 from ...core.blocklist_export import FORMATS, export
 from ...core.callers import CallerClass, SubReason
 from ...core.classify import PastCall
-from ..storage import Device, iso
+from .. import permissions
+from ..storage import Device, audit, iso
 from ..storage.blocklist_tables import block_audit, block_entry as entry, blocks, never_block
 from ..storage.schema import counters, records
 from .kamailio import KamailioError, KamailioSync
@@ -107,7 +108,7 @@ class Blocklist:
                 until = wire.parse_utc(expires_at)
             except (TypeError, ValueError) as exc:
                 raise BlocklistError(422, f"expires_at: {exc}") from None
-        with self.storage._write() as conn:
+        with self.storage.write() as conn:
             row = conn.execute(select(blocks).where(blocks.c.id == block_id)).mappings().first()
             if row is None:
                 raise BlocklistError(404, f"no block {block_id}")
@@ -196,7 +197,7 @@ class Blocklist:
             raise BlocklistError(403, f"a {device.role} may not change the never-block list")
         if not wire.is_e164(number):
             raise BlocklistError(422, "the number must be E.164 (+ and 6-15 digits)")
-        with self.storage._write() as conn:
+        with self.storage.write() as conn:
             if not conn.execute(select(never_block.c.number).where(never_block.c.number == number)).first():
                 conn.execute(never_block.insert().values(number=number, note=note[:500], added_by=device.agent_id,
                                                          added_at=iso(self.storage.clock())))
@@ -225,7 +226,7 @@ class Blocklist:
                 blocks.c.status == "active", blocks.c.expires_at.is_not(None),
                 blocks.c.expires_at <= iso(now))).mappings()]
         for block_id in due:
-            with self.storage._write() as conn:
+            with self.storage.write() as conn:
                 row = conn.execute(select(blocks).where(blocks.c.id == block_id)).mappings().first()
                 ended = rules_.expire(to_block(row), now) if row else None
                 if ended is not None:
@@ -252,11 +253,11 @@ class Blocklist:
             evidence = rules_.burst_evidence(self.rules, number, [c for c in calls if c[1]], now)
             if evidence is None:
                 continue
-            with self.storage._write() as conn:
+            with self.storage.write() as conn:
                 if self._live(conn, number) is None:
                     block = rules_.automatic(self.rules, str(uuid.uuid4()), number, now, evidence)
                     self._store(conn, block, None, None, "burst", f"{len(evidence)} calls, no-value judged by agents",
-                                team=wire.DEFAULT_TEAM)
+                                team=permissions.DEFAULT_TEAM)
                     made += 1
                     log.info("automatic block %s (%d calls): in the review queue", block.id, len(evidence))
         self._burst_seq = fresh[-1][0]
@@ -286,19 +287,33 @@ class Blocklist:
         now = iso(self.storage.clock())
         values = _columns(block) | {"updated_at": now, "seq": seq}
         if old is None:
-            values |= {"version": 1, "team": team or wire.DEFAULT_TEAM}
+            values |= {"version": 1, "team": team or permissions.DEFAULT_TEAM}
             conn.execute(blocks.insert().values(**values))
         else:
             values["version"] = old["version"] + 1
             conn.execute(update(blocks).where(blocks.c.id == block.id).values(**values))
         row = conn.execute(select(blocks).where(blocks.c.id == block.id)).mappings().first()
         shown = entry(row)
+        # the server's one audit too (GET /v1/audit), beside the blocklist's own trail with its reasons
+        audit.append(conn, device or _WORKER, f"block.{action}", "block", block.id,
+                     permissions.Place(None, row["team"], None), entry(old) if old is not None else None, shown, now)
         conn.execute(block_audit.insert().values(
             block_id=block.id, number=block.number, action=action, status=block.status,
             actor=device.agent_id if device else "system", role=device.role if device else "system",
             device_id=device.id if device else "", at=now, note=note or "",
             detail=json.dumps(shown, ensure_ascii=False)))
         return shown
+
+
+@dataclass(frozen=True)
+class _Worker:
+    """Who acts in the audit for the background worker's steps (expiry, the burst rule)."""
+    id: str = "blocklist-worker"
+    agent_id: str = "system"
+    role: str = "system"
+
+
+_WORKER = _Worker()
 
 
 def _past_call(data: dict) -> PastCall | None:

@@ -22,7 +22,9 @@ from sqlalchemy import BigInteger, Column, Integer, String, Table, Text, and_, s
 from ...core.qa_form import FormError, parse_form
 from ...core.qa_sample import Filters, draw
 from ...core.qa_sheet import ACTION_KINDS, ActionError, check_figure, check_transition
-from ..storage import AuthError, Device, Storage, iso
+from ..permissions import Denied, Place
+from ..storage import audit
+from ..storage import Device, Storage, iso
 from ..storage.schema import metadata, records
 
 REVIEWERS = ("lead", "qa")
@@ -73,7 +75,6 @@ qa_actions = Table(
     Column("done_at", String(40)),
     Column("updated_at", String(40), nullable=False),
 )
-TABLES = [qa_batches, qa_batch_calls, qa_actions]
 
 
 class QaError(ValueError):
@@ -87,12 +88,6 @@ class QaError(ValueError):
 @dataclass
 class Qa:
     storage: Storage
-
-    def __post_init__(self) -> None:
-        # The QA tables are this module's own; made where missing (checkfirst), apart from the
-        # numbered migrations other domains add to.
-        with self.storage._write() as conn:
-            metadata.create_all(conn, tables=TABLES, checkfirst=True)
 
     # ----- batches ------------------------------------------------------------------------------
     def create_batch(self, device: Device, body: dict) -> dict:
@@ -119,7 +114,7 @@ class Qa:
             raise QaError("the form's name and version differ from its text")
         batch_id = str(uuid.uuid4())
         now = iso(self.storage.clock())
-        with self.storage._write() as conn:
+        with self.storage.write() as conn:
             rows = conn.execute(select(records.c.id, records.c.data).where(
                 records.c.kind == "call", records.c.team == device.team)).all()
             calls = {rid: dict(json.loads(data), id=rid) for rid, data in rows}
@@ -138,6 +133,9 @@ class Qa:
                 conn.execute(qa_batch_calls.insert().values(
                     batch_id=batch_id, position=position, call_id=call_id, agent_id=call.get("agent_id", ""),
                     outcome=outcome, call=json.dumps(call), note=note))
+            audit.append(conn, device, "qa_batch_create", "qa_batch", batch_id, _place(device), None,
+                         {"purpose": purpose, "filters": filters.to_dict(), "size": size, "seed": seed,
+                          "form": [form.name, form.version, form.fingerprint], "calls": [c for c, _ in sample]}, now)
         return self.batch(device, batch_id)
 
     def batch(self, device: Device, batch_id: str) -> dict:
@@ -232,16 +230,19 @@ class Qa:
             raise QaError(str(exc)) from None
         now = iso(self.storage.clock())
         action_id = str(uuid.uuid4())
-        with self.storage._write() as conn:
+        with self.storage.write() as conn:
             conn.execute(qa_actions.insert().values(
                 id=action_id, version=1, team=device.team, batch_id=body.get("batch_id"), kind=kind,
                 title=title.strip(), owner=owner, agent_id=body.get("agent_id"), due=due, status="open",
                 figure=body["figure"], created_by=device.agent_id, created_at=now, updated_at=now))
+            audit.append(conn, device, "qa_action_create", "qa_action", action_id, _place(device), None,
+                         {k: body.get(k) for k in ("batch_id", "kind", "title", "owner", "agent_id", "due", "figure")},
+                         now)
         return self._action(action_id)
 
     def set_status(self, device: Device, action_id: str, status: str, expected_version) -> dict:
         need_reviewer(device)
-        with self.storage._write() as conn:
+        with self.storage.write() as conn:
             row = conn.execute(select(qa_actions).where(qa_actions.c.id == action_id)).mappings().first()
             if row is None or row["team"] != device.team:
                 raise QaError("no such action in your scope", 404)
@@ -258,6 +259,9 @@ class Qa:
                 values["done_at"] = now
             conn.execute(update(qa_actions).where(and_(qa_actions.c.id == action_id,
                                                        qa_actions.c.version == row["version"])).values(**values))
+            audit.append(conn, device, "qa_action_status", "qa_action", action_id, _place(device),
+                         {"status": row["status"], "version": row["version"]},
+                         {"status": status, "version": values["version"]}, now)
         return self._action(action_id)
 
     def actions(self, device: Device) -> list[dict]:
@@ -275,4 +279,9 @@ class Qa:
 
 def need_reviewer(device: Device) -> None:
     if device.role not in REVIEWERS:
-        raise AuthError(403, f"a {device.role} device may not do this (QA reviewers: {', '.join(REVIEWERS)})")
+        raise Denied(f"a {device.role} device may not do this (QA reviewers: {', '.join(REVIEWERS)})")
+
+
+def _place(device: Device) -> Place:
+    """A batch or action belongs to the reviewer's team (and site), not to one agent."""
+    return Place(None, device.team, getattr(device, "site", None))

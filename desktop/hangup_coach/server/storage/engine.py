@@ -18,14 +18,23 @@ def iso(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
-def engine_for(database: str) -> Engine:
+POOL_TIMEOUT = 5.0               # seconds a request waits for a free connection, then 503 + Retry-After
+STATEMENT_TIMEOUT_MS = 15_000     # PostgreSQL cancels a statement running longer (then 503)
+
+
+def engine_for(database: str, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = POOL_TIMEOUT,
+               statement_timeout_ms: int = STATEMENT_TIMEOUT_MS) -> Engine:
     """`postgresql://user@host:port/db` or a SQLite file path (or `sqlite:///path`)."""
     if database.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         url = "postgresql+psycopg://" + database.split("://", 1)[1]
         # At most 15 connections per server process: 6 workers stay under PostgreSQL's default of 100.
-        return create_engine(url, pool_size=5, max_overflow=10, pool_pre_ping=True, hide_parameters=True)
+        # A pooled connection is recycled before PostgreSQL's or a proxy's idle timeout can cut it.
+        return create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout,
+                             pool_pre_ping=True, pool_recycle=300, hide_parameters=True,
+                             connect_args={"options": f"-c statement_timeout={statement_timeout_ms}"})
     path = database.removeprefix("sqlite:///")
-    engine = create_engine(f"sqlite:///{path}", pool_size=10, max_overflow=20, hide_parameters=True,
+    engine = create_engine(f"sqlite:///{path}", pool_size=pool_size * 2, max_overflow=max_overflow * 2,
+                           pool_timeout=pool_timeout, hide_parameters=True,
                            connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")

@@ -1,21 +1,22 @@
 """The server database's tables (SQLAlchemy Core), the same on SQLite and PostgreSQL.
 
 Every pushed record is one row of `records`, keyed by (kind, id), holding its newest version as
-JSON plus the few columns the server queries by (number, start time, team).
+JSON plus the few columns the server queries by (number, start time, team, site).
+
+These definitions are what the queries use; the database is built by the Alembic revisions in
+server/migrations/versions/, and a test checks that both agree (tests/server/test_migrations.py).
+Domain modules (server/domain/) add their tables to `metadata` the same way.
 """
 
 from __future__ import annotations
 
-from typing import Callable
-
 from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
-from sqlalchemy.engine import Connection
 
 metadata = MetaData()
 
 schema_migrations = Table(
     "schema_migrations", metadata,
-    Column("version", Integer, primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),   # before Alembic; now a fence
     Column("name", String(100), nullable=False),
     Column("applied_at", String(40), nullable=False),
 )
@@ -25,6 +26,7 @@ devices = Table(
     Column("agent_id", String(64), nullable=False),
     Column("role", String(10), nullable=False),
     Column("team", String(64), nullable=False),
+    Column("site", String(64), nullable=False, server_default="default"),
     Column("token_hash", String(64), nullable=False, unique=True),   # sha256 hex; the token is never kept
     Column("created_at", String(40), nullable=False),
     Column("revoked_at", String(40)),
@@ -42,6 +44,7 @@ records = Table(
     Column("seq", BigInteger, nullable=False, unique=True),
     Column("agent_id", String(64), nullable=False),      # whose record it is
     Column("team", String(64), nullable=False),
+    Column("site", String(64), nullable=False, server_default="default"),
     Column("device_id", String(64), nullable=False),     # which device last changed it
     Column("received_at", String(40), nullable=False),   # server clock
     Column("number", String(16)),                        # E.164 of a call or block proposal
@@ -59,29 +62,21 @@ cases = Table(
     Column("updated_at", String(40), nullable=False),    # server clock
     Column("updated_by", String(64), nullable=False),    # device id, or "import" from the command line
 )
+audit = Table(
+    "audit", metadata,                                   # append-only: the database refuses UPDATE/DELETE
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("at", String(40), nullable=False),            # server clock
+    Column("device_id", String(64), nullable=False),
+    Column("agent_id", String(64), nullable=False),
+    Column("role", String(10), nullable=False),
+    Column("action", String(64), nullable=False),        # the permission action, e.g. "case.write"
+    Column("kind", String(32), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("team", String(64)),                          # where the record belongs; NULL = whole centre
+    Column("site", String(64)),
+    Column("before", Text),                              # JSON, NULL when created
+    Column("after", Text),                               # JSON
+)
+Index("idx_audit_site_team", audit.c.site, audit.c.team, audit.c.seq)
 Index("idx_records_number", records.c.number, records.c.started_at)
 Index("idx_records_team_seq", records.c.team, records.c.seq)
-
-
-# Versioned migrations, applied in order at start-up (under the write lock, so two server processes
-# starting together on one PostgreSQL do not both apply them).
-def _m1_initial(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[devices, counters, records])
-    conn.execute(counters.insert().values(name="seq", value=0))
-
-
-def _m2_cases(conn: Connection) -> None:
-    cases.create(conn)
-
-
-def _m3_blocklist(conn: Connection) -> None:
-    from .blocklist_tables import migrate   # the blocklist's own tables (issue 17)
-    migrate(conn)
-
-
-MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
-    (1, "initial", _m1_initial),
-    (2, "cases", _m2_cases),
-    (3, "blocklist", _m3_blocklist),
-]
-SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -22,20 +22,22 @@ from sqlalchemy import BigInteger, String, Text, bindparam, func, literal, selec
 from sqlalchemy.engine import Connection
 
 from ... import wire
-from .engine import WriteTransaction, engine_for, iso, utc_now
+from .. import migrations, permissions
+from ..permissions import Place
+from . import audit
 from .blocklist_tables import block_entry, blocks
-from .schema import MIGRATIONS, SCHEMA_VERSION, cases, counters, devices, records, schema_migrations
+from .engine import WriteTransaction, engine_for, iso, utc_now
+from .schema import cases, counters, devices, records
 
-class SchemaTooNew(RuntimeError):
-    """A newer server has migrated this database; this one would misread it."""
+SchemaTooNew = migrations.SchemaTooNew
 
 
 class AuthError(Exception):
-    """401 (no, unknown or revoked token) or 403 (role or ownership); `status` says which."""
+    """401: no, unknown or revoked token (a role that may not is permissions.Denied, 403)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.status = status
+        self.status = 401
         self.message = message
 
 
@@ -45,22 +47,26 @@ class Device:
     agent_id: str
     role: str
     team: str
+    site: str
     created_at: str
     revoked_at: str | None = None
 
     def public(self) -> dict:
         return {"device_id": self.id, "agent_id": self.agent_id, "role": self.role, "team": self.team,
-                "created_at": self.created_at, "revoked_at": self.revoked_at}
+                "site": self.site, "created_at": self.created_at, "revoked_at": self.revoked_at}
+
+    @property
+    def place(self) -> Place:
+        return Place.of(self)
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-
 class Storage:
-    def __init__(self, database: str, clock: Callable[[], datetime] = utc_now) -> None:
-        self.engine = engine_for(database)
+    def __init__(self, database: str, clock: Callable[[], datetime] = utc_now, **pool) -> None:
+        self.engine = engine_for(database, **pool)      # pool: engine_for's sizes and timeouts
         self.dialect = "postgresql" if self.engine.dialect.name == "postgresql" else "sqlite"
         self.clock = clock
         # SQLite: this process's writers queue here rather than in SQLite's busy handler, which
@@ -75,112 +81,118 @@ class Storage:
         self.engine.dispose()
 
     # ----- transactions -------------------------------------------------------------------------------
-    def _write(self, advisory_lock: bool = True):
-        """A transaction holding the database's write lock until it ends (on PostgreSQL an
-        advisory lock, unless the transaction locks a row of its own first, as a push does)."""
+    def write(self, advisory_lock: bool = True) -> WriteTransaction:
+        """A write transaction (engine.WriteTransaction); domain commands run their changes in one."""
         return WriteTransaction(self, advisory_lock)
 
-    def migrate(self) -> int:
-        with self._write() as conn:
-            done = set()
-            if self.engine.dialect.has_table(conn, "schema_migrations"):
-                done = {r.version for r in conn.execute(select(schema_migrations.c.version))}
-            else:
-                schema_migrations.create(conn)
-            if done and max(done) > SCHEMA_VERSION:
-                raise SchemaTooNew(f"the database's schema ({max(done)}) is newer than this server's "
-                                   f"({SCHEMA_VERSION}): run the newer server")
-            for version, name, apply in MIGRATIONS:
-                if version not in done:
-                    apply(conn)
-                    conn.execute(schema_migrations.insert().values(
-                        version=version, name=name, applied_at=iso(self.clock())))
+    def next_seqs(self, conn: Connection, count: int) -> int:
+        """Take `count` change sequence numbers in `conn`'s transaction; the first of them. The
+        counter's row stays locked until the commit, so commits happen in seq order."""
+        last = conn.execute(update(counters).where(counters.c.name == "seq")
+                            .values(value=counters.c.value + count).returning(counters.c.value)).scalar_one()
+        return last - count + 1
+
+    def migrate(self) -> str:
+        """Bring the database's schema up to this server's (Alembic); its revision(s) now."""
+        with self.write() as conn:
+            migrations.upgrade(conn)
         return self.schema_version()
 
-    def schema_version(self) -> int:
+    def schema_version(self) -> str:
         with self.engine.connect() as conn:
-            return conn.execute(select(func.max(schema_migrations.c.version))).scalar() or 0
+            return ",".join(migrations.current(conn))
 
     # ----- devices --------------------------------------------------------------------------------------
-    def add_device(self, agent_id: str, role: str, team: str | None = None) -> tuple[Device, str]:
-        """A new device and its token (shown once; only its hash is kept)."""
-        if role not in wire.ROLES:
-            raise ValueError(f"role must be one of {', '.join(wire.ROLES)}")
-        if wire.text(64, empty=False)(agent_id):
-            raise ValueError("agent id must be 1-64 characters")
-        team = team or wire.DEFAULT_TEAM
-        if wire.text(64, empty=False)(team):
-            raise ValueError("team must be 1-64 characters")
+    def add_device(self, agent_id: str, role: str, team: str | None = None, site: str | None = None,
+                   by: Device | None = None) -> tuple[Device, str]:
+        """A new device and its token (shown once; only its hash is kept). `by`: the admin's device
+        (None: the server's command line), for the audit."""
+        if role not in permissions.ROLES:
+            raise ValueError(f"role must be one of {', '.join(permissions.ROLES)}")
+        team, site = team or permissions.DEFAULT_TEAM, site or permissions.DEFAULT_SITE
+        for name, value in (("agent id", agent_id), ("team", team), ("site", site)):
+            if wire.text(64, empty=False)(value):
+                raise ValueError(f"{name} must be 1-64 characters")
         token = secrets.token_urlsafe(32)
-        device = Device(str(uuid.uuid4()), agent_id, role, team, iso(self.clock()))
-        with self._write() as conn:
+        device = Device(str(uuid.uuid4()), agent_id, role, team, site, iso(self.clock()))
+        with self.write() as conn:
             conn.execute(devices.insert().values(
-                id=device.id, agent_id=agent_id, role=role, team=team, token_hash=token_hash(token),
+                id=device.id, agent_id=agent_id, role=role, team=team, site=site, token_hash=token_hash(token),
                 created_at=device.created_at))
+            audit.append(conn, by, permissions.DEVICE_MANAGE, "device", device.id, device.place,
+                         None, device.public(), at=device.created_at)
         return device, token
 
-    def revoke_device(self, device_id: str) -> Device | None:
-        with self._write() as conn:
-            conn.execute(update(devices).where(devices.c.id == device_id, devices.c.revoked_at.is_(None))
-                         .values(revoked_at=iso(self.clock())))
+    def revoke_device(self, device_id: str, by: Device | None = None) -> Device | None:
+        now = iso(self.clock())
+        with self.write() as conn:
             row = conn.execute(select(devices).where(devices.c.id == device_id)).mappings().first()
-        return _device(row) if row else None
+            if row is None:
+                return None
+            before = _device(row)
+            if before.revoked_at is None:
+                conn.execute(update(devices).where(devices.c.id == device_id).values(revoked_at=now))
+                after = Device(**dict(before.__dict__, revoked_at=now))
+                audit.append(conn, by, permissions.DEVICE_MANAGE, "device", device_id, before.place,
+                             before.public(), after.public(), at=now)
+                return after
+            return before
 
-    def list_devices(self) -> list[Device]:
+    def list_devices(self, reach: permissions.Reach | None = None) -> list[Device]:
+        query = select(devices).order_by(devices.c.created_at, devices.c.id)
+        for column, value in (reach.filters.items() if reach else ()):
+            query = query.where(devices.c[column] == value)
         with self.engine.connect() as conn:
-            rows = conn.execute(select(devices).order_by(devices.c.created_at, devices.c.id)).mappings()
-            return [_device(r) for r in rows]
+            return [_device(r) for r in conn.execute(query).mappings()]
 
     def authenticate(self, token: str | None) -> Device:
         if not token:
-            raise AuthError(401, "missing bearer token")
+            raise AuthError("missing bearer token")
         digest = token_hash(token)
         with self.engine.connect() as conn:
             row = conn.execute(select(devices).where(devices.c.token_hash == digest)).mappings().first()
         if row is None or not hmac.compare_digest(row["token_hash"], digest):
-            raise AuthError(401, "unknown token")
+            raise AuthError("unknown token")
         if row["revoked_at"] is not None:
-            raise AuthError(401, "this device's token was revoked")
+            raise AuthError("this device's token was revoked")
         return _device(row)
 
     # ----- push -----------------------------------------------------------------------------------------
-    def push(self, device: Device, batch: wire.Push) -> tuple[list[dict], str]:
-        """Store a validated batch, all or nothing; the acknowledgements and the server time."""
-        if batch.device_id != device.id:
-            raise AuthError(403, "device_id is not the device this token belongs to")
-        for index, record in enumerate(batch.records):
-            if record.owner is not None and record.owner != device.agent_id:
-                raise AuthError(403, f"record {index}: agent {device.agent_id} may not push agent "
-                                     f"{record.owner}'s {record.kind}")
-            if record.kind == "qa_review" and device.role not in ("lead", "qa"):
-                raise AuthError(403, f"record {index}: only a lead or qa device reviews calls")
+    def push(self, device: Device, batch: wire.Push, authorise: Callable, audited: frozenset = frozenset()
+             ) -> tuple[list[dict], str]:
+        """Store a validated batch, all or nothing; the acknowledgements and the server time.
+
+        `authorise(index, record, stored, call)` is asked about each record inside the transaction,
+        and raises to refuse the batch: `stored` is the Place of the record's stored version (None:
+        new), `call` the Place of the call it is about (None: not on the server; only for records
+        with a call_id). Changes of the kinds in `audited` get an audit row each."""
         now = iso(self.clock())
-        with self._write(advisory_lock=False) as conn:
+        with self.write(advisory_lock=False) as conn:
             # First statement: lock the counter and take one seq per record of the batch (those of
             # unchanged records go unused: a cursor needs order, not consecutive numbers).
-            last = conn.execute(update(counters).where(counters.c.name == "seq")
-                                .values(value=counters.c.value + len(batch.records))
-                                .returning(counters.c.value)).scalar_one()
-            first_seq = last - len(batch.records) + 1
-            stored = self._stored(conn, batch.records)
-            calls_in_batch = {r.id for r in batch.records if r.kind == "call"}
-            owners = self._call_owners(conn, {r.call_id for r in batch.records
-                                              if r.on_own_call and r.call_id not in calls_in_batch})
+            first_seq = self.next_seqs(conn, len(batch.records))
+            stored = self._stored(conn, batch.records, audited)
+            calls = {r.id: _place(stored[("call", r.id)]) if ("call", r.id) in stored else device.place
+                     for r in batch.records if r.kind == "call"}
+            calls.update(self._call_places(conn, {r.call_id for r in batch.records
+                                                  if r.call_id and r.call_id not in calls}))
             inserts, updates = [], []
             for index, record in enumerate(batch.records):
                 old = stored.get((record.kind, record.id))
-                if old is not None and old["agent_id"] != device.agent_id:
-                    raise AuthError(403, f"record {index}: {record.kind} {record.id} belongs to another agent")
-                owner = owners.get(record.call_id) if record.on_own_call else None
-                if owner is not None and owner != device.agent_id:
-                    raise AuthError(403, f"record {index}: call {record.call_id} belongs to another agent")
+                authorise(index, record, _place(old) if old else None,
+                          calls.get(record.call_id) if record.call_id else None)
                 if old is not None and record.version <= old["version"]:
                     continue                                   # already stored: acknowledged again
-                (updates if old is not None else inserts).append(dict(
+                row = dict(
                     kind=record.kind, id=record.id, version=record.version, seq=first_seq + index,
-                    agent_id=device.agent_id, team=device.team, device_id=device.id, received_at=now,
-                    number=record.number, started_at=record.started_at, call_id=record.call_id,
-                    data=json.dumps(record.data, ensure_ascii=False, separators=(",", ":"))))
+                    agent_id=device.agent_id, team=device.team, site=device.site, device_id=device.id,
+                    received_at=now, number=record.number, started_at=record.started_at, call_id=record.call_id,
+                    data=json.dumps(record.data, ensure_ascii=False, separators=(",", ":")))
+                (updates if old is not None else inserts).append(row)
+                if record.kind in audited:            # placed where its call is (a review), else the author's
+                    place = calls.get(record.call_id, device.place) if record.call_id else device.place
+                    audit.append(conn, device, f"{record.kind}.push", record.kind, record.id, place,
+                                 json.loads(old["data"]) if old else None, record.data, at=now)
             if inserts:
                 conn.execute(records.insert(), inserts)
             if updates:
@@ -191,63 +203,77 @@ class Storage:
         return acked, now
 
     # ----- the centre's cases ------------------------------------------------------------------------
-    def put_cases(self, given: list, updated_by: str) -> int:
-        """Store validated case facts (cases.Case) all or nothing; how many numbers changed. Each
-        change takes a seq under the counter's lock, as a push does, so the next pull brings it."""
+    def put_cases(self, given: list, by: Device | None) -> int:
+        """Store validated case facts (cases.Case) all or nothing, an audit row per changed number;
+        how many changed. `by`: the device (None: the command line). Each change takes a seq, as a
+        push does, so the next pull brings it."""
         if not given:
             return 0
         now = iso(self.clock())
-        with self._write(advisory_lock=False) as conn:
-            last = conn.execute(update(counters).where(counters.c.name == "seq")
-                                .values(value=counters.c.value + len(given))
-                                .returning(counters.c.value)).scalar_one()
-            first_seq = last - len(given) + 1
+        with self.write(advisory_lock=False) as conn:
+            first_seq = self.next_seqs(conn, len(given))
             stored = {}
             numbers = [c.number for c in given]
             for i in range(0, len(numbers), 500):
                 rows = conn.execute(select(cases).where(cases.c.number.in_(numbers[i:i + 500]))).mappings()
                 stored.update({r["number"]: r for r in rows})
-            inserts, updates = [], []
+            inserts, updates, changes = [], [], []
             for index, case in enumerate(given):
                 row = dict(number=case.number, case_id=case.case_id, closed_at=case.closed_at,
                            branch_only=int(case.branch_only), seq=first_seq + index, updated_at=now,
-                           updated_by=updated_by)
+                           updated_by=by.id if by else audit.COMMAND_LINE)
                 old = stored.get(case.number)
                 if old is None:
                     inserts.append(row)
-                elif (old["case_id"], old["closed_at"], old["branch_only"]) != (row["case_id"], row["closed_at"],
-                                                                                row["branch_only"]):
+                elif _case_facts(old) != _case_facts(row):
                     updates.append(dict(row, b_number=case.number))
+                else:
+                    continue
+                changes.append((case.number, _case_facts(old) if old else None, _case_facts(row)))
             if inserts:
                 conn.execute(cases.insert(), inserts)
             if updates:
                 conn.execute(_UPDATE_CASE, updates)
-        return len(inserts) + len(updates)
+            for number, before, after in changes:
+                audit.append(conn, by, permissions.CASE_WRITE, "case", number, permissions.CENTRE, before, after,
+                             at=now)
+        return len(changes)
 
-    def _stored(self, conn: Connection, batch) -> dict:
+    # ----- the audit ---------------------------------------------------------------------------------------
+    def read_audit(self, reach: permissions.Reach, since: int, limit: int, kind: str | None = None,
+                   record_id: str | None = None) -> dict:
+        with self.engine.connect() as conn:
+            rows, more = audit.read(conn, reach, since, limit, kind, record_id)
+        cursor = rows[-1]["seq"] if rows else since
+        return {"audit": rows, "cursor": wire.make_cursor(cursor), "more": more}
+
+    def _stored(self, conn: Connection, batch, with_data: frozenset) -> dict:
         found = {}
         for kind in {r.kind for r in batch}:
             ids = [r.id for r in batch if r.kind == kind]
-            rows = conn.execute(select(records.c.kind, records.c.id, records.c.version, records.c.agent_id)
-                                .where(records.c.kind == kind, records.c.id.in_(ids))).mappings()
+            columns = [records.c.kind, records.c.id, records.c.version, records.c.agent_id, records.c.team,
+                       records.c.site] + ([records.c.data] if kind in with_data else [])
+            rows = conn.execute(select(*columns).where(records.c.kind == kind, records.c.id.in_(ids))).mappings()
             found.update({(r["kind"], r["id"]): r for r in rows})
         return found
 
-    def _call_owners(self, conn: Connection, call_ids: set) -> dict:
+    def _call_places(self, conn: Connection, call_ids: set) -> dict:
         if not call_ids:
             return {}
-        rows = conn.execute(select(records.c.id, records.c.agent_id)
-                            .where(records.c.kind == "call", records.c.id.in_(sorted(call_ids))))
-        return {r.id: r.agent_id for r in rows}
+        rows = conn.execute(select(records.c.id, records.c.agent_id, records.c.team, records.c.site)
+                            .where(records.c.kind == "call", records.c.id.in_(sorted(call_ids)))).mappings()
+        return {r["id"]: _place(r) for r in rows}
 
     # ----- pull -----------------------------------------------------------------------------------------
-    def changes(self, since: int, limit: int) -> dict:
-        """Caller profiles touched and blocks changed after `since`, in seq order."""
+    def changes(self, reach: permissions.Reach, since: int, limit: int) -> dict:
+        """Caller profiles touched and blocks changed after `since`, in seq order; calls and their
+        evidence only within `reach`."""
         # One statement, so one snapshot on PostgreSQL: two would let a case committed between them
         # pass the cursor over a call with a smaller seq (or the other way round).
         touched = select(records.c.kind, records.c.id, records.c.version, records.c.seq, records.c.number,
                          records.c.agent_id, records.c.received_at, records.c.data) \
             .where(records.c.seq > since, records.c.kind == "call")
+        touched = _within(touched, reach)
         case_changes = select(literal("case", String).label("kind"), cases.c.number.label("id"),
                               literal(0, BigInteger).label("version"), cases.c.seq, cases.c.number,
                               literal("", String).label("agent_id"), cases.c.updated_at.label("received_at"),
@@ -261,7 +287,7 @@ class Storage:
             rows = conn.execute(select(both).order_by(both.c.seq).limit(limit + 1)).mappings().all()
             more, rows = len(rows) > limit, rows[:limit]
             numbers = list(dict.fromkeys(r["number"] for r in rows if r["kind"] in ("call", "case") and r["number"]))
-            profiles = [self._profile(conn, n) for n in numbers]
+            profiles = [self._profile(conn, reach, n) for n in numbers]
             ids = [r["id"] for r in rows if r["kind"] == "block"]
             blocklist = [block_entry(b) for b in conn.execute(select(blocks).where(blocks.c.id.in_(ids))
                                                               .order_by(blocks.c.seq)).mappings()] if ids else []
@@ -269,22 +295,22 @@ class Storage:
         return {"profiles": [p for p in profiles if p], "blocklist": blocklist,
                 "cursor": wire.make_cursor(cursor), "more": more}
 
-    def profile(self, number: str) -> dict | None:
+    def profile(self, reach: permissions.Reach, number: str) -> dict | None:
         with self.engine.connect() as conn:
-            return self._profile(conn, number)
+            return self._profile(conn, reach, number)
 
-    def _profile(self, conn: Connection, number: str) -> dict | None:
-        updated = conn.execute(select(func.max(records.c.received_at))
-                               .where(records.c.kind == "call", records.c.number == number)).scalar()
+    def _profile(self, conn: Connection, reach: permissions.Reach, number: str) -> dict | None:
+        updated = conn.execute(_within(select(func.max(records.c.received_at))
+                                       .where(records.c.kind == "call", records.c.number == number), reach)).scalar()
         case = conn.execute(select(cases).where(cases.c.number == number)).mappings().first()
         if updated is None and case is None:
             return None
         if case is not None:
             updated = max(filter(None, (updated, case["updated_at"])))
         since = iso(self.clock() - timedelta(days=wire.PROFILE_DAYS))
-        rows = conn.execute(
+        rows = conn.execute(_within(
             select(records.c.id, records.c.data)
-            .where(records.c.kind == "call", records.c.number == number, records.c.started_at >= since)
+            .where(records.c.kind == "call", records.c.number == number, records.c.started_at >= since), reach)
             .order_by(records.c.started_at.desc(), records.c.id).limit(wire.PROFILE_EVIDENCE)).mappings()
         evidence = []
         for r in rows:
@@ -298,12 +324,13 @@ class Storage:
                 "case_id": case["case_id"] if case else None, "case_closed_at": case["closed_at"] if case else None,
                 "branch_only": bool(case and case["branch_only"]), "evidence": evidence}
 
-    def team_changes(self, team: str, since: int, limit: int) -> dict:
+    def team_changes(self, reach: permissions.Reach, since: int, limit: int) -> dict:
+        """The calls and notes within `reach` (a lead's team, a manager's site) changed after `since`."""
         with self.engine.connect() as conn:
-            rows = conn.execute(
+            rows = conn.execute(_within(
                 select(records.c.kind, records.c.id, records.c.version, records.c.seq, records.c.agent_id,
                        records.c.received_at, records.c.data)
-                .where(records.c.team == team, records.c.seq > since, records.c.kind.in_(("call", "note")))
+                .where(records.c.seq > since, records.c.kind.in_(("call", "note"))), reach)
                 .order_by(records.c.seq).limit(limit + 1)).mappings().all()
         more, rows = len(rows) > limit, rows[:limit]
         calls, notes = [], []
@@ -318,7 +345,7 @@ class Storage:
 
 
 _UPDATE_RECORD = (update(records).where(records.c.kind == bindparam("b_kind"), records.c.id == bindparam("b_id"))
-                  .values({c: bindparam(c) for c in ("version", "seq", "agent_id", "team", "device_id",
+                  .values({c: bindparam(c) for c in ("version", "seq", "agent_id", "team", "site", "device_id",
                                                       "received_at", "number", "started_at", "call_id", "data")}))
 _UPDATE_CASE = (update(cases).where(cases.c.number == bindparam("b_number"))
                 .values({c: bindparam(c) for c in ("case_id", "closed_at", "branch_only", "seq", "updated_at",
@@ -326,5 +353,21 @@ _UPDATE_CASE = (update(cases).where(cases.c.number == bindparam("b_number"))
 
 
 def _device(row) -> Device:
-    return Device(row["id"], row["agent_id"], row["role"], row["team"], row["created_at"], row["revoked_at"])
+    return Device(row["id"], row["agent_id"], row["role"], row["team"], row["site"], row["created_at"],
+                  row["revoked_at"])
+
+
+def _within(query, reach: permissions.Reach):
+    """`query` on `records`, narrowed to the rows in `reach`."""
+    for column, value in reach.filters.items():
+        query = query.where(records.c[column] == value)
+    return query
+
+
+def _place(row) -> Place:
+    return Place(row["agent_id"], row["team"], row["site"])
+
+
+def _case_facts(row) -> dict:
+    return {"case_id": row["case_id"], "closed_at": row["closed_at"], "branch_only": bool(row["branch_only"])}
 

@@ -1,0 +1,79 @@
+"""The database file deleted, its folder deleted, or another file put in its place while the card
+runs: the card says so at once, keeps everything, and writes it all back to a file of its own,
+never into a file that is not its own."""
+
+import shutil
+import sqlite3
+
+import pytest
+from PySide6.QtCore import Qt
+
+from hangup_coach.telephony.simulator import SimulatedLine
+
+
+def work_a_call(qtbot, card, line, call_id, number, note):
+    line.ring(call_id, number)
+    qtbot.mouseClick(card.buttons["answer"], Qt.LeftButton)
+    card.note.setPlainText(note)
+    card.flush_note()
+    qtbot.mouseClick(card.buttons["hang_up"], Qt.LeftButton)
+    qtbot.mouseClick(card.buttons["done"], Qt.LeftButton)
+
+
+def lose(db, how):
+    if how == "folder":
+        shutil.rmtree(db.parent)
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            db.with_name(db.name + suffix).unlink(missing_ok=True)
+
+
+
+@pytest.mark.parametrize("how", ["file", "folder"])
+def test_the_database_deleted_mid_shift_comes_back_whole_in_a_new_file(qtbot, open_desk, tmp_path, how):
+    line = SimulatedLine()
+    db = tmp_path / "data" / "calls.db"
+    desk = open_desk(db, line)
+    card, controller = desk.card, desk.controller
+    work_a_call(qtbot, card, line, "c1", "13800138000", "删除前的记录")
+    assert controller.wait_saved(10)
+
+    lose(db, how)                                        # an over-eager clean-up, a profile reset
+    qtbot.waitUntil(lambda: "moved" in desk.statuses, timeout=10_000)   # said at once, idle or not
+    work_a_call(qtbot, card, line, "c2", "13912345678", "删除后的记录")
+    assert controller.wait_saved(15)
+    notes = [(r["line_call_id"], r["note"]) for r in desk.rows()]
+    assert notes == [("c1", "删除前的记录"), ("c2", "删除后的记录")]       # all of it, in a new file
+    said = card.t["store_file_recreated"].format(path=db)
+    qtbot.waitUntil(lambda: card.status.toolTip() == said, timeout=5000)   # and the card said so
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+
+
+def test_a_file_that_is_not_the_cards_put_in_its_place_is_never_written(qtbot, open_desk, tmp_path):
+    line = SimulatedLine()
+    db = tmp_path / "calls.db"
+    desk = open_desk(db, line)
+    card, controller = desk.card, desk.controller
+    work_a_call(qtbot, card, line, "c1", "13800138000", "first")
+    assert controller.wait_saved(10)
+    lose(db, "file")
+    foreign = sqlite3.connect(db)                        # another program's database at the same path
+    foreign.execute("CREATE TABLE photos (name TEXT)")
+    foreign.execute("INSERT INTO photos VALUES ('holiday.jpg')")
+    foreign.commit()
+    foreign.close()
+    before = db.read_bytes()
+
+    qtbot.waitUntil(lambda: "moved" in desk.statuses, timeout=10_000)
+    work_a_call(qtbot, card, line, "c2", "13912345678", "second")
+    assert controller.wait_saved(15)
+    assert db.read_bytes() == before                     # untouched
+    [kept] = [p for p in tmp_path.iterdir() if p.name.startswith("calls.db.kept-") and p.suffix != ".json"
+              and not p.name.endswith(("-wal", "-shm"))]
+    conn = sqlite3.connect(kept)
+    assert [r[0] for r in conn.execute("SELECT text FROM notes ORDER BY created_at")] == ["first", "second"]
+    conn.close()
+    said = card.t["store_file_kept_elsewhere"].format(path=kept)
+    qtbot.waitUntil(lambda: card.status.toolTip() == said, timeout=5000)
