@@ -317,6 +317,9 @@ def main() -> None:
     else:
         row(sip, f"p99 {latency['p99_ms']:.1f} ms, median {latency['median_ms']:.1f} ms", budget=f"p99 ≤ {SIP_P99_MS} ms",
             ok=latency["p99_ms"] <= SIP_P99_MS, note=f"{latency['n']} calls on loopback")
+    step("a CTI bridge's burst of 10,000 events (tests/bench/bench_burst.py)")
+    from tests.bench.bench_burst import burst_rows
+    burst_rows(row, quick)
     step("10,000-record outbox pushed to a local server (SQLite, PostgreSQL)")
     from tests.bench.bench_sync import push_backlog_rows
     for figure, value, baseline, ratio, ok, note in push_backlog_rows(runs=1 if quick else 3):

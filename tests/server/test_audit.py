@@ -48,6 +48,7 @@ def test_shared_records_are_audited_with_who_and_before_and_after(server, device
     seen = [(r["kind"], r["record_id"], r["agent_id"], r["before"] and r["before"].get("case_id"),
              r["after"].get("case_id")) for r in rows if r["kind"] != "device"]
     assert seen == [("block_proposal", proposal["id"], "1001", None, None),
+                    ("block", proposal["id"], "1001", None, None),        # the blocklist's block made of it
                     ("case", number, "2001", None, "K-1"), ("case", number, "2001", "K-1", "K-2")]
     assert all(r["at"] and r["device_id"] for r in rows)
     # The audit has no endpoint that writes.

@@ -79,6 +79,10 @@ def test_propose_approve_activate_revoke_with_four_eyes_and_an_audit_trail(peopl
         ("propose", "1001", "proposed"), ("approve", "2001", "approved"), ("activate", "2002", "active"),
         ("revoke", "2001", "revoked")]
     assert trail[-1]["note"] == "customer complained, a real account holder"
+    central = lead1.get("/v1/audit", kind="block", id=block_id).json()["audit"]      # the server's one audit too
+    assert [(a["action"], a["agent_id"]) for a in central] == [
+        ("block.propose", "1001"), ("block.approve", "2001"), ("block.activate", "2002"), ("block.revoke", "2001")]
+    assert central[-1]["before"]["status"] == "active" and central[-1]["after"]["status"] == "revoked"
     # the card pulls the block as it is now
     pages, _ = agent.pull_all()
     assert [(b["id"], b["status"]) for p in pages for b in p["blocklist"]] == [(twice, "rejected"), (block_id, "revoked")]

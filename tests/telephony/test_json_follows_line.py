@@ -177,3 +177,38 @@ def test_the_agent_closes_a_call_by_key_with_a_reason(qtbot, json_desk):
     menu.hide()
     assert a.phase is Phase.ENDED and a.record.close_reason.endswith("ended_on_phone")
     assert desk.card.wrapup.isVisible() and desk.card.t["closed_on_card_flag"] in desk.card.flag.text()
+
+
+# ----- item 5: a burst never blocks the card ---------------------------------------------------------
+
+
+def test_a_backlog_burst_lets_the_card_turn_and_a_live_call_comes_first(qtbot, json_desk):
+    from PySide6.QtCore import QTimer
+
+    from hangup_coach.ui.call_list import MAX_ROWS
+
+    desk, bridge = json_desk()
+    phone, controller = desk.softphone, desk.controller
+    moves, ticks_during_burst = [], []
+    controller.focus_moved.connect(lambda before, now: moves.append(now.record.line_call_id))
+    timer = QTimer(interval=0)
+    timer.timeout.connect(lambda: ticks_during_burst.append(phone.backlog) if phone.backlog else None)
+    timer.start()
+    burst = 600
+    lines = []
+    for i in range(burst):   # calls that rang, were answered and ended while the bridge could not send
+        lines += [{"event": "ringing", "call_id": f"b{i}", "number": f"1390000{i:04d}"},
+                  {"event": "answered", "call_id": f"b{i}"}, {"event": "ended", "call_id": f"b{i}"}]
+    lines += [{"event": "ringing", "call_id": "live", "number": A}, {"event": "answered", "call_id": "live"}]
+    bridge.sock.sendall(b"".join(json.dumps(m).encode() + b"\n" for m in lines))   # one write, one read
+    qtbot.waitUntil(lambda: session_of(desk, "live") is not None and controller.current is session_of(desk, "live"),
+                    timeout=20_000)
+    assert phone.backlog > 0                                   # the live call came before the backlog's end
+    qtbot.waitUntil(lambda: phone.backlog == 0, timeout=60_000)
+    timer.stop()
+    assert len(ticks_during_burst) > 5                          # the event loop turned while it was worked through
+    assert set(moves) <= {"live"} and controller.current is session_of(desk, "live")   # backlog never took the keys
+    assert len(desk.rows("SELECT * FROM calls WHERE ended_at IS NOT NULL")) == burst
+    shown = [r for r in desk.card.call_list.rows if r.isVisible()]
+    assert len(shown) == MAX_ROWS and desk.card.call_list.more.isVisible()
+    assert str(burst - MAX_ROWS) in desk.card.call_list.more.text()

@@ -77,6 +77,9 @@ class _Stop:
     pass
 
 
+_WAKE = object()   # a read is waiting in StoreWorker._reads
+
+
 @dataclass
 class _FileOpened:
     error: Exception | None     # None: the file is checked and migrated, the worker can open it
@@ -103,6 +106,7 @@ class StoreWorker(QObject):
         self._ready = threading.Event()              # a handed-in store: the worker has opened its own
         self._first: Opened | BaseException | None = None
         self._jobs: queue.Queue = queue.Queue()
+        self._reads: queue.Queue = queue.Queue()   # call()'s reads: answered between writes, not after them
         self._lock = threading.Lock()
         self._settled = threading.Event()
         self._calls: dict[str, _Write] = {}     # unsaved, newest version per call (worker thread only)
@@ -140,7 +144,8 @@ class StoreWorker(QObject):
     def submit(self, fn: Callable[[CallStore], Any]) -> Future:
         """Run fn(store) on the worker ahead of queued writes; the future has its result."""
         future: Future = Future()
-        self._jobs.put((fn, future))
+        self._reads.put((fn, future))
+        self._jobs.put(_WAKE)   # wakes an idle worker; a busy one answers between two writes
         return future
 
     def call(self, fn: Callable[[CallStore], Any], timeout: float) -> Any:
@@ -351,8 +356,11 @@ class StoreWorker(QObject):
             for job in taken:
                 if isinstance(job, _Write):
                     self._take(job)
-                elif isinstance(job, tuple) and job[1].set_running_or_notify_cancel():   # a read
-                    job[1].set_exception(StoreError("the call database is not open yet", "busy", None))
+                elif job is _WAKE:   # reads cannot be answered yet
+                    while not self._reads.empty():
+                        _fn, future = self._reads.get_nowait()
+                        if future.set_running_or_notify_cancel():
+                            future.set_exception(StoreError("the call database is not open yet", "busy", None))
             self._keep_journal()
             if stop:
                 return True
@@ -391,13 +399,21 @@ class StoreWorker(QObject):
         if isinstance(job, _Write):
             (self._calls if job.kind == "call" else self._notes)[job.key] = job
         else:
-            fn, future = job
+            self._answer_reads()
+        return False
+
+    def _answer_reads(self) -> None:
+        """Run the reads asked for so far (a ring's caller history must not wait for a burst's writes)."""
+        while True:
+            try:
+                fn, future = self._reads.get_nowait()
+            except queue.Empty:
+                return
             if future.set_running_or_notify_cancel():
                 try:
                     future.set_result(fn(self.store))
                 except BaseException as exc:  # handed to the waiting thread
                     future.set_exception(exc)
-        return False
 
     def _write_pending(self) -> None:
         """One pass over everything unsaved: calls first (a note needs its call's row)."""
@@ -421,6 +437,7 @@ class StoreWorker(QObject):
                 if pending.get(key) is job:
                     del pending[key]
                 self.saved.emit(job.kind, key, job.seq)
+                self._answer_reads()
             if shared_failure:
                 break
         self._keep_journal()

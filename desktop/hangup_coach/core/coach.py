@@ -321,6 +321,7 @@ class Coach:
         self._focus: str | None = None              # record id of the call in focus
         self._ended_line_ids: dict[str, None] = {}  # line ids already ended, newest last (bounded)
         self._focus_listeners: list[Callable[[CallSession | None, CallSession], None]] = []
+        self._by_line: dict[str, CallSession] = {}  # line id → its session (a burst has thousands)
 
     def subscribe(self, fn: Callable[[CallSession], None]) -> None:
         self._listeners.append(fn)
@@ -386,10 +387,13 @@ class Coach:
             self._move_focus(target, by_line=True)
 
     def by_line_id(self, line_call_id: str) -> CallSession | None:
-        for session in self.sessions.values():
-            if session.record.line_call_id == line_call_id:
-                return session
-        return None
+        session = self._by_line.get(line_call_id)
+        return session if session is not None and self.sessions.get(session.record.id) is session else None
+
+    def _add(self, session: CallSession) -> None:
+        self.sessions[session.record.id] = session
+        if session.record.line_call_id:
+            self._by_line[session.record.line_call_id] = session
 
     def handle(self, event: CallEvent) -> CallSession | None:
         """Apply a softphone event. Unknown call ids for answered start a call (auto-answer).
@@ -413,12 +417,16 @@ class Coach:
         session.last_heard = self.clock.now()
         if event.kind is EventKind.ANSWERED:
             session.answered()
-            self._follow_line(session)
         elif event.kind is EventKind.ENDED:
             session.ended(event.ended_by, event.close_reason)
         elif event.kind in (EventKind.HELD, EventKind.RESUMED):
             session.set_held(event.kind is EventKind.HELD)
-            self._follow_line(session if event.kind is EventKind.RESUMED else None)
+        if event.backlog:   # a call already over when it was read never takes the keys
+            pass
+        elif event.kind in (EventKind.ANSWERED, EventKind.RESUMED):
+            self._follow_line(session)
+        elif event.kind is EventKind.HELD:
+            self._follow_line()
         return session
 
     def reconcile(self, on_line: list[LineCall], close_reason: str = NOT_ON_LINE) -> None:
@@ -547,7 +555,7 @@ class Coach:
         )
         had_focus = self.current is not None
         session = CallSession(self, record, Phase.RINGING)
-        self.sessions[record.id] = session
+        self._add(session)
         if not had_focus:
             self._focus = record.id
         session._changed()
@@ -567,7 +575,7 @@ class Coach:
         else:
             phase = Phase.TALKING
         session = CallSession(self, record, phase)
-        self.sessions[record.id] = session
+        self._add(session)
         if phase is Phase.GRACE:
             session._resume_grace()
         if phase is Phase.DONE and record.line_call_id:
@@ -577,7 +585,9 @@ class Coach:
     def forget_done(self) -> None:
         """Drop wrapped-up sessions from memory; they live on in the store."""
         for key in [k for k, s in self.sessions.items() if s.phase is Phase.DONE]:
-            del self.sessions[key]
+            session = self.sessions.pop(key)
+            if self._by_line.get(session.record.line_call_id) is session:
+                del self._by_line[session.record.line_call_id]
 
     def _notify(self, session: CallSession) -> None:
         for fn in list(self._listeners):

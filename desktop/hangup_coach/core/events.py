@@ -31,6 +31,8 @@ class CallEvent:
     number: str | None = None    # as the line gave it; the coach normalises
     ended_by: EndedBy = EndedBy.UNKNOWN
     close_reason: str = ""       # raw text from the line, kept for QA
+    backlog: bool = False        # the call's end was already read with it (a bridge's backlog): the call is
+                                 # recorded, but it never moves the focus (the agent is not talking to it)
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,14 @@ import json
 import logging
 import re
 import secrets
+import dataclasses
 import time
-from collections import deque
+from collections import Counter, deque
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtNetwork import QHostAddress, QTcpServer, QTcpSocket
 
+from ..core.events import CallEvent, EventKind, LineCall
 from .backoff import Backoff
 from .base import Softphone
 from .json_events import LineSplitter, parse_line
@@ -39,7 +41,7 @@ MAX_UNPROVEN = 8
 MAX_BRIDGES = 4
 AUTH_TIMEOUT_S = 5.0
 IDLE_TIMEOUT_S = 600.0     # a bridge sends a blank line at least every few minutes when there are no calls
-SLICE_S = 0.02             # lines are handled for at most this long before the event loop turns again
+SLICE_S = 0.01             # lines are handled for at most this long before the event loop turns again
 _HTTP = re.compile(rb"^(GET|POST|PUT|HEAD|OPTIONS|DELETE|PATCH|CONNECT|TRACE)\s|\sHTTP/\d", re.I)
 
 
@@ -61,7 +63,11 @@ class JsonSocketSoftphone(Softphone):
         self._retry.timeout.connect(self._listen)
         self._sweep = QTimer(self, interval=1000)
         self._sweep.timeout.connect(self._drop_idle)
-        self._lines: deque[bytes] = deque()     # read, not yet handled (a burst is worked through in slices)
+        self._lines: deque[bytes] = deque()     # read, not parsed yet (a burst is worked through in slices)
+        self._live: deque[CallEvent] = deque()  # parsed events of calls not known to be over
+        self._over: deque[CallEvent] = deque()  # parsed events of calls whose end is read too (backlog)
+        self._ending: Counter[str] = Counter()  # call id → its `ended` events waiting in _over
+        self._barrier: list[LineCall] | None = None   # a `calls` list, handled once all before it is
         self._slice = QTimer(self, singleShot=True, interval=0)
         self._slice.timeout.connect(self._handle_slice)
 
@@ -75,6 +81,9 @@ class JsonSocketSoftphone(Softphone):
     def stop(self) -> None:
         self._retry.stop()
         self._sweep.stop()
+        self._slice.stop()
+        self._lines.clear(), self._live.clear(), self._over.clear(), self._ending.clear()
+        self._barrier = None
         for sock in list(self._bridges) + list(self._unproven):
             self._drop(sock)
         if self._server is not None:
@@ -143,24 +152,58 @@ class JsonSocketSoftphone(Softphone):
     @property
     def backlog(self) -> int:
         """Lines read but not handled yet."""
-        return len(self._lines)
+        return len(self._lines) + len(self._live) + len(self._over)
 
     def _handle_slice(self) -> None:
-        """Handle queued lines for at most SLICE_S, then let the event loop turn (and come back)."""
+        """Work for at most SLICE_S, then let the event loop turn (and come back).
+
+        Lines are parsed ahead of handling. An event of a call whose `ended` is already read is
+        backlog (the call is over): live calls' events go first, so a call ringing now is on the card
+        within a slice or two of being read, however long the backlog before it; the backlog follows,
+        each call's events in order, marked so that they never move the focus. A `calls` list is a
+        barrier: everything read before it is handled before it."""
         deadline = time.monotonic() + SLICE_S
-        while self._lines and time.monotonic() < deadline:
-            line = self._lines.popleft()
-            try:
-                message = parse_line(line)
-            except BadMessage as exc:
-                log.warning("skipping CTI line: %s (%d bytes)", exc, len(line))   # its content may hold numbers
-                continue
-            if isinstance(message, list):
-                self.line_calls.emit(message)   # the bridge's live calls: the card reconciles
+        while self._lines and self._barrier is None and time.monotonic() < deadline:
+            self._parse(self._lines.popleft())
+        while time.monotonic() < deadline:
+            if self._live:
+                self.event.emit(self._live.popleft())
+            elif self._over:
+                event = self._over.popleft()
+                if event.kind is EventKind.ENDED:
+                    self._ending[event.call_id] -= 1
+                    if not self._ending[event.call_id]:
+                        del self._ending[event.call_id]
+                self.event.emit(dataclasses.replace(event, backlog=True))
+            elif self._barrier is not None:
+                calls, self._barrier = self._barrier, None
+                self.line_calls.emit(calls)   # the bridge's live calls: the card reconciles
             else:
-                self.event.emit(message)
-        if self._lines:
+                break
+        if self._lines or self._live or self._over or self._barrier is not None:
             self._slice.start()
+
+    def _parse(self, line: bytes) -> None:
+        try:
+            message = parse_line(line)
+        except BadMessage as exc:
+            log.warning("skipping CTI line: %s (%d bytes)", exc, len(line))   # its content may hold numbers
+            return
+        if isinstance(message, list):
+            self._barrier = message
+            return
+        if message.kind is EventKind.ENDED:
+            self._ending[message.call_id] += 1
+            # this call is over: its events still waiting go with it, behind the live calls
+            waiting = [e for e in self._live if e.call_id == message.call_id] if self._live else []
+            if waiting:
+                self._live = deque(e for e in self._live if e.call_id != message.call_id)
+                self._over.extend(waiting)
+            self._over.append(message)
+        elif message.call_id in self._ending:
+            self._over.append(message)   # after its end: the coach ignores it, in order
+        else:
+            self._live.append(message)
 
     def _authenticate(self, sock: QTcpSocket, first: bytes) -> bool:
         if _HTTP.match(first):

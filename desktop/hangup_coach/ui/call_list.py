@@ -20,6 +20,7 @@ from ..core.phone import mask
 # with the fonts the card ships with (🔔 has no glyph in WenQuanYi/DejaVu).
 _ICONS = {"ringing": QStyle.SP_MediaVolume, "held": QStyle.SP_MediaPause, "talking": QStyle.SP_MediaPlay,
           "wrapup": QStyle.SP_FileDialogDetailedView}
+MAX_ROWS = 12   # rows the card shows; the rest are counted ("+N more"), the agent reaches them as rows free up
 
 
 def other_call_state(session: CallSession) -> str:
@@ -41,34 +42,55 @@ class CallList(QFrame):
         self._layout.addWidget(self.heading)
         self.rows: list[QPushButton] = []
         self.kept_rows: list[QLabel] = []   # wrapped-up calls whose note is not saved yet
+        self.more = QLabel("", objectName="status")   # "+N more calls" past MAX_ROWS
+        self.more.hide()
+        self._layout.addWidget(self.more)
+        self._layout_shown = (0, False, 0)
         self.render()
 
-    def render(self) -> None:
+    def render(self) -> bool:
+        """Draw the first MAX_ROWS other calls, redrawing only the rows whose call, state or class
+        changed, and say how many more there are (a bridge's backlog can leave thousands waiting for
+        their wrap-up: the card cannot lay them all out per event). True if the rows shown changed."""
         others = self.controller.others
-        while len(self.rows) < len(others):
+        listed = others[:MAX_ROWS]
+        while len(self.rows) < len(listed):
             row = QPushButton(objectName="otherCall", focusPolicy=Qt.NoFocus)
             row.clicked.connect(lambda _=False, r=row: self.controller.focus(r.property("record_id")))
-            self._layout.addWidget(row)
+            self._layout.insertWidget(self._layout.indexOf(self.more), row)
             self.rows.append(row)
-        for row, session in zip(self.rows, others):
+        for row, session in zip(self.rows, listed):
             state = other_call_state(session)
             rec = session.record
+            shown = f"{rec.id}|{state}|{rec.caller_class}|{rec.caller_number}"
+            if row.property("shown") == shown and not row.isHidden():
+                continue
             number = mask(rec.caller_number, self.controller.policy.region) if rec.caller_number else "—"
             label = self.controller.scripts.label("classes", session.caller_class.value)
             row.setIcon(self.style().standardIcon(_ICONS[state]))
             row.setText(f"{number} · {label} · {self.t[f'other_{state}']}")
             row.setAccessibleName(row.text())
             row.setProperty("record_id", rec.id)
-            row.setProperty("state", state)
-            row.style().unpolish(row)
-            row.style().polish(row)
+            row.setProperty("shown", shown)
+            if row.property("state") != state:
+                row.setProperty("state", state)
+                row.style().unpolish(row)
+                row.style().polish(row)
             row.show()
-        for row in self.rows[len(others):]:
-            row.hide()
+        for row in self.rows[len(listed):]:
+            if not row.isHidden():
+                row.hide()
+        more = len(others) - len(listed)
+        if more:
+            self.more.setText(self.t["other_more"].format(count=more))
+        self.more.setVisible(bool(more))
         kept = self.controller.kept_notes()
         self._render_kept(kept)
         self.heading.setVisible(bool(others))
         self.setVisible(bool(others or kept))
+        changed = (len(listed), bool(more), len(kept)) != self._layout_shown
+        self._layout_shown = (len(listed), bool(more), len(kept))
+        return changed
 
     def _render_kept(self, kept: list[tuple[str, str, str]]) -> None:
         while len(self.kept_rows) < len(kept):

@@ -577,7 +577,14 @@ class CoachCard(QWidget):
         self.note_state.setText(f"{state} · {self._note_warning}" if self._note_warning else state)
 
     # ----- rendering -----------------------------------------------------------------------------
-    def _on_call_changed(self, _session) -> None:
+    def _on_call_changed(self, session) -> None:
+        """A change to a call that is not on show only touches its row of the list (a burst of other
+        calls must not re-lay the whole card per event)."""
+        current = self.controller.current
+        if current is not None and session is not current and self._shown_call == current.record.id:
+            if self.call_list.render():
+                self._fit_timer.start()   # the list grew or shrank: fit once the event loop turns
+            return
         self.render()
 
     def render(self) -> None:

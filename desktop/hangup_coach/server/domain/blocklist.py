@@ -13,7 +13,7 @@ import json
 import logging
 import threading
 import uuid
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -25,7 +25,7 @@ from ...core.blocklist_export import FORMATS, export
 from ...core.callers import CallerClass, SubReason
 from ...core.classify import PastCall
 from .. import permissions
-from ..storage import Device, iso
+from ..storage import Device, audit, iso
 from ..storage.blocklist_tables import block_audit, block_entry as entry, blocks, never_block
 from ..storage.schema import counters, records
 from .kamailio import KamailioError, KamailioSync
@@ -294,12 +294,26 @@ class Blocklist:
             conn.execute(update(blocks).where(blocks.c.id == block.id).values(**values))
         row = conn.execute(select(blocks).where(blocks.c.id == block.id)).mappings().first()
         shown = entry(row)
+        # the server's one audit too (GET /v1/audit), beside the blocklist's own trail with its reasons
+        audit.append(conn, device or _WORKER, f"block.{action}", "block", block.id,
+                     permissions.Place(None, row["team"], None), entry(old) if old is not None else None, shown, now)
         conn.execute(block_audit.insert().values(
             block_id=block.id, number=block.number, action=action, status=block.status,
             actor=device.agent_id if device else "system", role=device.role if device else "system",
             device_id=device.id if device else "", at=now, note=note or "",
             detail=json.dumps(shown, ensure_ascii=False)))
         return shown
+
+
+@dataclass(frozen=True)
+class _Worker:
+    """Who acts in the audit for the background worker's steps (expiry, the burst rule)."""
+    id: str = "blocklist-worker"
+    agent_id: str = "system"
+    role: str = "system"
+
+
+_WORKER = _Worker()
 
 
 def _past_call(data: dict) -> PastCall | None:
