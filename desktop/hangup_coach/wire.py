@@ -19,6 +19,7 @@ from .core.callers import SUB_REASONS, CallerClass, EndedBy, SubReason
 PROTOCOL = 2
 MIN_PROTOCOL = 1
 PROTOCOL_HEADER = "Hangup-Protocol"
+MAX_SKEW_SECONDS = 300            # a card's clock further off than this is corrected for, and told
 MAX_UNKNOWN_FIELDS = 32           # fields a newer card may add to a record, kept as sent
 
 MAX_RECORDS = 500                 # records per push
@@ -265,6 +266,7 @@ class Record:
 class Push:
     device_id: str
     records: tuple[Record, ...]
+    sent_at: str | None = None        # the card's clock when it sent the batch (canonical UTC)
 
 
 def parse_push(body: Any) -> Push:
@@ -288,7 +290,13 @@ def parse_push(body: Any) -> Push:
             raise WireError(f"record {index}: {record.kind} {record.id} appears twice in the batch", index)
         seen.add((record.kind, record.id))
         parsed.append(record)
-    return Push(body["device_id"], tuple(parsed))
+    sent_at = body.get("sent_at")
+    if sent_at is not None:
+        try:
+            sent_at = canonical_time(sent_at)
+        except ValueError as exc:
+            raise WireError(f"sent_at {exc}") from None
+    return Push(body["device_id"], tuple(parsed), sent_at)
 
 
 def parse_record(raw: Any) -> Record:

@@ -59,6 +59,7 @@ def report():
         "badge": card.badge.text() if card.badge.isVisible() else "",
         "call": call_state(card.controller.current),
         "wrapup_keys": card.wrapup_keys.isVisible(),
+        "flash": bool(card.property("flash")),
         "dialogs": [dialog_state(w) for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()],
         "screen": [*card.screen().availableGeometry().getRect()],
         "widgets": {name: {"rect": rect(w), "visible": w.isVisible(), "tooltip": w.toolTip()}

@@ -24,11 +24,13 @@ def test_the_setup_asks_the_three_questions_and_sends_them(qtbot):
     window.purpose.buttons()[1].click()          # find good techniques
     window.size.setValue(2)
     window.seed.setText("42")
+    window.caller_class.setCurrentIndex(window.caller_class.findText("Non-regular · must visit a branch"))
     qtbot.mouseClick(window.button, Qt.LeftButton)
     [body] = sent
     assert body["purpose"] == "techniques" and body["size"] == 2 and body["seed"] == "42"
     assert body["filters"]["agents"] == ["1001"] and body["filters"]["outcomes"] == ["agent_before_allowed"]
     assert body["filters"]["call_ids"] == ["c1", "c2"]
+    assert body["filters"]["classes"] == ["non_regular"] and body["filters"]["sub_reasons"] == ["must_visit_branch"]
     assert body["filters"]["since"] == "2026-11-03T00:00:00+00:00" and body["filters"]["until"] == "2026-12-04T00:00:00+00:00"
     assert body["form"]["name"] == "standard" and "[[fields]]" in body["form"]["source"]
     assert "7 calls drawn" in window.status.text()

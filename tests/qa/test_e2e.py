@@ -76,6 +76,14 @@ def test_ten_reviews_by_keys_only_and_the_csv_read_back(qtbot, centre, tmp_path)
     again_id = again.stdout.strip().splitlines()[-1]
     assert json.loads(qa.run("qa", "batch", "show", again_id, "--format", "json").stdout)["calls"] == shown["calls"]
 
+    # which calls: by caller class and sub-reason too
+    abuse = qa.run("qa", "batch", "create", "--purpose", "techniques", "--size", "50", "--seed", "1",
+                   "--caller-class", "no_value", "--sub-reason", "abuse")
+    assert abuse.returncode == 0, abuse.stderr
+    abuse_calls = json.loads(qa.run("qa", "batch", "show", abuse.stdout.strip().splitlines()[-1], "--format",
+                                    "json").stdout)["outcomes"]
+    assert len(abuse_calls) == 3 and set(abuse_calls.values()) == {"no_value_after_warning"}   # one per agent
+
     # an agent never reads batches, and sees only reviews of its own calls
     agent_http = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {people['1001'].token}"})
     assert agent_http.get(f"/v1/qa/batches/{batch_id}").status_code == 403

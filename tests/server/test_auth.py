@@ -163,3 +163,15 @@ def test_a_lead_reviews_an_agents_call_of_a_batch_and_an_agent_cannot(devices):
     assert [r["call_id"] for r in lead.http.get(f"/v1/qa/batches/{made.json()['id']}/reviews").json()["reviews"]] == [
         theirs["id"]]
     assert [r["id"] for r in agent.http.get("/v1/qa/my-reviews").json()["reviews"]] == ["r-1"]   # its own call
+
+    # the batch's draw and an action's moves are in the append-only audit, by who and from which device
+    action = lead.http.post("/v1/qa/actions", json={"kind": "training", "title": "drill", "owner": "2001",
+                                                    "due": "2026-12-31", "figure": "early_rate"}).json()
+    assert lead.http.post(f"/v1/qa/actions/{action['id']}/status",
+                          json={"status": "in_progress", "expected_version": 1}).status_code == 200
+    rows = [r for r in lead.http.get("/v1/audit", params={"limit": 1000}).json()["audit"] if r["kind"].startswith("qa_")]
+    assert [(r["action"], r["record_id"], r["agent_id"]) for r in rows] == [
+        ("qa_batch_create", made.json()["id"], "2001"), ("qa_review.push", "r-1", "2001"),
+        ("qa_action_create", action["id"], "2001"),
+        ("qa_action_status", action["id"], "2001")]
+    assert rows[0]["after"]["calls"] == [theirs["id"]] and rows[3]["before"]["status"] == "open"

@@ -9,6 +9,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.testclient import TestClient
 
 from hangup_coach.server.api.app import create_app
+from hangup_coach.server.api.limits import DeviceRate
 from hangup_coach.server.storage import Storage
 from tests.server.records import call
 
@@ -69,3 +70,37 @@ def test_postgresql_cancels_a_statement_past_the_timeout(postgres):
             assert conn.execute(text("SHOW statement_timeout")).scalar() == "200ms"
     finally:
         storage.close()
+
+
+def test_a_device_past_its_rate_gets_429_and_the_others_go_on(database):
+    storage = Storage(database)
+    storage.migrate()
+    now = [100.0]
+    rate = DeviceRate(2.0, clock=lambda: now[0])           # 2 requests/s, a bucket of 8
+    app = create_app(storage, rate=rate)
+    (_, mine), (_, other) = storage.add_device("1001", "agent"), storage.add_device("1002", "agent")
+    busy, calm = (TestClient(app, headers={"Authorization": f"Bearer {t}"}) for t in (mine, other))
+    try:
+        codes = [busy.get("/v1/me").status_code for _ in range(9)]
+        assert codes == [200] * 8 + [429]
+        refused = busy.get("/v1/me")
+        assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
+        assert "too many requests" in refused.json()["error"]
+        assert calm.get("/v1/me").status_code == 200         # another device is not held back
+        now[0] += 1.0                                        # a second later: two more
+        assert [busy.get("/v1/me").status_code for _ in range(3)] == [200, 200, 429]
+    finally:
+        busy.close()
+        calm.close()
+        storage.close()
+
+
+def test_the_servers_device_rate_option_holds_a_device_back(tmp_path):
+    from tests.server.harness import Device, ServerProcess, add_device
+
+    database = str(tmp_path / "server.db")
+    with ServerProcess(database, "--device-rate", "0.5", "--max-connections", "50") as server:
+        agent = Device(server, *add_device(database, "1001"))
+        codes = [agent.get("/v1/me").status_code for _ in range(3)]   # a bucket of 2
+        assert codes == [200, 200, 429], codes
+        agent.close()

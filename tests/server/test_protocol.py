@@ -46,3 +46,34 @@ def test_the_card_says_its_version_and_a_newer_cards_unknown_fields_are_kept(ser
     refused = httpx.post(server.url + "/v1/push", json={"device_id": device_id, "records": [bad_name]},
                          headers={"Authorization": f"Bearer {token}"})
     assert refused.status_code == 422 and "not a lower-case key" in refused.json()["error"]
+
+
+def test_a_cards_clock_far_off_is_corrected_for_and_told(server):
+    """received_at bounds the order of evidence: a card a year fast does not win "latest", a card a
+    month slow is still seen; both are told how far off they are."""
+    from datetime import datetime, timedelta, timezone
+
+    number = "+8613800138111"
+    now = datetime.now(timezone.utc)
+    ids = {}
+    for agent, off in (("fast", timedelta(days=365)), ("slow", -timedelta(days=31)), ("right", timedelta(0))):
+        device_id, token = add_device(server.database, agent)
+        started = now + off - timedelta(minutes=10 if agent == "slow" else 5 if agent == "fast" else 1)
+        record = call(agent, number, started=started)
+        ids[agent] = record["id"]
+        reply = httpx.post(server.url + "/v1/push", headers={"Authorization": f"Bearer {token}"},
+                           json={"device_id": device_id, "records": [record], "sent_at": (now + off).isoformat()})
+        assert reply.status_code == 200, reply.text
+        skew = reply.json().get("clock_skew_seconds")
+        if agent == "right":
+            assert skew is None
+        else:
+            assert abs(skew + off.total_seconds()) < 120, (agent, skew)
+    _, lead = add_device(server.database, "lead-1", "lead")
+    evidence = httpx.get(f"{server.url}/v1/profiles/{number}", headers={"Authorization": f"Bearer {lead}"}).json()["evidence"]
+    # newest first by the corrected times: right (1 min ago), fast (5), slow (10); none in the future
+    assert [e["call_id"] for e in evidence] == [ids["right"], ids["fast"], ids["slow"]]
+    assert all(datetime.fromisoformat(e["started_at"]) <= datetime.now(timezone.utc) for e in evidence)
+    with SyncClient(server.url, lead) as card:                # the card sends its clock with every push
+        card.push(card.me()["device_id"], [])
+        assert card.clock_skew is None

@@ -142,3 +142,18 @@ def test_the_held_call_is_taken_off_hold_when_the_agent_turns_to_it(qtbot, desk)
     qtbot.mouseClick(card.buttons["done"], Qt.LeftButton)  # B wrapped up: the agent turns to A
     assert controller.current.record.line_call_id == "a" and line.resumed == ["a"]
     assert not controller.current.held
+
+
+def test_tab_leaves_the_note_and_a_note_shown_again_continues_at_its_end(qtbot, desk):
+    card, controller, line = desk()
+    line.ring("a", "13800138001")
+    controller.answer()
+    qtbot.keyClicks(card.note, "first part")
+    qtbot.keyClick(card.note, Qt.Key_Tab)                          # leaves the field, inserts nothing
+    assert card.note.toPlainText() == "first part"
+    line.ring("b", "13800138002")
+    card.call_list.rows[0].click()                                 # to B and back to A
+    card.call_list.rows[0].click()
+    assert controller.current.record.line_call_id == "a"
+    qtbot.keyClicks(card.note, ", second part")
+    assert card.note.toPlainText() == "first part, second part"

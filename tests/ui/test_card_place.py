@@ -28,3 +28,21 @@ def test_a_drag_sets_the_place_the_card_returns_to(qtbot, make_card):
     card.move(QPoint(5000, 100))                   # e.g. a window manager or a monitor gone
     card.keep_on_screen()
     assert card.pos() == QPoint(100, 100)
+
+
+def test_the_end_of_the_wait_flashes_the_edge_and_rings_the_bell_unless_switched_off(qtbot, make_card, monkeypatch):
+    from PySide6.QtWidgets import QApplication
+    rung = []
+    monkeypatch.setattr(QApplication, "beep", lambda: rung.append(1))
+    card, controller, line, _store = make_card()
+    for bell, number in ((True, "L1"), (False, "L2")):
+        card.end_of_wait.bell = bell
+        line.ring(number, "13800138000")
+        controller.answer()
+        controller.confirm_closure()
+        qtbot.waitUntil(lambda: card.property("flash") is True, timeout=5000)
+        qtbot.waitUntil(lambda: not card.property("flash"), timeout=5000)
+        controller.hang_up()
+        card.finish_wrapup()
+        qtbot.waitUntil(lambda: controller.current is None, timeout=5000)
+    assert rung == [1]                                               # once: the second time it was off

@@ -2,7 +2,7 @@
 or `qa` device this user logged in with (`hangup-coach login`, per user and HANGUP_COACH_HOME).
 
     qa batch create --purpose problems|techniques [--since D] [--until D] [--agent ID] [--outcome KEY]
-                    --size N [--seed S] [--form NAME]     → the new batch's id alone on the last line
+                    [--caller-class C] [--sub-reason R] --size N [--seed S] [--form NAME]     → the new batch's id alone on the last line
     qa batch show ID --format json|table                  → the sampled call ids
     qa batch export ID --format csv [--out FILE]           → the reviews, one row per reviewed call
     qa batch pull ID                                       → keep the batch on this PC for the review window
@@ -23,6 +23,7 @@ import secrets
 import sys
 from datetime import date, datetime, timezone
 
+from ..core.callers import CallerClass, SubReason
 from ..core.qa_form import FormError
 from ..core.qa_sample import OUTCOMES
 from ..core.qa_sheet import ACTION_KINDS, ACTION_STATES, FIGURES
@@ -42,6 +43,10 @@ def add_commands(sub, common: argparse.ArgumentParser) -> None:
     create.add_argument("--until", type=_day, help="YYYY-MM-DD (UTC), last day")
     create.add_argument("--agent", action="append", default=[], help="an agent id (repeatable)")
     create.add_argument("--outcome", action="append", default=[], choices=OUTCOMES, help="repeatable")
+    create.add_argument("--caller-class", action="append", default=[], choices=[c.value for c in CallerClass],
+                        help="repeatable")
+    create.add_argument("--sub-reason", action="append", default=[], choices=[r.value for r in SubReason if r.value],
+                        help="repeatable")
     create.add_argument("--size", type=int, required=True)
     create.add_argument("--seed", help="for a reproducible draw (default: a random one, stored with the batch)")
     create.add_argument("--form", default="standard", help="the review form (resources/qa/NAME.toml)")
@@ -185,6 +190,10 @@ def create_batch(args: argparse.Namespace) -> int:
         filters["agents"] = args.agent
     if args.outcome:
         filters["outcomes"] = args.outcome
+    if args.caller_class:
+        filters["classes"] = args.caller_class
+    if args.sub_reason:
+        filters["sub_reasons"] = args.sub_reason
     seed = args.seed or secrets.token_hex(4)
     body = {"purpose": args.purpose, "filters": filters, "size": args.size, "seed": seed,
             "form": {"name": form.name, "version": form.version, "source": form.source}}

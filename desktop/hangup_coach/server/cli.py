@@ -28,6 +28,10 @@ def add_parser(sub) -> None:
     server.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (chain)")
     server.add_argument("--tls-key", metavar="PEM", help="...and this private key")
     server.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL; default 1)")
+    server.add_argument("--device-rate", type=float, metavar="N",
+                        help="requests per second one device may make to each process (default 50; more: 429)")
+    server.add_argument("--max-connections", type=int, default=2000, metavar="N",
+                        help="open connections per process; past them new requests get 503 (default 2000)")
     server.add_argument("--proxy-headers", action="store_true",
                         help="behind a reverse proxy: take the client address and scheme from "
                              "X-Forwarded-For/-Proto sent by --forwarded-allow-ips")
@@ -164,6 +168,7 @@ def serve(args: argparse.Namespace, database: str) -> int:
     import uvicorn
 
     from .api.app import DATABASE_ENV
+    from .api.limits import RATE_ENV
 
     if bool(args.tls_cert) != bool(args.tls_key):
         print("hangup-coach server: --tls-cert and --tls-key go together", file=sys.stderr)
@@ -175,6 +180,14 @@ def serve(args: argparse.Namespace, database: str) -> int:
         print("hangup-coach server: note: several workers on one SQLite file take turns to write; "
               "PostgreSQL scales further", file=sys.stderr)
     os.environ[DATABASE_ENV] = database     # the workers' factory reads it (app_from_env)
+    if args.max_connections < 1:
+        print("hangup-coach server: --max-connections must be at least 1", file=sys.stderr)
+        return 2
+    if args.device_rate is not None:
+        if args.device_rate <= 0:
+            print("hangup-coach server: --device-rate must be positive", file=sys.stderr)
+            return 2
+        os.environ[RATE_ENV] = str(args.device_rate)
     from .api.blocklist import KAMAILIO_ENV, RULES_ENV, load_rules
     from ..core.blocklist import RulesError
     try:
@@ -192,6 +205,7 @@ def serve(args: argparse.Namespace, database: str) -> int:
         ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key,
         proxy_headers=args.proxy_headers, forwarded_allow_ips=args.forwarded_allow_ips,
         access_log=False, log_config=LOG_CONFIG, server_header=False,
+        limit_concurrency=args.max_connections,
     )
     return 0
 

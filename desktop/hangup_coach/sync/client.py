@@ -97,7 +97,10 @@ class SyncClient:
 
     def push(self, device_id: str, records: list[dict]) -> list[tuple[str, str, int]]:
         """Send one batch; the (kind, id, version) the server acknowledged."""
-        body = self._call("POST", "/v1/push", json={"device_id": device_id, "records": records})
+        from datetime import datetime, timezone
+        sent_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")   # the server measures our clock
+        body = self._call("POST", "/v1/push", json={"device_id": device_id, "records": records, "sent_at": sent_at})
+        self.clock_skew = body.get("clock_skew_seconds") if isinstance(body, dict) else None
         _expect(body, {"acked": list})
         acked = []
         for item in body["acked"]:

@@ -10,14 +10,17 @@ focus (the controller takes a held call off hold); the note typed so far stays w
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QStyle, QVBoxLayout
 
 from ..core.card_view import note_preview
 from ..core.coach import CallSession, Phase
 from ..core.phone import mask
 
+# An icon per state from the style (every platform draws these): the emoji marks were empty boxes
+# with the fonts the card ships with (🔔 has no glyph in WenQuanYi/DejaVu).
+_ICONS = {"ringing": QStyle.SP_MediaVolume, "held": QStyle.SP_MediaPause, "talking": QStyle.SP_MediaPlay,
+          "wrapup": QStyle.SP_FileDialogDetailedView}
 MAX_ROWS = 12   # rows the card shows; the rest are counted ("+N more"), the agent reaches them as rows free up
-_MARKS = {"ringing": "🔔", "held": "⏸", "talking": "☎", "wrapup": "✎"}
 
 
 def other_call_state(session: CallSession) -> str:
@@ -64,7 +67,8 @@ class CallList(QFrame):
                 continue
             number = mask(rec.caller_number, self.controller.policy.region) if rec.caller_number else "—"
             label = self.controller.scripts.label("classes", session.caller_class.value)
-            row.setText(f"{_MARKS[state]} {number} · {label} · {self.t[f'other_{state}']}")
+            row.setIcon(self.style().standardIcon(_ICONS[state]))
+            row.setText(f"{number} · {label} · {self.t[f'other_{state}']}")
             row.setAccessibleName(row.text())
             row.setProperty("record_id", rec.id)
             row.setProperty("shown", shown)

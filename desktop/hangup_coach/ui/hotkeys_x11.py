@@ -41,7 +41,7 @@ class X11Hotkeys(SystemHotkeys):
         self._last_release: tuple[int, int] | None = None
         self._held: int | None = None          # the grabbed key that is down (its grab is active)
         self._after_release: list = []
-        self._release_guard = QTimer(self, singleShot=True, interval=1000, timeout=self._released)
+        self._release_guard = QTimer(self, singleShot=True, interval=3000, timeout=self._released)
         self._locks = self._lock_masks()
         self._notifier = QSocketNotifier(display.fileno(), QSocketNotifier.Read, self)
         self._notifier.activated.connect(self._read)

@@ -1,7 +1,7 @@
 """A new review batch: the seed's three questions before any call is heard.
 
 1. Why are we listening (find problems, or find good techniques)?
-2. Which calls (period, agents, hang-up outcomes), how many, and the seed that makes the draw
+2. Which calls (period, agents, caller class and sub-reason, hang-up outcomes), how many, and the seed that makes the draw
    reproducible?
 3. How are the results recorded (the form, agreed in advance)?
 
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDateEdit, QF
                                QLabel, QLineEdit, QListWidget, QPushButton, QRadioButton, QSpinBox, QVBoxLayout,
                                QWidget)
 
+from ..core.callers import SUB_REASONS
 from ..core.qa_form import Form
 from ..core.qa_sample import OUTCOMES
 
@@ -61,6 +62,15 @@ class BatchSetup(QWidget):
         form.addRow(texts["setup_since"], period)
         self.agents = QLineEdit(", ".join(agents))
         form.addRow(QLabel(texts["setup_agents"], wordWrap=True), self.agents)
+        self.caller_class = QComboBox()   # a class, or a class and one of its sub-reasons
+        self.caller_class.addItem(texts["setup_any_class"], None)
+        for caller_class, subs in SUB_REASONS.items():
+            name = texts[f"class_{caller_class.value}"]
+            self.caller_class.addItem(name, (caller_class.value, ""))
+            for sub in subs:
+                if sub.value:
+                    self.caller_class.addItem(f"{name} · {texts['reason_' + sub.value]}", (caller_class.value, sub.value))
+        form.addRow(texts["caller_class"], self.caller_class)
         outcome_box = QVBoxLayout()
         self.outcomes: dict[str, QCheckBox] = {}
         for key in OUTCOMES:
@@ -106,6 +116,11 @@ class BatchSetup(QWidget):
         agents = [a.strip() for a in self.agents.text().replace("，", ",").split(",") if a.strip()]
         if agents:
             filters["agents"] = agents
+        if self.caller_class.currentData():
+            caller_class, sub = self.caller_class.currentData()
+            filters["classes"] = [caller_class]
+            if sub:
+                filters["sub_reasons"] = [sub]
         chosen = [k for k, box in self.outcomes.items() if box.isChecked()]
         if len(chosen) < len(OUTCOMES):
             filters["outcomes"] = chosen

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 
 from sqlalchemy.exc import DBAPIError
@@ -28,6 +29,7 @@ from ..domain.qa import Qa, QaError
 from ..storage import AuthError, Device, Storage, iso
 from . import blocklist as blocklist_api
 from .access_log import AccessLog, mask_numbers
+from .limits import RATE_ENV, DeviceRate, TooMany
 from .protocol import ProtocolVersion
 from .qa import on_qa_error, qa_routes
 
@@ -44,10 +46,13 @@ def error(status: int, message: str, **extra) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
 
 
-def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklist=None, worker=None) -> AccessLog:
+def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklist=None, worker=None,
+               rate: DeviceRate | None = None) -> AccessLog:
     """The API over `storage`, serving the domain kinds `kinds` (default: domain.KINDS), the
-    blocklist's endpoints if given one, and running `worker` (background work) while it serves."""
+    blocklist's endpoints if given one, running `worker` (background work) while it serves, each
+    device held to `rate` (default: limits.DEFAULT_RATE requests/s)."""
     kinds = domain.KINDS if kinds is None else kinds
+    rate = rate or DeviceRate()
     qa = Qa(storage)
 
     async def authenticate(request: Request) -> Device:
@@ -57,6 +62,7 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         scheme, _, token = header.partition(" ")
         device = await run_in_threadpool(storage.authenticate, token.strip() if scheme.lower() == "bearer" else None)
         request.scope["hc.device"] = device.id          # for the access log (never the token)
+        rate.take(device.id)                            # TooMany → 429
         return device
 
     async def authorise(request: Request, *roles: str) -> Device:
@@ -88,9 +94,10 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         # the event loop nothing, and ring-time lookups on this worker do not wait behind it.
         batch = await run_in_threadpool(wire.parse_push, await json_body(request, wire.MAX_BODY_BYTES))
         reviews = [r for r in batch.records if r.kind == "qa_review"]
-        acked, server_time = await run_in_threadpool(           # a review: of a batch's call (QaError → 422)
+        acked, server_time, skew = await run_in_threadpool(     # a review: of a batch's call (QaError → 422)
             records.push, storage, device, batch, (lambda: qa.check_reviews(device, reviews)) if reviews else None)
-        return JSONResponse({"acked": acked, "server_time": server_time})
+        skewed = {"clock_skew_seconds": round(skew)} if skew else {}     # the card says so on the card
+        return JSONResponse({"acked": acked, "server_time": server_time, **skewed})
 
     async def changes(request: Request):
         device = await authenticate(request)
@@ -213,6 +220,10 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
                   type(exc.orig).__name__)
         return error(503, "the database is unavailable; try again later")
 
+    async def on_too_many(request: Request, exc: TooMany):
+        return JSONResponse({"error": exc.message}, status_code=429,
+                            headers={"Retry-After": str(max(1, math.ceil(exc.wait)))})
+
     async def on_pool_timeout(request: Request, exc: PoolTimeout):
         log.warning("busy: no database connection free for %s %s within %s s", request.method,
                     mask_numbers(request.url.path), storage.engine.pool.timeout())
@@ -253,7 +264,7 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         QaError: on_qa_error, AuthError: on_auth, permissions.Denied: on_denied, wire.WireError: on_wire, cases.CaseError: on_case,
         framework.Stale: on_stale, framework.CommandError: on_command, framework.NotFound: on_not_found,
-        HTTPException: on_http, DBAPIError: on_database, PoolTimeout: on_pool_timeout, blocklist_api.BlocklistError: blocklist_api.on_error})
+        HTTPException: on_http, DBAPIError: on_database, PoolTimeout: on_pool_timeout, TooMany: on_too_many, blocklist_api.BlocklistError: blocklist_api.on_error})
     return AccessLog(ProtocolVersion(app))
 
 
@@ -293,4 +304,5 @@ def app_from_env() -> AccessLog:
     """uvicorn's factory in each worker process: the database comes from the environment."""
     storage = Storage(os.environ[DATABASE_ENV])
     blocklist, worker = blocklist_api.from_env(storage)
-    return create_app(storage, blocklist=blocklist, worker=worker)
+    rate = DeviceRate(float(os.environ[RATE_ENV])) if os.environ.get(RATE_ENV) else None
+    return create_app(storage, blocklist=blocklist, worker=worker, rate=rate)

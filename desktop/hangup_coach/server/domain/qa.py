@@ -22,7 +22,8 @@ from sqlalchemy import BigInteger, Column, Integer, String, Table, Text, and_, s
 from ...core.qa_form import FormError, parse_form
 from ...core.qa_sample import Filters, draw
 from ...core.qa_sheet import ACTION_KINDS, ActionError, check_figure, check_transition
-from ..permissions import Denied
+from ..permissions import Denied, Place
+from ..storage import audit
 from ..storage import Device, Storage, iso
 from ..storage.schema import metadata, records
 
@@ -132,6 +133,9 @@ class Qa:
                 conn.execute(qa_batch_calls.insert().values(
                     batch_id=batch_id, position=position, call_id=call_id, agent_id=call.get("agent_id", ""),
                     outcome=outcome, call=json.dumps(call), note=note))
+            audit.append(conn, device, "qa_batch_create", "qa_batch", batch_id, _place(device), None,
+                         {"purpose": purpose, "filters": filters.to_dict(), "size": size, "seed": seed,
+                          "form": [form.name, form.version, form.fingerprint], "calls": [c for c, _ in sample]}, now)
         return self.batch(device, batch_id)
 
     def batch(self, device: Device, batch_id: str) -> dict:
@@ -231,6 +235,9 @@ class Qa:
                 id=action_id, version=1, team=device.team, batch_id=body.get("batch_id"), kind=kind,
                 title=title.strip(), owner=owner, agent_id=body.get("agent_id"), due=due, status="open",
                 figure=body["figure"], created_by=device.agent_id, created_at=now, updated_at=now))
+            audit.append(conn, device, "qa_action_create", "qa_action", action_id, _place(device), None,
+                         {k: body.get(k) for k in ("batch_id", "kind", "title", "owner", "agent_id", "due", "figure")},
+                         now)
         return self._action(action_id)
 
     def set_status(self, device: Device, action_id: str, status: str, expected_version) -> dict:
@@ -252,6 +259,9 @@ class Qa:
                 values["done_at"] = now
             conn.execute(update(qa_actions).where(and_(qa_actions.c.id == action_id,
                                                        qa_actions.c.version == row["version"])).values(**values))
+            audit.append(conn, device, "qa_action_status", "qa_action", action_id, _place(device),
+                         {"status": row["status"], "version": row["version"]},
+                         {"status": status, "version": values["version"]}, now)
         return self._action(action_id)
 
     def actions(self, device: Device) -> list[dict]:
@@ -270,3 +280,8 @@ class Qa:
 def need_reviewer(device: Device) -> None:
     if device.role not in REVIEWERS:
         raise Denied(f"a {device.role} device may not do this (QA reviewers: {', '.join(REVIEWERS)})")
+
+
+def _place(device: Device) -> Place:
+    """A batch or action belongs to the reviewer's team (and site), not to one agent."""
+    return Place(None, device.team, getattr(device, "site", None))

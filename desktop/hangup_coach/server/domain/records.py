@@ -26,7 +26,7 @@ WRITE_ACTION = {
 }
 ABOUT_A_CALL = {"note", "qa_review"}              # records that name the call they are about
 AUDITED = frozenset({"block_proposal", "qa_review"})   # shared records: every change is audited
-def push(storage: Storage, device: Device, batch: wire.Push, check=None) -> tuple[list[dict], str]:
+def push(storage: Storage, device: Device, batch: wire.Push, check=None) -> tuple[list[dict], str, float]:
     """Store a validated batch if every record of it may be written by `device`; else nothing.
     `check()`: a domain module's own checks, after the permission module's first ones."""
     if not any(permissions.grant(device, action) for action in WRITE_ACTION.values()):

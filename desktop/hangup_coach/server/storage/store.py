@@ -166,7 +166,9 @@ class Storage:
         and raises to refuse the batch: `stored` is the Place of the record's stored version (None:
         new), `call` the Place of the call it is about (None: not on the server; only for records
         with a call_id). Changes of the kinds in `audited` get an audit row each."""
-        now = iso(self.clock())
+        received = self.clock()
+        now = iso(received)
+        skew = clock_skew(batch.sent_at, received)
         with self.write(advisory_lock=False) as conn:
             # First statement: lock the counter and take one seq per record of the batch (those of
             # unchanged records go unused: a cursor needs order, not consecutive numbers).
@@ -186,7 +188,8 @@ class Storage:
                 row = dict(
                     kind=record.kind, id=record.id, version=record.version, seq=first_seq + index,
                     agent_id=device.agent_id, team=device.team, site=device.site, device_id=device.id,
-                    received_at=now, number=record.number, started_at=record.started_at, call_id=record.call_id,
+                    received_at=now, number=record.number, started_at=ordered_start(record.started_at, skew, now),
+                    call_id=record.call_id,
                     data=json.dumps(record.data, ensure_ascii=False, separators=(",", ":")))
                 (updates if old is not None else inserts).append(row)
                 if record.kind in audited:            # placed where its call is (a review), else the author's
@@ -200,7 +203,7 @@ class Storage:
             for hook in self.push_hooks:
                 hook(conn, device, batch.records, self.clock())
         acked = [{"kind": r.kind, "id": r.id, "version": r.version} for r in batch.records]
-        return acked, now
+        return acked, now, skew
 
     # ----- the centre's cases ------------------------------------------------------------------------
     def put_cases(self, given: list, by: Device | None) -> int:
@@ -309,14 +312,14 @@ class Storage:
             updated = max(filter(None, (updated, case["updated_at"])))
         since = iso(self.clock() - timedelta(days=wire.PROFILE_DAYS))
         rows = conn.execute(_within(
-            select(records.c.id, records.c.data)
+            select(records.c.id, records.c.data, records.c.started_at)
             .where(records.c.kind == "call", records.c.number == number, records.c.started_at >= since), reach)
             .order_by(records.c.started_at.desc(), records.c.id).limit(wire.PROFILE_EVIDENCE)).mappings()
         evidence = []
         for r in rows:
             data = json.loads(r["data"])
             row = {name: data.get(name) for name in wire.EVIDENCE_FIELDS}
-            row.update(call_id=r["id"], sub_reason=data.get("sub_reason", ""),
+            row.update(call_id=r["id"], started_at=r["started_at"], sub_reason=data.get("sub_reason", ""),
                        class_source=data.get("class_source", "auto"), warnings=data.get("warnings", 0),
                        explanations=data.get("explanations", 0))
             evidence.append(row)
@@ -355,6 +358,25 @@ _UPDATE_CASE = (update(cases).where(cases.c.number == bindparam("b_number"))
 def _device(row) -> Device:
     return Device(row["id"], row["agent_id"], row["role"], row["team"], row["site"], row["created_at"],
                   row["revoked_at"])
+
+
+def clock_skew(sent_at: str | None, received: datetime) -> float:
+    """How far the server's clock is ahead of the card's (seconds; 0 within wire.MAX_SKEW_SECONDS
+    or when the card did not say)."""
+    if sent_at is None:
+        return 0.0
+    skew = (received - datetime.fromisoformat(sent_at)).total_seconds()
+    return skew if abs(skew) > wire.MAX_SKEW_SECONDS else 0.0
+
+
+def ordered_start(started_at: str | None, skew: float, received_at: str) -> str | None:
+    """A call's start as the server orders evidence by: the card's, moved by its clock's skew and
+    never after the server received it (a card a year fast does not win "latest"; a month slow is seen)."""
+    if started_at is None:
+        return None
+    if skew:
+        started_at = iso(datetime.fromisoformat(started_at) + timedelta(seconds=skew))
+    return min(started_at, received_at)
 
 
 def _within(query, reach: permissions.Reach):
