@@ -49,7 +49,12 @@ class Kamailio:
         self.log = self.dir / "kamailio.log"
         self.proc: subprocess.Popen | None = None
         self._as = ["runuser", "-u", "nobody", "--"] if os.geteuid() == 0 else []
+        # The config is read by `nobody`, who cannot enter a checkout under /root (0700): a copy in
+        # the run directory, which is nobody's.
+        self.config = self.dir / CONFIG.name
+        shutil.copyfile(CONFIG, self.config)
         if self._as:
+            os.chown(self.config, 65534, 65534)
             os.chown(self.dir, 65534, 65534)
 
     @property
@@ -62,7 +67,7 @@ class Kamailio:
             "UA_DEST": f'"127.0.0.1:{self.ua_port}"', "BLOCK_CODE": f'"{self.block_code}"',
             "RUN_DIR": f'"{self.dir}"',
         }
-        args = [self.binary, "-f", str(CONFIG), "-DD", "-E", "-m", "32", "-M", "4", "-Y", str(self.dir),
+        args = [self.binary, "-f", str(self.config), "-DD", "-E", "-m", "32", "-M", "4", "-Y", str(self.dir),
                 "-P", str(self.dir / "kamailio.pid")]
         for name, value in defines.items():
             args += ["-A", f"{name}={value}"]
