@@ -118,3 +118,11 @@ def test_it_enrols_an_agent_from_a_token_file_and_the_machine_wide_server(server
     missing = agent.run("login", "--token-file", str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "nowhere" in missing.stderr
     agent.close()
+
+
+def test_login_with_no_server_anywhere_says_so(tmp_path):
+    agent = Agent(tmp_path / "a", "1001")
+    refused = agent.run("login", stdin="some-token\n")
+    assert refused.returncode == 2 and "no server given" in refused.stderr and "--server" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    agent.close()

@@ -32,7 +32,11 @@ def login(args: argparse.Namespace) -> int:
     from ..sync.credentials import Credentials
 
     paths = AppPaths.detect()
-    server = (args.server or _settings_server(paths)).strip().rstrip("/")
+    server = (args.server or _settings_server(paths) or "").strip().rstrip("/")
+    if not server:
+        print("hangup-coach: no server given: add --server URL (or set server_url in "
+              f"{paths.machine_settings_file})", file=sys.stderr)
+        return EXIT_REFUSED
     if not server.startswith(("http://", "https://")):
         print("hangup-coach: --server must start with http:// or https:// (or set server_url in "
               f"{paths.machine_settings_file})", file=sys.stderr)
