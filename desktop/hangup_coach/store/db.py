@@ -100,6 +100,19 @@ def problem_kind(exc: BaseException) -> str:
     return "io"
 
 
+def _create_blocklist_audit_triggers(db: Database) -> None:
+    """Every insert and update of the local blocklist leaves a row in blocklist_audit (0005 made them;
+    0010 rebuilds the table, which drops them, and makes them again)."""
+    for action, when in (("insert", "INSERT"), ("update", "UPDATE")):
+        db.execute(f"""
+            CREATE TRIGGER blocklist_audit_{action} AFTER {when} ON blocklist BEGIN
+                INSERT INTO blocklist_audit (blocklist_id, number, action, scope, reason, status,
+                                             decided_by, operated_by, expires_at)
+                VALUES (new.id, new.number, '{action}', new.scope, new.reason, new.status,
+                        new.decided_by, new.operated_by, new.expires_at);
+            END""")
+
+
 @migration("0001_calls_and_notes")
 def _m0001(db: Database) -> None:
     db.execute("""
@@ -256,14 +269,7 @@ def _m0005(db: Database) -> None:
             expires_at TEXT,
             recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
         )""")
-    for action, when in (("insert", "INSERT"), ("update", "UPDATE")):
-        db.execute(f"""
-            CREATE TRIGGER blocklist_audit_{action} AFTER {when} ON blocklist BEGIN
-                INSERT INTO blocklist_audit (blocklist_id, number, action, scope, reason, status,
-                                             decided_by, operated_by, expires_at)
-                VALUES (new.id, new.number, '{action}', new.scope, new.reason, new.status,
-                        new.decided_by, new.operated_by, new.expires_at);
-            END""")
+    _create_blocklist_audit_triggers(db)
     db.execute("""INSERT INTO blocklist_audit (blocklist_id, number, action, scope, reason, status,
                                                decided_by, operated_by, expires_at)
                   SELECT id, number, 'insert', scope, reason, status, decided_by, operated_by, expires_at
@@ -588,14 +594,7 @@ def _m0010(db: Database) -> None:
     db.execute("DROP TABLE blocklist")                 # its audit triggers go with it
     db.execute("ALTER TABLE blocklist_v2 RENAME TO blocklist")
     db.execute("CREATE INDEX idx_blocklist_number ON blocklist (number, status)")
-    for action, when in (("insert", "INSERT"), ("update", "UPDATE")):
-        db.execute(f"""
-            CREATE TRIGGER blocklist_audit_{action} AFTER {when} ON blocklist BEGIN
-                INSERT INTO blocklist_audit (blocklist_id, number, action, scope, reason, status,
-                                             decided_by, operated_by, expires_at)
-                VALUES (new.id, new.number, '{action}', new.scope, new.reason, new.status,
-                        new.decided_by, new.operated_by, new.expires_at);
-            END""")
+    _create_blocklist_audit_triggers(db)
 
 
 @migration("0011_times_reconstructed")
