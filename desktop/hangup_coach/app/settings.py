@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -172,6 +171,8 @@ def cti_token(config_dir: Path) -> str:
             return token
     except (OSError, UnicodeDecodeError):
         pass
+    import secrets
+
     token = secrets.token_urlsafe(32)
     config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
