@@ -25,6 +25,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="baresip://127.0.0.1:4444 or json://127.0.0.1:PORT (default: settings; none = manual)")
     parser.add_argument("--version", action=_PrintVersion)
     parser.add_argument("--smoke", action="store_true", help="start, show the card, exit 0 (for checks)")
+    parser.add_argument("--autostart", action="store_true", help="as the session's autostart entry starts it: "
+                        "nothing happens if this user switched starting with the session off (Settings)")
     sub = parser.add_subparsers(dest="command")
 
     demo = sub.add_parser("demo", parents=[common], help="play a demo shift on the built-in simulator")

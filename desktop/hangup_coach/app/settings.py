@@ -74,6 +74,9 @@ OPTIONS = {o.key: o for o in (
     Option("card_scale", 1.0, lambda v: v in CARD_SCALES),
     Option("branch_hours", "9:00–17:00", _text(60)),
     Option("end_of_wait_bell", True, lambda v: isinstance(v, bool)),   # the bell when the wait ends
+    # Start with the desktop session: the autostart entry (IT's, for all users) runs `--autostart`,
+    # which does nothing for an agent who switched this off (Settings); IT may set the default.
+    Option("autostart", True, lambda v: isinstance(v, bool)),
     Option("role", "agent", lambda v: v in ("agent", "lead", "manager")),   # a lead's tray also opens the dashboard;
                                                                              # a lead's and a manager's the blocklist review queue
     Option("server_url", "", _text(200)),                           # "" = no central server

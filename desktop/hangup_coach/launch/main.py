@@ -66,6 +66,10 @@ def run_card(args: argparse.Namespace) -> int:
     app.setApplicationName("hangup-coach")
     app.setQuitOnLastWindowClosed(False)
     settings = Settings(paths.settings_file, machine=paths.machine_settings_file)
+    if args.autostart and not settings.get("autostart"):   # this agent switched it off (Settings)
+        setup_logging(paths.log_file, args.verbose)
+        log.info("started by the session's autostart entry, which this user switched off: not starting")
+        return 0
     demo = args.command == "demo"
     db_path = paths.database(args.db, demo=demo)
     if ask_running_instance_to_show(str(db_path)):
