@@ -63,6 +63,8 @@ class Stamp:
 
 def stamp(conn: Connection, dialect: str, count: int) -> Stamp:
     """`count` change stamps in `conn`'s write transaction."""
+    if count == 0:
+        return Stamp(0, [])
     if dialect == "postgresql":
         rows = conn.execute(text(f"SELECT {CURRENT_TX}, nextval('{SEQUENCE}') FROM generate_series(1, :n)"),
                             {"n": count}).all()
