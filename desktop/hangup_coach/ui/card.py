@@ -25,6 +25,7 @@ from ..store.calls import NOTE_LIMIT
 from .block_proposal import BlockProposalButton
 from .policy_misfit import PolicyMisfitButton
 from .call_list import CallList
+from .card_shape import CardShape
 from .flash import EdgeFlash
 from .foreground import Foreground, platform_foreground
 from .card_keys import ACTION_TEXTS, SHORTCUTS, CardKeys  # noqa: F401 (SHORTCUTS: for callers)
@@ -70,6 +71,7 @@ class CoachCard(QWidget):
         self.setAttribute(Qt.WA_StyledBackground, True)
         self.setAttribute(Qt.WA_AlwaysShowToolTips, True)   # the card is almost never the active window
         self.controller, self.t, self.scale = controller, texts, scale
+        self.shape = CardShape(self, lambda: self.scale)   # nothing square outside the rounded edge
         self._now = clock_now or controller.clock.now
         self._shown_call: str | None = None
         self._wrapup_for: str | None = None  # the call whose wrap-up fields were pre-filled
@@ -141,7 +143,7 @@ class CoachCard(QWidget):
         self._root = root
         self._header = self._build_header()
         root.addLayout(self._header)
-        body = QWidget(objectName="body")
+        body = self._body_widget = QWidget(objectName="body")
         self._body = QVBoxLayout(body)
         self._body.setContentsMargins(0, 0, 0, 0)
         for part in (self._build_idle(), self._build_call(), self._build_wrapup()):
@@ -152,6 +154,7 @@ class CoachCard(QWidget):
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.scroll.setWidget(body)
         self.scroll.viewport().setAutoFillBackground(False)
+        body.installEventFilter(self)   # its layout asks for room: fit (see event())
         root.addWidget(self.scroll, 1)
         self._fill_menus()
         self._connect_actions()
@@ -855,7 +858,17 @@ class CoachCard(QWidget):
         self._fit_timer.start()
 
     # ----- window behaviour ------------------------------------------------------------------------
+    def event(self, event) -> bool:
+        """A layout asking for room (a message that now wraps onto a second line, a row shown)
+        fits the card again on the next turn: else the card keeps its height, the body scrolls
+        and the new line hides below the viewport, behind a scroll bar."""
+        if event.type() == event.Type.LayoutRequest:
+            self._fit_timer.start()
+        return super().event(event)
+
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
+        if obj is self._body_widget and event.type() == event.Type.LayoutRequest:
+            self._fit_timer.start()
         if obj is self.note and event.type() == event.Type.FocusOut:
             self.flush_note()
         if obj in (self.ended_by, self.disposition) and event.type() == event.Type.KeyPress:
