@@ -12,6 +12,7 @@ from PySide6.QtCore import QEventLoop, QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
+from .card_shape import CardShape
 from .style import stylesheet
 
 CARD_WIDTH = 360
@@ -86,6 +87,7 @@ class CardShell(QWidget):
     def __init__(self, texts: dict[str, str], scale: float, line_state: str, tray: bool) -> None:
         super().__init__(None)
         root = card_window(self, texts)
+        self.shape = CardShape(self, lambda: scale)   # the card's rounded edge, as the card has it
         self.header = CardHeader(texts)
         self.header.hide_button.setVisible(tray)   # as on the card: without a tray it could not come back
         show_line_state(self.header.status, texts, line_state)
