@@ -1,5 +1,6 @@
 """The server's database: tables (schema), connections and the write transaction (engine), the
-append-only audit (audit), and the queries behind the API (store)."""
+append-only audit (audit), change stamps and cursors (changes), and the queries behind the API
+(store)."""
 
 from .engine import engine_for, iso, utc_now
 from .store import AuthError, Device, SchemaTooNew, Storage
