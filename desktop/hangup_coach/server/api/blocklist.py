@@ -31,6 +31,7 @@ from ..domain.kamailio import KamailioSync
 RULES_ENV = "HANGUP_COACH_BLOCKLIST_RULES"     # the centre's blocklist.toml (else the shipped one)
 KAMAILIO_ENV = "HANGUP_COACH_KAMAILIO_RPC"     # http://host:port/RPC of the Kamailio to keep in step
 INTERVAL_ENV = "HANGUP_COACH_BLOCKLIST_TICK"   # seconds between the worker's rounds (default 1)
+LEASE_ENV = "HANGUP_COACH_BLOCKLIST_LEASE"     # seconds before another process takes a dead one's work (30)
 COMMAND_BODY_BYTES = 10_000
 
 
@@ -47,7 +48,8 @@ def from_env(storage) -> tuple[Blocklist, BlocklistWorker]:
     url = os.environ.get(KAMAILIO_ENV)
     blocklist = Blocklist(storage, rules, KamailioSync(url) if url else None)
     storage.push_hooks.append(blocklist.proposals_pushed)
-    return blocklist, BlocklistWorker(blocklist, float(os.environ.get(INTERVAL_ENV, "1")))
+    return blocklist, BlocklistWorker(blocklist, float(os.environ.get(INTERVAL_ENV, "1")),
+                                      float(os.environ.get(LEASE_ENV, "30")))
 
 
 def routes(blocklist: Blocklist, authenticate, json_body) -> list[Route]:

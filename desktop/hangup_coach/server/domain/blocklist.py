@@ -33,6 +33,7 @@ from ...core.classify import PastCall
 from .. import permissions
 from ..storage import Device, audit, iso
 from ..storage.blocklist_tables import block_audit, block_entry as entry, blocks, never_block
+from ..storage.leases import Lease
 from ..storage.schema import counters, records
 from .kamailio import KamailioError, KamailioSync
 
@@ -386,10 +387,14 @@ def _past_call(data: dict) -> PastCall | None:
 
 class BlocklistWorker:
     """The server's background thread for the blocklist: expiry, bursts, Kamailio, every `interval` s.
-    Never inside a push; a failing step is logged and tried again on the next tick."""
+    Never inside a push; a failing step is logged and tried again on the next tick. Of several
+    server processes (--workers N) only the one holding the lease `blocklist` works; the others
+    wait and take over when it stops renewing (its process died) or releases it (a clean stop)."""
 
-    def __init__(self, blocklist: Blocklist, interval: float = 1.0) -> None:
+    def __init__(self, blocklist: Blocklist, interval: float = 1.0, lease_seconds: float = 30.0) -> None:
         self.blocklist, self.interval = blocklist, interval
+        self.lease = Lease(blocklist.storage, "blocklist", timedelta(seconds=max(lease_seconds, 3 * interval)))
+        self.leading = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="blocklist-worker", daemon=True)
 
@@ -400,6 +405,11 @@ class BlocklistWorker:
         self._stop.set()
         self.blocklist.changed.set()
         self._thread.join(10)
+        if self.leading:
+            try:
+                self.lease.release()
+            except Exception:   # the database is away: the lease runs out by itself
+                log.exception("blocklist worker: releasing its lease")
         if self.blocklist.kamailio is not None:
             self.blocklist.kamailio.close()
 
@@ -407,7 +417,19 @@ class BlocklistWorker:
         while not self._stop.is_set():
             self.blocklist.changed.clear()
             try:
-                self.blocklist.tick()
+                self._lead()
+                if self.leading:
+                    self.blocklist.tick()
             except Exception:   # the worker outlives any bug: log it, try again next tick
                 log.exception("blocklist worker")
             self.blocklist.changed.wait(self.interval)
+
+    def _lead(self) -> None:
+        held = self.lease.hold()
+        if held and not self.leading:
+            log.info("this server process runs the blocklist's background work (%s)", self.lease.holder)
+            if self.blocklist.kamailio is not None:
+                self.blocklist.kamailio.forget()     # another process may have written Kamailio meanwhile
+        elif self.leading and not held:
+            log.warning("the blocklist's background work moved to another server process")
+        self.leading = held
