@@ -41,6 +41,7 @@ HOTKEYS = {
     "wrapup": "Ctrl+Alt+O",        # the card takes the keyboard for the wrap-up (digits pick)
     "manual_call": "Ctrl+Alt+P",   # manual mode: the card takes the keyboard for the number
     "close_call": "Ctrl+Alt+X",
+    "propose_block": "Ctrl+Alt+K",  # no-value call: the IVR block menu (scope, then reason) takes the keyboard
 }
 
 

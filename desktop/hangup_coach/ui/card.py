@@ -421,6 +421,10 @@ class CoachCard(QWidget):
             if self.number_input.isVisible():
                 self.keyboard.take(self.number_input)
             return
+        if name == "propose_block":   # the block menu takes the keyboard: arrows, Return picks, Esc closes
+            if self.block_button.isVisible() and self.block_button.isEnabled():
+                self._after_key_release(self.block_button.showMenu)
+            return
         if name == "wrapup" or (name == "done" and self._ender_missing()):
             self.take_wrapup_keyboard()
             if name == "done":
