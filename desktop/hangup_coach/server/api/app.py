@@ -27,6 +27,7 @@ from ..domain import cases, framework, records
 from ..domain.framework import DomainKind
 from ..domain.qa import Qa, QaError
 from ..storage import AuthError, Device, Storage, iso
+from ..storage import changes as stamps
 from . import blocklist as blocklist_api
 from .access_log import AccessLog, mask_numbers
 from .limits import RATE_ENV, DeviceRate, TooMany
@@ -289,8 +290,8 @@ def decode_json(raw: bytes):
         raise HTTPException(400, f"the body is not acceptable JSON: {str(exc)[:120]}") from None
 
 
-def pull_params(request: Request) -> tuple[int, int]:
-    return wire.parse_cursor(request.query_params.get("since")), wire.parse_limit(request.query_params.get("limit"))
+def pull_params(request: Request) -> tuple[stamps.Cursor, int]:
+    return stamps.parse(request.query_params.get("since")), wire.parse_limit(request.query_params.get("limit"))
 
 
 def app_from_env() -> AccessLog:

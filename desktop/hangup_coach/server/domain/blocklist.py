@@ -33,8 +33,10 @@ from ...core.classify import PastCall
 from .. import permissions
 from ..storage import Device, audit, iso
 from ..storage.blocklist_tables import block_audit, block_entry as entry, blocks, never_block
+from ..storage import changes as stamps
+from ..storage.engine import serialise
 from ..storage.leases import Lease
-from ..storage.schema import counters, records
+from ..storage.schema import records
 from .kamailio import KamailioError, KamailioSync
 
 log = logging.getLogger("hangup_coach.server.blocklist")
@@ -93,12 +95,14 @@ def _columns(block: Block) -> dict:
 class Blocklist:
     def __init__(self, storage, rules: BlockRules, kamailio: KamailioSync | None = None) -> None:
         self.storage, self.rules, self.kamailio = storage, rules, kamailio
-        self._burst_seq = 0          # call records up to here have been looked at by the burst rule
+        self._burst_cursor = stamps.START   # call records up to here have been looked at by the burst rule
         self.kamailio_error: str | None = None
         self.changed = threading.Event()   # a command changed what is active: the worker runs at once
 
     # ----- proposals arrive with a push (called inside the push's transaction) -------------------------
     def proposals_pushed(self, conn, device: Device, pushed: list, now: datetime) -> None:
+        if any(r.kind == "block_proposal" for r in pushed):
+            serialise(conn)      # "one live block per number" holds against concurrent pushes and commands
         for record in pushed:
             if record.kind != "block_proposal":
                 continue
@@ -289,13 +293,13 @@ class Blocklist:
     def _bursts(self, now: datetime) -> int:
         rule = self.rules.burst
         with self.storage.engine.connect() as conn:
-            fresh = conn.execute(select(records.c.seq, records.c.number).where(
-                records.c.kind == "call", records.c.seq > self._burst_seq, records.c.number.is_not(None))
-                .order_by(records.c.seq)).all()
+            fresh = conn.execute(select(records.c.tx, records.c.seq, records.c.number).where(
+                records.c.kind == "call", records.c.number.is_not(None), *self.storage.after(records, self._burst_cursor))
+                .order_by(*stamps.order(records))).all()
         if not fresh:
             return 0
         made = 0
-        for number in dict.fromkeys(n for _, n in fresh):
+        for number in dict.fromkeys(n for _, _, n in fresh):
             with self.storage.engine.connect() as conn:
                 if self._live(conn, number) is not None or number in self._rules(conn).never_block:
                     continue
@@ -314,7 +318,7 @@ class Blocklist:
                                 place=permissions.Place(None, deciding["team"], deciding["site"]))
                     made += 1
                     log.info("automatic block %s (%d calls): in the review queue", block.id, len(evidence))
-        self._burst_seq = fresh[-1][0]
+        self._burst_cursor = stamps.Cursor(fresh[-1][0], fresh[-1][1])
         return made
 
     def _active(self) -> dict[str, datetime | None]:
@@ -337,10 +341,9 @@ class Blocklist:
     def _store(self, conn, block: Block, old, device: Device | None, action: str, note: str,
                place: permissions.Place | None = None) -> dict:
         """One step of `block` (new when `old` is None: then `place` is where it belongs)."""
-        seq = conn.execute(update(counters).where(counters.c.name == "seq").values(value=counters.c.value + 1)
-                           .returning(counters.c.value)).scalar_one()
+        stamp = self.storage.stamp(conn, 1)
         now = iso(self.storage.clock())
-        values = _columns(block) | {"updated_at": now, "seq": seq}
+        values = _columns(block) | {"updated_at": now, "seq": stamp.seqs[0], "tx": stamp.tx}
         if old is None:
             values |= {"version": 1, "team": place.team, "site": place.site}
             conn.execute(blocks.insert().values(**values))

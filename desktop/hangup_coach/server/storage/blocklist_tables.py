@@ -39,9 +39,11 @@ blocks = Table(
     Column("updated_at", String(40), nullable=False),
     Column("version", BigInteger, nullable=False),        # +1 per change: commands name the version they saw
     Column("seq", BigInteger, nullable=False, unique=True),
+    Column("tx", BigInteger, nullable=False, server_default="0"),   # with seq: its change stamp (changes.py)
 )
 Index("idx_blocks_number", blocks.c.number, blocks.c.status)
 Index("idx_blocks_status", blocks.c.status, blocks.c.expires_at)
+Index("idx_blocks_stamp", blocks.c.tx, blocks.c.seq)
 
 block_audit = Table(
     "block_audit", metadata,
