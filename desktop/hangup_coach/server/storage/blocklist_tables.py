@@ -22,7 +22,7 @@ blocks = Table(
     Column("reason", String(64), nullable=False),        # a preset key (or "burst")
     Column("status", String(10), nullable=False),        # proposed approved rejected active expired revoked
     Column("team", String(64), nullable=False),          # the proposer's team (a burst: the deciding call's)
-    Column("site", String(64), nullable=False, server_default="default"),   # ...and site (revision 0006)
+    Column("site", String(64), nullable=False, server_default="default"),   # ...and site (revision 0007)
     Column("proposed_by", String(64), nullable=False),   # agent numbers; "system" for the burst rule
     Column("decided_by", String(64), nullable=False, default=""),
     Column("operated_by", String(64), nullable=False, default=""),

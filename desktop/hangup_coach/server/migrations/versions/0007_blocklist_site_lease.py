@@ -1,16 +1,13 @@
 """Blocks get the site they belong to (issue 17): the permission module scopes who sees and decides
 which block by team and site. A block made before this takes its proposer's device's site (the
 one of the block's team), else the default site. And `leases` (storage/leases.py): which one of
-the server's processes runs a background job (the blocklist's worker, which writes to Kamailio).
-
-Revision id "blocklist_0006", beside other modules' revisions on 0005 (migrations/__init__.py
-upgrades to all heads)."""
+the server's processes runs a background job (the blocklist's worker, which writes to Kamailio)."""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "blocklist_0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
