@@ -1,7 +1,5 @@
 """Proposing an IVR block from the card on a no-value call, in one menu (issue 17)."""
 
-import time
-
 from PySide6.QtCore import Qt
 
 from hangup_coach.core.callers import CallerClass, SubReason
@@ -44,48 +42,3 @@ def test_a_proposed_block_is_said_on_the_next_call_but_does_not_make_it_no_value
     assert controller.current.caller_class is CallerClass.REGULAR
     assert "已提议屏蔽该号码，尚未决定" in card.reason.text()
 
-
-def test_the_propose_key_opens_the_block_menu_and_the_keyboard_alone_proposes(qtbot, make_card):
-    """Ctrl+Alt+K (a setting like every coach key, shown in the button's tooltip) opens the menu;
-    arrows and Return pick the scope and the reason; on a call that is not no-value it does nothing."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QMenu
-    from hangup_coach.core.callers import SUB_REASONS
-
-    card, controller, line, store = make_card()
-    ring_and_answer(qtbot, card, line, "c1", "13800138000")
-    card.press("propose_block")                                      # a regular caller: no menu
-    assert QApplication.activePopupWidget() is None
-    controller.reclassify(CallerClass.NO_VALUE, SubReason.ABUSE, "")
-    assert card.block_button.toolTip() == "Propose IVR block (Ctrl+Alt+K)"
-    assert "Ctrl+Alt+K" in card.block_button.accessibleDescription()
-
-    keys = [Qt.Key_Down, Qt.Key_Down, Qt.Key_Right, Qt.Key_Down, Qt.Key_Return]   # "for a week" → a reason
-    picked, opened_from, give_up = [], [], time.monotonic() + 20
-
-    def type_into_menu():
-        popup = QApplication.activePopupWidget()
-        if time.monotonic() > give_up and popup is not None:         # lost: close it, the asserts say why
-            popup.close()
-        if not isinstance(popup, QMenu) or not keys or (opened_from and popup is opened_from[-1]):
-            return                                                   # wait for the (sub)menu to open
-        if keys[0] == Qt.Key_Right:
-            opened_from.append(popup)
-        if keys[0] == Qt.Key_Return:
-            picked.append(popup.activeAction().objectName())         # what Return takes, by its name
-        qtbot.keyClick(popup, keys.pop(0))
-    driver = QTimer(interval=30)             # types while QMenu.exec runs; stopped below, whatever happens
-    driver.timeout.connect(type_into_menu)
-    driver.start()
-    try:
-        card.press("propose_block")                                  # QMenu.exec: returns once one is picked
-    finally:
-        driver.stop()
-        driver.timeout.disconnect(type_into_menu)
-        driver.deleteLater()
-    qtbot.waitUntil(lambda: "a lead decides" in card.block_button.text(), timeout=5000)
-    [row] = store.db.query("SELECT scope, reason FROM blocklist")
-    assert picked == [f"block_week_{row['reason']}"] and row["scope"] == "week"
-    assert row["reason"] in {sub.value for sub in SUB_REASONS[CallerClass.NO_VALUE]}
-    card.press("propose_block")                                      # proposed for this call: no menu again
-    assert QApplication.activePopupWidget() is None

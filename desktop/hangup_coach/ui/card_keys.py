@@ -22,7 +22,7 @@ ACTION_TEXTS = {
     "cancel_closure": "cancel_closure", "copy": "copy", "hang_up": "hang_up",
     "customer_hung_up": "customer_hung_up", "reclassify": "reclassify", "note": "note_placeholder",
     "done": "done", "wrapup": "key_wrapup", "manual_call": "key_manual_call", "close_call": "close_call",
-    "propose_block": "propose_block",
+    "policy_misfit": "policy_did_not_fit", "block": "propose_block",
 }
 # action name → (default key, UI text key), as before the keys became settings.
 SHORTCUTS = {name: (HOTKEYS[name], text) for name, text in ACTION_TEXTS.items()}
@@ -52,8 +52,7 @@ class CardKeys(QObject):
         self.keys = {name: keys.get(name, "") for name in ACTION_TEXTS}
         for name, action in self._actions.items():
             action.setShortcut(QKeySequence(self.keys[name]))
-        widgets = {**self._card.buttons, "note": self._card.note, "manual_call": self._card.number_input,
-                   "propose_block": self._card.block_button}
+        widgets = {**self._card.buttons, "note": self._card.note, "manual_call": self._card.number_input}
         for name, widget in widgets.items():
             widget.setToolTip(self.tooltip(name))
             widget.setAccessibleDescription(self.tooltip(name))   # what it does and its key, for a reader
