@@ -41,4 +41,3 @@ def test_a_proposed_block_is_said_on_the_next_call_but_does_not_make_it_no_value
     ring_and_answer(qtbot, card, line, "c1", "13800138000")
     assert controller.current.caller_class is CallerClass.REGULAR
     assert "已提议屏蔽该号码，尚未决定" in card.reason.text()
-
