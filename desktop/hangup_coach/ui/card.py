@@ -25,6 +25,7 @@ from ..store.calls import NOTE_LIMIT
 from .block_proposal import BlockProposalButton
 from .policy_misfit import PolicyMisfitButton
 from .call_list import CallList
+from .card_shape import CardShape
 from .flash import EdgeFlash
 from .foreground import Foreground, platform_foreground
 from .card_keys import ACTION_TEXTS, SHORTCUTS, CardKeys  # noqa: F401 (SHORTCUTS: for callers)
@@ -70,6 +71,7 @@ class CoachCard(QWidget):
         self.setAttribute(Qt.WA_StyledBackground, True)
         self.setAttribute(Qt.WA_AlwaysShowToolTips, True)   # the card is almost never the active window
         self.controller, self.t, self.scale = controller, texts, scale
+        self.shape = CardShape(self, lambda: self.scale)   # nothing square outside the rounded edge
         self._now = clock_now or controller.clock.now
         self._shown_call: str | None = None
         self._wrapup_for: str | None = None  # the call whose wrap-up fields were pre-filled
@@ -253,6 +255,7 @@ class CoachCard(QWidget):
         call.addLayout(tools)
         self.block_button = BlockProposalButton(self.controller, self.t)   # no-value calls: propose an IVR block
         call.addWidget(self.block_button, 0, Qt.AlignLeft)
+        self.buttons["block"] = self.block_button
         return self.call
 
     def _build_counters(self, call: QVBoxLayout) -> None:
@@ -337,6 +340,7 @@ class CoachCard(QWidget):
         done_row = QHBoxLayout()
         self.policy_misfit = PolicyMisfitButton(t)   # "the policy did not fit this call" (QA's agents' voice)
         done_row.addWidget(self.policy_misfit)
+        self.buttons["policy_misfit"] = self.policy_misfit
         done_row.addStretch(1)
         done_row.addWidget(self._button("done", "primary"))
         wrap.addLayout(done_row)
@@ -435,7 +439,7 @@ class CoachCard(QWidget):
             return
         if name == "close_call":   # not exec(): the card keeps following the line while the menu is open
             self.close_menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
-        elif name == "reclassify":
+        elif name in ("reclassify", "policy_misfit", "block"):   # menus that take the keyboard
             self._after_key_release(button.showMenu)
         else:
             button.click()
