@@ -328,6 +328,10 @@ def main() -> None:
     from tests.bench.bench_server import server_rows
     for server_row in server_rows(quick):
         row(*server_row)
+    step("IVR blocklist: Kamailio sync and the burst rule's round (tests/bench/bench_blocklist.py)")
+    from tests.bench.bench_blocklist import blocklist_rows
+    for blocklist_row in blocklist_rows(quick):
+        row(*blocklist_row)
     step("dashboard figures and window on a generated year (tests/bench/bench_dashboard.py)")
     from tests.bench.bench_dashboard import measure as dashboard
     d = dashboard(quick)

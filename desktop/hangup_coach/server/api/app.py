@@ -67,13 +67,6 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         rate.take(device.id)                            # TooMany → 429
         return device
 
-    async def authorise(request: Request, *roles: str) -> Device:
-        """For the endpoints that still decide by role alone (the blocklist's own, api/blocklist.py)."""
-        device = await authenticate(request)
-        if roles and device.role not in roles:
-            raise permissions.Denied(f"a {device.role} device may not do this")
-        return device
-
     async def health(request: Request):
         try:
             version = await run_in_threadpool(storage.schema_version)
@@ -250,7 +243,7 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         *reports_api.routes(storage, authenticate),
     ]
     if blocklist is not None:
-        routes += blocklist_api.routes(blocklist, authorise, json_body)
+        routes += blocklist_api.routes(blocklist, authenticate, json_body)
     taken = {r.path for r in routes}
     for kind in kinds:
         if f"/v1/{kind.name}" in taken:
