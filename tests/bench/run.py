@@ -328,6 +328,10 @@ def main() -> None:
     from tests.bench.bench_server import server_rows
     for server_row in server_rows(quick):
         row(*server_row)
+    step("server capacity: PostgreSQL, --workers 4, vs bare psycopg; 1,000-agent burst; a new card's first pull")
+    from tests.bench.bench_capacity import capacity_rows
+    for capacity_row in capacity_rows(quick):
+        row(*capacity_row)
     step("dashboard figures and window on a generated year (tests/bench/bench_dashboard.py)")
     from tests.bench.bench_dashboard import measure as dashboard
     d = dashboard(quick)

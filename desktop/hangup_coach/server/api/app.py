@@ -104,7 +104,7 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         device = await authenticate(request)
         reach = permissions.reach(device, permissions.EVIDENCE_READ)
         since, limit = pull_params(request)
-        return JSONResponse(await run_in_threadpool(storage.changes, reach, since, limit))
+        return JSONResponse(await run_in_threadpool(storage.changes, reach, device.team, since, limit))
 
     async def profile(request: Request):
         device = await authenticate(request)
