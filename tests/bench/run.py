@@ -250,6 +250,7 @@ SIP_P99_MS = 10
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs and a smaller history (< 2 min)")
+    parser.add_argument("--startup", action="store_true", help="only start-up, memory and package sizes")
     args = parser.parse_args()
     quick = args.quick
     rows = []
@@ -270,7 +271,8 @@ def main() -> None:
     ready = statistics.median(r["ready"] for r in app)
     row("start to card shown (source install)", f"{a:.0f} ms ({spread(a_ms, '.0f')})",
         f"{b:.0f} ms ({spread(b_ms, '.0f')})", f"{a / b:.2f}×", "≤ 1.5× baseline", a / b <= 1.5,
-        f"spawn → window shown, {runs} runs each; the store is open and the card ready at {ready:.0f} ms")
+        f"spawn → first frame painted (the card's shell; the bare window's label), {runs} runs each; "
+        f"the store is open and the card ready at {ready:.0f} ms")
     step(f"frozen bundle: packaging/build, then {runs} + {runs} fresh processes")
     from tests.bench.bench_frozen import frozen_rows
     frozen_rows(row, runs, run_child)
@@ -278,6 +280,8 @@ def main() -> None:
     row("memory (peak RSS) with the card shown, idle", f"{a_rss:.0f} MiB ({spread([r['rss'] for r in app], '.0f')})",
         f"{b_rss:.0f} MiB", f"+{a_rss - b_rss:.0f} MiB", f"≤ baseline + {RSS_OVER_BASELINE_MB} MB", a_rss - b_rss <= RSS_OVER_BASELINE_MB * 1e6 / 2**20,
         "peak RSS of each child (wait4)")
+    if args.startup:
+        return print_table(rows, quick, began)
 
     size, rings = (200_000, 200) if quick else (HISTORY_CALLS, 500)
     step(f"ring → card with {size:,} calls in the history ({rings} rings)")
@@ -328,19 +332,26 @@ def main() -> None:
     from tests.bench.bench_server import server_rows
     for server_row in server_rows(quick):
         row(*server_row)
+    step("IVR blocklist: Kamailio sync and the burst rule's round (tests/bench/bench_blocklist.py)")
+    from tests.bench.bench_blocklist import blocklist_rows
+    for blocklist_row in blocklist_rows(quick):
+        row(*blocklist_row)
     step("dashboard figures and window on a generated year (tests/bench/bench_dashboard.py)")
     from tests.bench.bench_dashboard import measure as dashboard
     d = dashboard(quick)
     row(f"dashboard figures, a year of a 50-agent team ({d['calls']:,} calls)",
         f"{d['warm_ms']:.0f} ms ({d['warm_spread'][0]:.0f}–{d['warm_spread'][1]:.0f})", budget="≤ 2 s",
         ok=d["warm_ms"] <= 2000,
-        note=f"kept per-day tallies; the first report of a never-reported year adds it up once: {d['cold_ms']:.0f} ms; "
-             f"one agent {d['agent_ms']:.0f} ms; what-if {d['what_if_ms']:.0f} ms more")
+        note=f"tallies kept as calls are written; one agent {d['agent_ms']:.0f} ms; what-if {d['what_if_ms']:.0f} ms more")
     row(f"first report of a never-reported year ({d['calls']:,} calls)", f"{d['cold_ms']:.0f} ms",
-        f"{d['warm_ms']:.0f} ms (tallies kept)", f"{d['cold_ms'] / d['warm_ms']:.1f}×", "≤ 2 s", d["cold_ms"] <= 2000,
-        note="a file from before the kept tallies adds the year up once, 14 days a step, with progress")
+        f"{d['warm_ms']:.0f} ms (read again)", f"{d['cold_ms'] / d['warm_ms']:.1f}×", "≤ 2 s", d["cold_ms"] <= 2000,
+        note="new connection; the tallies were kept by the writes (store/tallies.py)")
+    row(f"tallies of a file from before, built once ({d['calls']:,} calls)", f"{d['build_ms'] / 1000:.1f} s",
+        f"{d['warm_ms']:.0f} ms (a report)", f"{d['build_ms'] / d['warm_ms']:.0f}×",
+        note="once per file at the first report after the upgrade, 20,000 calls per step, with progress")
     row("what-if, a year (3 scenarios)", f"{d['what_if_ms']:.0f} ms", f"{d['warm_ms']:.0f} ms (the report)",
-        f"{d['what_if_ms'] / d['warm_ms']:.1f}×", "≤ 1 s", d["what_if_ms"] <= 1000, note="read straight from the calls")
+        f"{d['what_if_ms'] / d['warm_ms']:.1f}×", "≤ 1 s", d["what_if_ms"] <= 1000,
+        note="reads the seconds kept per ended call (report_what_if)")
     row("dashboard: first chart shown, a year", f"{d['first_chart_ms']:.0f} ms", budget="≤ 1 s",
         ok=d["first_chart_ms"] <= 1000, note="window made → the share chart drawn; tallies kept")
     row("dashboard drawn (4 charts + tables, a year)", f"{d['draw_ms']:.0f} ms ({d['draw_spread'][0]:.0f}–"
@@ -356,6 +367,10 @@ def main() -> None:
         "1 M rows < 60 s", f["import_ms"] * 1_000_000 / f["rows"] < 60_000,
         note=f"peak memory {f['import_peak_mb']:.0f} MiB (reading alone {f['read_peak_mb']:.0f} MiB): streamed")
 
+    print_table(rows, quick, began)
+
+
+def print_table(rows, quick: bool, began: float) -> None:
     print(f"\n{'Quick' if quick else 'Full'} run, {os.cpu_count()} cores, QT_QPA_PLATFORM="
           f"{os.environ['QT_QPA_PLATFORM']}, {time.perf_counter() - began:.0f} s, "
           f"{datetime.now().astimezone():%Y-%m-%d %H:%M}\n")

@@ -12,7 +12,7 @@ from PySide6.QtCore import QRect, QTimer, Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QGroupBox, QKeySequenceEdit, QLabel, QLineEdit,
-    QMessageBox, QScrollArea, QVBoxLayout, QWidget,
+    QMessageBox, QScrollArea, QToolButton, QVBoxLayout, QWidget,
 )
 
 from ..app.resources import LANGUAGE_NAMES
@@ -51,7 +51,8 @@ class SettingsDialog(QDialog):
         content.addWidget(self._build_keys())
         content.addWidget(QLabel(texts["restart_needed"], wordWrap=True))
         form.setMinimumWidth(420)   # room for the wrapped hints in both languages
-        self.scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.NoFrame)
+        # No Tab stop of its own (a nameless box for a screen reader): Tab into a field scrolls to it.
+        self.scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.NoFrame, focusPolicy=Qt.NoFocus)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.scroll.setWidget(form)
         layout = QVBoxLayout(self)
@@ -117,6 +118,8 @@ class SettingsDialog(QDialog):
         self.scale.setCurrentIndex(self.scale.findData(settings.get("card_scale")))
         self.branch_hours = QLineEdit(settings.get("branch_hours"), maxLength=60)
         self.bell = QCheckBox(t["end_of_wait_bell"], checked=settings.get("end_of_wait_bell"))
+        # where IT installed the autostart entry (apt's hangup-coach-autostart, the Windows task)
+        self.autostart = QCheckBox(t["autostart"], checked=settings.get("autostart"))
         for key, widget in (("agent_id", self.agent_id), ("language", self.language), ("softphone", self.softphone),
                             ("card_scale", self.scale), ("branch_hours", self.branch_hours)):
             form.addRow(t[key], widget)
@@ -125,6 +128,7 @@ class SettingsDialog(QDialog):
         self.sync_server.setTextInteractionFlags(Qt.TextSelectableByMouse)
         form.addRow(t["sync_server"], self.sync_server)
         form.addRow(self.bell)
+        form.addRow(self.autostart)
         return form
 
     def _build_keys(self) -> QGroupBox:
@@ -139,7 +143,12 @@ class SettingsDialog(QDialog):
             edit = QKeySequenceEdit(QKeySequence(current[action]))
             edit.setMaximumSequenceLength(1)
             edit.setClearButtonEnabled(True)
-            edit.setAccessibleName(self.t[ACTION_LABELS[action]])
+            name = self.t[ACTION_LABELS[action]]
+            edit.setAccessibleName(name)
+            field = edit.findChild(QLineEdit)   # the part that takes the focus: a reader says its name
+            field.setAccessibleName(name)
+            for clear in field.findChildren(QToolButton):
+                clear.setAccessibleName(self.t["clear_key"].format(action=name))
             self.keys[action] = edit
             form.addRow(self.t[ACTION_LABELS[action]], edit)
         return group
@@ -170,6 +179,7 @@ class SettingsDialog(QDialog):
             "softphone": self.softphone.text().strip(), "card_scale": self.scale.currentData(),
             "branch_hours": self.branch_hours.text().strip(),
             "end_of_wait_bell": self.bell.isChecked(),
+            "autostart": self.autostart.isChecked(),
             **{f"hotkeys/{action}": edit.keySequence().toString() for action, edit in self.keys.items()},
         }
         problem = self._problem(values)

@@ -29,6 +29,7 @@ from ..domain.qa import Qa, QaError
 from ..storage import AuthError, Device, Storage, iso
 from ..storage import changes as stamps
 from . import blocklist as blocklist_api
+from . import reports as reports_api
 from .access_log import AccessLog, mask_numbers
 from .limits import RATE_ENV, DeviceRate, TooMany
 from .protocol import ProtocolVersion
@@ -64,13 +65,6 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         device = await run_in_threadpool(storage.authenticate, token.strip() if scheme.lower() == "bearer" else None)
         request.scope["hc.device"] = device.id          # for the access log (never the token)
         rate.take(device.id)                            # TooMany → 429
-        return device
-
-    async def authorise(request: Request, *roles: str) -> Device:
-        """For the endpoints that still decide by role alone (the blocklist's own, api/blocklist.py)."""
-        device = await authenticate(request)
-        if roles and device.role not in roles:
-            raise permissions.Denied(f"a {device.role} device may not do this")
         return device
 
     async def health(request: Request):
@@ -246,9 +240,10 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         Route("/v1/devices", add_device, methods=["POST"]),
         Route("/v1/devices/{device_id}/revoke", revoke_device, methods=["POST"]),
         *qa_routes(qa, authenticate, json_body),
+        *reports_api.routes(storage, authenticate),
     ]
     if blocklist is not None:
-        routes += blocklist_api.routes(blocklist, authorise, json_body)
+        routes += blocklist_api.routes(blocklist, authenticate, json_body)
     taken = {r.path for r in routes}
     for kind in kinds:
         if f"/v1/{kind.name}" in taken:
@@ -265,7 +260,8 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         QaError: on_qa_error, AuthError: on_auth, permissions.Denied: on_denied, wire.WireError: on_wire, cases.CaseError: on_case,
         framework.Stale: on_stale, framework.CommandError: on_command, framework.NotFound: on_not_found,
-        HTTPException: on_http, DBAPIError: on_database, PoolTimeout: on_pool_timeout, TooMany: on_too_many, blocklist_api.BlocklistError: blocklist_api.on_error})
+        HTTPException: on_http, DBAPIError: on_database, PoolTimeout: on_pool_timeout, TooMany: on_too_many, blocklist_api.BlocklistError: blocklist_api.on_error,
+        reports_api.ReportError: reports_api.on_error})
     return AccessLog(ProtocolVersion(app))
 
 
