@@ -41,6 +41,8 @@ def add_commands(sub, common: argparse.ArgumentParser) -> None:
     create.add_argument("--purpose", choices=("problems", "techniques"), required=True)
     create.add_argument("--since", type=_day, help="YYYY-MM-DD (UTC), first day")
     create.add_argument("--until", type=_day, help="YYYY-MM-DD (UTC), last day")
+    create.add_argument("--team", action="append", default=[],
+                        help="a team to draw from (repeatable; default: every team in your QA scope)")
     create.add_argument("--agent", action="append", default=[], help="an agent id (repeatable)")
     create.add_argument("--outcome", action="append", default=[], choices=OUTCOMES, help="repeatable")
     create.add_argument("--caller-class", action="append", default=[], choices=[c.value for c in CallerClass],
@@ -197,6 +199,8 @@ def create_batch(args: argparse.Namespace) -> int:
     seed = args.seed or secrets.token_hex(4)
     body = {"purpose": args.purpose, "filters": filters, "size": args.size, "seed": seed,
             "form": {"name": form.name, "version": form.version, "source": form.source}}
+    if args.team:
+        body["teams"] = args.team
     with _client() as client:
         batch = client.qa("POST", "batches", body)
     print(f"{len(batch['calls'])} of {batch['size']} calls drawn (seed {batch['seed']}, form {form.name} "

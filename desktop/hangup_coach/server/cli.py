@@ -47,6 +47,9 @@ def add_parser(sub) -> None:
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--team", help="the team (default: one team for the whole centre)")
     add.add_argument("--site", help="the site the team works at (default: one site for the whole centre)")
+    add.add_argument("--covers", metavar="TEAMS", default="",
+                     help="a qa device's QA scope beyond its team: more teams of its site, comma-separated, "
+                          "or '*' for the whole site")
     revoke = actions.add_parser("revoke-device", parents=[database], help="revoke a device's token")
     revoke.add_argument("device_id")
     actions.add_parser("list-devices", parents=[database], help="list devices (never their tokens)")
@@ -117,12 +120,13 @@ def main(args: argparse.Namespace) -> int:
         command = args.server_command
         if command == "add-device":
             try:
-                device, token = storage.add_device(args.agent, args.role, args.team, args.site)
+                device, token = storage.add_device(args.agent, args.role, args.team, args.site,
+                                                   covers=tuple(t.strip() for t in args.covers.split(",") if t.strip()))
             except ValueError as exc:
                 print(f"hangup-coach server add-device: {exc}", file=sys.stderr)
                 return 2
             print(f"device {device.id}: agent {device.agent_id}, role {device.role}, team {device.team}, "
-                  f"site {device.site}")
+                  f"site {device.site}" + (f", covers {','.join(device.covers)}" if device.covers else ""))
             print("token (shown only this once; give it to the device's `hangup-coach login`):")
             print(token)
             return 0

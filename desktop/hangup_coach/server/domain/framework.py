@@ -30,7 +30,7 @@ from .. import permissions
 from ..permissions import Place
 from ..storage import Device, Storage
 from ..storage import audit as audit_log
-from ..storage.engine import iso
+from ..storage.engine import iso, reach_clause
 from ..storage.schema import metadata
 
 STANDARD = ("id", "version", "seq", "agent_id", "team", "site", "created_at", "created_by", "updated_at",
@@ -199,7 +199,7 @@ def changes(storage: Storage, device: Device, kind: DomainKind, since: int, limi
     table = kind.table
     query = select(table).where(table.c.seq > since).order_by(table.c.seq).limit(limit + 1)
     for column, value in reach.filters.items():
-        query = query.where(table.c[column] == value)
+        query = query.where(reach_clause(table.c[column], value))
     with storage.engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
     more, rows = len(rows) > limit, rows[:limit]

@@ -97,3 +97,8 @@ class WriteTransaction:
 
 _PG_LOCK_KEY = 0x48436F616368   # "HCoach": migrations and device changes of this database
 
+
+
+def reach_clause(column, wanted):
+    """A permissions.Reach filter as SQL: the column equals the value, or is one of a tuple of them."""
+    return column.in_(wanted) if isinstance(wanted, tuple) else column == wanted
