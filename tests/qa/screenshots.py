@@ -59,6 +59,7 @@ def main(out: Path) -> None:
                               lambda: NOW)
         window.resize(1280, 800)
         window.show()
+        window.worker.wait_idle(30)          # the recording is looked up off the GUI thread
         settle(app)
         for key in (Qt.Key_1, Qt.Key_3, Qt.Key_2, Qt.Key_2, Qt.Key_1, Qt.Key_4):
             QTest.keyClick(window, key)

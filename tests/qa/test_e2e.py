@@ -105,6 +105,7 @@ def test_ten_reviews_by_keys_only_and_the_csv_read_back(qtbot, centre, tmp_path)
                     Qt.Key_Return):
             qtbot.keyClick(window.focusWidget() or window, key)
         verdicts[call_id] = VERDICT_KEYS[verdict_key]
+    qtbot.waitUntil(lambda: "All calls of this batch are reviewed" in window.status.text(), timeout=60_000)
     assert len(qa_store.reviews(qa.store.db, batch_id)) == 10
     assert "All calls of this batch are reviewed" in window.status.text()
     assert outbox.pending_count(qa.store.db) == 10

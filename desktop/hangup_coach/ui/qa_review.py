@@ -5,6 +5,10 @@ hundreds, so everything is on the keyboard: ↑/↓ picks the form's field, 1–
 several-answer field, toggles) an option, Space plays or pauses the recording, ←/→ seek 5 s,
 Enter saves the review and shows the next call, PgUp/PgDn move between calls. The window works
 on a batch pulled to this PC; each review is saved locally and queued for the outbox at once.
+
+The window never waits on the disk or the network: saves and recording look-ups go to its
+ReviewWorker (app/qa_review_worker.py) and come back as signals. Enter moves on at once; a save
+that fails says so and keeps its answers on screen for another Enter.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
                                QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
-from ..app.recordings import find_recording
+from ..app.qa_review_worker import ReviewWorker
+from ..app.recordings import NoRecording, find_recording
 from ..core.phone import mask
 from ..core.qa_form import Form, FormError
 from ..core.qa_recordings import RecordingSource
@@ -92,14 +97,21 @@ class FieldRow(QFrame):
 class ReviewWindow(QWidget):
     def __init__(self, db, batch_id: str, form: Form, policy, texts: dict[str, str], lang: str, reviewer_id: str,
                  recordings: RecordingSource, cache_dir: Path, utc_offset_minutes: int,
-                 now: Callable[[], str], calls: list | None = None, parent=None) -> None:
+                 now: Callable[[], str], calls: list | None = None, parent=None, download=None) -> None:
         super().__init__(parent)
         self.db, self.form, self.policy, self.texts, self.lang = db, form, policy, texts, lang
         self.batch = qa_store.batch(db, batch_id)
         self.reviewer_id, self.recordings, self.cache_dir = reviewer_id, recordings, cache_dir
         self.utc_offset, self.now = utc_offset_minutes, now
         self.calls = calls if calls is not None else qa_store.batch_calls(db, batch_id)
-        self.reviews = qa_store.reviews(db, batch_id)
+        self.reviews = qa_store.reviews(db, batch_id)     # on disk, plus those on their way there
+        self.saving: dict[str, dict] = {}                 # call id → answers handed to the worker
+        self.unsaved: dict[str, dict] = {}                # call id → answers whose save failed
+        database = Path(db.execute("PRAGMA database_list").fetchone()[2])
+        self.worker = ReviewWorker(database, batch_id, _finder(recordings, cache_dir, utc_offset_minutes, download))
+        self.worker.saved.connect(self._saved)
+        self.worker.save_failed.connect(self._save_failed)
+        self.worker.recording_found.connect(self._recording_found)
         self.index = 0
         self.current_field = 0
         self.setWindowTitle(texts["review_title"])
@@ -194,8 +206,9 @@ class ReviewWindow(QWidget):
             f"<tr><td style='color:#555;padding-right:8px'>{k}</td><td>{v}</td></tr>" for k, v in rows) + "</table>")
         self.timeline.setText(self._timeline(call, who))
         self.note.setPlainText(item.note or t["no_note"])
-        self.player.load(find_recording(self.recordings, call, self.cache_dir, self.utc_offset))
-        saved = self.reviews.get(item.call_id, {}).get("answers", {})
+        self.player.show_none(NoRecording("rec_loading"))
+        self.worker.find_recording(call)
+        saved = self.unsaved.get(item.call_id) or self.reviews.get(item.call_id, {}).get("answers", {})
         for row in self.rows:
             row.set_value(saved.get(row.field.key))
         self.current_field = 0
@@ -297,22 +310,53 @@ class ReviewWindow(QWidget):
             return False
         item = self.calls[self.index]
         try:
-            qa_store.save_review(self.db, self.batch["id"], item, self.form, self.reviewer_id, answers, self.now())
+            clean = self.form.check_answers(answers)
         except FormError as exc:
             self.status.setText(str(exc))
             return False
-        self.reviews = qa_store.reviews(self.db, self.batch["id"])
+        self.worker.save(item, self.form, self.reviewer_id, clean, self.now())
+        self.saving[item.call_id] = clean
+        self.unsaved.pop(item.call_id, None)
+        self.reviews[item.call_id] = {"answers": clean}
         self.player.stop()
         unreviewed = [n for n, c in enumerate(self.calls) if c.call_id not in self.reviews]
         if not unreviewed:
             self._update_progress()
-            self.status.setText(self.texts["saved"] + " " + self.texts["all_done"])
+            self.status.setText(self.texts["saving"])
             return True
         after = [n for n in unreviewed if n > self.index]
         self.show_call(after[0] if after else unreviewed[0])
-        self.status.setText(self.texts["saved"])
+        self.status.setText(self.texts["saving"])
         return True
+
+    # ----- the worker's answers (on this thread, by signal) -------------------------------------
+    def _saved(self, call_id: str, review_id: str, on_disk: dict) -> None:
+        if self.saving.get(call_id) == on_disk.get(call_id, {}).get("answers"):
+            self.saving.pop(call_id)
+        self.reviews = {**on_disk, **{c: {"answers": a} for c, a in self.saving.items()}}
+        self._update_progress()
+        done = all(c.call_id in on_disk for c in self.calls)
+        self.status.setText(self.texts["saved"] + (" " + self.texts["all_done"] if done else ""))
+
+    def _save_failed(self, call_id: str, error: str) -> None:
+        answers = self.saving.pop(call_id, None)
+        if answers is not None:
+            self.unsaved[call_id] = answers
+        if "id" not in self.reviews.get(call_id, {}):      # (a row read back from disk has its id: kept)
+            self.reviews.pop(call_id, None)
+        self._update_progress()
+        self.status.setText(self.texts["save_failed"].format(call=call_id[:8], error=error))
+
+    def _recording_found(self, call_id: str, found) -> None:
+        if self.calls and self.calls[self.index].call_id == call_id:   # else the reviewer has moved on
+            self.player.load(found)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         self.player.stop()
+        self.worker.close()          # queued saves still finish, in the worker's own time
         super().closeEvent(event)
+
+
+def _finder(source: RecordingSource, cache_dir: Path, utc_offset_minutes: int, download):
+    """The recording look-up the worker runs for a call (holds nothing of the window)."""
+    return lambda call: find_recording(source, call, cache_dir, utc_offset_minutes, download)
