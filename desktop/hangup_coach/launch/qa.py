@@ -69,11 +69,19 @@ def open_review(batch_id: str, db_override: str | None = None, lang: str | None 
         return None
     lang = pick_language(lang or settings.get("language"))
     window = ReviewWindow(db, batch["id"], form, load_policy(), load_qa_texts(lang), lang, settings.get("agent_id"),
-                          source, paths.data / "recordings", _offset_minutes(), _now)
+                          source, paths.data / "recordings", _offset_minutes(), _now, download=_server_download)
     window.destroyed.connect(lambda: db.conn.close())
     window.setAttribute(Qt.WA_DeleteOnClose)   # its database connection closes with it
     window.show()
     return window
+
+
+def _server_download(call_id: str) -> bytes | None:
+    """The recording a card uploaded (recordings = server), with this PC's login (worker thread)."""
+    from ..app import qa_cli
+
+    with qa_cli._client() as client:
+        return client.download_recording(call_id)
 
 
 def open_setup(lang: str | None = None, agents: tuple[str, ...] = (), since: date | None = None,

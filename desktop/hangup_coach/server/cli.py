@@ -35,6 +35,12 @@ def add_parser(sub) -> None:
     server.add_argument("--proxy-headers", action="store_true",
                         help="behind a reverse proxy: take the client address and scheme from "
                              "X-Forwarded-For/-Proto sent by --forwarded-allow-ips")
+    server.add_argument("--recordings", metavar="DIR",
+                        help="where uploaded call recordings are kept (default: recordings/ beside the database)")
+    server.add_argument("--recording-max-mb", type=float, default=50, metavar="MB",
+                        help="the largest recording a card may upload (default 50)")
+    server.add_argument("--recording-days", type=float, default=90, metavar="DAYS",
+                        help="recordings older than this are deleted (default 90)")
     server.add_argument("--blocklist-rules", metavar="FILE.toml",
                         help="the centre's blocklist rules (default: the shipped resources/blocklist.toml)")
     server.add_argument("--kamailio-rpc", metavar="URL",
@@ -192,6 +198,14 @@ def serve(args: argparse.Namespace, database: str) -> int:
             print("hangup-coach server: --device-rate must be positive", file=sys.stderr)
             return 2
         os.environ[RATE_ENV] = str(args.device_rate)
+    from .api import recordings as recordings_api
+    if args.recording_max_mb <= 0 or args.recording_days <= 0:
+        print("hangup-coach server: --recording-max-mb and --recording-days must be positive", file=sys.stderr)
+        return 2
+    if args.recordings:
+        os.environ[recordings_api.FOLDER_ENV] = str(Path(args.recordings).expanduser().resolve())
+    os.environ[recordings_api.MAX_BYTES_ENV] = str(int(args.recording_max_mb * 1024 * 1024))
+    os.environ[recordings_api.DAYS_ENV] = str(args.recording_days)
     from .api.blocklist import KAMAILIO_ENV, RULES_ENV, load_rules
     from ..core.blocklist import RulesError
     try:
