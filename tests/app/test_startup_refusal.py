@@ -63,7 +63,8 @@ def test_quit_is_the_only_choice_when_nothing_can_be_kept_aside(qtbot):
 def test_every_kind_has_words_in_both_languages():
     for lang in ("zh_CN", "en"):
         texts = load_texts(lang)
-        for kind in ("not_a_folder", "folder_not_writable", "read_only", "corrupt", "busy", "disk_full", "io"):
+        for kind in ("not_a_folder", "folder_not_writable", "read_only", "corrupt", "busy", "disk_full", "io",
+                     "foreign"):
             assert f"refuse_{kind}" in texts
             assert "/d/c.db" in refusal_text(StoreError("x", kind, "/d/c.db"), texts)
 
@@ -76,3 +77,53 @@ def test_a_file_that_cannot_be_opened_for_an_unnamed_reason_can_be_kept_aside_to
     assert box.keep_aside is not None
     QTimer.singleShot(0, box.keep_aside.click)
     assert box.wants_new_database()
+
+
+def another_programs_database(path):
+    import sqlite3
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE photos (name TEXT)")
+    conn.execute("INSERT INTO photos VALUES ('holiday.jpg')")
+    conn.commit()
+    conn.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(("command", "code"), [(["--smoke"], 2), (["calls"], 1)])   # the card; the calls list
+def test_another_programs_database_given_with_db_is_refused_and_left_as_it_is(tmp_path, command, code):
+    db = tmp_path / "photos.db"
+    before = another_programs_database(db)
+    result = run([*command, "--db", str(db)], tmp_path)
+    assert result.returncode == code, result.stdout
+    assert str(db) in result.stderr and "another program's SQLite database" in result.stderr
+    assert "card shown" not in result.stdout
+    assert db.read_bytes() == before                       # not migrated, not even put in WAL mode
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("photos.db")) == ["photos.db"]
+
+
+def test_another_programs_database_offers_only_quit(qtbot):
+    texts = load_texts("zh_CN")
+    box = StartupRefusal(StoreError("/x/photos.db is another program's SQLite database", "foreign", "/x/photos.db"),
+                         texts)
+    qtbot.addWidget(box)
+    assert box.text().startswith(texts["refuse_foreign"].format(path="/x/photos.db"))
+    assert box.keep_aside is None and box.defaultButton() is box.quit   # never renamed: it is not the card's
+
+
+def test_the_cards_own_files_still_open_marked_unmarked_or_new(tmp_path):
+    import sqlite3
+
+    from hangup_coach.store.db import open_db
+    open_db(tmp_path / "new.db").conn.close()                       # a new file
+    old = tmp_path / "old.db"
+    open_db(old).conn.close()
+    conn = sqlite3.connect(old)
+    conn.execute("PRAGMA application_id = 0")                       # made before the card marked its files
+    conn.commit()
+    conn.close()
+    open_db(old, check=True).conn.close()
+    conn = sqlite3.connect(old)
+    assert conn.execute("PRAGMA application_id").fetchone()[0] == 0x48436F61   # marked now
+    conn.close()
+    (tmp_path / "empty.db").write_bytes(b"")                         # an empty file put there first
+    open_db(tmp_path / "empty.db", check=True).conn.close()

@@ -32,16 +32,17 @@ def test_manual_mode_number_and_note_are_typed_and_the_crm_gets_the_keyboard_bac
     wait_for(lambda: crm.text == "order 7 ok", what="the CRM to receive typing after Esc")
 
     app.click("hang_up")                    # a button: records the hang-up, leaves the keyboard alone
-    wait_for(lambda: app.rows("SELECT ended_by FROM calls")[0]["ended_by"] == "agent", what="the hang-up")
+    wait_for(lambda: app.rows("SELECT ended_by FROM calls") == [{"ended_by": "agent"}], what="the hang-up")
     assert desktop.active_window() == crm.window, "clicking a button took the keyboard"
 
     app.click("note")
     wait_for(lambda: app.state()["active"], what="the card to take the keyboard again")
     desktop.xdotool("type", "--delay", "20", ", sent form")
-    wait_for(lambda: app.rows("SELECT text FROM notes")[0]["text"] == "wants a refund, sent form",
+    wait_for(lambda: app.rows("SELECT text FROM notes") == [{"text": "wants a refund, sent form"}],
              what="the wrap-up note saved")
     app.click("done")
-    wait_for(lambda: app.rows("SELECT wrapped_up_at FROM calls")[0]["wrapped_up_at"], what="the wrap-up")
+    wait_for(lambda: [r["wrapped_up_at"] is not None for r in app.rows("SELECT wrapped_up_at FROM calls")] == [True],
+             what="the wrap-up")
     wait_for(lambda: desktop.active_window() == crm.window, what="the CRM to get the keyboard after the wrap-up")
     desktop.xdotool("type", "--delay", "20", "!")
     wait_for(lambda: crm.text == "order 7 ok!", what="the CRM to receive typing after the wrap-up")

@@ -114,6 +114,7 @@ class Controller(QObject):
 
     def _on_opened(self, opened: Opened) -> None:
         self._store_open = True
+        self._classify_again()   # calls that rang before the file opened were classified without history
         self.coach.remember_ended(opened.ended_line_ids)   # events for them are ignored, across restarts
         for call_id, text in opened.notes.items():
             self._notes.setdefault(call_id, text)
@@ -358,7 +359,7 @@ class Controller(QObject):
         """The caller's past calls from the store, waiting at most HISTORY_WAIT_S: a busy or broken
         store must never drop or freeze a ringing call; it is classified without history."""
         if not self._store_open:
-            return CallerHistory()
+            return CallerHistory()   # classified again once the file is open (_on_opened)
         now, days = self.clock.now(), self.policy.history_days
         try:
             history = self.worker.call(lambda store: store.history(e164, now, days), HISTORY_WAIT_S)
@@ -371,6 +372,13 @@ class Controller(QObject):
             self._history_failed = False
             self.store_status.emit(self._store_state, "")
         return history
+
+    def _classify_again(self) -> None:
+        """The live calls classified without their caller's history, classified again from it (an
+        agent's own correction stands)."""
+        for session in list(self.coach.sessions.values()):
+            if session.refresh_class():
+                log.info("call %s classified again from its caller's history", session.record.id)
 
     def set_agent_id(self, agent_id: str) -> None:
         """The agent gave their number (first run): the closing lines say it from now on, and

@@ -181,12 +181,18 @@ class ShiftPlayer(QObject):
             self._waiting_for_prompt = True
             self._on_change(session)
 
-    def _type(self, line_id: str, text: str) -> None:
+    def _type(self, line_id: str, text: str, began: float | None = None, typed: int = 0) -> None:
+        """Type `text` at the shift's typing speed, by shift time: a timer that fires late (a loaded
+        machine, a fast demo) types every character due by now, as the agent would have."""
         if not text or line_id != self._line_id:
             return
+        now = self.controller.clock.monotonic()
+        began = now if began is None else began
+        due = min(len(text), max(typed + 1, int((now - began) * self.shift.typing_cps) + 1))
         self.card.note.moveCursor(self.card.note.textCursor().MoveOperation.End)
-        self.card.note.insertPlainText(text[0])
-        self.scheduler.call_later(1.0 / self.shift.typing_cps, lambda: self._type(line_id, text[1:]))
+        self.card.note.insertPlainText(text[typed:due])
+        if due < len(text):
+            self.scheduler.call_later(1.0 / self.shift.typing_cps, lambda: self._type(line_id, text, began, due))
 
     def _on_change(self, session: CallSession) -> None:
         if session.record.line_call_id != self._line_id:

@@ -62,7 +62,8 @@ class StoreError(RuntimeError):
     """The local database cannot be used; the message says which file and why.
 
     `kind` says what the agent can do about it (ui/startup_refusal.py words it):
-    "not_a_folder", "folder_not_writable", "read_only", "corrupt", "busy", "disk_full", "io".
+    "not_a_folder", "folder_not_writable", "read_only", "corrupt", "busy", "disk_full", "io",
+    "foreign" (another program's database: never changed).
     """
 
     def __init__(self, message: str, kind: str = "io", path: Path | None = None) -> None:
@@ -355,8 +356,9 @@ def open_db(path: str | os.PathLike, check: bool = False,
         # check_same_thread=False: each user keeps it to one thread (the store worker's own, bound
         # to its thread, comes from `connect`)
         conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")   # never on the GUI thread
+        _refuse_foreign(conn, path)   # before anything writes: not even the journal mode changes
         db = Database(conn)
-        db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")   # never on the GUI thread
         db.enable_wal()  # outside any transaction: sqlite-utils 4 raises otherwise
         # NORMAL in WAL: every commit survives a crash or kill -9 of the app, without an fsync on
         # the ring path. Notes raise it to FULL around their own commit (store/calls.py), so a
@@ -405,6 +407,25 @@ def connect(path: str | os.PathLike, busy_timeout_ms: int, this_thread_only: boo
         conn.close()
         raise StoreError(f"cannot open the call database {path}: {exc}", problem_kind(exc), Path(path)) from exc
     return Database(conn)
+
+
+def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
+    """Another program's SQLite database given as the call database (a mistyped --db): refused
+    with the path named, closed, never changed. The card's files carry its application_id; an
+    unmarked file is the card's if it is empty or holds the card's migrations (earlier versions
+    did not mark their files)."""
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    if app_id == APPLICATION_ID:
+        return
+    if app_id == 0:
+        tables = {row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+        if not tables or ("_sqlite_migrations" in tables and conn.execute(
+                "SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'hangup_coach' LIMIT 1").fetchone()):
+            return
+    conn.close()
+    raise StoreError(f"{path} is another program's SQLite database, not a Hangup Coach call database;"
+                     " it was left as it is. Give the card a file of its own with --db.", "foreign", path)
 
 
 def _mark_ours(db: Database) -> None:

@@ -141,7 +141,7 @@ class CoachCard(QWidget):
         self._root = root
         self._header = self._build_header()
         root.addLayout(self._header)
-        body = QWidget(objectName="body")
+        body = self._body_widget = QWidget(objectName="body")
         self._body = QVBoxLayout(body)
         self._body.setContentsMargins(0, 0, 0, 0)
         for part in (self._build_idle(), self._build_call(), self._build_wrapup()):
@@ -152,6 +152,7 @@ class CoachCard(QWidget):
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.scroll.setWidget(body)
         self.scroll.viewport().setAutoFillBackground(False)
+        body.installEventFilter(self)   # its layout asks for room: fit (see event())
         root.addWidget(self.scroll, 1)
         self._fill_menus()
         self._connect_actions()
@@ -855,7 +856,17 @@ class CoachCard(QWidget):
         self._fit_timer.start()
 
     # ----- window behaviour ------------------------------------------------------------------------
+    def event(self, event) -> bool:
+        """A layout asking for room (a message that now wraps onto a second line, a row shown)
+        fits the card again on the next turn: else the card keeps its height, the body scrolls
+        and the new line hides below the viewport, behind a scroll bar."""
+        if event.type() == event.Type.LayoutRequest:
+            self._fit_timer.start()
+        return super().event(event)
+
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
+        if obj is self._body_widget and event.type() == event.Type.LayoutRequest:
+            self._fit_timer.start()
         if obj is self.note and event.type() == event.Type.FocusOut:
             self.flush_note()
         if obj in (self.ended_by, self.disposition) and event.type() == event.Type.KeyPress:
