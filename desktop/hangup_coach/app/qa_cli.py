@@ -7,7 +7,7 @@ or `qa` device this user logged in with (`hangup-coach login`, per user and HANG
     qa batch export ID --format csv [--out FILE]           → the reviews, one row per reviewed call
     qa batch pull ID                                       → keep the batch on this PC for the review window
     qa review ID                                           → the review window (offline on the pulled batch)
-    qa sheet ID --csv FILE --html FILE                     → the meeting sheet
+    qa sheet ID --csv FILE --html FILE --pdf FILE          → the meeting sheet
     qa actions --format table|csv|json
     qa action add --batch ID --kind K --title T --owner O [--agent A] --due D --figure F
     qa action status ID STATUS --expected-version N
@@ -68,6 +68,7 @@ def add_commands(sub, common: argparse.ArgumentParser) -> None:
     sheet.add_argument("batch_id")
     sheet.add_argument("--csv", metavar="FILE")
     sheet.add_argument("--html", metavar="FILE", help="a printable page")
+    sheet.add_argument("--pdf", metavar="FILE", help="the printable page as an A4 PDF")
     actions = what.add_parser("actions", parents=[common], help="list the actions in your scope")
     actions.add_argument("--format", choices=("table", "csv", "json"), default="table")
     action = what.add_parser("action", parents=[common], help="create or move an action")
@@ -259,6 +260,19 @@ def print_actions(found: list[dict], fmt: str) -> None:
         print(f"{len(rows)} action(s)")
 
 
+def _gui_application():
+    """Qt's text layout for the PDF needs a GUI application; on the command line an offscreen one."""
+    import os
+
+    from PySide6.QtGui import QGuiApplication
+
+    if QGuiApplication.instance() is None:
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        _gui_application.app = QGuiApplication([])
+    return QGuiApplication.instance()
+
+
 def write_sheet(args: argparse.Namespace) -> int:
     from ..core.qa_form import parse_form
     from ..core.qa_sheet import Misfit, Review, roll_up
@@ -291,9 +305,14 @@ def write_sheet(args: argparse.Namespace) -> int:
     if args.csv:
         with open(args.csv, "w", encoding="utf-8-sig", newline="") as f:
             f.write(sheet_csv(sheet, form, actions, lang, texts, figures))
+    page = sheet_html(sheet, form, actions, texts, lang, batch, figures)
     if args.html:
         with open(args.html, "w", encoding="utf-8") as f:
-            f.write(sheet_html(sheet, form, actions, texts, lang, batch, figures))
+            f.write(page)
+    if args.pdf:
+        from .qa_sheet_export import sheet_pdf
+        _gui_application()
+        sheet_pdf(page, args.pdf, texts["sheet_title"])
     print(f"meeting sheet of batch {batch['id']}: {sheet.reviewed} review(s)"
-          + "".join(f"; written {p}" for p in (args.csv, args.html) if p))
+          + "".join(f"; written {p}" for p in (args.csv, args.html, args.pdf) if p))
     return 0
