@@ -66,7 +66,7 @@ def test_a_card_uploads_its_recording_a_reviewer_plays_it_and_the_server_keeps_i
         report = upload_recordings(db, client, RecordingSource.parse(f"sndfile:{folder}"), tmp_path / "mix", 0,
                                    NOW)
         assert (report.uploaded, report.later, len(report.refused)) == (1, 1, 1), report
-        assert "52,428 bytes" in report.refused[0] and "413" in report.refused[0]   # says the limit
+        assert "at most 52,428 bytes" in report.refused[0] and "413" in report.refused[0]   # says the limit
         states = dict(db.execute("SELECT call_id, state FROM recording_uploads").fetchall())
         assert states == {small["id"]: "uploaded", large["id"]: "too_large"}   # the unpushed one: next round
         assert not list((tmp_path / "mix").glob("*.wav"))                       # the mixes made for it are gone

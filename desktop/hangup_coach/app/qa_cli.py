@@ -69,6 +69,7 @@ def add_commands(sub, common: argparse.ArgumentParser) -> None:
     sheet.add_argument("--csv", metavar="FILE")
     sheet.add_argument("--html", metavar="FILE", help="a printable page")
     sheet.add_argument("--pdf", metavar="FILE", help="the printable page as an A4 PDF")
+    sheet.add_argument("--show", action="store_true", help="open the sheet in a window (save it as PDF or CSV there)")
     actions = what.add_parser("actions", parents=[common], help="list the actions in your scope")
     actions.add_argument("--format", choices=("table", "csv", "json"), default="table")
     action = what.add_parser("action", parents=[common], help="create or move an action")
@@ -94,11 +95,12 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, command=None) -> int:
+    """`command` (default: the command line's own) with its errors said plainly, as exit codes."""
     from ..sync.client import AuthRefused, Refused, SyncFailure
 
     try:
-        return _run(args)
+        return (command or _run)(args)
     except AuthRefused as exc:
         print(f"hangup-coach: {exc}", file=sys.stderr)
         return EXIT_REFUSED
@@ -273,7 +275,7 @@ def _gui_application():
     return QGuiApplication.instance()
 
 
-def write_sheet(args: argparse.Namespace) -> int:
+def write_sheet(args: argparse.Namespace, show=None) -> int:
     from ..core.qa_form import parse_form
     from ..core.qa_sheet import Misfit, Review, roll_up
     from .qa import load_qa_texts
@@ -315,4 +317,6 @@ def write_sheet(args: argparse.Namespace) -> int:
         sheet_pdf(page, args.pdf, texts["sheet_title"])
     print(f"meeting sheet of batch {batch['id']}: {sheet.reviewed} review(s)"
           + "".join(f"; written {p}" for p in (args.csv, args.html, args.pdf) if p))
+    if show is not None:      # `--show`: the launcher's window (launch/qa.run_sheet)
+        show(texts, page, sheet_csv(sheet, form, actions, lang, texts, figures), f"sheet-{batch['id'][:8]}")
     return 0

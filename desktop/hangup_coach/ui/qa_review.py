@@ -6,6 +6,9 @@ several-answer field, toggles) an option, Space plays or pauses the recording, �
 Enter saves the review and shows the next call, PgUp/PgDn move between calls. The window works
 on a batch pulled to this PC; each review is saved locally and queued for the outbox at once.
 
+Without a batch (`batch_id` None, the calls given) it only browses: the calls behind a dashboard
+figure, to listen and read; the form is not shown and Enter shows the next call.
+
 The window never waits on the disk or the network: saves and recording look-ups go to its
 ReviewWorker (app/qa_review_worker.py) and come back as signals. Enter moves on at once; a save
 that fails says so and keeps its answers on screen for another Enter.
@@ -100,15 +103,15 @@ class ReviewWindow(QWidget):
                  now: Callable[[], str], calls: list | None = None, parent=None, download=None) -> None:
         super().__init__(parent)
         self.db, self.form, self.policy, self.texts, self.lang = db, form, policy, texts, lang
-        self.batch = qa_store.batch(db, batch_id)
+        self.batch = qa_store.batch(db, batch_id) if batch_id else None
         self.reviewer_id, self.recordings, self.cache_dir = reviewer_id, recordings, cache_dir
         self.utc_offset, self.now = utc_offset_minutes, now
         self.calls = calls if calls is not None else qa_store.batch_calls(db, batch_id)
-        self.reviews = qa_store.reviews(db, batch_id)     # on disk, plus those on their way there
+        self.reviews = qa_store.reviews(db, batch_id) if batch_id else {}   # on disk, plus those on their way
         self.saving: dict[str, dict] = {}                 # call id → answers handed to the worker
         self.unsaved: dict[str, dict] = {}                # call id → answers whose save failed
         database = Path(db.execute("PRAGMA database_list").fetchone()[2])
-        self.worker = ReviewWorker(database, batch_id, _finder(recordings, cache_dir, utc_offset_minutes, download))
+        self.worker = ReviewWorker(database, batch_id or "", _finder(recordings, cache_dir, utc_offset_minutes, download))
         self.worker.saved.connect(self._saved)
         self.worker.save_failed.connect(self._save_failed)
         self.worker.recording_found.connect(self._recording_found)
@@ -118,9 +121,12 @@ class ReviewWindow(QWidget):
         self.resize(1180, 760)
         self.setFocusPolicy(Qt.StrongFocus)
 
-        purpose = texts[f"purpose_{self.batch['purpose']}"]
-        self.header = QLabel(texts["batch_line"].format(batch=batch_id[:8], purpose=purpose,
-                                                        form=form.title(lang), version=form.version))
+        if self.batch is None:
+            self.header = QLabel(texts["browse_line"].format(count=len(self.calls)))
+        else:
+            purpose = texts[f"purpose_{self.batch['purpose']}"]
+            self.header = QLabel(texts["batch_line"].format(batch=batch_id[:8], purpose=purpose,
+                                                            form=form.title(lang), version=form.version))
         self.header.setStyleSheet("font-weight: bold;")
         self.progress = QLabel()
 
@@ -160,13 +166,14 @@ class ReviewWindow(QWidget):
         rv.addStretch(1)
         scroll = QScrollArea(widgetResizable=True, focusPolicy=Qt.NoFocus)
         scroll.setWidget(right)
+        scroll.setVisible(self.batch is not None)      # browsing: nothing to fill in
 
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(scroll)
         splitter.setSizes([470, 710])
         self.status = QLabel(wordWrap=True)
-        self.help = QLabel(texts["keys_help"], wordWrap=True)
+        self.help = QLabel(texts["keys_help" if self.batch is not None else "browse_keys_help"], wordWrap=True)
         self.help.setStyleSheet("color: #555;")
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -238,6 +245,9 @@ class ReviewWindow(QWidget):
         return (datetime.fromisoformat(when) + timedelta(minutes=self.utc_offset)).strftime(fmt)
 
     def _update_progress(self) -> None:
+        if self.batch is None:
+            self.progress.setText(self.texts["browse_progress"].format(position=self.index + 1, total=len(self.calls)))
+            return
         self.progress.setText(self.texts["progress"].format(position=self.index + 1, total=len(self.calls),
                                                             done=len(self.reviews)))
 
@@ -264,6 +274,8 @@ class ReviewWindow(QWidget):
         return False
 
     def handle_key(self, key, modifiers) -> bool:
+        if self.batch is None and (key in DIGITS or key in (Qt.Key_Up, Qt.Key_Down, Qt.Key_Tab, Qt.Key_Backtab)):
+            return False                               # browsing: no form to fill in
         if key in DIGITS:
             self.rows[self.current_field].pick(DIGITS[key])
             if self.rows[self.current_field].field.type in ("choice", "score"):
@@ -300,6 +312,9 @@ class ReviewWindow(QWidget):
         return {row.field.key: row.value() for row in self.rows}
 
     def save_and_next(self) -> bool:
+        if self.batch is None:                         # browsing: Enter is "next call"
+            self.show_call(self.index + 1)
+            return False
         answers = self.answers()
         missing = self.form.missing(answers)
         if missing:

@@ -16,6 +16,7 @@ from ..domain.recordings import DEFAULT_DAYS, DEFAULT_MAX_BYTES, RecordingError,
 __all__ = ["RecordingError", "from_env", "on_error", "routes"]
 
 FOLDER_ENV = "HANGUP_COACH_SERVER_RECORDINGS"          # set by `hangup-coach server` for its workers
+DRAIN_FACTOR = 4                                        # how far past the limit a refused body is still read
 MAX_BYTES_ENV = "HANGUP_COACH_SERVER_RECORDING_MAX_BYTES"
 DAYS_ENV = "HANGUP_COACH_SERVER_RECORDING_DAYS"
 
@@ -33,16 +34,18 @@ def routes(recordings: Recordings, authenticate) -> list[Route]:
     async def upload(request: Request):
         device = await authenticate(request)
         call_id = request.path_params["call_id"]
-        await run_in_threadpool(recordings.authorise_upload, device, call_id)   # before a byte is read
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > recordings.max_bytes:
-            raise recordings.too_large(int(declared))
+        await run_in_threadpool(recordings.authorise_upload, device, call_id)   # before a byte is kept
         chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > recordings.max_bytes:
-                raise recordings.too_large(size)
-            chunks.append(chunk)
+        async for chunk in request.stream():   # read on even when too large (kept: none of it), so the card
+            size += len(chunk)                 # hears the 413 rather than a broken connection; up to a point
+            if size <= recordings.max_bytes:
+                chunks.append(chunk)
+            else:
+                chunks.clear()
+                if size > DRAIN_FACTOR * recordings.max_bytes:
+                    break
+        if size > recordings.max_bytes:
+            raise recordings.too_large(size)
         saved = await run_in_threadpool(recordings.save, device, call_id, b"".join(chunks))
         return JSONResponse(saved, status_code=201)
 

@@ -54,7 +54,7 @@ class Recordings:
         self.sweep()
 
     def too_large(self, size: int) -> RecordingError:
-        return RecordingError(f"the recording is {size:,} bytes or more; this server keeps recordings of at most "
+        return RecordingError(f"the recording is {size:,} bytes; this server keeps recordings of at most "
                               f"{self.max_bytes:,} bytes (server option --recording-max-mb)", 413)
 
     def authorise_upload(self, device: Device, call_id: str) -> None:
