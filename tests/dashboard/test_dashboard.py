@@ -151,32 +151,53 @@ def test_my_day_shows_only_the_agents_own_figures(qtbot, team_file):
     assert window.chart.stacks["agent_ended"] == [5, 0, 0, 0]
 
 
-def test_a_long_first_load_shows_how_far_it_has_got(qtbot, team_file):
-    window = open_dashboard(qtbot, team_file)
+def test_the_first_load_of_a_file_from_before_shows_how_far_it_has_got(qtbot, team_file, monkeypatch):
+    from hangup_coach.store import tallies
+
+    db = open_db(team_file)
+    unbuild(db)
+    db.conn.close()
+    monkeypatch.setattr(tallies, "CHUNK_CALLS", 4)        # 15 calls: built in 4 steps
+    window = Dashboard(team_file, POLICY, load_texts("en"), 480, date(2026, 6, 1), date(2026, 6, 7))
+    qtbot.addWidget(window)
     seen = []
     window.loader.progress.connect(lambda done, total, _: seen.append((done, total, window.progress.maximum())))
-    # the first load added up 60 days back from the last (month on month): 67 more, never added up
-    window.first.setDate(window.first.date().addDays(-120))
-    qtbot.waitUntil(lambda: window.report.query.first == date(2026, 2, 1) and not window.loading, timeout=10_000)
-    assert seen[-1][0] == seen[-1][1] == 5 and all(total == maximum for _, total, maximum in seen)
+    window.show()
+    wait_loaded(qtbot, window)
+    assert [s[:2] for s in seen] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert all(total == maximum for _, total, maximum in seen)
+    assert window.report.total.calls == 15
 
 
-def test_closing_the_window_stops_a_long_first_load(qtbot, tmp_path):
+def unbuild(db) -> None:
+    """The file as an old version left it: calls, no tallies (migration reports_0002 builds them once)."""
+    for table in ("report_cells", "report_counts", "report_hours"):
+        db.execute(f"DELETE FROM {table}")
+    db.execute("UPDATE report_offsets SET built_until = ''")
+    db.conn.commit()
+
+
+def test_closing_the_window_stops_a_long_first_load(qtbot, tmp_path, monkeypatch):
     import shutil
 
+    from hangup_coach.store import tallies
     from tests.support.review_history import review_db
 
     path = tmp_path / "year.db"
-    shutil.copy(review_db(20_000), path)          # a generated year, never reported
+    shutil.copy(review_db(20_000), path)          # a generated year
+    db = open_db(path)
+    unbuild(db)                                   # as a file from before the kept tallies
+    db.conn.close()
+    monkeypatch.setattr(tallies, "CHUNK_CALLS", 1000)   # built in 20 steps
     window = Dashboard(path, POLICY, load_texts("en"), 480, date(2025, 11, 23), date(2026, 11, 22))
     qtbot.addWidget(window)
     steps, loaded = [], []
     window.loader.progress.connect(lambda done, total, _: steps.append(done))
     window.loader.loaded.connect(lambda *_: loaded.append(1))
     window.show()
-    qtbot.waitUntil(lambda: bool(steps), timeout=10_000)  # the first 14 of 365 days are added up
+    qtbot.waitUntil(lambda: bool(steps), timeout=10_000)  # the first 1,000 calls are added up
     worker = window.loader._worker
     window.close()
     worker.pool.shutdown(wait=True)                 # the worker thread has ended …
     qtbot.wait(50)
-    assert loaded == [] and max(steps) < 27         # … without finishing the year
+    assert loaded == [] and max(steps) < 20         # … without finishing the year

@@ -60,6 +60,7 @@ def report():
         "call": call_state(card.controller.current),
         "wrapup_keys": card.wrapup_keys.isVisible(),
         "flash": bool(card.property("flash")),
+        "shape": "translucent" if card.shape.translucent else "mask",
         "dialogs": [dialog_state(w) for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()],
         "screen": [*card.screen().availableGeometry().getRect()],
         "widgets": {name: {"rect": rect(w), "visible": w.isVisible(), "tooltip": w.toolTip()}

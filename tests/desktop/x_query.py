@@ -6,6 +6,7 @@ differently) failed to open the second display ("'type' object does not support 
     x_query.py stacking                     _NET_CLIENT_LIST_STACKING, bottom to top, one id a line
     x_query.py frame WINDOW                 x y width height of the window manager's frame of WINDOW
     x_query.py resize WIDTH HEIGHT          change the screen's resolution (RandR)
+    x_query.py compositor                   "yes" if a compositing manager owns _NET_WM_CM_S<screen>
 """
 
 import sys
@@ -43,6 +44,9 @@ def main(argv: list[str]) -> int:
                         if (s["width_in_pixels"], s["height_in_pixels"]) == (int(argv[1]), int(argv[2])))
             randr.set_screen_config(root, size, info.rotation, info.config_timestamp)
             d.sync()
+        elif command == "compositor":
+            owner = d.get_selection_owner(d.intern_atom(f"_NET_WM_CM_S{d.get_default_screen()}"))
+            print("yes" if owner else "no")
         return 0
     finally:
         d.close()

@@ -4,6 +4,7 @@ controller and coach → the store worker → a real SQLite file. Whatever garba
 exactly once, with its end."""
 
 import dataclasses
+import gc
 import json
 import sqlite3
 import tempfile
@@ -58,33 +59,39 @@ def shift(draw):
 def test_every_well_formed_call_is_stored_once_whatever_comes_between(qapp, drawn, cuts):
     calls, data = drawn
     with tempfile.TemporaryDirectory() as folder:
-        db = Path(folder) / "calls.db"
-        policy = dataclasses.replace(load_policy(), grace_seconds=0.01)
-        controller = Controller(None, policy, load_scripts("en"), SystemClock(), QtScheduler(), Fill("1024"))
-        worker = StoreWorker(db)
-        ready = []
-        controller.store_ready.connect(lambda: ready.append(True))
-        controller.attach_worker(worker)
-        while not ready:
-            qapp.processEvents()
-        splitter, start = LineSplitter(), 0
-        for cut in cuts + [len(data)]:                # the bytes arrive in random chunks
-            for raw in splitter.feed(data[start:start + cut]):
-                try:
-                    controller.on_line_event(parse_line(raw))
-                except BadMessage:
-                    pass
-            start += cut
-        for raw in splitter.feed(data[start:] + b"\n"):
+        rows = stored_calls(qapp, Path(folder) / "calls.db", data, cuts)
+        gc.collect()   # this example's controller and worker go now, not inside the next one's event loop
+    assert sorted(r[0] for r in rows) == sorted(cid for cid, _ in calls)       # each once
+    assert {r[0]: r[1] for r in rows} == dict(calls)                          # with who ended it
+    assert all(r[2] for r in rows)
+
+
+def stored_calls(qapp, db: Path, data: bytes, cuts: list[int]) -> list[tuple]:
+    """Feed `data` through the whole path in the given chunks; the good calls as stored."""
+    policy = dataclasses.replace(load_policy(), grace_seconds=0.01)
+    controller = Controller(None, policy, load_scripts("en"), SystemClock(), QtScheduler(), Fill("1024"))
+    worker = StoreWorker(db)
+    ready = []
+    controller.store_ready.connect(lambda: ready.append(True))
+    controller.attach_worker(worker)
+    while not ready:
+        qapp.processEvents()
+    splitter, start = LineSplitter(), 0
+    for cut in cuts + [len(data)]:                # the bytes arrive in random chunks
+        for raw in splitter.feed(data[start:start + cut]):
             try:
                 controller.on_line_event(parse_line(raw))
             except BadMessage:
                 pass
-        assert controller.wait_saved(10)
-        controller.close()
-        conn = sqlite3.connect(db)
-        rows = conn.execute("SELECT line_call_id, ended_by, ended_at FROM calls WHERE line_call_id LIKE 'good-%'").fetchall()
-        conn.close()
-    assert sorted(r[0] for r in rows) == sorted(cid for cid, _ in calls)       # each once
-    assert {r[0]: r[1] for r in rows} == dict(calls)                          # with who ended it
-    assert all(r[2] for r in rows)
+        start += cut
+    for raw in splitter.feed(data[start:] + b"\n"):
+        try:
+            controller.on_line_event(parse_line(raw))
+        except BadMessage:
+            pass
+    assert controller.wait_saved(10)
+    controller.close()
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT line_call_id, ended_by, ended_at FROM calls WHERE line_call_id LIKE 'good-%'").fetchall()
+    conn.close()
+    return rows

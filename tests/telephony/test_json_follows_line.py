@@ -212,3 +212,39 @@ def test_a_backlog_burst_lets_the_card_turn_and_a_live_call_comes_first(qtbot, j
     shown = [r for r in desk.card.call_list.rows if r.isVisible()]
     assert len(shown) == MAX_ROWS and desk.card.call_list.more.isVisible()
     assert str(burst - MAX_ROWS) in desk.card.call_list.more.text()
+
+
+def test_a_backlogs_rings_find_their_callers_history_read_ahead_of_them(qtbot, json_desk, monkeypatch):
+    """The GUI thread does not wait for each ring's history read behind the backlog's writes: the
+    source hands the numbers it has read over first, the worker reads them meanwhile, a few per read."""
+    from collections import Counter
+
+    from hangup_coach.core.phone import normalise
+
+    desk, bridge = json_desk()
+    worker = desk.controller.worker
+    read, waited = [], []
+    real_history, real_call = worker.store.history, worker.call
+
+    def history(e164, now, days):
+        read.append(e164)
+        return real_history(e164, now, days)
+
+    def call(fn, timeout):   # a ring reading its history itself, the GUI thread waiting for it
+        waited.append(fn)
+        return real_call(fn, timeout)
+
+    monkeypatch.setattr(worker.store, "history", history)
+    monkeypatch.setattr(worker, "call", call)
+    numbers = [f"1390000{i:04d}" for i in range(40)] + ["13900000000"]   # the first caller rings again last
+    lines = []
+    for i, number in enumerate(numbers):
+        lines += [{"event": "ringing", "call_id": f"b{i}", "number": number},
+                  {"event": "answered", "call_id": f"b{i}"}, {"event": "ended", "call_id": f"b{i}"}]
+    bridge.sock.sendall(b"".join(json.dumps(m).encode() + b"\n" for m in lines))
+    qtbot.waitUntil(lambda: desk.softphone.backlog == 0 and len(read) >= len(numbers), timeout=20_000)
+    assert len(waited) <= 1                 # at most the repeated caller's second ring read its own
+    e164 = [normalise(n).e164 for n in numbers]
+    assert Counter(read) == Counter(e164)   # each ring's history read once; the repeat read afresh
+    assert desk.controller.wait_saved(10)
+    assert len(desk.rows("SELECT * FROM calls WHERE ended_at IS NOT NULL")) == len(numbers)

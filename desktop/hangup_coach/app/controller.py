@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections import deque
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
@@ -21,6 +23,7 @@ from ..core.classify import CallerHistory
 from ..core.clock import Clock, Scheduler
 from ..core.coach import CallSession, Coach, Phase
 from ..core.events import CallEvent, LineCall
+from ..core.phone import normalise
 from ..core.policy import Policy
 from ..core.scripts import Prompt, ScriptBook
 from ..core.text import CALL_ID_LIMIT, NOTE_LIMIT, NUMBER_LIMIT, REASON_LIMIT, clean_line, clean_text
@@ -32,6 +35,9 @@ log = logging.getLogger(__name__)
 
 STALE_CHECK_S = 60.0    # how often open calls are checked against the stale-call limit
 HISTORY_WAIT_S = 0.25   # at ring time; past that the caller is classified without history (and the card says so)
+AHEAD_KEPT = 20_000     # histories read ahead of their rings (a backlog), at most
+AHEAD_BATCH = 16        # numbers per read ahead
+AHEAD_READS = 2         # reads ahead queued on the store worker at once
 
 
 @dataclass
@@ -81,6 +87,9 @@ class Controller(QObject):
         self._claim_unnumbered = False               # calls recorded before the agent gave a number
         self._store_open = False
         self._history_failed = False
+        self._ahead: dict[str, Future | None] = {}   # e164 → its history read ahead of its ring (None: queued)
+        self._ahead_queue: deque[str] = deque()
+        self._ahead_reads: deque[Future] = deque()    # on the worker now
         self.coach.subscribe(self._after_wrap_up)
         self.lookup_profile = None   # set when syncing (app/sync_setup.py): e164 -> None, off the GUI thread
         self._looked_up: set[str] = set()
@@ -92,6 +101,7 @@ class Controller(QObject):
             softphone.status_changed.connect(self.softphone_status)
             softphone.command_failed.connect(lambda cmd, why: self.problem.emit(f"{cmd}: {why}"))
             softphone.line_calls.connect(self.reconcile)
+            softphone.rings_ahead.connect(self.read_history_ahead)
             if softphone.may_go_quiet:
                 self._check_stale()
 
@@ -355,14 +365,54 @@ class Controller(QObject):
             self.worker.save_note(call_id, self._notes[call_id], self.clock.now(), self._note_seq[call_id])
         self._held_notes.clear()
 
+    def read_history_ahead(self, raw_numbers: list[str]) -> None:
+        """The source has read rings it has not handed over yet (a backlog): their callers' history is
+        read meanwhile on the store worker, a few numbers per read and at most AHEAD_READS reads
+        queued there (a ring handled meanwhile reads its own history behind them, never behind the
+        whole backlog), so that each ring finds its history ready instead of holding the GUI thread."""
+        if not self._store_open:
+            return
+        if len(self._ahead) + len(raw_numbers) > AHEAD_KEPT:   # rings that never came (ignored ids)
+            self._ahead.clear()
+            self._ahead_queue.clear()
+        for raw in raw_numbers:
+            number = normalise(raw, self.policy.region)
+            if number.known and number.e164 not in self._ahead:   # a second ring from it reads its own
+                self._ahead[number.e164] = None
+                self._ahead_queue.append(number.e164)
+        self._read_ahead()
+
+    def _read_ahead(self) -> None:
+        while self._ahead_reads and self._ahead_reads[0].done():
+            self._ahead_reads.popleft()
+        while len(self._ahead_reads) < AHEAD_READS and self._ahead_queue:
+            batch = []
+            while self._ahead_queue and len(batch) < AHEAD_BATCH:
+                e164 = self._ahead_queue.popleft()
+                if e164 in self._ahead and self._ahead[e164] is None:   # not rung meanwhile
+                    batch.append(e164)
+            if not batch:
+                return
+            now, days = self.clock.now(), self.policy.history_days
+            future = self.worker.submit(lambda store, batch=batch: {e: store.history(e, now, days) for e in batch})
+            for e164 in batch:
+                self._ahead[e164] = future
+            self._ahead_reads.append(future)
+
     def _history(self, e164: str) -> CallerHistory:
         """The caller's past calls from the store, waiting at most HISTORY_WAIT_S: a busy or broken
-        store must never drop or freeze a ringing call; it is classified without history."""
+        store must never drop or freeze a ringing call; it is classified without history.
+        A history read ahead is used once: a second ring from the number reads it again."""
+        ahead = self._ahead.pop(e164, None)
         if not self._store_open:
             return CallerHistory()   # classified again once the file is open (_on_opened)
+        self._read_ahead()
         now, days = self.clock.now(), self.policy.history_days
         try:
-            history = self.worker.call(lambda store: store.history(e164, now, days), HISTORY_WAIT_S)
+            if ahead is not None:
+                history = ahead.result(HISTORY_WAIT_S)[e164]
+            else:
+                history = self.worker.call(lambda store: store.history(e164, now, days), HISTORY_WAIT_S)
         except Exception as exc:  # any failure: classify without history and say so
             log.error("caller history not read (%s: %s)", type(exc).__name__, exc)
             self._history_failed = True

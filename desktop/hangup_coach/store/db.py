@@ -52,6 +52,8 @@ def _migrations():
     _load_sqlite_utils()
     from sqlite_utils.migrations import Migrations
 
+    from . import tallies  # noqa: F401  its migrations: every opener (the card too) keeps the report's tallies
+
     migrations = Migrations("hangup_coach")
     for name, fn in MIGRATIONS:
         migrations(name=name)(fn)

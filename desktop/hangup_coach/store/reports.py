@@ -1,12 +1,8 @@
 """The review figures, added up in SQL: a year of calls comes back as a few hundred tallies.
 
-Adding up a year of a team's calls (~1.8 M rows) takes SQLite seconds, so it is done once per
-local day and kept: `report_cells` holds one `core.stats.Tally` per (day, agent, class), and
-`report_days` the days it covers. The calls are the view `review_calls` (migration 0007): the
-file's own `calls` and, on a lead's card, the team's calls the sync pulled into `team_calls`
-(never the caller-profile evidence rows there). Triggers on both tables (0006, 0007) mark the UTC
-day of any changed call in `report_dirty`; `refresh()` recomputes those days before each report,
-without holding the write lock while it adds up (the card keeps writing meanwhile).
+The figures are read from tallies kept as calls are written (store/tallies.py): `report_cells`
+holds one `core.stats.Tally` per (local day, agent, class) of `review_calls` (the file's own
+`calls` and, on a lead's card, the team's calls the sync pulled into `team_calls`).
 
 `build_report()` then groups the cells in SQL by day, agent and class for a date range and
 optional agent / class filters, and runs a few small queries straight on `review_calls` (what-if,
@@ -26,14 +22,13 @@ from typing import TYPE_CHECKING
 from ..core import stats
 from ..core.policy import Policy
 from ..core.stats import Sample, Scenario, Tally, WhatIf
-from .db import migration
+from .tallies import keep_tallies, seconds_between
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
 CLASSES = ("regular", "no_value", "non_regular", "unknown")
 EXPLANATION_BUCKETS = 6    # 0…5 and "6+"
-RUN_DAYS = 14              # days added up (and kept) at a time: a progress step, a short write
 WARNING_BUCKETS = 3        # 0…2 and "3+"
 
 
@@ -128,8 +123,7 @@ PERIODS = {"week": 7, "month": 30}
 
 def build_report(db: Database, query: ReportQuery, policy: Policy,
                  scenarios: tuple[Scenario, ...] = (), progress=None) -> Report:
-    compared_from = query.last - timedelta(days=2 * PERIODS["month"] - 1)   # month on month reaches back
-    refresh(db, query.utc_offset_minutes, min(query.first, compared_from), query.last, progress)
+    keep_tallies(db, query.utc_offset_minutes, progress)
     start = policy.policy_start
     split = _tallies(db, query, "day >= ?", [(start or date.max).isoformat()])
     return Report(
@@ -151,8 +145,7 @@ def build_report(db: Database, query: ReportQuery, policy: Policy,
 def build_days(db: Database, query: ReportQuery, policy: Policy, progress=None) -> Report:
     """The day-by-day figures only (what the first chart needs, a tenth of the time of the whole
     report): every other figure is empty. The dashboard draws it while the rest is added up."""
-    compared_from = query.last - timedelta(days=2 * PERIODS["month"] - 1)
-    refresh(db, query.utc_offset_minutes, min(query.first, compared_from), query.last, progress)
+    keep_tallies(db, query.utc_offset_minutes, progress)
     days = stats.by_day({date.fromisoformat(d): t for d, t in _tallies(db, query, "day").items()},
                         query.first, query.last)
     return Report(query=query, policy_start=policy.policy_start, baseline_agent_share=policy.baseline_agent_share,
@@ -188,10 +181,6 @@ def _agent_weeks(db: Database, query: ReportQuery) -> dict[str, list[tuple[date,
     return out
 
 
-def _seconds(later: str, earlier: str) -> str:
-    return f"(julianday({later}) - julianday({earlier})) * 86400.0"
-
-
 TALLY_COLUMNS = tuple(f.name for f in fields(Tally))
 _INT_FIELDS = {f.name for f in fields(Tally) if f.type in (int, "int")}
 
@@ -204,104 +193,6 @@ def _on_review_calls(arm, keys: str, sums) -> str:
     both = " UNION ALL ".join(arm(table) for table in ("calls", "team_pull_calls"))
     added = ", ".join(f"total({name})" for name in sums)
     return f"SELECT {keys}, {added} FROM ({both}) GROUP BY {keys}" if keys else f"SELECT {added} FROM ({both})"
-
-
-_CELL_SQL = _on_review_calls(lambda table: f"""
-SELECT date(started_at, ?) AS day, agent_id, caller_class,
-  count(*) AS calls,
-  count(answered_at) AS answered,
-  total(ended_by = 'agent') AS agent_ended,
-  total(ended_by = 'customer') AS customer_ended,
-  total(ended_at IS NOT NULL AND (ended_by IS NULL OR ended_by NOT IN ('agent', 'customer'))) AS other_ended,
-  total(answered_at IS NOT NULL AND ended_at IS NOT NULL) AS handled,
-  total(CASE WHEN answered_at IS NOT NULL AND ended_at IS NOT NULL THEN {_seconds('ended_at', 'answered_at')} END)
-    AS handle_seconds,
-  count(hangup_allowed_at) AS allowed,
-  total(CASE WHEN ended_at > hangup_allowed_at THEN {_seconds('ended_at', 'hangup_allowed_at')} END)
-    AS after_allowed_seconds,
-  total(customer_hung_up_in_grace) AS left_in_grace,
-  total(ended_by = 'agent' AND ended_at >= hangup_prompted_at) AS agent_after_prompt,
-  total(ended_by = 'agent' AND answered_at IS NOT NULL AND closure_confirmed_at IS NULL
-        AND hangup_allowed_at IS NULL) AS agent_before_closure,
-  total(ended_by = 'agent' AND closure_confirmed_at IS NOT NULL AND hangup_allowed_at IS NULL) AS agent_in_wait,
-  total(agent_ended_early) AS agent_early,
-  total(explanations) AS explanations,
-  total(warnings) AS warnings
-FROM {table} WHERE started_at >= ? AND started_at < ?
-GROUP BY day, agent_id, caller_class
-""", "day, agent_id, caller_class", TALLY_COLUMNS)
-
-
-_COUNTS_SQL = _on_review_calls(lambda table: f"""
-SELECT date(started_at, ?) AS day, agent_id, caller_class, explanations, warnings, count(*) AS calls
-FROM {table}
-WHERE caller_class IN ('non_regular', 'no_value') AND started_at >= ? AND started_at < ? AND answered_at IS NOT NULL
-GROUP BY 1, 2, 3, 4, 5
-""", "day, agent_id, caller_class, explanations, warnings", ["calls"])
-
-
-_HOURS_SQL = _on_review_calls(lambda table: f"""
-SELECT date(started_at, ?) AS day, agent_id, caller_class, CAST(strftime('%H', started_at, ?) AS INTEGER) AS hour,
-  count(*) AS calls, total(ended_by = 'agent') AS agent_ended, total(ended_by = 'customer') AS customer_ended
-FROM {table} WHERE started_at >= ? AND started_at < ?
-GROUP BY 1, 2, 3, 4
-""", "day, agent_id, caller_class, hour", ["calls", "agent_ended", "customer_ended"])
-
-
-@migration("reports_0001_hours")   # named apart from db.py's numbered ones, like qa's
-def _kept_hours(db: Database) -> None:
-    # Calls by local hour of the day (the dashboard's Hours, issue 21), kept per day like
-    # report_cells, so the hours of a year are a small read, not a pass over every call.
-    db.execute("""
-        CREATE TABLE report_hours (
-            utc_offset INTEGER NOT NULL, day TEXT NOT NULL, agent_id TEXT NOT NULL, caller_class TEXT NOT NULL,
-            hour INTEGER NOT NULL, calls INTEGER, agent_ended INTEGER, customer_ended INTEGER,
-            PRIMARY KEY (utc_offset, day, agent_id, caller_class, hour)
-        ) WITHOUT ROWID""")
-    db.execute("DELETE FROM report_days")   # the kept days are added up once more, now with their hours
-
-
-def refresh(db: Database, utc_offset_minutes: int, first: date, last: date, progress=None) -> int:
-    """Bring `report_cells` up to date for the local days first…last; returns the days recomputed.
-    `progress(done, total)` is called after each run of at most RUN_DAYS days added up."""
-    with db.atomic():   # short: forget the days whose calls changed
-        dirty = [r[0] for r in db.execute("SELECT utc_day FROM report_dirty")]
-        if dirty:
-            stale = sorted({(date.fromisoformat(d) + timedelta(days=k)).isoformat() for d in dirty for k in (-1, 0, 1)})
-            for chunk in _chunks(stale, 500):
-                marks = ", ".join("?" * len(chunk))
-                db.execute(f"DELETE FROM report_days WHERE day IN ({marks})", chunk)
-                db.execute(f"DELETE FROM report_cells WHERE day IN ({marks})", chunk)
-                db.execute(f"DELETE FROM report_counts WHERE day IN ({marks})", chunk)
-                db.execute(f"DELETE FROM report_hours WHERE day IN ({marks})", chunk)
-            for chunk in _chunks(dirty, 500):
-                db.execute(f"DELETE FROM report_dirty WHERE utc_day IN ({', '.join('?' * len(chunk))})", chunk)
-    known = {r[0] for r in db.execute("SELECT day FROM report_days WHERE utc_offset = ? AND day BETWEEN ? AND ?",
-                                      [utc_offset_minutes, first.isoformat(), last.isoformat()])}
-    missing = [d for d, _ in stats.by_day({}, first, last) if d.isoformat() not in known]
-    runs = list(_runs(missing, RUN_DAYS))
-    modifier = f"{utc_offset_minutes:+d} minutes"
-    for done, (run_first, run_last) in enumerate(runs, start=1):
-        # Added up outside any transaction (the card may write meanwhile; a call it changes marks its
-        # day again), then kept in a short one per run, so no writer waits long for the file.
-        start, end = ReportQuery(run_first, run_last, utc_offset_minutes=utc_offset_minutes).bounds()
-        rows = db.execute(_CELL_SQL, [modifier, start, end] * 2).fetchall()
-        counts = db.execute(_COUNTS_SQL, [modifier, start, end] * 2).fetchall()
-        hours = db.execute(_HOURS_SQL, [modifier, modifier, start, end] * 2).fetchall()
-        with db.atomic():
-            db.conn.executemany(
-                f"INSERT OR REPLACE INTO report_cells (utc_offset, day, agent_id, caller_class, {', '.join(TALLY_COLUMNS)})"
-                f" VALUES ({', '.join('?' * (4 + len(TALLY_COLUMNS)))})", [(utc_offset_minutes, *r) for r in rows])
-            db.conn.executemany("INSERT OR REPLACE INTO report_counts VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                [(utc_offset_minutes, *r) for r in counts])
-            db.conn.executemany("INSERT OR REPLACE INTO report_hours VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                [(utc_offset_minutes, *r) for r in hours])
-            db.conn.executemany("INSERT OR REPLACE INTO report_days VALUES (?, ?)",
-                                [(utc_offset_minutes, (run_first + timedelta(n)).isoformat())
-                                 for n in range((run_last - run_first).days + 1)])
-        if progress:
-            progress(done, len(runs))
-    return len(missing)
 
 
 def _tallies(db: Database, query: ReportQuery, key: str, key_params: list | None = None,
@@ -321,23 +212,6 @@ def _tallies(db: Database, query: ReportQuery, key: str, key_params: list | None
     for k, *values in db.execute(sql + " GROUP BY 1 ORDER BY 1", params):
         out[k] = Tally(*(int(v) if name in _INT_FIELDS else v for name, v in zip(TALLY_COLUMNS, values)))
     return out
-
-
-def _chunks(items: list, size: int):
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-
-
-def _runs(days: list[date], longest: int):
-    """Consecutive days as (first, last) runs of at most `longest` days."""
-    run: list[date] = []
-    for d in days:
-        if run and (d != run[-1] + timedelta(days=1) or len(run) == longest):
-            yield run[0], run[-1]
-            run = []
-        run.append(d)
-    if run:
-        yield run[0], run[-1]
 
 
 def _histogram(db: Database, query: ReportQuery, caller_class: str, column: str) -> dict[int, int]:
@@ -377,10 +251,10 @@ def what_if(db: Database, query: ReportQuery, policy: Policy, scenarios: tuple[S
     closure + g. Both compare with the same formula under the current threshold.
     """
     n, g_now = policy.explanations_before_polite_end, policy.grace_seconds
-    talk = _seconds("ended_at", "answered_at")
+    talk = seconds_between("ended_at", "answered_at")
     step = (f"(CASE WHEN hangup_allowed_at IS NOT NULL AND explanations >= {n}"
-            f" THEN {_seconds('hangup_allowed_at', 'answered_at')} / {n} ELSE {talk} / (explanations + 1) END)")
-    since_closure = _seconds("ended_at", "closure_confirmed_at")
+            f" THEN {seconds_between('hangup_allowed_at', 'answered_at')} / {n} ELSE {talk} / (explanations + 1) END)")
+    since_closure = seconds_between("ended_at", "closure_confirmed_at")
     columns: dict[Scenario, list[str]] = {}
     for s in scenarios:
         if s.explanations is not None:
@@ -422,7 +296,7 @@ def agent_ids(db: Database) -> list[str]:
 def hour_grid(db: Database, query: ReportQuery) -> dict[tuple[int, int], tuple[int, int, int]]:
     """Calls by local weekday (0 = Monday) and hour of the day: {(weekday, hour): (calls,
     agent_ended, customer_ended)}, with the range's filters, from the kept per-hour tallies."""
-    refresh(db, query.utc_offset_minutes, query.first, query.last)
+    keep_tallies(db, query.utc_offset_minutes)
     sql = ("SELECT (CAST(strftime('%w', day) AS INTEGER) + 6) % 7, hour, total(calls), total(agent_ended),"
            " total(customer_ended) FROM report_hours WHERE utc_offset = ? AND day BETWEEN ? AND ?")
     params: list = [query.utc_offset_minutes, query.first.isoformat(), query.last.isoformat()]

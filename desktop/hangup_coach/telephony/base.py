@@ -16,6 +16,8 @@ class Softphone(QObject):
     status_changed = Signal(str, str)  # state ("online" | "offline" | "connecting" | "not_answering"), human detail
     command_failed = Signal(str, str)  # command name, human reason (no reply in time, refused…)
     line_calls = Signal(object)       # list[core.events.LineCall]: every call the line has now (after a (re)connect)
+    rings_ahead = Signal(object)      # list[str]: numbers of rings read but not handed over yet (a backlog):
+                                      # the card reads their callers' history meanwhile, off the GUI thread
 
     #: whether the card should offer an Answer button (manual answer mode)
     can_answer = False

@@ -163,8 +163,13 @@ class JsonSocketSoftphone(Softphone):
         each call's events in order, marked so that they never move the focus. A `calls` list is a
         barrier: everything read before it is handled before it."""
         deadline = time.monotonic() + SLICE_S
+        rings: list[str] = []
         while self._lines and self._barrier is None and time.monotonic() < deadline:
-            self._parse(self._lines.popleft())
+            event = self._parse(self._lines.popleft())
+            if event is not None and event.kind is EventKind.RINGING and event.number:
+                rings.append(event.number)
+        if rings:
+            self.rings_ahead.emit(rings)
         while time.monotonic() < deadline:
             if self._live:
                 self.event.emit(self._live.popleft())
@@ -183,15 +188,15 @@ class JsonSocketSoftphone(Softphone):
         if self._lines or self._live or self._over or self._barrier is not None:
             self._slice.start()
 
-    def _parse(self, line: bytes) -> None:
+    def _parse(self, line: bytes) -> CallEvent | None:
         try:
             message = parse_line(line)
         except BadMessage as exc:
             log.warning("skipping CTI line: %s (%d bytes)", exc, len(line))   # its content may hold numbers
-            return
+            return None
         if isinstance(message, list):
             self._barrier = message
-            return
+            return None
         if message.kind is EventKind.ENDED:
             self._ending[message.call_id] += 1
             # this call is over: its events still waiting go with it, behind the live calls
@@ -204,6 +209,7 @@ class JsonSocketSoftphone(Softphone):
             self._over.append(message)   # after its end: the coach ignores it, in order
         else:
             self._live.append(message)
+        return message
 
     def _authenticate(self, sock: QTcpSocket, first: bytes) -> bool:
         if _HTTP.match(first):

@@ -46,6 +46,8 @@ class CallList(QFrame):
         self.more.hide()
         self._layout.addWidget(self.more)
         self._layout_shown = (0, False, 0)
+        self._shown: list[str] = []    # what each visible row shows (kept here: asking Qt per row and per
+        self._rest: tuple = ()         # event costs a burst dearly); what the rest of the list shows
         self.render()
 
     def render(self) -> bool:
@@ -59,11 +61,13 @@ class CallList(QFrame):
             row.clicked.connect(lambda _=False, r=row: self.controller.focus(r.property("record_id")))
             self._layout.insertWidget(self._layout.indexOf(self.more), row)
             self.rows.append(row)
+        shown_now = []
         for row, session in zip(self.rows, listed):
             state = other_call_state(session)
             rec = session.record
             shown = f"{rec.id}|{state}|{rec.caller_class}|{rec.caller_number}"
-            if row.property("shown") == shown and not row.isHidden():
+            shown_now.append(shown)
+            if len(self._shown) > len(shown_now) - 1 and self._shown[len(shown_now) - 1] == shown:
                 continue
             number = mask(rec.caller_number, self.controller.policy.region) if rec.caller_number else "—"
             label = self.controller.scripts.label("classes", session.caller_class.value)
@@ -71,23 +75,25 @@ class CallList(QFrame):
             row.setText(f"{number} · {label} · {self.t[f'other_{state}']}")
             row.setAccessibleName(row.text())
             row.setProperty("record_id", rec.id)
-            row.setProperty("shown", shown)
             if row.property("state") != state:
                 row.setProperty("state", state)
                 row.style().unpolish(row)
                 row.style().polish(row)
             row.show()
-        for row in self.rows[len(listed):]:
-            if not row.isHidden():
-                row.hide()
+        for row in self.rows[len(listed):len(self._shown)]:
+            row.hide()
+        self._shown = shown_now
         more = len(others) - len(listed)
-        if more:
-            self.more.setText(self.t["other_more"].format(count=more))
-        self.more.setVisible(bool(more))
         kept = self.controller.kept_notes()
-        self._render_kept(kept)
-        self.heading.setVisible(bool(others))
-        self.setVisible(bool(others or kept))
+        rest = (more, kept, bool(others))
+        if rest != self._rest:
+            self._rest = rest
+            if more:
+                self.more.setText(self.t["other_more"].format(count=more))
+            self.more.setVisible(bool(more))
+            self._render_kept(kept)
+            self.heading.setVisible(bool(others))
+            self.setVisible(bool(others or kept))
         changed = (len(listed), bool(more), len(kept)) != self._layout_shown
         self._layout_shown = (len(listed), bool(more), len(kept))
         return changed

@@ -25,6 +25,7 @@ from ..store.calls import NOTE_LIMIT
 from .block_proposal import BlockProposalButton
 from .policy_misfit import PolicyMisfitButton
 from .call_list import CallList
+from .card_shape import CardShape
 from .flash import EdgeFlash
 from .foreground import Foreground, platform_foreground
 from .card_keys import ACTION_TEXTS, SHORTCUTS, CardKeys  # noqa: F401 (SHORTCUTS: for callers)
@@ -70,6 +71,7 @@ class CoachCard(QWidget):
         self.setAttribute(Qt.WA_StyledBackground, True)
         self.setAttribute(Qt.WA_AlwaysShowToolTips, True)   # the card is almost never the active window
         self.controller, self.t, self.scale = controller, texts, scale
+        self.shape = CardShape(self, lambda: self.scale)   # nothing square outside the rounded edge
         self._now = clock_now or controller.clock.now
         self._shown_call: str | None = None
         self._wrapup_for: str | None = None  # the call whose wrap-up fields were pre-filled

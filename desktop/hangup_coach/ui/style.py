@@ -12,6 +12,7 @@ CARD_BACKGROUND = "#fbfbfd"
 CARD_EDGE = "#6b7785"
 # The edge while it flashes at the end of the 2-second wait (ui/flash.py).
 FLASH_EDGE = "#388e3c"   # 4.1:1 on white, 3.9:1 on a dark page
+CARD_RADIUS = 8          # the card's rounded corners, in px at 100 % (ui/card_shape.py cuts the window to them)
 
 # Badge colours by caller class: white text on each is at least 4.5:1 contrast (WCAG AA).
 CLASS_COLOURS = {
@@ -30,7 +31,7 @@ def stylesheet(scale: float) -> str:
 
     badges = "\n    ".join(f'#badge[cls="{cls}"] {{ background: {colour}; }}' for cls, colour in CLASS_COLOURS.items())
     return f"""
-    #card {{ background: {CARD_BACKGROUND}; border: {px(2)} solid {CARD_EDGE}; border-radius: {px(8)}; }}
+    #card {{ background: {CARD_BACKGROUND}; border: {px(2)} solid {CARD_EDGE}; border-radius: {px(CARD_RADIUS)}; }}
     #card[flash="true"] {{ border: {px(4)} solid {FLASH_EDGE}; }}
     QScrollArea, #body {{ background: transparent; border: none; }}
     QLabel, QPushButton, QToolButton, QComboBox, QLineEdit, QPlainTextEdit {{ font-size: {px(13)}; }}
