@@ -365,17 +365,19 @@ def parse_protocol(value: str | None) -> int:
     return int(value)
 
 
-def parse_cursor(value: str | None) -> int:
-    """The position of a pull: opaque to clients (a decimal change sequence today); "" = the start."""
+def parse_cursor(value: str | None) -> tuple[int, int]:
+    """The position of a pull: opaque to clients; "" = the start. The server's change stamp
+    (transaction, seq) as "tx.seq", or "seq" alone for tx 0 (every cursor given out before stamps)."""
     if not value:
-        return 0
-    if not value.isdigit() or len(value) > 18:
+        return 0, 0
+    parts = value.split(".")
+    if len(parts) > 2 or not all(p.isdigit() and len(p) <= 18 for p in parts):
         raise BadParameter("since is not a cursor this server gave out")
-    return int(value)
+    return (0, int(parts[0])) if len(parts) == 1 else (int(parts[0]), int(parts[1]))
 
 
-def make_cursor(seq: int) -> str:
-    return str(seq)
+def make_cursor(tx: int, seq: int) -> str:
+    return f"{tx}.{seq}" if tx else str(seq)
 
 
 def parse_limit(value: str | None) -> int:

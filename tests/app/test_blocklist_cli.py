@@ -42,3 +42,25 @@ def test_propose_works_offline_and_the_other_steps_say_they_need_the_server(tmp_
     down = run(home, "blocklist", "list")
     assert down.returncode == 1 and "cannot be reached" in down.stderr and "nothing was changed" in down.stderr
     assert "token-that-is-never-shown" not in down.stderr + down.stdout
+
+
+def test_never_block_add_list_remove_as_a_manager_and_refused_to_a_lead(tmp_path):
+    from tests.server.harness import ServerProcess, add_device
+    database = str(tmp_path / "server.db")
+    with ServerProcess(database) as server:
+        manager, lead = tmp_path / "manager", tmp_path / "lead"
+        for home, agent, role in ((manager, "3001", "manager"), (lead, "2001", "lead")):
+            Credentials(home / "config", use_keyring=False).save(server.url, add_device(database, agent, role)[1])
+        added = run(manager, "blocklist", "never-block", "add", "021 1234 5678", "--note", "partner bank")
+        assert added.returncode == 0 and "***5678" in added.stdout and "12345678" not in added.stdout, added.stderr
+        listed = run(lead, "blocklist", "never-block", "list")
+        assert listed.returncode == 0 and "partner bank" in listed.stdout and "12345678" not in listed.stdout
+        refused = run(lead, "blocklist", "never-block", "remove", "02112345678", "--reason", "x")
+        assert refused.returncode == 2 and "403" in refused.stderr
+        no_reason = run(manager, "blocklist", "never-block", "remove", "02112345678")
+        assert no_reason.returncode == 2 and "--reason" in no_reason.stderr
+        removed = run(manager, "blocklist", "never-block", "remove", "02112345678", "--reason", "contract ended")
+        assert removed.returncode == 0 and "off the never-block list" in removed.stdout, removed.stderr
+        assert "0 number(s)" in run(lead, "blocklist", "never-block", "list").stdout
+        again = run(manager, "blocklist", "never-block", "remove", "02112345678", "--reason", "twice")
+        assert again.returncode == 1 and "not on the never-block list" in again.stderr

@@ -148,3 +148,36 @@ def test_a_caller_the_softphone_turned_away_gets_a_busy_row_and_leaves_the_focus
     assert (busy.record.ended_by, busy.record.close_reason) == ("system", "486 Max Calls")
     coach.handle(event(EventKind.RINGING, "X", "13800000009"))      # a late ring does not reopen it
     assert coach.current is a and busy.phase is Phase.DONE
+
+
+def test_events_read_late_are_dated_by_the_lines_time(make_coach, clock):
+    """The card was frozen (suspended, stopped) while the line went on: the bridge's `at` dates them."""
+    coach = make_coach()
+    start = clock.now()
+    clock.advance(20)                                                 # frozen while the line went on
+    coach.handle(CallEvent(EventKind.RINGING, "A", "13800000001", at=start))
+    coach.handle(CallEvent(EventKind.ANSWERED, "A", at=start + timedelta(seconds=3)))
+    a = coach.handle(CallEvent(EventKind.ENDED, "A", ended_by=EndedBy.CUSTOMER, at=start + timedelta(seconds=8)))
+    assert (a.record.answered_at - start, a.record.ended_at - start) == (timedelta(seconds=3), timedelta(seconds=8))
+    assert not a.record.times_reconstructed                           # the line's own times, not estimates
+
+
+def test_a_line_time_the_card_cannot_believe_is_not_taken(make_coach, clock):
+    coach = make_coach()
+    now = clock.now()
+    ahead = coach.handle(CallEvent(EventKind.RINGING, "A", "13800000001", at=now + timedelta(minutes=5)))
+    assert ahead.record.started_at == now                             # a bridge clock ahead: never in the future
+    old = coach.handle(CallEvent(EventKind.RINGING, "B", "13800000002", at=now - timedelta(days=3)))
+    assert old.record.started_at == now                               # a wrong clock, not a late read
+    coach.handle(CallEvent(EventKind.ENDED, "B", at=now - timedelta(seconds=30)))
+    assert old.record.ended_at == old.record.started_at              # never before the call began
+
+
+def test_a_ringing_call_found_at_reconnect_takes_its_start_from_the_line(make_coach, clock):
+    coach = make_coach()
+    coach.reconcile([LineCall("R", "13800000001", answered=False, started_for=6.5),
+                     LineCall("T", "13800000002", answered=True, connected_for=8.0, started_for=12.0)])
+    ringing, talking = coach.by_line_id("R").record, coach.by_line_id("T").record
+    assert ringing.started_at == clock.now() - timedelta(seconds=6.5) and ringing.times_reconstructed
+    assert talking.started_at == clock.now() - timedelta(seconds=12)
+    assert talking.answered_at == clock.now() - timedelta(seconds=8) and talking.times_reconstructed

@@ -19,7 +19,8 @@ from .conftest import add_call, call_row, iso
 from .test_reports import report
 
 OFFSETS = (480, 0, -330)
-TABLES = {"report_cells": 4, "report_hours": 5, "report_counts": 6}   # table: key columns after utc_offset
+TABLES = {"report_cells": 4, "report_hours": 5, "report_counts": 6,   # table: its key columns (after the first)
+          "report_what_if": 3}
 PULLED_AT = "2026-07-01T00:00:00.000+00:00"
 
 
@@ -41,6 +42,7 @@ def recount(db) -> dict:
         for table in TABLES:
             db.execute(f"DELETE FROM {table}")
         db.execute("UPDATE report_offsets SET built_until = ''")
+        db.execute("UPDATE report_what_if_built SET built_until = ''")
         for offset, in db.execute("SELECT utc_offset FROM report_offsets").fetchall():
             tallies.keep_tallies(db, offset)
         return kept(db)
@@ -157,6 +159,11 @@ def test_the_tallies_always_equal_a_recount_after_random_writes_edits_and_delete
     assert kept(db) == recount(db)
     built = db.execute("SELECT utc_offset, built_until FROM report_offsets ORDER BY 1").fetchall()
     assert built == [(-330, tallies.ALL), (0, tallies.ALL), (480, tallies.ALL)]
+    assert db.execute("SELECT built_until FROM report_what_if_built").fetchall() == [(tallies.ALL,)]
+    eligible = db.execute("SELECT count(*) FROM review_calls WHERE ended_at IS NOT NULL AND (caller_class ="
+                          " 'non_regular' AND answered_at IS NOT NULL OR caller_class = 'regular' AND"
+                          " closure_confirmed_at IS NOT NULL)").fetchone()[0]
+    assert db.execute("SELECT count(*) FROM report_what_if").fetchone()[0] == eligible
     for offset in OFFSETS:
         assert cells_in_brief(db, offset) == plain_sql(db, offset)
     assert db.execute("SELECT count(*) FROM report_cells WHERE calls = 0").fetchone()[0] == 0
@@ -179,7 +186,7 @@ def test_a_file_from_before_builds_its_tallies_once_with_progress(tmp_path, monk
     path = tmp_path / "old.db"
     old = Migrations("hangup_coach")
     for name, fn in MIGRATIONS:
-        if name != "reports_0002_kept_as_written":
+        if not name.startswith(("reports_0002", "reports_0003")):
             old(name=name)(fn)
     before = Database(path)
     old.apply(before)
@@ -193,9 +200,9 @@ def test_a_file_from_before_builds_its_tallies_once_with_progress(tmp_path, monk
     try:
         assert db.execute("SELECT count(*) FROM sqlite_master WHERE name LIKE '%report_dirty%'").fetchone()[0] == 0
         steps = []
-        assert tallies.keep_tallies(db, 480, lambda done, total: steps.append((done, total))) == 30
-        assert steps == [(1, 3), (2, 3), (3, 3)]
-        assert tallies.keep_tallies(db, 480, lambda *a: steps.append(a)) == 0 and len(steps) == 3
+        assert tallies.keep_tallies(db, 480, lambda done, total: steps.append((done, total))) == 60
+        assert steps == [(n, 6) for n in range(1, 7)]     # the what-if's rows, then the offset's tallies
+        assert tallies.keep_tallies(db, 480, lambda *a: steps.append(a)) == 0 and len(steps) == 6
         t = report(db).total
         assert (t.calls, t.agent_ended, t.customer_ended) == (30, 15, 15)
     finally:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLineEdit, QToolTip
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLineEdit, QMenu, QToolTip
 
 from hangup_coach.__main__ import main
 from hangup_coach.ui.card import CoachCard
@@ -42,6 +42,15 @@ def dialog_state(dialog):
             "field": next((rect(f) for f in dialog.findChildren(QLineEdit) if f.isVisible()), None)}
 
 
+def menu_state():
+    """The menu open on top (a submenu over its parent): its items and the one the keys are on."""
+    menu = QApplication.activePopupWidget()
+    if not isinstance(menu, QMenu):
+        return None
+    return {"items": [a.text() for a in menu.actions() if not a.isSeparator()],
+            "active": menu.activeAction().text() if menu.activeAction() else ""}
+
+
 def report():
     cards = [w for w in QApplication.topLevelWidgets() if isinstance(w, CoachCard)]
     if not cards:
@@ -60,6 +69,7 @@ def report():
         "call": call_state(card.controller.current),
         "wrapup_keys": card.wrapup_keys.isVisible(),
         "flash": bool(card.property("flash")),
+        "open_menu": menu_state(),
         "shape": "translucent" if card.shape.translucent else "mask",
         "dialogs": [dialog_state(w) for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()],
         "screen": [*card.screen().availableGeometry().getRect()],

@@ -164,3 +164,54 @@ def test_the_manual_call_key_takes_the_number_and_gives_the_keyboard_back(deskto
     assert call["caller_number"] == "+8613800138000"
     wait_for(lambda: desktop.active_window() == crm.window, what="the CRM to get the keyboard back")
     assert crm.text == "memo" and len(crm.keys_beyond_modifiers) == 4
+
+
+def test_the_block_and_policy_keys_open_their_menus_on_the_keyboard(desktop, crm, start_app):
+    """Every card action has a key: on a no-value call Ctrl+Alt+I opens the IVR block proposal
+    (scope, then reason), in the wrap-up Ctrl+Alt+F the reasons the policy did not fit."""
+    app = start_app("--lang", "zh_CN")
+    start_talking(desktop, crm, app)
+    typed_before = len(crm.keys_beyond_modifiers)
+
+    def menu():
+        return app.state().get("open_menu") or {}
+
+    def pick(item, what):
+        """Arrow down to `item` in the open menu (the keys reach the menu, not the CRM)."""
+        items = wait_for(lambda: menu().get("items"), what=what)
+        active = menu().get("active")   # a submenu opened by a key starts on its first item
+        for _ in range(items.index(item) - (items.index(active) if active in items else -1)):
+            desktop.xdotool("key", "Down")
+        wait_for(lambda: menu().get("active") == item, what=f"the arrows on {item!r}")
+
+    desktop.xdotool("key", "ctrl+alt+r")
+    reclassify = wait_for(lambda: menu().get("items"), what="the reclassify menu")
+    pick(next(i for i in reclassify if i.endswith("恶意人身攻击")), "the reclassify menu")   # no value · abuse
+    desktop.xdotool("key", "Return")
+    wait_for(lambda: app.widget("block")["visible"], what="the block proposal on a no-value call")
+    assert "Ctrl+Alt+I" in app.widget("block")["tooltip"]
+
+    desktop.xdotool("key", "ctrl+alt+i")
+    pick("屏蔽一周", "the block proposal's scopes")
+    desktop.xdotool("key", "Right")                          # its reasons
+    wait_for(lambda: "恶意人身攻击" in menu().get("items", []), what="the block reasons")
+    pick("恶意人身攻击", "the block reasons")
+    desktop.xdotool("key", "Return")
+    wait_for(lambda: app.rows("SELECT scope, reason FROM blocklist") == [{"scope": "week", "reason": "abuse"}],
+             what="the block proposal stored")
+    wait_for(lambda: desktop.active_window() == crm.window, what="the CRM to have the keyboard back")
+
+    desktop.xdotool("key", "ctrl+alt+h")
+    wait_for(lambda: app.widget("policy_misfit")["visible"], what="the wrap-up")
+    assert "Ctrl+Alt+F" in app.widget("policy_misfit")["tooltip"]
+    desktop.xdotool("key", "ctrl+alt+f")
+    pick("老年或特殊客户", "the policy-did-not-fit reasons")
+    desktop.xdotool("key", "Return")
+    wait_for(lambda: not menu(), what="the reasons' menu to close")
+    desktop.xdotool("key", "ctrl+alt+Return")                # the line knew who ended it: done
+    wait_for(lambda: app.rows("SELECT policy_misfit, wrapped_up_at FROM calls")[0]["wrapped_up_at"],
+             what="the wrap-up stored")
+    assert app.rows("SELECT policy_misfit FROM calls") == [{"policy_misfit": "vulnerable_customer"}]
+    assert crm.keys_beyond_modifiers[typed_before:] == [], "the CRM received keys meant for the card's menus"
+    desktop.xdotool("type", "--delay", "20", "ok")
+    wait_for(lambda: crm.text.endswith("ok"), what="the CRM to have the keyboard after the wrap-up")

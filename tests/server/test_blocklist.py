@@ -29,8 +29,8 @@ def blocklist_server(database):
 def people(blocklist_server):
     made = []
 
-    def make(agent, role="agent"):
-        device = Device(blocklist_server, *add_device(blocklist_server.database, agent, role))
+    def make(agent, role="agent", team=None, site=None):
+        device = Device(blocklist_server, *add_device(blocklist_server.database, agent, role, team, site))
         made.append(device)
         return device
 
@@ -121,6 +121,64 @@ def test_every_endpoint_refuses_no_token_and_the_wrong_role(people, blocklist_se
     assert step(lead, block_id, "approve", 1).status_code == 403          # a month is a manager's decision
     assert agent.http.post("/v1/blocklist/never-block", json={"number": NUMBER}).status_code == 403
     anonymous.close()
+
+
+def test_each_role_acts_on_the_blocks_of_its_team_or_site_as_the_permission_module_grants(people):
+    """block.read/decide/operate/export and never_block.manage per role, scoped: a lead to their
+    team, a manager to their site, an admin to the centre (operate, never decide)."""
+    a_number, b_number, c_number = "+8613800000001", "+8613800000002", "+8613800000003"
+    in_a = propose(people("1001", team="a", site="north"), "1001", a_number, scope="day")
+    in_b = propose(people("1101", team="b", site="north"), "1101", b_number, scope="day")
+    in_c = propose(people("1201", team="c", site="south"), "1201", c_number, scope="day")
+    agent, qa = people("1002", team="a", site="north"), people("4001", "qa", team="a", site="north")
+    lead_a, lead_b = people("2001", "lead", team="a", site="north"), people("2101", "lead", team="b", site="north")
+    manager, admin = people("3001", "manager", team="office", site="north"), people("9001", "admin", site="south")
+
+    def seen(device):
+        return sorted(b["id"] for b in device.get("/v1/blocklist").json()["blocks"])
+
+    def queued(device):
+        return sorted(b["id"] for b in device.get("/v1/blocklist/queue").json()["proposals"])
+
+    # agent: proposes (above), reads and decides nothing
+    for path in ("/v1/blocklist", "/v1/blocklist/queue", f"/v1/blocklist/{in_a}", "/v1/blocklist/export",
+                 "/v1/blocklist/never-block"):
+        refused = agent.get(path)
+        assert refused.status_code == 403 and "agent" in refused.json()["error"], path
+    assert step(agent, in_a, "approve", 1).status_code == 403
+    # qa: reads their team's blocks, decides and operates none
+    assert seen(qa) == [in_a] and queued(qa) == [in_a]
+    assert qa.get(f"/v1/blocklist/{in_b}").status_code == 403
+    assert step(qa, in_a, "approve", 1).status_code == 403
+    assert qa.get("/v1/blocklist/export").status_code == 403
+    # lead: their own team's blocks only
+    assert seen(lead_a) == [in_a] and queued(lead_a) == [in_a] and seen(lead_b) == [in_b]
+    other = lead_a.get(f"/v1/blocklist/{in_b}")
+    assert other.status_code == 403 and "team" in other.json()["error"]
+    assert step(lead_a, in_b, "approve", 1).status_code == 403
+    assert step(lead_a, in_a, "approve", 1).status_code == 200
+    assert lead_a.get("/v1/blocklist/export").status_code == 403
+    assert lead_a.http.post("/v1/blocklist/never-block", json={"number": "+862100000000"}).status_code == 403
+    # manager: the whole site (teams a and b), not the other site
+    assert seen(manager) == sorted([in_a, in_b]) and queued(manager) == [in_b]
+    assert manager.get(f"/v1/blocklist/{in_c}").status_code == 403
+    assert step(manager, in_c, "approve", 1).status_code == 403
+    assert step(manager, in_b, "approve", 1).status_code == 200
+    assert step(manager, in_a, "activate", 2).status_code == 200          # lead_a approved, the manager operates
+    assert manager.get("/v1/blocklist/export", format="csv").status_code == 200
+    assert manager.http.post("/v1/blocklist/never-block", json={"number": "+862100000000"}).status_code == 201
+    # admin: reads and operates across the centre, decides nothing, manages the never-block list
+    assert seen(admin) == sorted([in_a, in_b, in_c])
+    assert step(admin, in_c, "approve", 1).status_code == 403
+    assert step(admin, in_b, "activate", 2).status_code == 200
+    export = admin.get("/v1/blocklist/export", format="freeswitch")
+    assert export.status_code == 200 and a_number in export.text and b_number in export.text
+    gone = admin.http.request("DELETE", "/v1/blocklist/never-block/+862100000000", json={"note": "contract ended"})
+    assert gone.status_code == 200
+    assert admin.get("/v1/blocklist/never-block").json()["numbers"] == []
+    # every refusal left the blocks as they were
+    assert [(b["id"], b["status"]) for b in admin.get("/v1/blocklist").json()["blocks"]
+            if b["id"] == in_c] == [(in_c, "proposed")]
 
 
 def test_bad_input_is_a_clear_4xx_and_stores_nothing(people):
@@ -237,6 +295,19 @@ def test_the_never_block_list_is_managed_by_command_and_refuses_proposals(people
     assert manager.http.post("/v1/blocklist/never-block", json={"number": "021-1234"}).status_code == 422
     assert manager.http.post("/v1/blocklist/never-block", json={"number": partner,
                                                                 "note": "partner bank"}).status_code == 201
+    assert [n["number"] for n in lead.get("/v1/blocklist/never-block").json()["numbers"]] == [partner]
     refused = agent.push([block_proposal(partner, agent_id="1001")])
     assert refused.status_code == 422 and "never-block" in refused.json()["error"]
     assert lead.get("/v1/blocklist").json()["blocks"] == []
+
+    def remove(device, number, **body):
+        return device.http.request("DELETE", f"/v1/blocklist/never-block/{number}", json=body)
+    assert remove(lead, partner, note="x").status_code == 403
+    assert remove(manager, partner).status_code == 422                      # a reason is required
+    assert remove(manager, "+8602100000000", note="x").status_code == 404
+    assert remove(manager, partner, note="partnership ended").status_code == 200
+    assert lead.get("/v1/blocklist/never-block").json()["numbers"] == []
+    assert agent.push([block_proposal(partner, agent_id="1001")]).status_code == 200   # may be proposed again
+    trail = manager.get("/v1/audit", kind="never_block", id=partner).json()["audit"]
+    assert [(a["action"], a["agent_id"]) for a in trail] == [("never_block.add", "3001"), ("never_block.remove", "3001")]
+    assert trail[-1]["after"]["note"] == "partnership ended"

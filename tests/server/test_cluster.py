@@ -1,12 +1,16 @@
 """Several server processes on one PostgreSQL, and concurrent pushes against a pull cursor."""
 
+import json
 import random
 import threading
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 from hangup_coach.server import migrations
+from hangup_coach.server.storage import Storage
+from hangup_coach.server.storage.schema import records
 from tests.server.harness import Device, ServerProcess, add_device
 from tests.server.records import call, note
 
@@ -57,14 +61,17 @@ def test_clients_alternating_between_two_servers_see_one_database(pg_pair):
     admin.close(), refused.close()
 
 
-def concurrent_pushes_against_a_puller(servers, writers=12, pushes=15):
+def concurrent_pushes_against_a_puller(servers, writers=12, pushes=15, long_write=False):
     """Writers push batches of 1-25 new calls at once; a lead pulls with its cursor the whole time.
-    Returns (ids acknowledged, ids the puller saw, in order)."""
+    `long_write`: meanwhile a transaction in this process takes its change stamp before the
+    writers start and commits only after they have all finished (a long case import, say), so
+    rows commit out of stamp order. Returns (ids acknowledged, ids the puller saw, in order, and
+    the long write's seq and the largest seq the writers got, or None)."""
     db = servers[0].database
     lead = [Device(s, *add_device(db, "2001", "lead")) for s in servers]
     acked, seen, lock = [], [], threading.Lock()
-    done = threading.Event()
-    errors = []
+    done, stamped, writers_done = threading.Event(), threading.Event(), threading.Event()
+    errors, long_seq = [], []
 
     def writer(n):
         device_id, token = add_device(db, f"1{n:03d}")
@@ -83,6 +90,29 @@ def concurrent_pushes_against_a_puller(servers, writers=12, pushes=15):
             for c in clients:
                 c.close()
 
+    def held_open():
+        storage = Storage(db)
+        record = call("9999", "+8613999999999")
+        try:
+            with storage.write(advisory_lock=False) as conn:
+                stamp = storage.stamp(conn, 1)
+                conn.execute(records.insert().values(
+                    kind="call", id=record["id"], version=1, seq=stamp.seqs[0], tx=stamp.tx, agent_id="9999",
+                    team="default", device_id="import", received_at=record["data"]["started_at"],
+                    number="+8613999999999", started_at=record["data"]["started_at"], data=json.dumps(record["data"])))
+                long_seq.append(stamp.seqs[0])
+                stamped.set()
+                # Pushes must not queue behind this transaction: they all finish while it is open.
+                if not writers_done.wait(120):
+                    errors.append(AssertionError("the pushes waited for the long write's transaction"))
+            with lock:
+                acked.append(record["id"])
+        except Exception as exc:     # noqa: BLE001 (reported below)
+            errors.append(exc)
+            stamped.set()
+        finally:
+            storage.close()
+
     def puller():
         since, turn = "", 0
         while True:
@@ -94,30 +124,44 @@ def concurrent_pushes_against_a_puller(servers, writers=12, pushes=15):
                 return
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
+    long = threading.Thread(target=held_open)
     reader = threading.Thread(target=puller)
     reader.start()
+    if long_write:
+        long.start()
+        stamped.wait()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    writers_done.set()
+    if long_write:
+        long.join()
     done.set()
     reader.join()
     for c in lead:
         c.close()
     assert not errors, errors
-    return acked, seen
+    if not long_write:
+        return acked, seen, None
+    storage = Storage(db)
+    with storage.engine.connect() as conn:
+        pushed_max = conn.execute(select(func.max(records.c.seq)).where(records.c.agent_id != "9999")).scalar()
+    storage.close()
+    return acked, seen, (long_seq[0], pushed_max)
 
 
-def test_a_pull_cursor_skips_no_row_while_two_servers_take_concurrent_pushes(pg_pair):
-    acked, seen = concurrent_pushes_against_a_puller(pg_pair)
+def test_a_pull_cursor_skips_no_row_while_two_servers_take_concurrent_pushes_and_a_long_write(pg_pair):
+    acked, seen, (long_seq, pushed_max) = concurrent_pushes_against_a_puller(pg_pair, long_write=True)
     assert len(acked) > 1000
+    assert long_seq < pushed_max, "the long write did not commit after rows with larger seqs"
     assert len(seen) == len(set(seen)), "a row was delivered twice"
     assert set(seen) == set(acked), f"{len(set(acked) - set(seen))} acknowledged rows never pulled"
 
 
 def test_a_pull_cursor_skips_no_row_under_concurrent_pushes_on_sqlite(tmp_path):
     with ServerProcess(str(tmp_path / "server.db")) as server:
-        acked, seen = concurrent_pushes_against_a_puller([server], writers=8, pushes=10)
+        acked, seen, _ = concurrent_pushes_against_a_puller([server], writers=8, pushes=10)
     assert len(seen) == len(set(seen)) and set(seen) == set(acked)
 
 

@@ -179,6 +179,48 @@ def test_the_agent_closes_a_call_by_key_with_a_reason(qtbot, json_desk):
     assert desk.card.wrapup.isVisible() and desk.card.t["closed_on_card_flag"] in desk.card.flag.text()
 
 
+# ----- item 6 for a bridge: events read after the card was frozen keep the line's time -------------
+
+
+def test_an_end_read_after_the_card_was_frozen_is_dated_by_the_bridges_time(qtbot, json_desk):
+    import threading
+    import time
+    from datetime import datetime, timezone
+
+    desk, bridge = json_desk()
+    bridge.send("ringing", "A", number=A, at=time.time())
+    bridge.send("answered", "A", at=time.time())
+    a = wait_phase(qtbot, desk, "A", Phase.TALKING)
+    sent = []
+
+    def customer_hangs_up():
+        sent.append(time.time())
+        bridge.send("ended", "A", ended_by="customer", at=sent[0])
+
+    sender = threading.Thread(target=customer_hangs_up)
+    sender.start()
+    sender.join(10)
+    time.sleep(1.5)   # the card's GUI thread frozen (suspended, stopped) after the end was sent: not a wait
+    resumed = datetime.now(timezone.utc)
+    wait_phase(qtbot, desk, "A", Phase.ENDED)
+    assert abs((a.record.ended_at - datetime.fromtimestamp(sent[0], timezone.utc)).total_seconds()) < 0.001
+    assert (resumed - a.record.ended_at).total_seconds() >= 1.5   # not when the card read it
+    assert desk.controller.wait_saved(5)
+    [row] = desk.rows("SELECT ended_at, ended_by FROM calls WHERE line_call_id = 'A'")
+    assert row["ended_by"] == "customer" and row["ended_at"].startswith(a.record.ended_at.isoformat()[:19])
+
+
+def test_a_ringing_call_in_the_bridges_list_takes_its_start_from_the_line(qtbot, json_desk):
+    from datetime import datetime, timezone
+
+    desk, bridge = json_desk()
+    bridge.send("calls", calls=[{"call_id": "R", "state": "ringing", "number": A, "started_for": 6.5}])
+    wait_phase(qtbot, desk, "R", Phase.RINGING)
+    record = session_of(desk, "R").record
+    waited = (datetime.now(timezone.utc) - record.started_at).total_seconds()
+    assert 6.5 <= waited < 9.5 and record.times_reconstructed
+
+
 # ----- item 5: a burst never blocks the card ---------------------------------------------------------
 
 

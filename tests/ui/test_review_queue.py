@@ -4,7 +4,7 @@ it, steps taken by keyboard, and the server's refusals (four-eyes) shown in word
 from datetime import datetime, timezone
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 
 from hangup_coach.app.blocklist_remote import BlocklistRemote
 from hangup_coach.app.blocklist_server import BlocklistServer
@@ -26,14 +26,22 @@ def lead_window(qtbot, tmp_path, monkeypatch):
         paths = AppPaths.detect()
         Credentials(paths.config, use_keyring=False).save(server.url, lead_token)
 
+        windows = []
+
         def open_window(lang="en"):
             remote = BlocklistRemote(lambda: BlocklistServer(paths))
             window = ReviewQueueWindow(remote, load_texts(lang), load_scripts(lang).label)
-            qtbot.addWidget(window)
+            remote.setParent(window)               # deleted with the window, not by Python's GC
+            windows.append(window)
             window.show()
             return window
+        open_window.server = server
         yield agent, open_window
         agent.close()
+        for window in windows:                     # Qt deletes them now, not the GC at a random moment
+            window.close()
+            window.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
 
 
 def rows(window):
@@ -77,3 +85,66 @@ def test_the_window_speaks_chinese_and_says_when_nothing_waits(qtbot, lead_windo
     qtbot.waitUntil(lambda: window.status.text() == "没有待审核的屏蔽", timeout=10_000)
     assert window.windowTitle() == "挂机助手 · 来电屏蔽审核队列"
     assert [item.text(0) for item in rows(window)][0] == "待决定的屏蔽提议 (0)"
+
+
+def answer_the_reason_dialog(qtbot, text):
+    """Fill in and accept the modal reason dialog the window opens (QInputDialog runs its own loop)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QInputDialog
+
+    def fill():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QInputDialog):
+            QTimer.singleShot(50, fill)
+            return
+        dialog.setTextValue(text)
+        dialog.accept()
+    QTimer.singleShot(50, fill)
+
+
+def test_a_number_is_looked_up_and_its_active_block_lifted_with_a_reason_before_any_review(qtbot, lead_window):
+    agent, open_window = lead_window
+    server = open_window.server
+    lead2, lead3 = (Device(server, *add_device(server.database, a, "lead")) for a in ("2002", "2003"))
+    try:
+        evidence = call("1001", "+8613800138000", caller_class="no_value", sub_reason="abuse", warnings=1)
+        proposal = block_proposal(agent_id="1001", scope="week", reason="abuse", call_id=evidence["id"])
+        assert agent.push([evidence, proposal]).status_code == 200
+        for who, action, version in ((lead2, "approve", 1), (lead3, "activate", 2)):
+            assert who.http.post(f"/v1/blocklist/{proposal['id']}/{action}",
+                                 json={"expected_version": version}).status_code == 200
+        window = open_window()
+        window.reload()
+        qtbot.waitUntil(lambda: window.status.text() == "Nothing waits for review", timeout=10_000)   # not due
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+        qtbot.keyClick(window.tree, Qt.Key_F, Qt.ControlModifier)
+        assert window.find_field.hasFocus()
+        qtbot.keyClicks(window.find_field, "138 0013 8000")
+        qtbot.keyClick(window.find_field, Qt.Key_Return)
+        qtbot.waitUntil(lambda: [p for p, _ in window._blocks.values()] == ["found"], timeout=10_000)
+        assert rows(window)[0].text(0) == "Active blocks of 138****8000 (1)"
+        assert window.evidence.topLevelItemCount() == 1
+        assert "approved by 2002 · activated by 2003" in window.evidence_title.text()
+        assert window.buttons["revoke"].isEnabled() and not window.buttons["review"].isEnabled()
+
+        answer_the_reason_dialog(qtbot, "customer called the hotline, a real account holder")
+        qtbot.keyClick(window.tree, Qt.Key_V, Qt.AltModifier)                 # Re&voke…
+        qtbot.waitUntil(lambda: rows(window)[0].text(0) == "Active blocks of 138****8000 (0)", timeout=10_000)
+        assert "now revoked" in window.status.text()
+        trail = lead2.get(f"/v1/blocklist/{proposal['id']}").json()
+        assert trail["block"]["status"] == "revoked"
+        assert (trail["audit"][-1]["action"], trail["audit"][-1]["actor"], trail["audit"][-1]["note"]) == (
+            "revoke", "2001", "customer called the hotline, a real account holder")
+    finally:
+        lead2.close()
+        lead3.close()
+
+
+def test_a_lookup_that_is_not_a_number_is_said_so_and_asks_nothing(qtbot, lead_window):
+    _agent, open_window = lead_window
+    window = open_window("zh_CN")
+    window.find_field.setText("abc")
+    window.find()
+    assert window.status.text() == "“abc”不是电话号码"
+    assert window._lookup is None

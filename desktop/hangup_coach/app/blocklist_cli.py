@@ -52,7 +52,16 @@ def add_commands(sub, common: argparse.ArgumentParser) -> None:
                                                       "automatic blocks to confirm, reviews due")
     export = steps.add_parser("export", parents=[common], help="active blocks for another PBX")
     export.add_argument("--format", required=True, choices=("csv", "asterisk", "freeswitch"))
-    for p in steps._name_parser_map.values():
+    never = steps.add_parser("never-block", parents=[common], help="the centre's numbers never blocked (manager, admin)")
+    changes = never.add_subparsers(dest="never_block_command", required=True, metavar="CHANGE")
+    changes.add_parser("list", parents=[common], help="the numbers on the never-block list")
+    add = changes.add_parser("add", parents=[common], help="never block NUMBER (the centre's lines, partners, VIPs)")
+    add.add_argument("number")
+    add.add_argument("--note", default="", metavar="TEXT", help="who the number is")
+    remove = changes.add_parser("remove", parents=[common], help="take NUMBER off the never-block list")
+    remove.add_argument("number")
+    remove.add_argument("--reason", required=True, metavar="TEXT")
+    for p in [*steps._name_parser_map.values(), *changes._name_parser_map.values()]:
         p.add_argument("--timeout", type=float, default=10.0, help=argparse.SUPPRESS)
 
 
@@ -82,6 +91,8 @@ def main(args: argparse.Namespace) -> int:
             if command == "export":
                 sys.stdout.write(server.get_text("/v1/blocklist/export", format=args.format))
                 return 0
+            if command == "never-block":
+                return _never_block(server, args.never_block_command, number, args)
     except BlocklistFailure as exc:
         print(f"hangup-coach blocklist {command}: {exc}", file=sys.stderr)
         return exc.code
@@ -170,6 +181,20 @@ def _queue(server: BlocklistServer) -> int:
         _table([{"number": _masked(b["number"]), "scope": b["scope"], "reason": b["reason"],
                  "proposed_by": b["proposed_by"], "calls": len(b["calls"]), "created_at": b["created_at"]}
                 for b in queue[part]], ("number", "scope", "reason", "proposed_by", "calls", "created_at"), indent="  ")
+    return 0
+
+
+def _never_block(server: BlocklistServer, change: str, number: str | None, args) -> int:
+    if change == "add":
+        server.post_json("/v1/blocklist/never-block", {"number": number, "note": args.note})
+        print(f"{_masked(number)}: on the never-block list")
+    elif change == "remove":
+        server.delete_json(f"/v1/blocklist/never-block/{number}", {"note": args.reason})
+        print(f"{_masked(number)}: off the never-block list")
+    else:
+        listed = server.get_json("/v1/blocklist/never-block")["numbers"]
+        _table([dict(n, number=_masked(n["number"])) for n in listed], ("number", "note", "added_by", "added_at"))
+        print(f"{len(listed)} number(s) never blocked (besides those in the server's blocklist rules)")
     return 0
 
 

@@ -14,6 +14,7 @@ from .blocklist_server import BlocklistFailure, BlocklistServer
 class BlocklistRemote(QObject):
     loaded = Signal(object)      # the review queue (dict of lists of blocks)
     acted = Signal(str, object)  # the action, the block as it is now
+    found = Signal(str, object)  # a number, its active blocks (each with its evidence `calls`)
     failed = Signal(str)         # why a request did not happen, in the server's or the network's words
 
     def __init__(self, open_server: Callable[[], BlocklistServer], parent: QObject | None = None) -> None:
@@ -22,6 +23,14 @@ class BlocklistRemote(QObject):
 
     def load(self) -> None:
         self._run(lambda server: self.loaded.emit(server.queue()))
+
+    def find(self, number: str) -> None:
+        """The active blocks of `number` (E.164), due for review or not: to lift one after a complaint."""
+        def ask(server: BlocklistServer) -> None:
+            blocks = server.get_json("/v1/blocklist", number=number, status="active")["blocks"]
+            self.found.emit(number, [dict(b, calls=server.get_json(f"/v1/blocklist/{b['id']}")["evidence"])
+                                     for b in blocks])
+        self._run(ask)
 
     def act(self, block: dict, action: str, note: str = "") -> None:
         self._run(lambda server: self.acted.emit(action, server.act(block, action, note)))

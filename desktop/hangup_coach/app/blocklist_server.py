@@ -57,6 +57,9 @@ class BlocklistServer:
     def post_json(self, path: str, body: dict):
         return self._request("POST", path, json=body).json()
 
+    def delete_json(self, path: str, body: dict):
+        return self._request("DELETE", path, json=body).json()
+
     def _request(self, method: str, path: str, **kwargs):
         import httpx
         try:

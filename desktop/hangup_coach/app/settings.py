@@ -41,6 +41,8 @@ HOTKEYS = {
     "wrapup": "Ctrl+Alt+O",        # the card takes the keyboard for the wrap-up (digits pick)
     "manual_call": "Ctrl+Alt+P",   # manual mode: the card takes the keyboard for the number
     "close_call": "Ctrl+Alt+X",
+    "policy_misfit": "Ctrl+Alt+F",   # the wrap-up's "the policy did not fit": its reasons' menu
+    "block": "Ctrl+Alt+I",           # a no-value call: the IVR block proposal's menu
 }
 
 

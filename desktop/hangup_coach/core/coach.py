@@ -221,16 +221,17 @@ class CallSession:
     def answered(self, at: datetime | None = None) -> None:
         """`at`: when the line says it was answered (a call found at (re)connect), else now."""
         if self.phase is Phase.RINGING:
-            self.record.answered_at = at or self._coach.clock.now()
+            self.record.answered_at = max(at, self.record.started_at) if at else self._coach.clock.now()
             self.phase = Phase.TALKING
             self._check_thresholds()
             self._changed()
 
-    def ended(self, by: EndedBy, close_reason: str = "") -> None:
+    def ended(self, by: EndedBy, close_reason: str = "", at: datetime | None = None) -> None:
+        """`at`: when the line says it ended (read late: the card was frozen), else now."""
         if self.phase in (Phase.ENDED, Phase.DONE):
             return
         rec = self.record
-        rec.ended_at = self._coach.clock.now()
+        rec.ended_at = max(at, rec.answered_at or rec.started_at) if at else self._coach.clock.now()
         rec.ended_by = by.value
         rec.close_reason = close_reason[:500]
         self.held = False
@@ -413,12 +414,12 @@ class Coach:
                 return None
             if event.kind is EventKind.BUSY:
                 return self._turned_away(event)
-            session = self.ring(event.number, event.call_id)
+            session = self.ring(event.number, event.call_id, at=self._line_time(event))
         session.last_heard = self.clock.now()
         if event.kind is EventKind.ANSWERED:
-            session.answered()
+            session.answered(self._line_time(event))
         elif event.kind is EventKind.ENDED:
-            session.ended(event.ended_by, event.close_reason)
+            session.ended(event.ended_by, event.close_reason, self._line_time(event))
         elif event.kind in (EventKind.HELD, EventKind.RESUMED):
             session.set_held(event.kind is EventKind.HELD)
         if event.backlog:   # a call already over when it was read never takes the keys
@@ -428,6 +429,16 @@ class Coach:
         elif event.kind is EventKind.HELD:
             self._follow_line()
         return session
+
+    def _line_time(self, event: CallEvent) -> datetime | None:
+        """The line's time of an event, if it gave one the card can believe: not ahead of the card's
+        clock (a bridge's clock a little ahead), not more than LINE_TIME_KEPT_S back (a wrong clock)."""
+        if event.at is None:
+            return None
+        now = self.clock.now()
+        if event.at < now - timedelta(seconds=LINE_TIME_KEPT_S):
+            return None
+        return min(event.at, now)
 
     def reconcile(self, on_line: list[LineCall], close_reason: str = NOT_ON_LINE) -> None:
         """The softphone's list of its calls is the truth (after every (re)connect, and so at start-up;
@@ -530,13 +541,16 @@ class Coach:
         return f"{text} · {note}" if note else text
 
     def ring(self, raw_number: str | None, line_call_id: str | None = None,
-             found_on_line: LineCall | None = None) -> CallSession:
+             found_on_line: LineCall | None = None, at: datetime | None = None) -> CallSession:
         """A new call. `found_on_line`: it was already on the line when the card (re)connected; if the
-        line says how long it has been connected, it started no later than that (reconstructed)."""
+        line says how long it has rung or been connected, it started that long ago (reconstructed).
+        `at`: when the line says it rang (an event read late)."""
         number = normalise(raw_number, self.policy.region)
         now = self.clock.now()
-        started = now
-        if found_on_line is not None and found_on_line.connected_for is not None:
+        started = at or now
+        if found_on_line is not None and found_on_line.started_for is not None:
+            started = now - timedelta(seconds=found_on_line.started_for)
+        elif found_on_line is not None and found_on_line.connected_for is not None:
             started = now - timedelta(seconds=found_on_line.connected_for)
         history = self.history(number.e164) if number.known else CallerHistory()
         found: Classification = classify(number, history, self.policy, now)
@@ -547,7 +561,7 @@ class Coach:
             caller_raw=(raw_number or "")[:64],
             line_call_id=line_call_id,
             started_at=started,
-            times_reconstructed=started != now,
+            times_reconstructed=found_on_line is not None and started != now,   # from elapsed times
             caller_class=found.caller_class.value,
             sub_reason=found.sub_reason.value,
             class_reason=self.reason_text(found),
@@ -598,6 +612,7 @@ _LIVE = (Phase.TALKING, Phase.GRACE, Phase.HANGUP_ALLOWED)
 
 
 ENDED_IDS_KEPT = 20_000   # ended line ids remembered (the database's recent ones are loaded at start)
+LINE_TIME_KEPT_S = 24 * 3600   # a line's event time further back than this is a wrong clock, not a late read
 
 
 def _focus_rank(session: CallSession) -> tuple[int, float]:

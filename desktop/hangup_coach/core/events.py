@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 from .callers import EndedBy
@@ -33,6 +34,8 @@ class CallEvent:
     close_reason: str = ""       # raw text from the line, kept for QA
     backlog: bool = False        # the call's end was already read with it (a bridge's backlog): the call is
                                  # recorded, but it never moves the focus (the agent is not talking to it)
+    at: datetime | None = None   # when it happened, where the line says so (a JSON bridge's `at`): the card
+                                 # may read it late (frozen, suspended, a backlog); else when it is read
 
 
 @dataclass(frozen=True)
@@ -48,3 +51,4 @@ class LineCall:
     answered: bool
     held: bool = False
     connected_for: float | None = None   # seconds since it was answered, where the line says so
+    started_for: float | None = None     # seconds since it began ringing, where the line says so

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from ..core import stats
 from ..core.policy import Policy
 from ..core.stats import Sample, Scenario, Tally, WhatIf
-from .tallies import keep_tallies, seconds_between
+from .tallies import keep_tallies
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -185,16 +185,6 @@ TALLY_COLUMNS = tuple(f.name for f in fields(Tally))
 _INT_FIELDS = {f.name for f in fields(Tally) if f.type in (int, "int")}
 
 
-def _on_review_calls(arm, keys: str, sums) -> str:
-    """The grouped SELECT `arm(table)` run on each table of `review_calls` (migration 0007: the file's
-    own `calls` and the team's `team_pull_calls`) and added up; its parameters go twice. Read
-    straight through the view, every row would pass its UNION ALL one by one (a year's what-if
-    took twice as long); each side on its own keeps its indexes."""
-    both = " UNION ALL ".join(arm(table) for table in ("calls", "team_pull_calls"))
-    added = ", ".join(f"total({name})" for name in sums)
-    return f"SELECT {keys}, {added} FROM ({both}) GROUP BY {keys}" if keys else f"SELECT {added} FROM ({both})"
-
-
 def _tallies(db: Database, query: ReportQuery, key: str, key_params: list | None = None,
              only_class: str | None = None) -> dict:
     """The cells of the range (and filters) added up by the SQL expression `key`."""
@@ -250,27 +240,27 @@ def what_if(db: Database, query: ReportQuery, policy: Policy, scenarios: tuple[S
     (ended − answered) / (explanations + 1). The grace scenarios move "may end" to
     closure + g. Both compare with the same formula under the current threshold.
     """
+    keep_tallies(db, query.utc_offset_minutes)
     n, g_now = policy.explanations_before_polite_end, policy.grace_seconds
-    talk = seconds_between("ended_at", "answered_at")
-    step = (f"(CASE WHEN hangup_allowed_at IS NOT NULL AND explanations >= {n}"
-            f" THEN {seconds_between('hangup_allowed_at', 'answered_at')} / {n} ELSE {talk} / (explanations + 1) END)")
-    since_closure = seconds_between("ended_at", "closure_confirmed_at")
+    # report_what_if (store/tallies.py) holds these seconds per ended call: talk (answer → end),
+    # to_allowed (answer → may end), since_closure (closure → end)
+    step = f"(CASE WHEN to_allowed IS NOT NULL AND explanations >= {n} THEN to_allowed / {n} ELSE talk / (explanations + 1) END)"
     columns: dict[Scenario, list[str]] = {}
     for s in scenarios:
         if s.explanations is not None:
             k = s.explanations
             columns[s] = [f"total({k} != {n} AND explanations >= {min(k, n)})",
-                          f"total(CASE WHEN explanations >= {k} THEN max(0, {talk} - {k} * {step}) END)",
-                          f"total(CASE WHEN explanations >= {n} THEN max(0, {talk} - {n} * {step}) END)"]
+                          f"total(CASE WHEN explanations >= {k} THEN max(0, talk - {k} * {step}) END)",
+                          f"total(CASE WHEN explanations >= {n} THEN max(0, talk - {n} * {step}) END)"]
         else:
             g = float(s.grace_seconds)
-            columns[s] = [f"total({g!r} != {g_now!r} AND {since_closure} > {min(g, g_now)!r})",
-                          f"total(max(0, {since_closure} - {g!r}))",
-                          f"total(max(0, {since_closure} - {g_now!r}))"]
+            columns[s] = [f"total({g!r} != {g_now!r} AND since_closure > {min(g, g_now)!r})",
+                          f"total(max(0, since_closure - {g!r}))",
+                          f"total(max(0, since_closure - {g_now!r}))"]
     found: dict[Scenario, WhatIf] = {}
-    # one query per kind, each reading only its class through the class index
-    for caller_class, kind, extra in (("non_regular", "explanations", "answered_at IS NOT NULL"),
-                                      ("regular", "grace_seconds", "closure_confirmed_at IS NOT NULL")):
+    # one query per kind, each reading only its class's rows (the table's key starts with the class)
+    for caller_class, kind, extra in (("non_regular", "explanations", "talk IS NOT NULL"),
+                                      ("regular", "grace_seconds", "since_closure IS NOT NULL")):
         mine = [s for s in scenarios if getattr(s, kind) is not None]
         if not mine:
             continue
@@ -278,11 +268,8 @@ def what_if(db: Database, query: ReportQuery, policy: Policy, scenarios: tuple[S
             found.update((s, WhatIf(s, 0, 0.0, 0.0)) for s in mine)
             continue
         where, params = dataclasses.replace(query, classes=(caller_class,)).where()
-        sums = [c for s in mine for c in columns[s]]
-        aliased = ", ".join(f"{c} AS s{i}" for i, c in enumerate(sums))
-        sql = _on_review_calls(lambda table: f"SELECT {aliased} FROM {table} WHERE {where} AND {extra}"
-                                             " AND ended_at IS NOT NULL", "", [f"s{i}" for i in range(len(sums))])
-        row = db.execute(sql, params * 2).fetchone()
+        sums = ", ".join(c for s in mine for c in columns[s])
+        row = db.execute(f"SELECT {sums} FROM report_what_if WHERE {where} AND {extra}", params).fetchone()
         found.update((s, WhatIf(s, int(row[3 * i]), row[3 * i + 1], row[3 * i + 2])) for i, s in enumerate(mine))
     return [found[s] for s in scenarios]
 

@@ -1,20 +1,22 @@
 """The generic CTI source's wire format: one JSON object per line (see docs/softphones.md). No Qt.
 
     {"event": "ringing" | "answered" | "held" | "resumed" | "ended", "call_id": "...", "number": "...",
-     "ended_by": "agent" | "customer" | "system" | "unknown", "reason": "..."}
+     "ended_by": "agent" | "customer" | "system" | "unknown", "reason": "...", "at": 1764775201.25}
     {"event": "calls", "calls": [{"call_id": "...", "state": "ringing" | "talking" | "held",
-                                  "number": "...", "connected_for": 12.5}, ...]}
+                                  "number": "...", "connected_for": 12.5, "started_for": 20.0}, ...]}
 
-`event` and `call_id` are required; `number`, `ended_by` and `reason` are optional. `calls` is the
-bridge's list of the calls it has now: the card reconciles with it as with baresip's `listcalls`.
+`event` and `call_id` are required; `number`, `ended_by`, `reason` and `at` (when it happened on the
+line: Unix seconds, or ISO 8601 with its UTC offset) are optional. `calls` is the bridge's list of the
+calls it has now: the card reconciles with it as with baresip's `listcalls`.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+from datetime import datetime, timezone
 
 from ..core.callers import EndedBy
-import math
 
 from ..core.events import CallEvent, EventKind, LineCall
 from ..core.text import CALL_ID_LIMIT, NUMBER_LIMIT, REASON_LIMIT, clean_line
@@ -48,7 +50,27 @@ def parse_line(line: bytes) -> CallEvent | list[LineCall]:
         log.warning("call %s: ended_by %r is not one of agent/customer/system/unknown", call_id, who[:40])
         by = EndedBy.UNKNOWN
     number = clean_line(optional_str(msg, "number"), NUMBER_LIMIT) or None
-    return CallEvent(kind, call_id, number, by, clean_line(optional_str(msg, "reason"), REASON_LIMIT))
+    return CallEvent(kind, call_id, number, by, clean_line(optional_str(msg, "reason"), REASON_LIMIT),
+                     at=_line_time(call_id, msg.get("at")))
+
+
+def _line_time(call_id: str, at) -> datetime | None:
+    """`at`: Unix seconds, or ISO 8601 with its UTC offset. A bad one is logged and the event kept
+    (dated when it is read): an end must not be lost over its time."""
+    if at is None:
+        return None
+    try:
+        if isinstance(at, (int, float)) and not isinstance(at, bool):
+            return datetime.fromtimestamp(at, timezone.utc)
+        if isinstance(at, str):
+            when = datetime.fromisoformat(at)
+            if when.tzinfo is not None:
+                return when.astimezone(timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        pass
+    log.warning("call %s: 'at' %r is not Unix seconds or ISO 8601 with a UTC offset; dated when read",
+                call_id, str(at)[:40])
+    return None
 
 
 def _parse_calls(msg: dict) -> list[LineCall]:
@@ -67,14 +89,20 @@ def _parse_calls(msg: dict) -> list[LineCall]:
         if not call_id or state not in LIST_STATES:
             raise BadMessage(f"each of 'calls' needs a call_id and a state ({'/'.join(LIST_STATES)})")
         answered, held = LIST_STATES[state]
-        connected_for = item.get("connected_for")
-        if connected_for is not None and (isinstance(connected_for, bool) or not isinstance(connected_for, (int, float))
-                                          or not math.isfinite(connected_for) or not 0 <= connected_for < 86400 * 7):
-            raise BadMessage("'connected_for' must be seconds (a number from 0 to a week)")
+        connected_for, started_for = _seconds(item, "connected_for"), _seconds(item, "started_for")
         number = clean_line(optional_str(item, "number"), NUMBER_LIMIT) or None
-        calls.append(LineCall(call_id, number, answered, held,
-                              float(connected_for) if connected_for is not None and answered else None))
+        calls.append(LineCall(call_id, number, answered, held, connected_for if answered else None,
+                              started_for if started_for is None or connected_for is None
+                              else max(started_for, connected_for)))
     return calls
+
+
+def _seconds(item: dict, key: str) -> float | None:
+    value = item.get(key)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                              or not math.isfinite(value) or not 0 <= value < 86400 * 7):
+        raise BadMessage(f"{key!r} must be seconds (a number from 0 to a week)")
+    return None if value is None else float(value)
 
 
 class LineSplitter:

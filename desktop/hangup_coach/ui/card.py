@@ -255,6 +255,7 @@ class CoachCard(QWidget):
         call.addLayout(tools)
         self.block_button = BlockProposalButton(self.controller, self.t)   # no-value calls: propose an IVR block
         call.addWidget(self.block_button, 0, Qt.AlignLeft)
+        self.buttons["block"] = self.block_button
         return self.call
 
     def _build_counters(self, call: QVBoxLayout) -> None:
@@ -339,6 +340,7 @@ class CoachCard(QWidget):
         done_row = QHBoxLayout()
         self.policy_misfit = PolicyMisfitButton(t)   # "the policy did not fit this call" (QA's agents' voice)
         done_row.addWidget(self.policy_misfit)
+        self.buttons["policy_misfit"] = self.policy_misfit
         done_row.addStretch(1)
         done_row.addWidget(self._button("done", "primary"))
         wrap.addLayout(done_row)
@@ -437,7 +439,7 @@ class CoachCard(QWidget):
             return
         if name == "close_call":   # not exec(): the card keeps following the line while the menu is open
             self.close_menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
-        elif name == "reclassify":
+        elif name in ("reclassify", "policy_misfit", "block"):   # menus that take the keyboard
             self._after_key_release(button.showMenu)
         else:
             button.click()

@@ -22,6 +22,7 @@ ACTION_TEXTS = {
     "cancel_closure": "cancel_closure", "copy": "copy", "hang_up": "hang_up",
     "customer_hung_up": "customer_hung_up", "reclassify": "reclassify", "note": "note_placeholder",
     "done": "done", "wrapup": "key_wrapup", "manual_call": "key_manual_call", "close_call": "close_call",
+    "policy_misfit": "policy_did_not_fit", "block": "propose_block",
 }
 # action name → (default key, UI text key), as before the keys became settings.
 SHORTCUTS = {name: (HOTKEYS[name], text) for name, text in ACTION_TEXTS.items()}

@@ -23,7 +23,7 @@ ACTION_LABELS = {   # action → UI text key of its button
     "cancel_closure": "cancel_closure", "copy": "copy", "hang_up": "hang_up",
     "customer_hung_up": "customer_hung_up", "reclassify": "reclassify", "note": "key_note", "done": "done",
     "wrapup": "key_wrapup", "manual_call": "key_manual_call",
-    "close_call": "close_call",
+    "close_call": "close_call", "policy_misfit": "policy_did_not_fit", "block": "propose_block",
 }
 
 

@@ -27,6 +27,7 @@ from ..domain import cases, framework, records
 from ..domain.framework import DomainKind
 from ..domain.qa import Qa, QaError
 from ..storage import AuthError, Device, Storage, iso
+from ..storage import changes as stamps
 from . import blocklist as blocklist_api
 from . import recordings as recordings_api
 from .access_log import AccessLog, mask_numbers
@@ -64,13 +65,6 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         device = await run_in_threadpool(storage.authenticate, token.strip() if scheme.lower() == "bearer" else None)
         request.scope["hc.device"] = device.id          # for the access log (never the token)
         rate.take(device.id)                            # TooMany → 429
-        return device
-
-    async def authorise(request: Request, *roles: str) -> Device:
-        """For the endpoints that still decide by role alone (the blocklist's own, api/blocklist.py)."""
-        device = await authenticate(request)
-        if roles and device.role not in roles:
-            raise permissions.Denied(f"a {device.role} device may not do this")
         return device
 
     async def health(request: Request):
@@ -248,7 +242,7 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         *qa_routes(qa, authenticate, json_body),
     ]
     if blocklist is not None:
-        routes += blocklist_api.routes(blocklist, authorise, json_body)
+        routes += blocklist_api.routes(blocklist, authenticate, json_body)
     if recordings is not None:
         routes += recordings_api.routes(recordings, authenticate)
     taken = {r.path for r in routes}
@@ -300,8 +294,8 @@ def decode_json(raw: bytes):
         raise HTTPException(400, f"the body is not acceptable JSON: {str(exc)[:120]}") from None
 
 
-def pull_params(request: Request) -> tuple[int, int]:
-    return wire.parse_cursor(request.query_params.get("since")), wire.parse_limit(request.query_params.get("limit"))
+def pull_params(request: Request) -> tuple[stamps.Cursor, int]:
+    return stamps.parse(request.query_params.get("since")), wire.parse_limit(request.query_params.get("limit"))
 
 
 def app_from_env() -> AccessLog:

@@ -5,6 +5,12 @@ The rules are core/blocklist.py's pure functions over the centre's `blocklist.to
 stores each step with a new version, a pull `seq` and one append-only audit row, all in one
 transaction. Commands name the version they saw (409 when stale). Errors carry an HTTP status:
 401/403 (who), 404 (no such block), 409 (stale or wrong state), 422 (bad input).
+
+Who may act on which block is asked of the permission module (server/permissions.py) with the
+actions defined below: a block belongs to a team and site (its proposer's; an automatic block
+the deciding call's), so a lead reads and decides the blocks of their team, a manager those of
+their site. The centre's rules (core/blocklist.py) then say which of those roles may decide which
+scope (a day, a month) and keep four-eyes between people.
 """
 
 from __future__ import annotations
@@ -27,12 +33,21 @@ from ...core.classify import PastCall
 from .. import permissions
 from ..storage import Device, audit, iso
 from ..storage.blocklist_tables import block_audit, block_entry as entry, blocks, never_block
-from ..storage.schema import counters, records
+from ..storage import changes as stamps
+from ..storage.engine import reach_clause, serialise
+from ..storage.leases import Lease
+from ..storage.schema import records
 from .kamailio import KamailioError, KamailioSync
 
 log = logging.getLogger("hangup_coach.server.blocklist")
-ACTIONS = ("approve", "reject", "activate", "revoke", "review")
-READERS = ("lead", "manager", "admin", "qa")          # who may read the list, the queue, the audit
+BLOCK_READ = permissions.define("block.read", {"lead": "team", "qa": "team", "manager": "site", "admin": "centre"})
+BLOCK_DECIDE = permissions.define("block.decide", {"lead": "team", "manager": "site"})      # approve, reject, review
+BLOCK_OPERATE = permissions.define("block.operate", {"lead": "team", "manager": "site", "admin": "centre"})
+BLOCK_EXPORT = permissions.define("block.export", {"manager": "centre", "admin": "centre"})  # what the PBX blocks
+NEVER_BLOCK_MANAGE = permissions.define("never_block.manage", {"manager": "centre", "admin": "centre"})
+ACTION_OF = {"approve": BLOCK_DECIDE, "reject": BLOCK_DECIDE, "review": BLOCK_DECIDE,
+             "activate": BLOCK_OPERATE, "revoke": BLOCK_OPERATE}
+ACTIONS = tuple(ACTION_OF)
 STATUS_OF_ERROR = {"forbidden": 403, "conflict": 409, "invalid": 422}
 
 
@@ -55,6 +70,18 @@ def to_block(row) -> Block:
                  evidence=tuple(json.loads(row["evidence"])))
 
 
+def place_of(row) -> permissions.Place:
+    """Where a block belongs: a team's record at a site, nobody's own."""
+    return permissions.Place(None, row["team"], row["site"])
+
+
+def _within(query, reach: permissions.Reach):
+    """`query` narrowed to the blocks in `reach` (a lead's team, a manager's site)."""
+    for column, value in reach.filters.items():
+        query = query.where(reach_clause(blocks.c[column], value))
+    return query
+
+
 def _columns(block: Block) -> dict:
     values = asdict(block)
     for name, value in values.items():
@@ -68,12 +95,14 @@ def _columns(block: Block) -> dict:
 class Blocklist:
     def __init__(self, storage, rules: BlockRules, kamailio: KamailioSync | None = None) -> None:
         self.storage, self.rules, self.kamailio = storage, rules, kamailio
-        self._burst_seq = 0          # call records up to here have been looked at by the burst rule
+        self._burst_cursor = stamps.START   # call records up to here have been looked at by the burst rule
         self.kamailio_error: str | None = None
         self.changed = threading.Event()   # a command changed what is active: the worker runs at once
 
     # ----- proposals arrive with a push (called inside the push's transaction) -------------------------
     def proposals_pushed(self, conn, device: Device, pushed: list, now: datetime) -> None:
+        if any(r.kind == "block_proposal" for r in pushed):
+            serialise(conn)      # "one live block per number" holds against concurrent pushes and commands
         for record in pushed:
             if record.kind != "block_proposal":
                 continue
@@ -91,9 +120,9 @@ class Blocklist:
             if live is not None:   # one live block per number: this one is closed at once, and the card hears why
                 block = replace(block, status="rejected", decided_by=rules_.SYSTEM.agent_id, decided_at=now,
                                 ended_at=now, note=f"the number already has a live block ({live.id})")
-                self._store(conn, block, None, device, "duplicate", block.note, team=device.team)
+                self._store(conn, block, None, device, "duplicate", block.note, place=device.place)
                 continue
-            self._store(conn, block, None, device, "propose", "", team=device.team)
+            self._store(conn, block, None, device, "propose", "", place=device.place)
 
     # ----- commands ------------------------------------------------------------------------------------
     def command(self, device: Device, block_id: str, action: str, expected_version: object,
@@ -112,6 +141,7 @@ class Blocklist:
             row = conn.execute(select(blocks).where(blocks.c.id == block_id)).mappings().first()
             if row is None:
                 raise BlocklistError(404, f"no block {block_id}")
+            permissions.check(device, ACTION_OF[action], place_of(row), f"block {block_id}")
             if row["version"] != expected_version:
                 raise BlocklistError(409, f"the block changed meanwhile (version {row['version']}, "
                                           f"not {expected_version}): look again", current=entry(row))
@@ -136,35 +166,37 @@ class Blocklist:
         return shown
 
     # ----- reading ---------------------------------------------------------------------------------------
-    def list(self, status: str | None = None, number: str | None = None) -> list[dict]:
-        query = select(blocks).order_by(blocks.c.created_at, blocks.c.id)
+    def list(self, device: Device, status: str | None = None, number: str | None = None) -> list[dict]:
+        query = _within(select(blocks).order_by(blocks.c.created_at, blocks.c.id), permissions.reach(device, BLOCK_READ))
         if status:
             if status not in rules_.STATUSES:
                 raise BlocklistError(422, f"unknown status {status!r}; one of {', '.join(rules_.STATUSES)}")
             query = query.where(blocks.c.status == status)
         if number:
-            if not wire.is_e164(number):
-                raise BlocklistError(422, "the number must be E.164 (+ and 6-15 digits)")
+            _e164(number)
             query = query.where(blocks.c.number == number)
         with self.storage.engine.connect() as conn:
             return [entry(r) for r in conn.execute(query).mappings()]
 
-    def get(self, block_id: str) -> dict:
+    def get(self, device: Device, block_id: str) -> dict:
         """A block, who did what to it and why (the audit), and its evidence calls."""
         with self.storage.engine.connect() as conn:
             row = conn.execute(select(blocks).where(blocks.c.id == block_id)).mappings().first()
             if row is None:
                 raise BlocklistError(404, f"no block {block_id}")
+            permissions.check(device, BLOCK_READ, place_of(row), f"block {block_id}")
             audit = [dict(r, detail=json.loads(r["detail"])) for r in conn.execute(
                 select(block_audit).where(block_audit.c.block_id == block_id).order_by(block_audit.c.id)).mappings()]
             calls = self._evidence(conn, json.loads(row["evidence"]))
         return {"block": entry(row), "audit": audit, "evidence": calls}
 
-    def queue(self) -> dict:
+    def queue(self, device: Device) -> dict:
+        """The review queue of the blocks in the device's reach."""
+        reach = permissions.reach(device, BLOCK_READ)
         now = self.storage.clock()
         with self.storage.engine.connect() as conn:
-            rows = {r["id"]: r for r in conn.execute(select(blocks).where(
-                blocks.c.status.in_(("proposed", "approved", "active")))).mappings()}
+            rows = {r["id"]: r for r in conn.execute(_within(select(blocks).where(
+                blocks.c.status.in_(("proposed", "approved", "active"))), reach)).mappings()}
             found = rules_.review_queue([to_block(r) for r in rows.values()], now)
             out = {}
             for part in ("proposals", "to_activate", "to_confirm", "due"):
@@ -172,7 +204,9 @@ class Blocklist:
                              for b in getattr(found, part)]
         return out
 
-    def export(self, fmt: str) -> str:
+    def export(self, device: Device, fmt: str) -> str:
+        """The centre's blocks for another PBX (a PBX blocks for the whole centre)."""
+        permissions.check(device, BLOCK_EXPORT)
         if fmt not in FORMATS:
             raise BlocklistError(422, f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
         with self.storage.engine.connect() as conn:
@@ -192,15 +226,38 @@ class Blocklist:
         return sorted(out, key=lambda c: c["started_at"] or "")
 
     # ----- the never-block list -------------------------------------------------------------------------
+    def never_block_list(self, device: Device) -> list[dict]:
+        permissions.check(device, BLOCK_READ, permissions.Place.of(device))
+        with self.storage.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(never_block).order_by(never_block.c.number)).mappings()]
+
     def never_block_add(self, device: Device, number: str, note: str) -> None:
-        if device.role not in ("manager", "admin"):
-            raise BlocklistError(403, f"a {device.role} may not change the never-block list")
-        if not wire.is_e164(number):
-            raise BlocklistError(422, "the number must be E.164 (+ and 6-15 digits)")
+        permissions.check(device, NEVER_BLOCK_MANAGE)
+        _e164(number)
         with self.storage.write() as conn:
             if not conn.execute(select(never_block.c.number).where(never_block.c.number == number)).first():
-                conn.execute(never_block.insert().values(number=number, note=note[:500], added_by=device.agent_id,
-                                                         added_at=iso(self.storage.clock())))
+                row = dict(number=number, note=note[:500], added_by=device.agent_id, added_at=iso(self.storage.clock()))
+                conn.execute(never_block.insert().values(**row))
+                audit.append(conn, device, "never_block.add", "never_block", number, permissions.CENTRE,
+                             None, row, row["added_at"])
+
+    def never_block_remove(self, device: Device, number: str, note: str) -> None:
+        """Take a number off the centre's never-block list (the shipped TOML's numbers stay: they are
+        the centre's configuration); 404 when it is not on the list, a reason is required."""
+        permissions.check(device, NEVER_BLOCK_MANAGE)
+        _e164(number)
+        if not note.strip():
+            raise BlocklistError(422, "a reason is required")
+        with self.storage.write() as conn:
+            row = conn.execute(select(never_block).where(never_block.c.number == number)).mappings().first()
+            if row is None:
+                configured = number in self.rules.never_block
+                raise BlocklistError(409 if configured else 404, "the number is on the never-block list of the "
+                                     "server's blocklist rules (blocklist.toml): change it there" if configured
+                                     else "the number is not on the never-block list")
+            conn.execute(never_block.delete().where(never_block.c.number == number))
+            audit.append(conn, device, "never_block.remove", "never_block", number, permissions.CENTRE,
+                         dict(row), {"removed": True, "note": note.strip()[:500]}, iso(self.storage.clock()))
 
     def _rules(self, conn) -> BlockRules:
         listed = {r.number for r in conn.execute(select(never_block.c.number))}
@@ -236,31 +293,32 @@ class Blocklist:
     def _bursts(self, now: datetime) -> int:
         rule = self.rules.burst
         with self.storage.engine.connect() as conn:
-            fresh = conn.execute(select(records.c.seq, records.c.number).where(
-                records.c.kind == "call", records.c.seq > self._burst_seq, records.c.number.is_not(None))
-                .order_by(records.c.seq)).all()
+            fresh = conn.execute(select(records.c.tx, records.c.seq, records.c.number).where(
+                records.c.kind == "call", records.c.number.is_not(None), *self.storage.after(records, self._burst_cursor))
+                .order_by(*stamps.order(records))).all()
         if not fresh:
             return 0
         made = 0
-        for number in dict.fromkeys(n for _, n in fresh):
+        for number in dict.fromkeys(n for _, _, n in fresh):
             with self.storage.engine.connect() as conn:
                 if self._live(conn, number) is not None or number in self._rules(conn).never_block:
                     continue
                 since = iso(now - max(timedelta(days=rule.regular_days), timedelta(minutes=rule.minutes)))
-                calls = [(r["id"], _past_call(json.loads(r["data"]))) for r in conn.execute(
-                    select(records.c.id, records.c.data).where(records.c.kind == "call", records.c.number == number,
-                                                               records.c.started_at >= since)).mappings()]
+                found = conn.execute(select(records.c.id, records.c.data, records.c.team, records.c.site).where(
+                    records.c.kind == "call", records.c.number == number, records.c.started_at >= since)).mappings().all()
+            calls = [(r["id"], _past_call(json.loads(r["data"]))) for r in found]
             evidence = rules_.burst_evidence(self.rules, number, [c for c in calls if c[1]], now)
             if evidence is None:
                 continue
+            deciding = next(r for r in found if r["id"] == evidence[-1])   # its team's lead confirms the block
             with self.storage.write() as conn:
                 if self._live(conn, number) is None:
                     block = rules_.automatic(self.rules, str(uuid.uuid4()), number, now, evidence)
                     self._store(conn, block, None, None, "burst", f"{len(evidence)} calls, no-value judged by agents",
-                                team=permissions.DEFAULT_TEAM)
+                                place=permissions.Place(None, deciding["team"], deciding["site"]))
                     made += 1
                     log.info("automatic block %s (%d calls): in the review queue", block.id, len(evidence))
-        self._burst_seq = fresh[-1][0]
+        self._burst_cursor = stamps.Cursor(fresh[-1][0], fresh[-1][1])
         return made
 
     def _active(self) -> dict[str, datetime | None]:
@@ -281,13 +339,13 @@ class Blocklist:
                                                       blocks.c.status.in_(rules_.LIVE))).first()
 
     def _store(self, conn, block: Block, old, device: Device | None, action: str, note: str,
-               team: str | None = None) -> dict:
-        seq = conn.execute(update(counters).where(counters.c.name == "seq").values(value=counters.c.value + 1)
-                           .returning(counters.c.value)).scalar_one()
+               place: permissions.Place | None = None) -> dict:
+        """One step of `block` (new when `old` is None: then `place` is where it belongs)."""
+        stamp = self.storage.stamp(conn, 1)
         now = iso(self.storage.clock())
-        values = _columns(block) | {"updated_at": now, "seq": seq}
+        values = _columns(block) | {"updated_at": now, "seq": stamp.seqs[0], "tx": stamp.tx}
         if old is None:
-            values |= {"version": 1, "team": team or permissions.DEFAULT_TEAM}
+            values |= {"version": 1, "team": place.team, "site": place.site}
             conn.execute(blocks.insert().values(**values))
         else:
             values["version"] = old["version"] + 1
@@ -296,7 +354,7 @@ class Blocklist:
         shown = entry(row)
         # the server's one audit too (GET /v1/audit), beside the blocklist's own trail with its reasons
         audit.append(conn, device or _WORKER, f"block.{action}", "block", block.id,
-                     permissions.Place(None, row["team"], None), entry(old) if old is not None else None, shown, now)
+                     place_of(row), entry(old) if old is not None else None, shown, now)
         conn.execute(block_audit.insert().values(
             block_id=block.id, number=block.number, action=action, status=block.status,
             actor=device.agent_id if device else "system", role=device.role if device else "system",
@@ -316,6 +374,11 @@ class _Worker:
 _WORKER = _Worker()
 
 
+def _e164(number: str) -> None:
+    if not wire.is_e164(number):
+        raise BlocklistError(422, "the number must be E.164 (+ and 6-15 digits)")
+
+
 def _past_call(data: dict) -> PastCall | None:
     try:
         return PastCall(wire.parse_utc(data["started_at"]), CallerClass(data.get("caller_class", "unknown")),
@@ -327,10 +390,14 @@ def _past_call(data: dict) -> PastCall | None:
 
 class BlocklistWorker:
     """The server's background thread for the blocklist: expiry, bursts, Kamailio, every `interval` s.
-    Never inside a push; a failing step is logged and tried again on the next tick."""
+    Never inside a push; a failing step is logged and tried again on the next tick. Of several
+    server processes (--workers N) only the one holding the lease `blocklist` works; the others
+    wait and take over when it stops renewing (its process died) or releases it (a clean stop)."""
 
-    def __init__(self, blocklist: Blocklist, interval: float = 1.0) -> None:
+    def __init__(self, blocklist: Blocklist, interval: float = 1.0, lease_seconds: float = 30.0) -> None:
         self.blocklist, self.interval = blocklist, interval
+        self.lease = Lease(blocklist.storage, "blocklist", timedelta(seconds=max(lease_seconds, 3 * interval)))
+        self.leading = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="blocklist-worker", daemon=True)
 
@@ -341,6 +408,11 @@ class BlocklistWorker:
         self._stop.set()
         self.blocklist.changed.set()
         self._thread.join(10)
+        if self.leading:
+            try:
+                self.lease.release()
+            except Exception:   # the database is away: the lease runs out by itself
+                log.exception("blocklist worker: releasing its lease")
         if self.blocklist.kamailio is not None:
             self.blocklist.kamailio.close()
 
@@ -348,7 +420,19 @@ class BlocklistWorker:
         while not self._stop.is_set():
             self.blocklist.changed.clear()
             try:
-                self.blocklist.tick()
+                self._lead()
+                if self.leading:
+                    self.blocklist.tick()
             except Exception:   # the worker outlives any bug: log it, try again next tick
                 log.exception("blocklist worker")
             self.blocklist.changed.wait(self.interval)
+
+    def _lead(self) -> None:
+        held = self.lease.hold()
+        if held and not self.leading:
+            log.info("this server process runs the blocklist's background work (%s)", self.lease.holder)
+            if self.blocklist.kamailio is not None:
+                self.blocklist.kamailio.forget()     # another process may have written Kamailio meanwhile
+        elif self.leading and not held:
+            log.warning("the blocklist's background work moved to another server process")
+        self.leading = held

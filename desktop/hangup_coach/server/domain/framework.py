@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from ... import wire
@@ -30,10 +31,11 @@ from .. import permissions
 from ..permissions import Place
 from ..storage import Device, Storage
 from ..storage import audit as audit_log
+from ..storage import changes as stamps
 from ..storage.engine import iso, reach_clause
 from ..storage.schema import metadata
 
-STANDARD = ("id", "version", "seq", "agent_id", "team", "site", "created_at", "created_by", "updated_at",
+STANDARD = ("id", "version", "seq", "tx", "agent_id", "team", "site", "created_at", "created_by", "updated_at",
             "updated_by")
 PLACE = ("agent_id", "team", "site")
 MAX_BODY_BYTES = 100_000          # one command's body
@@ -46,7 +48,8 @@ def domain_table(name: str, *columns: Column, on: MetaData = metadata) -> Table:
         name, on,
         Column("id", String(64), primary_key=True),
         Column("version", BigInteger, nullable=False),        # 1 when created, +1 per command
-        Column("seq", BigInteger, nullable=False, unique=True),   # change order, for cursors
+        Column("seq", BigInteger, nullable=False, unique=True),   # change stamp, for cursors (changes.py)
+        Column("tx", BigInteger, nullable=False, server_default="0"),
         Column("agent_id", String(64)),                       # whose it is (None: nobody's own)
         Column("team", String(64)),                           # where it belongs (None: no one team's)
         Column("site", String(64)),                           # (None: the whole centre's)
@@ -116,8 +119,8 @@ class DomainKind:
 
 
 def public(row) -> dict:
-    """A row as the API shows it (without its seq, which only cursors use)."""
-    return {k: v for k, v in dict(row).items() if k != "seq"}
+    """A row as the API shows it (without its change stamp, which only cursors use)."""
+    return {k: v for k, v in dict(row).items() if k not in ("seq", "tx")}
 
 
 def place_of(row) -> Place:
@@ -133,17 +136,20 @@ def create(storage: Storage, device: Device, kind: DomainKind, body: Any) -> dic
         raise CommandError("id must be an id (a UUID)")
     now = iso(storage.clock())
     with storage.write(advisory_lock=False) as conn:
-        seq = storage.next_seqs(conn, 1)
-        existing = conn.execute(select(kind.table).where(kind.table.c.id == record_id)).mappings().first()
-        if existing is not None:
-            raise Stale(public(existing), dict(body, id=record_id, expected_version=None))
+        stamp = storage.stamp(conn, 1)
+        _refuse_existing(conn, kind, record_id, body)
         values = kind.create.apply(Context(device, now, conn, storage), None, body)
         row = {**dict(zip(PLACE, (device.agent_id, device.team, device.site))), **values}
         place = place_of(row)
         permissions.check(device, kind.create.action, place, f"{kind.name} {record_id}")
-        row.update(id=record_id, version=1, seq=seq, created_at=now, created_by=device.id, updated_at=now,
-                   updated_by=device.id)
-        conn.execute(kind.table.insert().values(row))
+        row.update(id=record_id, version=1, seq=stamp.seqs[0], tx=stamp.tx, created_at=now, created_by=device.id,
+                   updated_at=now, updated_by=device.id)
+        # Creates of one id at once (no lock serialises them): the later one waits for the first's
+        # commit at the key, inserts nothing, and is answered as stale.
+        insert = (postgresql.insert if storage.dialect == "postgresql" else sqlite.insert)(kind.table)
+        made = insert.values(row).on_conflict_do_nothing(index_elements=["id"]).returning(kind.table.c.id)
+        if conn.execute(made).first() is None:
+            _refuse_existing(conn, kind, record_id, body)
         audit_log.append(conn, device, kind.create.action, kind.name, record_id, place, None, public(row), at=now)
     return public(row)
 
@@ -159,7 +165,7 @@ def run(storage: Storage, device: Device, kind: DomainKind, record_id: str, name
     now = iso(storage.clock())
     table = kind.table
     with storage.write(advisory_lock=False) as conn:
-        seq = storage.next_seqs(conn, 1)        # first, as every writer: one lock order, no deadlock
+        stamp = storage.stamp(conn, 1)
         query = select(table).where(table.c.id == record_id)
         if storage.dialect == "postgresql":
             query = query.with_for_update()
@@ -174,13 +180,20 @@ def run(storage: Storage, device: Device, kind: DomainKind, record_id: str, name
         wrong = set(values) & set(STANDARD)
         if wrong:
             raise ValueError(f"{kind.name}.{name} may not set {', '.join(sorted(wrong))}")
-        row = {**dict(current), **values, "version": expected + 1, "seq": seq, "updated_at": now,
+        row = {**dict(current), **values, "version": expected + 1, "seq": stamp.seqs[0], "tx": stamp.tx,
+               "updated_at": now,
                "updated_by": device.id}
         conn.execute(update(table).where(table.c.id == record_id, table.c.version == expected)
                      .values({k: v for k, v in row.items() if k != "id"}))
         audit_log.append(conn, device, command.action, kind.name, record_id, place, public(current), public(row),
                          at=now)
     return public(row)
+
+
+def _refuse_existing(conn: Connection, kind: DomainKind, record_id: str, body: dict) -> None:
+    existing = conn.execute(select(kind.table).where(kind.table.c.id == record_id)).mappings().first()
+    if existing is not None:
+        raise Stale(public(existing), dict(body, id=record_id, expected_version=None))
 
 
 def get(storage: Storage, device: Device, kind: DomainKind, record_id: str) -> dict:
@@ -192,19 +205,18 @@ def get(storage: Storage, device: Device, kind: DomainKind, record_id: str) -> d
     return public(row)
 
 
-def changes(storage: Storage, device: Device, kind: DomainKind, since: int, limit: int) -> dict:
+def changes(storage: Storage, device: Device, kind: DomainKind, since: stamps.Cursor, limit: int) -> dict:
     """The rows in the reader's reach changed after `since`, in change order (a row appears once,
-    at its last change). The cursor is the seq of the last row."""
+    at its last change). The cursor is the change stamp of the last row."""
     reach = permissions.reach(device, kind.read)
     table = kind.table
-    query = select(table).where(table.c.seq > since).order_by(table.c.seq).limit(limit + 1)
+    query = select(table).where(*storage.after(table, since)).order_by(*stamps.order(table)).limit(limit + 1)
     for column, value in reach.filters.items():
         query = query.where(reach_clause(table.c[column], value))
     with storage.engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
     more, rows = len(rows) > limit, rows[:limit]
-    return {kind.name: [public(r) for r in rows], "cursor": wire.make_cursor(rows[-1]["seq"] if rows else since),
-            "more": more}
+    return {kind.name: [public(r) for r in rows], "cursor": stamps.last(rows, since), "more": more}
 
 
 def _object(body: Any) -> dict:

@@ -5,7 +5,10 @@ host, its schema is ours to change, and Kamailio's htable DB loading replaces th
 each reload. Over RPC a change takes effect on the very next INVITE, and each item carries its own
 expiry, so a block ends on time even while the server is down. What RPC loses: Kamailio starts
 empty. So every tick compares Kamailio's `up_since` with the last one seen and pushes the whole
-list again after a restart (or after any failed call); otherwise only the difference.
+list again after a restart (or after any failed call, or when this server process takes the
+worker's lease over from another); otherwise only the difference. A whole push reads the table
+first (`htable.dump`) and deletes what is no longer blocked, so a block lifted while another
+process held the lease does not linger.
 
 Each number is written under every caller-ID form a trunk may present (core/phone.caller_id_forms).
 Value "1"; `htable.sets` then `htable.setex KEY SECONDS` (0: never expires, for a permanent block).
@@ -52,13 +55,13 @@ class KamailioSync:
                     log.warning("Kamailio restarted (up since %s): pushing the whole blocklist again", up_since)
                 self._pushed, self._up_since = None, up_since
             sent = 0
-            known = self._pushed if self._pushed is not None else {}
+            whole = self._pushed is None
+            known = self._present() if whole else self._pushed
             for key, expiry in wanted.items():
-                if self._pushed is None or key not in known or known[key] != expiry:
+                if whole or key not in known or known[key] != expiry:
                     self._set(key, expiry, now)
                     sent += 2
-            stale = (set(known) - set(wanted)) if self._pushed is not None else set()
-            for key in stale:
+            for key in set(known) - set(wanted):
                 self._call("htable.delete", TABLE, key, missing_ok=True)
                 sent += 1
             self._pushed = dict(wanted)
@@ -67,6 +70,14 @@ class KamailioSync:
             self._pushed, self._up_since = None, None
             self.close()
             raise KamailioError(f"Kamailio RPC at {self.host}:{self.port}: {exc}") from exc
+
+    def forget(self) -> None:
+        """Kamailio may have changed behind our back (another process synced it): push it whole next."""
+        self._pushed = None
+
+    def _present(self) -> dict[str, None]:
+        """The keys in Kamailio's table now (htable.dump groups them by hash slot)."""
+        return {item["name"]: None for slot in self._call("htable.dump", TABLE) or [] for item in slot["slot"]}
 
     def _set(self, key: str, expiry: datetime | None, now: datetime) -> None:
         seconds = 0 if expiry is None else max(1, math.ceil((expiry - now).total_seconds()))

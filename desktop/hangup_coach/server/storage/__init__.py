@@ -1,6 +1,8 @@
 """The server's database: tables (schema), connections and the write transaction (engine), the
-append-only audit (audit), and the queries behind the API (store)."""
+append-only audit (audit), change stamps and cursors (changes), and the queries behind the API
+(store)."""
 
+from . import leases  # noqa: F401  (its table joins the metadata)
 from .engine import engine_for, iso, utc_now
 from .store import AuthError, Device, SchemaTooNew, Storage
 

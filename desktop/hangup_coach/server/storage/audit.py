@@ -26,12 +26,12 @@ def append(conn: Connection, by, action: str, kind: str, record_id: str, place: 
         team=place.team, site=place.site, before=_json(before), after=_json(after)))
 
 
-def read(conn: Connection, reach: Reach, since: int, limit: int, kind: str | None = None,
+def read(conn: Connection, reach: Reach, after: list, limit: int, kind: str | None = None,
          record_id: str | None = None) -> tuple[list[dict], bool]:
-    """Audit rows after `since` in the reader's reach: of the records in their team or site, and of
-    the records that belong to no one team or site (the centre's cases, say), which every reader
-    of the audit may see."""
-    query = select(audit).where(audit.c.seq > since).order_by(audit.c.seq).limit(limit + 1)
+    """Audit rows matching `after` (the cursor's clauses, changes.after) in the reader's reach: of
+    the records in their team or site, and of the records that belong to no one team or site (the
+    centre's cases, say), which every reader of the audit may see. In change order."""
+    query = select(audit).where(*after).order_by(audit.c.tx, audit.c.seq).limit(limit + 1)
     for column, value in reach.filters.items():
         query = query.where(or_(reach_clause(audit.c[column], value), audit.c[column].is_(None)))
     if kind:

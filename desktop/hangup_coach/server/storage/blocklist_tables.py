@@ -21,7 +21,8 @@ blocks = Table(
     Column("scope", String(10), nullable=False),         # day | week | month | permanent
     Column("reason", String(64), nullable=False),        # a preset key (or "burst")
     Column("status", String(10), nullable=False),        # proposed approved rejected active expired revoked
-    Column("team", String(64), nullable=False),          # the proposer's team
+    Column("team", String(64), nullable=False),          # the proposer's team (a burst: the deciding call's)
+    Column("site", String(64), nullable=False, server_default="default"),   # ...and site (revision 0007)
     Column("proposed_by", String(64), nullable=False),   # agent numbers; "system" for the burst rule
     Column("decided_by", String(64), nullable=False, default=""),
     Column("operated_by", String(64), nullable=False, default=""),
@@ -38,9 +39,11 @@ blocks = Table(
     Column("updated_at", String(40), nullable=False),
     Column("version", BigInteger, nullable=False),        # +1 per change: commands name the version they saw
     Column("seq", BigInteger, nullable=False, unique=True),
+    Column("tx", BigInteger, nullable=False, server_default="0"),   # with seq: its change stamp (changes.py)
 )
 Index("idx_blocks_number", blocks.c.number, blocks.c.status)
 Index("idx_blocks_status", blocks.c.status, blocks.c.expires_at)
+Index("idx_blocks_stamp", blocks.c.tx, blocks.c.seq)
 
 block_audit = Table(
     "block_audit", metadata,
@@ -71,7 +74,7 @@ def block_entry(row) -> dict:
     """A block as the API and the cards' pull show it."""
     evidence = json.loads(row["evidence"])
     return {name: row[name] for name in (
-        "id", "number", "scope", "reason", "status", "team", "proposed_by", "decided_by", "operated_by",
+        "id", "number", "scope", "reason", "status", "team", "site", "proposed_by", "decided_by", "operated_by",
         "confirmed_by", "note", "created_at", "decided_at", "activated_at", "expires_at", "review_at", "ended_at",
         "updated_at", "version")} | {"automatic": bool(row["automatic"]), "evidence": evidence,
                                      "call_id": evidence[0] if evidence else None}

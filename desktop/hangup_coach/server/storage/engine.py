@@ -70,8 +70,8 @@ class WriteTransaction:
         try:
             self.conn = self.storage.engine.connect().execution_options(write=True)
             self.tx = self.conn.begin()
-            if self.storage.dialect == "postgresql" and self.advisory_lock:
-                self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+            if self.advisory_lock:
+                serialise(self.conn)
         except BaseException:
             self._end()
             raise
@@ -97,6 +97,13 @@ class WriteTransaction:
 
 _PG_LOCK_KEY = 0x48436F616368   # "HCoach": migrations and device changes of this database
 
+
+def serialise(conn: Connection) -> None:
+    """Queue `conn`'s write transaction behind the database's other serialised writers until its end
+    (PostgreSQL: an advisory lock; SQLite has one writer at a time anyway). Pushes do not take it,
+    unless they change something every writer must see in order (a block proposal)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
 
 
 def reach_clause(column, wanted):

@@ -43,6 +43,7 @@ records = Table(
     Column("id", String(64), primary_key=True),
     Column("version", BigInteger, nullable=False),
     Column("seq", BigInteger, nullable=False, unique=True),
+    Column("tx", BigInteger, nullable=False, server_default="0"),   # with seq: its change stamp (changes.py)
     Column("agent_id", String(64), nullable=False),      # whose record it is
     Column("team", String(64), nullable=False),
     Column("site", String(64), nullable=False, server_default="default"),
@@ -59,7 +60,8 @@ cases = Table(
     Column("case_id", String(64), nullable=False),
     Column("closed_at", String(40)),                     # canonical UTC text; NULL while open
     Column("branch_only", Integer, nullable=False),      # 0/1
-    Column("seq", BigInteger, nullable=False, unique=True),   # from the records' counter: pulls see it
+    Column("seq", BigInteger, nullable=False, unique=True),   # change stamp (changes.py): pulls see it
+    Column("tx", BigInteger, nullable=False, server_default="0"),
     Column("updated_at", String(40), nullable=False),    # server clock
     Column("updated_by", String(64), nullable=False),    # device id, or "import" from the command line
 )
@@ -77,7 +79,11 @@ audit = Table(
     Column("site", String(64)),
     Column("before", Text),                              # JSON, NULL when created
     Column("after", Text),                               # JSON
+    Column("tx", BigInteger, nullable=False, server_default="0"),   # its writer (PostgreSQL: the column's default)
 )
 Index("idx_audit_site_team", audit.c.site, audit.c.team, audit.c.seq)
 Index("idx_records_number", records.c.number, records.c.started_at)
 Index("idx_records_team_seq", records.c.team, records.c.seq)
+Index("idx_records_stamp", records.c.tx, records.c.seq)
+Index("idx_cases_stamp", cases.c.tx, cases.c.seq)
+Index("idx_audit_stamp", audit.c.tx, audit.c.seq)

@@ -1,9 +1,7 @@
 """The server's records, devices and cases: the queries behind the API.
 
-Each change gets a value of one counter, `seq`, taken by the push transaction's first statement,
-which also locks the counter until the commit (SQLite: the BEGIN IMMEDIATE write lock;
-PostgreSQL: the counter row's lock; every other push waits there). So commit order is seq order,
-and a pull that reads "seq > cursor" never passes over a row that commits later with a smaller seq.
+Each change gets a change stamp (changes.py): on PostgreSQL pushes do not wait for each other,
+and pulls still never pass over a row that commits later.
 """
 
 from __future__ import annotations
@@ -25,9 +23,11 @@ from ... import wire
 from .. import migrations, permissions
 from ..permissions import Place
 from . import audit
+from . import changes as stamps
 from .blocklist_tables import block_entry, blocks
 from .engine import WriteTransaction, engine_for, iso, reach_clause, utc_now
-from .schema import cases, counters, devices, records
+from .schema import audit as audit_table
+from .schema import cases, devices, records
 
 SchemaTooNew = migrations.SchemaTooNew
 
@@ -87,12 +87,13 @@ class Storage:
         """A write transaction (engine.WriteTransaction); domain commands run their changes in one."""
         return WriteTransaction(self, advisory_lock)
 
-    def next_seqs(self, conn: Connection, count: int) -> int:
-        """Take `count` change sequence numbers in `conn`'s transaction; the first of them. The
-        counter's row stays locked until the commit, so commits happen in seq order."""
-        last = conn.execute(update(counters).where(counters.c.name == "seq")
-                            .values(value=counters.c.value + count).returning(counters.c.value)).scalar_one()
-        return last - count + 1
+    def stamp(self, conn: Connection, count: int) -> stamps.Stamp:
+        """`count` change stamps in `conn`'s write transaction (changes.py)."""
+        return stamps.stamp(conn, self.dialect, count)
+
+    def after(self, table, cursor: stamps.Cursor) -> list:
+        """WHERE clauses: `table`'s rows after `cursor` that no later commit can come before."""
+        return stamps.after(table, cursor, self.dialect)
 
     def migrate(self) -> str:
         """Bring the database's schema up to this server's (Alembic); its revision(s) now."""
@@ -179,9 +180,9 @@ class Storage:
         now = iso(received)
         skew = clock_skew(batch.sent_at, received)
         with self.write(advisory_lock=False) as conn:
-            # First statement: lock the counter and take one seq per record of the batch (those of
-            # unchanged records go unused: a cursor needs order, not consecutive numbers).
-            first_seq = self.next_seqs(conn, len(batch.records))
+            # One stamp per record of the batch (those of unchanged records go unused: a cursor needs
+            # order, not consecutive numbers).
+            stamp = self.stamp(conn, len(batch.records))
             stored = self._stored(conn, batch.records, audited)
             calls = {r.id: _place(stored[("call", r.id)]) if ("call", r.id) in stored else device.place
                      for r in batch.records if r.kind == "call"}
@@ -195,7 +196,7 @@ class Storage:
                 if old is not None and record.version <= old["version"]:
                     continue                                   # already stored: acknowledged again
                 row = dict(
-                    kind=record.kind, id=record.id, version=record.version, seq=first_seq + index,
+                    kind=record.kind, id=record.id, version=record.version, seq=stamp.seqs[index], tx=stamp.tx,
                     agent_id=device.agent_id, team=device.team, site=device.site, device_id=device.id,
                     received_at=now, number=record.number, started_at=ordered_start(record.started_at, skew, now),
                     call_id=record.call_id,
@@ -217,22 +218,22 @@ class Storage:
     # ----- the centre's cases ------------------------------------------------------------------------
     def put_cases(self, given: list, by: Device | None) -> int:
         """Store validated case facts (cases.Case) all or nothing, an audit row per changed number;
-        how many changed. `by`: the device (None: the command line). Each change takes a seq, as a
+        how many changed. `by`: the device (None: the command line). Each change takes a stamp, as a
         push does, so the next pull brings it."""
         if not given:
             return 0
         now = iso(self.clock())
         with self.write(advisory_lock=False) as conn:
-            first_seq = self.next_seqs(conn, len(given))
+            stamp = self.stamp(conn, len(given))
             stored = {}
             numbers = [c.number for c in given]
             for i in range(0, len(numbers), 500):
                 rows = conn.execute(select(cases).where(cases.c.number.in_(numbers[i:i + 500]))).mappings()
                 stored.update({r["number"]: r for r in rows})
-            inserts, updates, changes = [], [], []
+            inserts, updates, changed = [], [], []
             for index, case in enumerate(given):
                 row = dict(number=case.number, case_id=case.case_id, closed_at=case.closed_at,
-                           branch_only=int(case.branch_only), seq=first_seq + index, updated_at=now,
+                           branch_only=int(case.branch_only), seq=stamp.seqs[index], tx=stamp.tx, updated_at=now,
                            updated_by=by.id if by else audit.COMMAND_LINE)
                 old = stored.get(case.number)
                 if old is None:
@@ -241,23 +242,25 @@ class Storage:
                     updates.append(dict(row, b_number=case.number))
                 else:
                     continue
-                changes.append((case.number, _case_facts(old) if old else None, _case_facts(row)))
+                changed.append((case.number, _case_facts(old) if old else None, _case_facts(row)))
             if inserts:
                 conn.execute(cases.insert(), inserts)
             if updates:
                 conn.execute(_UPDATE_CASE, updates)
-            for number, before, after in changes:
+            for number, before, after in changed:
                 audit.append(conn, by, permissions.CASE_WRITE, "case", number, permissions.CENTRE, before, after,
                              at=now)
-        return len(changes)
+        return len(changed)
 
     # ----- the audit ---------------------------------------------------------------------------------------
-    def read_audit(self, reach: permissions.Reach, since: int, limit: int, kind: str | None = None,
+    def read_audit(self, reach: permissions.Reach, since: stamps.Cursor, limit: int, kind: str | None = None,
                    record_id: str | None = None) -> dict:
         with self.engine.connect() as conn:
-            rows, more = audit.read(conn, reach, since, limit, kind, record_id)
-        cursor = rows[-1]["seq"] if rows else since
-        return {"audit": rows, "cursor": wire.make_cursor(cursor), "more": more}
+            rows, more = audit.read(conn, reach, self.after(audit_table, since), limit, kind, record_id)
+        cursor = stamps.last(rows, since)
+        for row in rows:
+            del row["tx"]
+        return {"audit": rows, "cursor": cursor, "more": more}
 
     def _stored(self, conn: Connection, batch, with_data: frozenset) -> dict:
         found = {}
@@ -277,35 +280,34 @@ class Storage:
         return {r["id"]: _place(r) for r in rows}
 
     # ----- pull -----------------------------------------------------------------------------------------
-    def changes(self, reach: permissions.Reach, since: int, limit: int) -> dict:
-        """Caller profiles touched and blocks changed after `since`, in seq order; calls and their
+    def changes(self, reach: permissions.Reach, since: stamps.Cursor, limit: int) -> dict:
+        """Caller profiles touched and blocks changed after `since`, in change order; calls and their
         evidence only within `reach`."""
         # One statement, so one snapshot on PostgreSQL: two would let a case committed between them
-        # pass the cursor over a call with a smaller seq (or the other way round).
-        touched = select(records.c.kind, records.c.id, records.c.version, records.c.seq, records.c.number,
-                         records.c.agent_id, records.c.received_at, records.c.data) \
-            .where(records.c.seq > since, records.c.kind == "call")
+        # pass the cursor over a call with a smaller stamp (or the other way round).
+        touched = select(records.c.kind, records.c.id, records.c.version, records.c.tx, records.c.seq,
+                         records.c.number, records.c.agent_id, records.c.received_at, records.c.data) \
+            .where(records.c.kind == "call", *self.after(records, since))
         touched = _within(touched, reach)
         case_changes = select(literal("case", String).label("kind"), cases.c.number.label("id"),
-                              literal(0, BigInteger).label("version"), cases.c.seq, cases.c.number,
+                              literal(0, BigInteger).label("version"), cases.c.tx, cases.c.seq, cases.c.number,
                               literal("", String).label("agent_id"), cases.c.updated_at.label("received_at"),
-                              literal("{}", Text).label("data")).where(cases.c.seq > since)
+                              literal("{}", Text).label("data")).where(*self.after(cases, since))
         block_changes = select(literal("block", String).label("kind"), blocks.c.id,
-                               blocks.c.version, blocks.c.seq, blocks.c.number,
+                               blocks.c.version, blocks.c.tx, blocks.c.seq, blocks.c.number,
                                blocks.c.proposed_by.label("agent_id"), blocks.c.updated_at.label("received_at"),
-                               literal("{}", Text).label("data")).where(blocks.c.seq > since)
+                               literal("{}", Text).label("data")).where(*self.after(blocks, since))
         both = union_all(touched, case_changes, block_changes).subquery()
         with self.engine.connect() as conn:
-            rows = conn.execute(select(both).order_by(both.c.seq).limit(limit + 1)).mappings().all()
+            rows = conn.execute(select(both).order_by(*stamps.order(both)).limit(limit + 1)).mappings().all()
             more, rows = len(rows) > limit, rows[:limit]
             numbers = list(dict.fromkeys(r["number"] for r in rows if r["kind"] in ("call", "case") and r["number"]))
             profiles = [self._profile(conn, reach, n) for n in numbers]
             ids = [r["id"] for r in rows if r["kind"] == "block"]
             blocklist = [block_entry(b) for b in conn.execute(select(blocks).where(blocks.c.id.in_(ids))
-                                                              .order_by(blocks.c.seq)).mappings()] if ids else []
-        cursor = rows[-1]["seq"] if rows else since
+                                                              .order_by(*stamps.order(blocks))).mappings()] if ids else []
         return {"profiles": [p for p in profiles if p], "blocklist": blocklist,
-                "cursor": wire.make_cursor(cursor), "more": more}
+                "cursor": stamps.last(rows, since), "more": more}
 
     def profile(self, reach: permissions.Reach, number: str) -> dict | None:
         with self.engine.connect() as conn:
@@ -336,14 +338,14 @@ class Storage:
                 "case_id": case["case_id"] if case else None, "case_closed_at": case["closed_at"] if case else None,
                 "branch_only": bool(case and case["branch_only"]), "evidence": evidence}
 
-    def team_changes(self, reach: permissions.Reach, since: int, limit: int) -> dict:
+    def team_changes(self, reach: permissions.Reach, since: stamps.Cursor, limit: int) -> dict:
         """The calls and notes within `reach` (a lead's team, a manager's site) changed after `since`."""
         with self.engine.connect() as conn:
             rows = conn.execute(_within(
-                select(records.c.kind, records.c.id, records.c.version, records.c.seq, records.c.agent_id,
-                       records.c.received_at, records.c.data)
-                .where(records.c.seq > since, records.c.kind.in_(("call", "note"))), reach)
-                .order_by(records.c.seq).limit(limit + 1)).mappings().all()
+                select(records.c.kind, records.c.id, records.c.version, records.c.tx, records.c.seq,
+                       records.c.agent_id, records.c.received_at, records.c.data)
+                .where(records.c.kind.in_(("call", "note")), *self.after(records, since)), reach)
+                .order_by(*stamps.order(records)).limit(limit + 1)).mappings().all()
         more, rows = len(rows) > limit, rows[:limit]
         calls, notes = [], []
         for r in rows:
@@ -352,15 +354,14 @@ class Storage:
                 notes.append(row)
             else:
                 calls.append(row)
-        cursor = rows[-1]["seq"] if rows else since
-        return {"calls": calls, "notes": notes, "cursor": wire.make_cursor(cursor), "more": more}
+        return {"calls": calls, "notes": notes, "cursor": stamps.last(rows, since), "more": more}
 
 
 _UPDATE_RECORD = (update(records).where(records.c.kind == bindparam("b_kind"), records.c.id == bindparam("b_id"))
-                  .values({c: bindparam(c) for c in ("version", "seq", "agent_id", "team", "site", "device_id",
+                  .values({c: bindparam(c) for c in ("version", "seq", "tx", "agent_id", "team", "site", "device_id",
                                                       "received_at", "number", "started_at", "call_id", "data")}))
 _UPDATE_CASE = (update(cases).where(cases.c.number == bindparam("b_number"))
-                .values({c: bindparam(c) for c in ("case_id", "closed_at", "branch_only", "seq", "updated_at",
+                .values({c: bindparam(c) for c in ("case_id", "closed_at", "branch_only", "seq", "tx", "updated_at",
                                                     "updated_by")}))
 
 
