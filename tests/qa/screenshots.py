@@ -38,6 +38,13 @@ def settle(app: QApplication, ms: int = 300) -> None:
     app.processEvents()
 
 
+def looked_up(window, texts: dict) -> None:
+    for _ in range(600):
+        if window.player.status.text() != texts["rec_loading"]:
+            return
+        QTest.qWait(50)
+
+
 def main(out: Path) -> None:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     out.mkdir(parents=True, exist_ok=True)
@@ -62,7 +69,7 @@ def main(out: Path) -> None:
                               lambda: NOW)
         window.resize(1280, 800)
         window.show()
-        window.worker.wait_idle(30)          # the recording is looked up off the GUI thread
+        looked_up(window, texts)             # the recording is looked up off the GUI thread
         settle(app)
         for key in (Qt.Key_1, Qt.Key_3, Qt.Key_2, Qt.Key_2, Qt.Key_1, Qt.Key_4):
             QTest.keyClick(window, key)
@@ -110,7 +117,7 @@ def main(out: Path) -> None:
                               lambda: NOW, calls=calls)
         browse.resize(1280, 800)
         browse.show()
-        browse.worker.wait_idle(30)
+        looked_up(browse, texts)
         settle(app)
         browse.grab().save(str(out / f"qa-browse-{lang}.png"))
         browse.close()

@@ -26,7 +26,7 @@ def type_review(qtbot, window, keys=KEYS_FOR_ONE_REVIEW, comment: str = "") -> N
 def test_a_review_typed_with_keys_is_saved_and_queued(qtbot, open_review, qa_db):
     window = open_review()
     assert window.calls[0].call_id == "call-000"
-    with qtbot.waitSignal(window.worker.saved, timeout=30_000):
+    with qtbot.waitSignal(window.review_saved, timeout=30_000):
         type_review(qtbot, window, comment="clear")
     assert window.status.text() == "Saved; it syncs with the next round."
     saved = qa_store.reviews(qa_db, "batch-1")
@@ -103,7 +103,7 @@ def test_the_window_answers_keys_while_the_database_is_locked_and_saves_when_it_
         assert [row.value() for row in window.rows[:2]] == ["no", "yes"]
         qtbot.keyClick(window, Qt.Key_PageUp)               # back to the call being saved: its answers show
         assert window.rows[0].value() == "yes" and window.rows[-2].value() == "too_early"
-        with qtbot.waitSignal(window.worker.saved, timeout=30_000) as saved:
+        with qtbot.waitSignal(window.review_saved, timeout=30_000) as saved:
             other.execute("ROLLBACK")                       # the lock is free
         assert saved.args[0] == "call-000"
     finally:
@@ -116,11 +116,11 @@ def test_a_save_that_fails_says_so_and_keeps_the_answers_for_another_enter(qtbot
     import sqlite3
 
     window = open_review()
-    window.worker.busy_timeout_ms = 50                      # (its connection is made at the first save)
+    window.worker.busy_timeout_ms = 50                      # (each save opens its connection)
     other = sqlite3.connect(tmp_path / "lead.db", isolation_level=None)
     try:
         other.execute("BEGIN IMMEDIATE")
-        with qtbot.waitSignal(window.worker.save_failed, timeout=30_000):
+        with qtbot.waitSignal(window.review_not_saved, timeout=30_000):
             type_review(qtbot, window)
         assert "The review of call call-000 is not saved (database is locked)" in window.status.text()
     finally:
@@ -129,6 +129,6 @@ def test_a_save_that_fails_says_so_and_keeps_the_answers_for_another_enter(qtbot
     assert qa_store.reviews(qa_db, "batch-1") == {}
     qtbot.keyClick(window, Qt.Key_PageUp)
     assert window.calls[window.index].call_id == "call-000" and window.rows[-2].value() == "too_early"
-    with qtbot.waitSignal(window.worker.saved, timeout=30_000):
+    with qtbot.waitSignal(window.review_saved, timeout=30_000):
         qtbot.keyClick(window.focusWidget() or window, Qt.Key_Return)
     assert qa_store.reviews(qa_db, "batch-1")["call-000"]["answers"]["verdict"] == "too_early"

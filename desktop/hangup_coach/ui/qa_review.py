@@ -10,7 +10,7 @@ Without a batch (`batch_id` None, the calls given) it only browses: the calls be
 figure, to listen and read; the form is not shown and Enter shows the next call.
 
 The window never waits on the disk or the network: saves and recording look-ups go to its
-ReviewWorker (app/qa_review_worker.py) and come back as signals. Enter moves on at once; a save
+ReviewWorker (app/qa_review_worker.py) and come back on this thread. Enter moves on at once; a save
 that fails says so and keeps its answers on screen for another Enter.
 """
 
@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
                                QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
@@ -98,6 +98,10 @@ class FieldRow(QFrame):
 
 
 class ReviewWindow(QWidget):
+    review_saved = Signal(str)          # a call id: its review is on disk (and queued for the outbox)
+    review_not_saved = Signal(str)      # a call id: its save failed (said in the status line)
+    recording_shown = Signal(str)       # a call id: its recording (or why there is none) is shown
+
     def __init__(self, db, batch_id: str, form: Form, policy, texts: dict[str, str], lang: str, reviewer_id: str,
                  recordings: RecordingSource, cache_dir: Path, utc_offset_minutes: int,
                  now: Callable[[], str], calls: list | None = None, parent=None, download=None) -> None:
@@ -112,9 +116,6 @@ class ReviewWindow(QWidget):
         self.unsaved: dict[str, dict] = {}                # call id → answers whose save failed
         database = Path(db.execute("PRAGMA database_list").fetchone()[2])
         self.worker = ReviewWorker(database, batch_id or "", _finder(recordings, cache_dir, utc_offset_minutes, download))
-        self.worker.saved.connect(self._saved)
-        self.worker.save_failed.connect(self._save_failed)
-        self.worker.recording_found.connect(self._recording_found)
         self.index = 0
         self.current_field = 0
         self.setWindowTitle(texts["review_title"])
@@ -214,7 +215,9 @@ class ReviewWindow(QWidget):
         self.timeline.setText(self._timeline(call, who))
         self.note.setPlainText(item.note or t["no_note"])
         self.player.show_none(NoRecording("rec_loading"))
-        self.worker.find_recording(call)
+        self.worker.find_recording(self, call, self._recording_found,
+                                   lambda exc, c=item.call_id: self._recording_found(
+                                       (c, NoRecording("rec_unreadable", str(exc)))))
         saved = self.unsaved.get(item.call_id) or self.reviews.get(item.call_id, {}).get("answers", {})
         for row in self.rows:
             row.set_value(saved.get(row.field.key))
@@ -329,7 +332,8 @@ class ReviewWindow(QWidget):
         except FormError as exc:
             self.status.setText(str(exc))
             return False
-        self.worker.save(item, self.form, self.reviewer_id, clean, self.now())
+        self.worker.save(self, item, self.form, self.reviewer_id, clean, self.now(), self._saved,
+                         lambda exc, c=item.call_id: self._save_failed(c, str(exc)))
         self.saving[item.call_id] = clean
         self.unsaved.pop(item.call_id, None)
         self.reviews[item.call_id] = {"answers": clean}
@@ -344,14 +348,16 @@ class ReviewWindow(QWidget):
         self.status.setText(self.texts["saving"])
         return True
 
-    # ----- the worker's answers (on this thread, by signal) -------------------------------------
-    def _saved(self, call_id: str, review_id: str, on_disk: dict) -> None:
+    # ----- the worker's answers (on this thread, while the window exists) -----------------------
+    def _saved(self, answer: tuple) -> None:
+        call_id, _review_id, on_disk = answer
         if self.saving.get(call_id) == on_disk.get(call_id, {}).get("answers"):
             self.saving.pop(call_id)
         self.reviews = {**on_disk, **{c: {"answers": a} for c, a in self.saving.items()}}
         self._update_progress()
         done = all(c.call_id in on_disk for c in self.calls)
         self.status.setText(self.texts["saved"] + (" " + self.texts["all_done"] if done else ""))
+        self.review_saved.emit(call_id)
 
     def _save_failed(self, call_id: str, error: str) -> None:
         answers = self.saving.pop(call_id, None)
@@ -361,14 +367,16 @@ class ReviewWindow(QWidget):
             self.reviews.pop(call_id, None)
         self._update_progress()
         self.status.setText(self.texts["save_failed"].format(call=call_id[:8], error=error))
+        self.review_not_saved.emit(call_id)
 
-    def _recording_found(self, call_id: str, found) -> None:
+    def _recording_found(self, answer: tuple) -> None:
+        call_id, found = answer
         if self.calls and self.calls[self.index].call_id == call_id:   # else the reviewer has moved on
             self.player.load(found)
+            self.recording_shown.emit(call_id)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        self.player.stop()
-        self.worker.close()          # queued saves still finish, in the worker's own time
+        self.player.stop()           # saves handed over still finish, in their threads' own time
         super().closeEvent(event)
 
 
