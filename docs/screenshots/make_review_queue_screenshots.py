@@ -2,7 +2,8 @@
 
 Starts a real server on a throw-away SQLite file, lets an agent push a proposal with its evidence
 call and a burst of nuisance calls (the server's worker blocks that number automatically), an
-active permanent block whose review is due, then opens the window as a logged-in lead:
+approved block to activate and an active one a customer complains about, then opens the window
+as a logged-in lead and looks that number up:
     xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python docs/screenshots/make_review_queue_screenshots.py
 """
 
@@ -73,6 +74,11 @@ def main() -> None:
         approved = block_proposal("+8613600001111", agent_id="1002", scope="permanent", reason="harassment")
         agents[1].push([approved])
         manager.http.post(f"/v1/blocklist/{approved['id']}/approve", json={"expected_version": 1})
+        # active, not due for review: a customer complains; the lead looks the number up to lift it
+        lifted = block_proposal("+8613900003333", agent_id="1002", scope="week", reason="abuse")
+        agents[1].push([lifted])
+        manager.http.post(f"/v1/blocklist/{lifted['id']}/approve", json={"expected_version": 1})
+        lead2.http.post(f"/v1/blocklist/{lifted['id']}/activate", json={"expected_version": 2})
         # another out-of-scope proposal
         agents[2].push([block_proposal("+8618600002222", agent_id="1003", scope="day", reason="out_of_scope")])
         paths = AppPaths.detect()
@@ -83,6 +89,9 @@ def main() -> None:
             window.show()
             window.reload()
             wait_until(lambda: len(window._blocks) >= 4)
+            window.find_field.setText("139 0000 3333")
+            window.find()
+            wait_until(lambda: any(part == "found" for part, _ in window._blocks.values()))
             app.processEvents()
             window.grab().save(str(OUT / f"review-queue-{lang}.png"))
             print("wrote", OUT / f"review-queue-{lang}.png")

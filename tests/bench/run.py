@@ -328,19 +328,26 @@ def main() -> None:
     from tests.bench.bench_server import server_rows
     for server_row in server_rows(quick):
         row(*server_row)
+    step("IVR blocklist: Kamailio sync and the burst rule's round (tests/bench/bench_blocklist.py)")
+    from tests.bench.bench_blocklist import blocklist_rows
+    for blocklist_row in blocklist_rows(quick):
+        row(*blocklist_row)
     step("dashboard figures and window on a generated year (tests/bench/bench_dashboard.py)")
     from tests.bench.bench_dashboard import measure as dashboard
     d = dashboard(quick)
     row(f"dashboard figures, a year of a 50-agent team ({d['calls']:,} calls)",
         f"{d['warm_ms']:.0f} ms ({d['warm_spread'][0]:.0f}–{d['warm_spread'][1]:.0f})", budget="≤ 2 s",
         ok=d["warm_ms"] <= 2000,
-        note=f"kept per-day tallies; the first report of a never-reported year adds it up once: {d['cold_ms']:.0f} ms; "
-             f"one agent {d['agent_ms']:.0f} ms; what-if {d['what_if_ms']:.0f} ms more")
+        note=f"tallies kept as calls are written; one agent {d['agent_ms']:.0f} ms; what-if {d['what_if_ms']:.0f} ms more")
     row(f"first report of a never-reported year ({d['calls']:,} calls)", f"{d['cold_ms']:.0f} ms",
-        f"{d['warm_ms']:.0f} ms (tallies kept)", f"{d['cold_ms'] / d['warm_ms']:.1f}×", "≤ 2 s", d["cold_ms"] <= 2000,
-        note="a file from before the kept tallies adds the year up once, 14 days a step, with progress")
+        f"{d['warm_ms']:.0f} ms (read again)", f"{d['cold_ms'] / d['warm_ms']:.1f}×", "≤ 2 s", d["cold_ms"] <= 2000,
+        note="new connection; the tallies were kept by the writes (store/tallies.py)")
+    row(f"tallies of a file from before, built once ({d['calls']:,} calls)", f"{d['build_ms'] / 1000:.1f} s",
+        f"{d['warm_ms']:.0f} ms (a report)", f"{d['build_ms'] / d['warm_ms']:.0f}×",
+        note="once per file at the first report after the upgrade, 20,000 calls per step, with progress")
     row("what-if, a year (3 scenarios)", f"{d['what_if_ms']:.0f} ms", f"{d['warm_ms']:.0f} ms (the report)",
-        f"{d['what_if_ms'] / d['warm_ms']:.1f}×", "≤ 1 s", d["what_if_ms"] <= 1000, note="read straight from the calls")
+        f"{d['what_if_ms'] / d['warm_ms']:.1f}×", "≤ 1 s", d["what_if_ms"] <= 1000,
+        note="reads the seconds kept per ended call (report_what_if)")
     row("dashboard: first chart shown, a year", f"{d['first_chart_ms']:.0f} ms", budget="≤ 1 s",
         ok=d["first_chart_ms"] <= 1000, note="window made → the share chart drawn; tallies kept")
     row("dashboard drawn (4 charts + tables, a year)", f"{d['draw_ms']:.0f} ms ({d['draw_spread'][0]:.0f}–"

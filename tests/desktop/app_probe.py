@@ -70,6 +70,8 @@ def report():
         "wrapup_keys": card.wrapup_keys.isVisible(),
         "flash": bool(card.property("flash")),
         "open_menu": menu_state(),
+        "app_focus": (f"{type(QApplication.focusWidget()).__name__} {QApplication.focusWidget().accessibleName()!r}"
+                      if QApplication.focusWidget() else None),
         "shape": "translucent" if card.shape.translucent else "mask",
         "dialogs": [dialog_state(w) for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()],
         "screen": [*card.screen().availableGeometry().getRect()],

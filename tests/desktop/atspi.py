@@ -16,6 +16,9 @@ from jeepney import DBusAddress, Properties, new_method_call
 from jeepney.io.blocking import open_dbus_connection
 
 SHOWING = 25          # AtspiStateType: ATSPI_STATE_SHOWING (bit in the first word of GetState)
+FOCUSED = 12          # ATSPI_STATE_FOCUSED
+SENSITIVE = 24        # ATSPI_STATE_SENSITIVE (not disabled)
+LABELLED_BY = 2       # AtspiRelationType: ATSPI_RELATION_LABELLED_BY
 TIMEOUT = 20
 
 
@@ -59,16 +62,25 @@ class AccessibilityBus:
                 continue
         return apps
 
-    def nodes(self, app_name: str) -> list[dict]:
-        """Every accessible of the application: role, name, description, showing."""
+    def nodes(self, app_name: str, window: str | None = None) -> list[dict]:
+        """Every accessible of the application (or of its top-level window named `window`): role,
+        name, description, showing, focused, sensitive, the names of its labels (labelled-by), path."""
         bus, path = self.applications()[app_name]
-        found, todo = [], [path]
+        todo = [path]
+        if window is not None:
+            todo = [child for _bus, child in self._call(bus, path, "GetChildren")[0]
+                    if self._property(bus, child, "Name") == window]
+        found = []
         while todo:
             path = todo.pop()
             states = self._call(bus, path, "GetState")[0]
+            labels = [self._property(bus, target, "Name")
+                      for kind, targets in self._call(bus, path, "GetRelationSet")[0] if kind == LABELLED_BY
+                      for _bus, target in targets]
             found.append({"role": self._call(bus, path, "GetRoleName")[0], "name": self._property(bus, path, "Name"),
                           "description": self._property(bus, path, "Description"),
-                          "showing": bool(states[0] & (1 << SHOWING))})
+                          "showing": bool(states[0] & (1 << SHOWING)), "focused": bool(states[0] & (1 << FOCUSED)),
+                          "sensitive": bool(states[0] & (1 << SENSITIVE)), "labels": labels, "path": path})
             todo.extend(child_path for _bus, child_path in self._call(bus, path, "GetChildren")[0])
         return found
 

@@ -40,3 +40,31 @@ def test_a_signal_while_typing_loses_nothing(tmp_path, end):
     finally:
         conn.close()
     assert notes == [TEXT[:typed]]            # every character, the last ones typed included
+
+
+def test_the_desktop_session_ending_saves_every_character_before_the_card_is_killed(tmp_path):
+    # Qt's session-end request (commitDataRequest), then kill -9: a session that does not wait for the card
+    env = dict(os.environ, HANGUP_COACH_HOME=str(tmp_path), QT_QPA_PLATFORM="offscreen",
+               HANGUP_COACH_TEST_SESSION_END="30",
+               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    db = tmp_path / "calls.db"
+    child = subprocess.Popen([sys.executable, str(TYPIST), "--db", str(db)], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "ready", child.stderr.read()
+        committed = next((line for line in child.stdout if line.startswith("committed")), "")
+        child.kill()
+        child.wait(30)
+    finally:
+        child.kill()
+        child.wait(30)
+        child.stdout.close()
+        child.stderr.close()
+    assert committed, "the typist never ended the session"
+    typed = int(committed.split()[1])
+    conn = sqlite3.connect(db)
+    try:
+        notes = [r[0] for r in conn.execute("SELECT text FROM notes")]
+    finally:
+        conn.close()
+    assert notes == [TEXT[:typed]]            # the last characters too, typed less than 0.3 s before

@@ -5,7 +5,7 @@ server on SQLite and PostgreSQL."""
 import httpx
 import pytest
 
-from hangup_coach.server import permissions
+from hangup_coach.server import domain, permissions  # noqa: F401  (domain: its modules define their actions)
 from hangup_coach.server.permissions import Place
 from tests.server.harness import Device, add_device
 from tests.server.records import call, note
@@ -25,6 +25,7 @@ EXPECTED = {
     "device.read": {"manager": "site", "admin": "centre"},
     "device.manage": {"admin": "centre"},
     "me.read": {role: "own" for role in ROLES},
+    "report.read": {"lead": "team", "manager": "site", "admin": "centre"},      # server/domain/reports.py
 }
 
 

@@ -42,6 +42,7 @@ def start_sync(paths: AppPaths, db_path: Path, controller, card, tray, texts: di
 
     worker.status_changed.connect(show)
     worker.profile_arrived.connect(controller.profile_arrived)
+    controller.store_file_event.connect(worker.database_moved)   # the calls went into another file
     controller.lookup_profile = worker.lookup
     app.aboutToQuit.connect(worker.stop)
     worker.start()

@@ -411,6 +411,42 @@ def connect(path: str | os.PathLike, busy_timeout_ms: int, this_thread_only: boo
     return Database(conn)
 
 
+class FollowedDatabase:
+    """A background reader's own connection (sync, reports) that follows the card's calls to the
+    file they are in now. When the database is deleted or replaced while the card runs, the store
+    worker (app/store_worker.py) writes everything back into a new file at the same path, or into
+    the card's own file put back there; the next `get()` opens that file instead of reading the lost
+    one until a restart. A file at the path that is not the card's is never opened (the store worker
+    keeps the calls beside it then, and says where: `path` can be pointed there). One thread only."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self.db: Database | None = None
+        self._identity: tuple[int, int] | None = None
+
+    def get(self) -> Database:
+        identity = _identity(self.path)
+        if self.db is None or (identity is not None and identity != self._identity and is_ours(self.path)):
+            db = open_db(self.path)
+            if self.db is not None:   # the lost file's: the store worker's connection to it outlives this one,
+                self.db.conn.close()  # so this close never takes the "-wal" of the file now at the path
+            self.db, self._identity = db, _identity(self.path)
+        return self.db
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.conn.close()
+            self.db = None
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
     """Another program's SQLite database given as the call database (a mistyped --db): refused
     with the path named, closed, never changed. The card's files carry its application_id; an

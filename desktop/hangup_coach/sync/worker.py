@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Signal
 from tenacity import Retrying, retry_if_exception_type, wait_random_exponential
 
 from ..store import outbox
-from ..store.db import open_db
+from ..store.db import FollowedDatabase
 from .client import AuthRefused, SyncClient, SyncFailure, Unavailable
 from .credentials import Login
 from .engine import Syncer
@@ -73,6 +73,13 @@ class SyncWorker(QObject):
         if self._lookups is not None and not self._stop.is_set():
             self._lookups.submit(self._lookup, e164)
 
+    def database_moved(self, _event: str, path: str) -> None:
+        """The store worker put the card's calls into `path` (Controller.store_file_event): a new file
+        where the lost one was, the card's own file put back (both followed anyway), or a file beside
+        another program's. Both threads read and write there from their next use."""
+        self.db_path = Path(path)
+        self._wake.set()
+
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self._wake.set()
@@ -83,8 +90,9 @@ class SyncWorker(QObject):
 
     # ----- the sync thread ----------------------------------------------------------------------
     def _run(self) -> None:
-        db = open_db(self.db_path)   # this thread's own connection
-        client = None
+        followed = FollowedDatabase(self.db_path)   # this thread's own connection, to the calls' file
+        db = followed.get()
+        client = syncer = None
         retrying = Retrying(
             retry=retry_if_exception_type(Unavailable),
             wait=wait_random_exponential(multiplier=1, max=self.max_backoff),
@@ -95,6 +103,11 @@ class SyncWorker(QObject):
         try:
             while not self._stop.is_set():
                 wait = self.interval
+                followed.path = self.db_path
+                try:
+                    db = followed.get()
+                except Exception as exc:   # the calls' new file cannot be opened yet: the last one stands
+                    log.error("sync: cannot open %s: %s", self.db_path, exc)
                 login = self._load_login()
                 if login is None:
                     self._emit(db, "refused", "not logged in: hangup-coach login --server URL")
@@ -105,6 +118,7 @@ class SyncWorker(QObject):
                     if client is not None:
                         client.close()
                     self.login, client = login, SyncClient(login.server, login.token)
+                if syncer is None or syncer.client is not client or syncer.db is not db:
                     syncer = Syncer(db, client)
                 if self.last_success is None:
                     self._emit(db, "syncing")   # later rounds keep the last state: no flicker
@@ -130,7 +144,7 @@ class SyncWorker(QObject):
         finally:
             if client is not None:
                 client.close()
-            db.conn.close()
+            followed.close()
 
     def _sleep(self, seconds: float) -> None:
         if self._stop.wait(seconds):
@@ -148,13 +162,16 @@ class SyncWorker(QObject):
         local, login = self._lookup_local, self.login
         if login is None:
             return   # not logged in (yet): the local copy stands
+        if not hasattr(local, "followed"):
+            local.followed = FollowedDatabase(self.db_path)
+        local.followed.path = self.db_path
+        db = local.followed.get()
         if getattr(local, "login", None) != login:
             if hasattr(local, "syncer"):
                 local.syncer.client.close()
-            else:
-                local.db = open_db(self.db_path)
             local.login = login
-            local.syncer = Syncer(local.db, SyncClient(login.server, login.token, timeout=self.lookup_timeout))
+            local.syncer = Syncer(db, SyncClient(login.server, login.token, timeout=self.lookup_timeout))
+        local.syncer.db = db
         try:
             found = local.syncer.lookup(e164, self.lookup_timeout)
         except SyncFailure as exc:

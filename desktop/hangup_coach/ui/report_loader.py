@@ -59,7 +59,7 @@ class ReportLoader(QObject):
             worker.pool.shutdown(wait=False)
 
     def _work(self, worker: "_Worker", query, scenarios, request: int, replace: bool) -> None:
-        from ..store.db import open_db
+        from ..store.db import FollowedDatabase
         from ..store.reports import agent_ids, build_days, build_report, hour_grid, what_if
 
         if worker.after is not None:   # a window closed and opened again: the old thread lets go first,
@@ -68,9 +68,9 @@ class ReportLoader(QObject):
         if self._worker is not worker or (replace and request != self.request):
             return   # the window closed, or a newer request is queued behind this one
         try:
-            if worker.db is None:
-                worker.db = open_db(self._db_path)   # made in, and used only by, the worker's thread
-            db = worker.db
+            if worker.followed is None:   # made in, and used only by, the worker's thread
+                worker.followed = FollowedDatabase(self._db_path)
+            db = worker.db = worker.followed.get()   # the file the card's calls are in now
 
             def progress(done: int, total: int) -> None:
                 if self._worker is not worker:
@@ -108,12 +108,13 @@ class _Worker:
 
     def __init__(self, after: "_Worker | None" = None) -> None:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hangup-coach-report")
-        self.db = None
+        self.followed = None   # store.db.FollowedDatabase
+        self.db = None         # its connection now (stop() interrupts it from the GUI thread)
         self.after = after   # the stopped worker this one waits for before it opens the file
 
     def close(self) -> None:
         """In the worker's thread: closing rolls back a write the interrupt cut short, so it
         never keeps the file locked."""
-        if self.db is not None:
-            self.db.conn.close()
+        if self.followed is not None:
+            self.followed.close()
             self.db = None

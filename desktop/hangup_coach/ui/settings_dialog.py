@@ -12,7 +12,7 @@ from PySide6.QtCore import QRect, QTimer, Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QGroupBox, QKeySequenceEdit, QLabel, QLineEdit,
-    QMessageBox, QScrollArea, QVBoxLayout, QWidget,
+    QMessageBox, QScrollArea, QToolButton, QVBoxLayout, QWidget,
 )
 
 from ..app.resources import LANGUAGE_NAMES
@@ -51,7 +51,8 @@ class SettingsDialog(QDialog):
         content.addWidget(self._build_keys())
         content.addWidget(QLabel(texts["restart_needed"], wordWrap=True))
         form.setMinimumWidth(420)   # room for the wrapped hints in both languages
-        self.scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.NoFrame)
+        # No Tab stop of its own (a nameless box for a screen reader): Tab into a field scrolls to it.
+        self.scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.NoFrame, focusPolicy=Qt.NoFocus)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.scroll.setWidget(form)
         layout = QVBoxLayout(self)
@@ -139,7 +140,12 @@ class SettingsDialog(QDialog):
             edit = QKeySequenceEdit(QKeySequence(current[action]))
             edit.setMaximumSequenceLength(1)
             edit.setClearButtonEnabled(True)
-            edit.setAccessibleName(self.t[ACTION_LABELS[action]])
+            name = self.t[ACTION_LABELS[action]]
+            edit.setAccessibleName(name)
+            field = edit.findChild(QLineEdit)   # the part that takes the focus: a reader says its name
+            field.setAccessibleName(name)
+            for clear in field.findChildren(QToolButton):
+                clear.setAccessibleName(self.t["clear_key"].format(action=name))
             self.keys[action] = edit
             form.addRow(self.t[ACTION_LABELS[action]], edit)
         return group

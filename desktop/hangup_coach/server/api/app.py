@@ -30,6 +30,7 @@ from ..storage import AuthError, Device, Storage, iso
 from ..storage import changes as stamps
 from . import blocklist as blocklist_api
 from . import recordings as recordings_api
+from . import reports as reports_api
 from .access_log import AccessLog, mask_numbers
 from .limits import RATE_ENV, DeviceRate, TooMany
 from .protocol import ProtocolVersion
@@ -240,6 +241,7 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         Route("/v1/devices", add_device, methods=["POST"]),
         Route("/v1/devices/{device_id}/revoke", revoke_device, methods=["POST"]),
         *qa_routes(qa, authenticate, json_body),
+        *reports_api.routes(storage, authenticate),
     ]
     if blocklist is not None:
         routes += blocklist_api.routes(blocklist, authenticate, json_body)
@@ -262,7 +264,8 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         QaError: on_qa_error, AuthError: on_auth, permissions.Denied: on_denied, wire.WireError: on_wire, cases.CaseError: on_case,
         framework.Stale: on_stale, framework.CommandError: on_command, framework.NotFound: on_not_found,
         HTTPException: on_http, DBAPIError: on_database, PoolTimeout: on_pool_timeout, TooMany: on_too_many, blocklist_api.BlocklistError: blocklist_api.on_error,
-        recordings_api.RecordingError: recordings_api.on_error})
+        recordings_api.RecordingError: recordings_api.on_error,
+        reports_api.ReportError: reports_api.on_error})
     return AccessLog(ProtocolVersion(app))
 
 
