@@ -30,6 +30,7 @@ devices = Table(
     Column("token_hash", String(64), nullable=False, unique=True),   # sha256 hex; the token is never kept
     Column("created_at", String(40), nullable=False),
     Column("revoked_at", String(40)),
+    Column("covers", Text),             # a qa device's further teams, comma-separated, or "*" (permissions)
 )
 counters = Table(
     "counters", metadata,

@@ -26,7 +26,7 @@ from ..permissions import Place
 from . import audit
 from . import changes as stamps
 from .blocklist_tables import block_entry, blocks
-from .engine import WriteTransaction, engine_for, iso, utc_now
+from .engine import WriteTransaction, engine_for, iso, reach_clause, utc_now
 from .schema import audit as audit_table
 from .schema import cases, devices, records
 
@@ -51,10 +51,12 @@ class Device:
     site: str
     created_at: str
     revoked_at: str | None = None
+    covers: tuple[str, ...] = ()          # a qa device's further teams of its site, or ("*",): permissions
 
     def public(self) -> dict:
         return {"device_id": self.id, "agent_id": self.agent_id, "role": self.role, "team": self.team,
-                "site": self.site, "created_at": self.created_at, "revoked_at": self.revoked_at}
+                "site": self.site, "created_at": self.created_at, "revoked_at": self.revoked_at,
+                "covers": list(self.covers)}
 
     @property
     def place(self) -> Place:
@@ -106,21 +108,28 @@ class Storage:
 
     # ----- devices --------------------------------------------------------------------------------------
     def add_device(self, agent_id: str, role: str, team: str | None = None, site: str | None = None,
-                   by: Device | None = None) -> tuple[Device, str]:
+                   by: Device | None = None, covers: tuple[str, ...] = ()) -> tuple[Device, str]:
         """A new device and its token (shown once; only its hash is kept). `by`: the admin's device
-        (None: the server's command line), for the audit."""
+        (None: the server's command line), for the audit. `covers`: a qa device's further teams of
+        its site, or ("*",) for all of them (its QA scope)."""
         if role not in permissions.ROLES:
             raise ValueError(f"role must be one of {', '.join(permissions.ROLES)}")
         team, site = team or permissions.DEFAULT_TEAM, site or permissions.DEFAULT_SITE
-        for name, value in (("agent id", agent_id), ("team", team), ("site", site)):
-            if wire.text(64, empty=False)(value):
-                raise ValueError(f"{name} must be 1-64 characters")
+        covers = tuple(dict.fromkeys(t for t in covers if t != team))
+        for name, value in (("agent id", agent_id), ("team", team), ("site", site),
+                            *(("a covered team", t) for t in covers)):
+            if wire.text(64, empty=False)(value) or "," in value:
+                raise ValueError(f"{name} must be 1-64 characters without a comma")
+        if covers and role != "qa":
+            raise ValueError("only a qa device looks after more teams than its own")
+        if permissions.EVERY_TEAM in covers and len(covers) > 1:
+            raise ValueError(f"covers: {permissions.EVERY_TEAM!r} (the whole site) stands alone")
         token = secrets.token_urlsafe(32)
-        device = Device(str(uuid.uuid4()), agent_id, role, team, site, iso(self.clock()))
+        device = Device(str(uuid.uuid4()), agent_id, role, team, site, iso(self.clock()), covers=covers)
         with self.write() as conn:
             conn.execute(devices.insert().values(
                 id=device.id, agent_id=agent_id, role=role, team=team, site=site, token_hash=token_hash(token),
-                created_at=device.created_at))
+                created_at=device.created_at, covers=",".join(covers) or None))
             audit.append(conn, by, permissions.DEVICE_MANAGE, "device", device.id, device.place,
                          None, device.public(), at=device.created_at)
         return device, token
@@ -143,7 +152,7 @@ class Storage:
     def list_devices(self, reach: permissions.Reach | None = None) -> list[Device]:
         query = select(devices).order_by(devices.c.created_at, devices.c.id)
         for column, value in (reach.filters.items() if reach else ()):
-            query = query.where(devices.c[column] == value)
+            query = query.where(reach_clause(devices.c[column], value))
         with self.engine.connect() as conn:
             return [_device(r) for r in conn.execute(query).mappings()]
 
@@ -374,7 +383,7 @@ _UPDATE_CASE = (update(cases).where(cases.c.number == bindparam("b_number"))
 
 def _device(row) -> Device:
     return Device(row["id"], row["agent_id"], row["role"], row["team"], row["site"], row["created_at"],
-                  row["revoked_at"])
+                  row["revoked_at"], tuple(row["covers"].split(",")) if row["covers"] else ())
 
 
 def clock_skew(sent_at: str | None, received: datetime) -> float:
@@ -409,7 +418,7 @@ def _evidence(row) -> dict:
 def _within(query, reach: permissions.Reach):
     """`query` on `records`, narrowed to the rows in `reach`."""
     for column, value in reach.filters.items():
-        query = query.where(records.c[column] == value)
+        query = query.where(reach_clause(records.c[column], value))
     return query
 
 
