@@ -3,8 +3,8 @@ of (team, seq), which no query orders by since revision 0006."""
 
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
@@ -15,4 +15,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("revision 0008 is not reversible")
+    raise NotImplementedError("revision 0009 is not reversible")
