@@ -78,7 +78,9 @@ Name: "{commonappdata}\Hangup Coach"; Flags: uninsneveruninstall
 
 [Icons]
 Name: "{autoprograms}\Hangup Coach"; Filename: "{app}\hangup-coach.exe"
-Name: "{commonstartup}\Hangup Coach"; Filename: "{app}\hangup-coach.exe"; Tasks: autostart
+; For all users, each of whom can switch it off: --autostart does nothing for an agent whose
+; Settings say not to start with the session (and Task Manager's Startup tab can disable it too).
+Name: "{commonstartup}\Hangup Coach"; Filename: "{app}\hangup-coach.exe"; Parameters: "--autostart"; Tasks: autostart
 
 [Run]
 Filename: "{app}\hangup-coach.exe"; Description: "{cm:StartNow}"; Flags: nowait postinstall skipifsilent

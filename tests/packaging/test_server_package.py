@@ -28,6 +28,12 @@ def test_pip_install_server_extra_in_a_fresh_venv_serves_and_its_unit_is_valid(t
     ok(run([venv / "bin" / "python", "-m", "pip", "install", "-q", f"{ROOT}[server]"], timeout=900))
     cli = venv / "bin" / "hangup-coach-cli"
     home = tmp_path / "home"
+    # The server's install carries none of the desktop's libraries: no Qt, no charts, no local store.
+    found = ok(run([venv / "bin" / "python", "-c", "import importlib.util as u; print([m for m in ('PySide6', "
+                    "'shiboken6', 'pyqtgraph', 'numpy', 'sqlite_utils', 'keyring') if u.find_spec(m)])"]))
+    assert found.stdout.strip() == "[]", found.stdout
+    card = run([cli, "--smoke"], home)   # and the card, asked for there, says what to install
+    assert card.returncode == 2 and "hangup-coach[card]" in card.stderr, card.stderr
     db = tmp_path / "server.db"
     added = ok(run([cli, "server", "--database", db, "add-device", "--agent", "1024", "--role", "agent"], home))
     token = added.stdout.strip().split()[-1]

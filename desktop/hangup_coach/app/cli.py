@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import sys
-from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-from ..core.phone import mask
 from .resources import LANGUAGES
+
+if TYPE_CHECKING:   # csv, json, datetime and masking are imported where used: the card's first frame
+    from datetime import datetime   # parses its arguments here and needs none of them
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -25,6 +25,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="baresip://127.0.0.1:4444 or json://127.0.0.1:PORT (default: settings; none = manual)")
     parser.add_argument("--version", action=_PrintVersion)
     parser.add_argument("--smoke", action="store_true", help="start, show the card, exit 0 (for checks)")
+    parser.add_argument("--autostart", action="store_true", help="as the session's autostart entry starts it: "
+                        "nothing happens if this user switched starting with the session off (Settings)")
     sub = parser.add_subparsers(dest="command")
 
     demo = sub.add_parser("demo", parents=[common], help="play a demo shift on the built-in simulator")
@@ -41,6 +43,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     calls.add_argument("--unmasked", action="store_true", help="show full numbers (personal data!)")
     calls.add_argument("--notes", action="store_true", help="add each call's note (what the agent wrote)")
 
+    if _command(argv) in CARD_COMMANDS and not {"-h", "--help"} & set(argv):
+        return _checked(parser, argv)   # the card: its first frame need not wait for the others' modules
     from .recover_cli import add_command as add_recover_command
     add_recover_command(sub, common)
     from .report_cli import add_report_commands
@@ -54,6 +58,25 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     from ..server.cli import add_parser as add_server_parser
     add_server_parser(sub)
 
+    return _checked(parser, argv)
+
+
+CARD_COMMANDS = (None, "demo", "calls")   # parsed without the other commands' modules
+_VALUED = ("--db", "--lang", "--softphone")   # top-level options whose value is the next word
+
+
+def _command(argv: list[str]) -> str | None:
+    """The sub-command named in `argv` (None: the card)."""
+    words = iter(argv)
+    for word in words:
+        if word in _VALUED:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def _checked(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if getattr(args, "speed", 1.0) <= 0:
         parser.error("--speed must be positive")
@@ -73,6 +96,8 @@ class _PrintVersion(argparse.Action):
 
 
 def _date(text: str) -> datetime:
+    from datetime import datetime, timezone
+
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
@@ -91,6 +116,12 @@ NOTE_CELL = 60   # characters of a note in the table (csv and json keep it whole
 def print_calls(rows: list[dict], fmt: str, unmasked: bool, out=sys.stdout,
                 notes: dict[str, str] | None = None) -> None:
     """The calls; with `notes` (call id → text) a last column holds each call's note."""
+    import csv
+    import json
+    from datetime import datetime
+
+    from ..core.phone import mask
+
     columns = CALL_COLUMNS + (("note",) if notes is not None else ())
     table = []
     for r in rows:
@@ -130,6 +161,8 @@ def _note_cell(text: str) -> str:
 
 
 def _cell(value) -> str:
+    from datetime import datetime
+
     if value is None:
         return "-"
     if isinstance(value, bool):

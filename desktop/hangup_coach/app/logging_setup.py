@@ -11,7 +11,6 @@ import logging
 import os
 import sys
 import threading
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Callable
 
@@ -35,10 +34,30 @@ class MaskingFormatter(logging.Formatter):
         return mask_numbers(super().formatStack(stack_info))
 
 
+class _Held(logging.Handler):
+    """Records logged before the log file is open; setup_logging writes them there."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def hold_log_records() -> None:
+    """Keep what is logged until setup_logging: the card's first frame comes before the log file
+    is opened (logging.handlers with its socket and pickle imports is not needed for it)."""
+    logging.basicConfig(level=logging.DEBUG, handlers=[_Held()], force=True)
+
+
 def setup_logging(log_file: Path, verbose: bool = False) -> None:
     """The log and the crash log: 0600 in a 0700 folder (AppPaths.make_private sets the umask; the
     chmod covers files made by an older version), numbers masked."""
+    from logging.handlers import RotatingFileHandler
+
     global _fault_file
+    held = [r for h in logging.getLogger().handlers if isinstance(h, _Held) for r in h.records]
     log_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     handlers: list[logging.Handler] = [RotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=5, encoding="utf-8")]
     if sys.stderr is not None:
@@ -49,6 +68,10 @@ def setup_logging(log_file: Path, verbose: bool = False) -> None:
     for handler in handlers:
         handler.setFormatter(formatter)
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=handlers, force=True)
+    root = logging.getLogger()
+    for record in held:
+        if record.levelno >= root.level:
+            root.handle(record)
     crash_log = log_file.with_suffix(".crash.log")
     _fault_file = open(crash_log, "a", encoding="utf-8")  # noqa: SIM115 (kept open)
     if os.name == "posix":

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -77,10 +76,14 @@ OPTIONS = {o.key: o for o in (
     Option("card_scale", 1.0, lambda v: v in CARD_SCALES),
     Option("branch_hours", "9:00–17:00", _text(60)),
     Option("end_of_wait_bell", True, lambda v: isinstance(v, bool)),   # the bell when the wait ends
+    # Start with the desktop session: the autostart entry (IT's, for all users) runs `--autostart`,
+    # which does nothing for an agent who switched this off (Settings); IT may set the default.
+    Option("autostart", True, lambda v: isinstance(v, bool)),
     Option("role", "agent", lambda v: v in ("agent", "lead", "manager")),   # a lead's tray also opens the dashboard;
                                                                              # a lead's and a manager's the blocklist review queue
     Option("server_url", "", _text(200)),                           # "" = no central server
-    Option("recordings", "", _text(500)),   # QA: "" | template:<place with {line_call_id}> | sndfile:<folder>
+    Option("recordings", "", _text(500)),   # QA: "" | template:<place with {line_call_id}> | sndfile:<folder> | server
+    Option("upload_recordings", False, lambda v: isinstance(v, bool)),   # the centre's choice: sndfile mixes to the server
     *(Option(f"hotkeys/{name}", key, lambda v: _one_key(v)) for name, key in HOTKEYS.items()),
 )}
 
@@ -174,6 +177,8 @@ def cti_token(config_dir: Path) -> str:
             return token
     except (OSError, UnicodeDecodeError):
         pass
+    import secrets
+
     token = secrets.token_urlsafe(32)
     config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

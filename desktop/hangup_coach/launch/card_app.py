@@ -1,5 +1,6 @@
-"""The running card: builds the parts from settings and resources, wires them together, shows the
-card, and opens the store one event-loop turn later (so the card appears fast)."""
+"""The running card: builds the parts from settings and resources while the card's shell is on
+screen (launch/main.py), wires them together, shows the card in the shell's place, and opens the
+store one event-loop turn later."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from ..app.controller import Controller, Fill
-from ..app.logging_setup import install_excepthook, route_qt_messages, setup_logging
+from ..app.logging_setup import install_excepthook
 from ..app.paths import AppPaths
 from ..app.qt_clock import QtScheduler, SystemClock, keep_gui_thread_responsive
 from ..app.resources import (NotAFile, centre_file, load_policy, load_scripts, load_texts, pick_language,
@@ -26,6 +27,7 @@ from ..core.policy import PolicyError
 from ..core.scripts import ScriptError
 from ..store.db import StoreError, set_aside
 from ..ui.card import CoachCard
+from ..ui.card_shell import default_position
 from ..ui.error_report import ErrorReporter
 from ..ui.hotkeys import system_hotkeys
 from ..ui.qt_translations import install_qt_translations
@@ -38,22 +40,14 @@ class CannotStart(Exception):
     """A file or setting the card cannot start with; the message says which and why."""
 
 
-def start_qt(paths: AppPaths, verbose: bool) -> QApplication:
-    setup_logging(paths.log_file, verbose)
-    route_qt_messages()
-    keep_gui_thread_responsive()
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("hangup-coach")
-    app.setQuitOnLastWindowClosed(False)
-    app.setWindowIcon(QIcon(str(resource_path("icons", "hangup-coach.svg"))))
-    return app
-
-
 class CardApp:
     def __init__(self, args: argparse.Namespace, paths: AppPaths, settings: Settings, db_path: Path,
-                 app: QApplication, started_at: float) -> None:
+                 app: QApplication, started_at: float, shown_at: float) -> None:
         self.args, self.paths, self.settings, self.db_path, self.app = args, paths, settings, db_path, app
         self.started_at = started_at
+        self.shown_at = shown_at   # the card's first frame (its shell), epoch seconds
+        keep_gui_thread_responsive()
+        app.setWindowIcon(QIcon(str(resource_path("icons", "hangup-coach.svg"))))
         self.demo = args.command == "demo"
         self.language = pick_language(args.lang or settings.get("language"))
         self.texts = load_texts(self.language)
@@ -79,7 +73,6 @@ class CardApp:
         self.tray = make_tray(app.windowIcon(), self.texts, self.show_card, self.open_settings, self.quit_app,
                               extra=review)
         self._wire()
-        self.shown_at: float | None = None
         self.player = None
         self.sync = None
         self.first_run = None   # the agent-number prompt, on a first run
@@ -125,11 +118,7 @@ class CardApp:
     def _card(self) -> CoachCard:
         card = CoachCard(self.controller, self.texts, self.settings.get("card_scale"))
         card.set_keys(self.settings.hotkeys())
-        position = self.settings.card_position()
-        if position is None:
-            area = self.app.primaryScreen().availableGeometry()
-            position = QPoint(area.right() - card.width() - 24, area.top() + 80)
-        card.place_at(position)   # kept on screen: the monitor it was saved on may be gone
+        card.place_at(self.settings.card_position() or default_position(card.width()))   # kept on screen: the monitor it was saved on may be gone
         card.position_changed.connect(self.settings.save_card_position)
         card.end_of_wait.bell = self.settings.get("end_of_wait_bell")
         return card
@@ -189,10 +178,14 @@ class CardApp:
             self.controller.worker.wait_saved(2.0)
 
     # ----- running ---------------------------------------------------------------------------------
-    def run(self) -> int:
+    def run(self, shell=None) -> int:
+        """The card replaces `shell` (drawn at the same place with the same header) and runs."""
         from ..app.graceful_end import end_gracefully
         end_gracefully(self.app, self.quit_app, self.save_now)
         self.card.show()
+        if shell is not None:
+            shell.close()
+            shell.deleteLater()
         gc.freeze()   # what start-up built (Qt bindings, modules, the card) lives on: full collections
                       # skip it instead of pausing the card for ~0.1 s in the middle of a burst of calls
         QTimer.singleShot(0, self._first_turn)
@@ -205,7 +198,6 @@ class CardApp:
 
     def _first_turn(self) -> None:
         """The card's first event-loop turn: it is on screen; now the slower parts."""
-        self.shown_at = time.time()
         self.open_store()
         self.ask_agent_number()
         self.card.use_hotkeys(system_hotkeys(self.app.platformName(), int(self.card.winId())))

@@ -1,4 +1,7 @@
-"""Start-up: `hangup-coach calls` (no Qt) and the card (`run_card`, parts in card_app.py)."""
+"""Start-up: `hangup-coach calls` (no Qt) and the card (`run_card`, parts in card_app.py).
+
+The card's first frame waits for nothing: its shell (ui/card_shell.py) is painted from Qt's widgets,
+the settings and the texts alone; the policy, scripts, store, softphone and the card itself load after."""
 
 from __future__ import annotations
 
@@ -8,9 +11,6 @@ import os
 import sys
 import time
 
-from ..store.db import StoreError, open_db
-from ..store.calls import CallStore
-from ..app.cli import print_calls
 from ..app.paths import AppPaths
 
 log = logging.getLogger(__name__)
@@ -18,6 +18,10 @@ _T0_WALL = time.time()
 
 
 def list_calls(args: argparse.Namespace) -> int:
+    from ..app.cli import print_calls
+    from ..store.calls import CallStore
+    from ..store.db import StoreError, open_db
+
     paths = AppPaths.detect()
     paths.make_private()
     db_path = paths.database(args.db)
@@ -41,24 +45,52 @@ def list_calls(args: argparse.Namespace) -> int:
 
 def run_card(args: argparse.Namespace) -> int:
     """Show the card (`hangup-coach`, `hangup-coach demo`) until the agent quits."""
+    try:
+        from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+    except ImportError as exc:   # e.g. the server's install (`pip install 'hangup-coach[server]'`)
+        print(f"hangup-coach: the card needs Qt ({exc}): install 'hangup-coach[card]' (pip) or the "
+              "hangup-coach package (apt)", file=sys.stderr)
+        return 2
+
+    from ..app.logging_setup import hold_log_records, route_qt_messages, setup_logging
+    from ..app.resources import load_texts, pick_language
     from ..app.settings import Settings
     from ..app.single_instance import InstanceServer, ask_running_instance_to_show
-    from .card_app import CannotStart, CardApp, start_qt
+    from ..ui.card_shell import CardShell, default_position
 
     paths = AppPaths.detect()
     paths.make_private()   # umask 077 and private folders before the first file is made
-    app = start_qt(paths, args.verbose)
+    hold_log_records()     # the log file is opened once the first frame is on screen
+    route_qt_messages()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("hangup-coach")
+    app.setQuitOnLastWindowClosed(False)
     settings = Settings(paths.settings_file, machine=paths.machine_settings_file)
-    db_path = paths.database(args.db, demo=args.command == "demo")
+    if args.autostart and not settings.get("autostart"):   # this agent switched it off (Settings)
+        setup_logging(paths.log_file, args.verbose)
+        log.info("started by the session's autostart entry, which this user switched off: not starting")
+        return 0
+    demo = args.command == "demo"
+    db_path = paths.database(args.db, demo=demo)
     if ask_running_instance_to_show(str(db_path)):
         print("hangup-coach is already running; its card was brought forward.")
         return 0
     instance = InstanceServer(str(db_path), app)
+    scale = settings.get("card_scale")
+    softphone = demo or bool(args.softphone if args.softphone is not None else settings.get("softphone"))
+    shell = CardShell(load_texts(pick_language(args.lang or settings.get("language"))), scale,
+                      "offline" if softphone else "manual", tray=QSystemTrayIcon.isSystemTrayAvailable())
+    shell.move(settings.card_position() or default_position(shell.width()))
+    painted_at = shell.show_and_paint()
+    setup_logging(paths.log_file, args.verbose)
+
+    from .card_app import CannotStart, CardApp   # the rest of the app: after the first frame
     try:
-        card_app = CardApp(args, paths, settings, db_path, app, _T0_WALL)
+        card_app = CardApp(args, paths, settings, db_path, app, _T0_WALL, painted_at)
     except CannotStart as exc:
+        shell.close()
         log.error("cannot start: %s", exc)
         print(f"hangup-coach: {exc}", file=sys.stderr)
         return 2
     instance.show_requested.connect(card_app.show_card)
-    return card_app.run()
+    return card_app.run(shell)

@@ -26,19 +26,19 @@ from .block_proposal import BlockProposalButton
 from .policy_misfit import PolicyMisfitButton
 from .call_list import CallList
 from .card_shape import CardShape
+from .card_shell import CardHeader, card_window, scale_card_window, show_line_state
 from .flash import EdgeFlash
 from .foreground import Foreground, platform_foreground
 from .card_keys import ACTION_TEXTS, SHORTCUTS, CardKeys  # noqa: F401 (SHORTCUTS: for callers)
 from .hotkeys import SystemHotkeys
 from .keyboard import KeyboardHandover
-from .style import CLASS_MARKS, stylesheet
+from .style import CLASS_MARKS
 from .unsaved_rescue import UnsavedRescue, tell_journal_damage
 
 NOTE_DEBOUNCE_MS = 300   # typed notes reach the disk within ~0.3 s of a pause
 NOTE_MAX_WAIT_MS = 700   # and within ~0.7 s during continuous typing (a crash loses at most ~1 s)
 COPIED_MS = 2000         # how long the copy button says "copied"
 SWITCH_SHOWN_MS = 15000  # how long the card says that the line moved it to another call
-CARD_WIDTH = 360
 CLOSE_REASONS = ("ended_on_phone", "not_a_call", "duplicate")   # why the agent closes a call (close_call)
 
 class NoteEdit(QPlainTextEdit):
@@ -64,11 +64,8 @@ class CoachCard(QWidget):
 
     def __init__(self, controller: Controller, texts: dict[str, str], scale: float = 1.0,
                  clock_now: Callable[[], datetime] | None = None, foreground: Foreground | None = None) -> None:
-        super().__init__(None, Qt.Tool | Qt.FramelessWindowHint | Qt.WindowStaysOnTopHint
-                         | Qt.WindowDoesNotAcceptFocus)
-        self.setAttribute(Qt.WA_ShowWithoutActivating, True)
-        self.setObjectName("card")
-        self.setAttribute(Qt.WA_StyledBackground, True)
+        super().__init__(None)
+        self._root = card_window(self, texts)   # the shell's window too (card_shell.py)
         self.setAttribute(Qt.WA_AlwaysShowToolTips, True)   # the card is almost never the active window
         self.controller, self.t, self.scale = controller, texts, scale
         self.shape = CardShape(self, lambda: self.scale)   # nothing square outside the rounded edge
@@ -78,7 +75,6 @@ class CoachCard(QWidget):
         self._drag_from: QPoint | None = None
         self._home: QPoint | None = None     # where the agent put the card (place_at)
         self.buttons: dict[str, QPushButton | QToolButton] = {}
-        self.setWindowTitle(texts["app_name"])
         self._fit_timer = QTimer(self, singleShot=True, interval=0)
         self._fit_timer.timeout.connect(self._fit_height)
         self._build()
@@ -139,8 +135,7 @@ class CoachCard(QWidget):
     def _build(self) -> None:
         """Header on top, then the body (idle, call, wrap-up, note) in a scroll area: at 200 % on
         a small screen the card stops at the screen's edge and the body scrolls instead."""
-        root = QVBoxLayout(self)
-        self._root = root
+        root = self._root
         self._header = self._build_header()
         root.addLayout(self._header)
         body = self._body_widget = QWidget(objectName="body")
@@ -166,31 +161,16 @@ class CoachCard(QWidget):
         self._body.insertWidget(0, widget)
         self._fit_timer.start()
 
-    def _build_header(self) -> QVBoxLayout:
-        header = QVBoxLayout()
-        header.setSpacing(0)
-        top = QHBoxLayout()
-        self.title = QLabel(self.t["app_name"], objectName="title")
-        self.hide_button = QToolButton(text="–", toolTip=self.t["hide_card"], focusPolicy=Qt.NoFocus)
-        self.hide_button.setAccessibleName(self.t["hide_card"])
+    def _build_header(self) -> CardHeader:
+        header = CardHeader(self.t)   # the same as the shell's (card_shell.py): no jump when the card appears
+        self.title, self.sync_label, self.status = header.title, header.sync_label, header.status
+        self.hide_button, self.menu_button = header.hide_button, header.menu_button
         self.hide_button.clicked.connect(self.hide)
-        self.menu_button = QToolButton(text="☰", popupMode=QToolButton.InstantPopup, focusPolicy=Qt.NoFocus,
-                                       objectName="menuButton")
-        self.menu_button.setAccessibleName(self.t["menu"])
-        self.menu_button.setToolTip(self.t["menu"])
         self.card_menu = QMenu(self.menu_button)
         self.card_menu.addAction(self.t["settings"], self.settings_requested.emit)
         self.card_menu.addSeparator()
         self.card_menu.addAction(self.t["quit"], self.quit_requested.emit)
         self.menu_button.setMenu(self.card_menu)
-        top.addWidget(self.title, 1)
-        self.sync_label = QLabel("", objectName="status")   # sync with the server (app/sync_setup.py)
-        top.addWidget(self.sync_label)
-        top.addWidget(self.menu_button)
-        top.addWidget(self.hide_button)
-        header.addLayout(top)
-        self.status = QLabel("", objectName="status", wordWrap=True)   # its own row: it can be long
-        header.addWidget(self.status)
         self.rescue = UnsavedRescue(self.controller, self.t)   # shown while notes are in this window only
         header.addWidget(self.rescue)
         self.keys_note = QLabel("", objectName="keysNote", wordWrap=True)   # where the coach's keys work
@@ -742,14 +722,7 @@ class CoachCard(QWidget):
         if self._problem_shown and state == self._status_state:
             return   # a retry that changes nothing must not hide the error the agent has not seen yet
         self._status_state, self._problem_shown = state, False
-        text = {
-            "online": self.t["softphone_online"], "offline": self.t["softphone_offline"],
-            "connecting": self.t["softphone_connecting"], "manual": self.t["manual_mode"],
-            "not_answering": self.t["softphone_not_answering"],
-        }.get(state, state)
-        self.status.setText(text)
-        self.status.setToolTip(detail)
-        _set_property(self.status, "problem", state in ("offline", "not_answering"))
+        show_line_state(self.status, self.t, state, detail)
 
     def _on_store_status(self, kind: str, detail: str) -> None:
         """The database's trouble in words (resources/translations), until it is over."""
@@ -850,11 +823,7 @@ class CoachCard(QWidget):
 
     def set_scale(self, scale: float) -> None:
         self.scale = scale
-        self.setStyleSheet(stylesheet(scale))
-        self.setFixedWidth(round(CARD_WIDTH * scale))
-        margin = round(10 * scale)
-        self._root.setContentsMargins(margin, margin, margin, margin)
-        self._root.setSpacing(round(6 * scale))
+        scale_card_window(self, self._root, scale)
         self._body.setSpacing(round(6 * scale))
         self.note.setFixedHeight(round(64 * scale))
         self._fit_timer.start()

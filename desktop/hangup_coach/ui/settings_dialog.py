@@ -118,6 +118,8 @@ class SettingsDialog(QDialog):
         self.scale.setCurrentIndex(self.scale.findData(settings.get("card_scale")))
         self.branch_hours = QLineEdit(settings.get("branch_hours"), maxLength=60)
         self.bell = QCheckBox(t["end_of_wait_bell"], checked=settings.get("end_of_wait_bell"))
+        # where IT installed the autostart entry (apt's hangup-coach-autostart, the Windows task)
+        self.autostart = QCheckBox(t["autostart"], checked=settings.get("autostart"))
         for key, widget in (("agent_id", self.agent_id), ("language", self.language), ("softphone", self.softphone),
                             ("card_scale", self.scale), ("branch_hours", self.branch_hours)):
             form.addRow(t[key], widget)
@@ -126,6 +128,7 @@ class SettingsDialog(QDialog):
         self.sync_server.setTextInteractionFlags(Qt.TextSelectableByMouse)
         form.addRow(t["sync_server"], self.sync_server)
         form.addRow(self.bell)
+        form.addRow(self.autostart)
         return form
 
     def _build_keys(self) -> QGroupBox:
@@ -176,6 +179,7 @@ class SettingsDialog(QDialog):
             "softphone": self.softphone.text().strip(), "card_scale": self.scale.currentData(),
             "branch_hours": self.branch_hours.text().strip(),
             "end_of_wait_bell": self.bell.isChecked(),
+            "autostart": self.autostart.isChecked(),
             **{f"hotkeys/{action}": edit.keySequence().toString() for action, edit in self.keys.items()},
         }
         problem = self._problem(values)
