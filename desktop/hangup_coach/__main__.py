@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.qa_command in ("review", "setup"):
             from .launch import qa
             return qa.run_review(args) if args.qa_command == "review" else qa.run_setup(args)
+        if args.qa_command == "sheet" and args.show:
+            from .launch import qa
+            return qa.run_sheet(args)
         from .app.qa_cli import run
         return run(args)
     if args.command in ("login", "sync"):

@@ -332,6 +332,10 @@ def main() -> None:
     from tests.bench.bench_server import server_rows
     for server_row in server_rows(quick):
         row(*server_row)
+    step("server capacity: PostgreSQL, --workers 4, vs bare psycopg; 1,000-agent burst; a new card's first pull")
+    from tests.bench.bench_capacity import capacity_rows
+    for capacity_row in capacity_rows(quick):
+        row(*capacity_row)
     step("IVR blocklist: Kamailio sync and the burst rule's round (tests/bench/bench_blocklist.py)")
     from tests.bench.bench_blocklist import blocklist_rows
     for blocklist_row in blocklist_rows(quick):

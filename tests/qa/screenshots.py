@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QTextBrowser
+from PySide6.QtWidgets import QApplication
 
 from hangup_coach.app.qa import load_form, load_qa_texts
 from hangup_coach.app.resources import load_texts
@@ -25,14 +25,24 @@ from hangup_coach.core.qa_recordings import RecordingSource
 from hangup_coach.core.qa_sheet import Misfit, Review, roll_up
 from hangup_coach.store import qa as qa_store
 from hangup_coach.store.db import open_db
+from hangup_coach.store.qa import BatchCall
 from hangup_coach.ui.qa_batch_setup import BatchSetup
+from hangup_coach.ui.qa_figure_calls import FigureCalls
+from hangup_coach.ui.qa_sheet_window import SheetWindow
 from hangup_coach.ui.qa_review import ReviewWindow
-from tests.qa.conftest import NOW, batch_json, tone
+from tests.qa.conftest import NOW, batch_json, sample_call, tone
 
 
 def settle(app: QApplication, ms: int = 300) -> None:
     QTest.qWait(ms)
     app.processEvents()
+
+
+def looked_up(window, texts: dict) -> None:
+    for _ in range(600):
+        if window.player.status.text() != texts["rec_loading"]:
+            return
+        QTest.qWait(50)
 
 
 def main(out: Path) -> None:
@@ -59,6 +69,7 @@ def main(out: Path) -> None:
                               lambda: NOW)
         window.resize(1280, 800)
         window.show()
+        looked_up(window, texts)             # the recording is looked up off the GUI thread
         settle(app)
         for key in (Qt.Key_1, Qt.Key_3, Qt.Key_2, Qt.Key_2, Qt.Key_1, Qt.Key_4):
             QTest.keyClick(window, key)
@@ -83,13 +94,34 @@ def main(out: Path) -> None:
         page = sheet_html(roll_up(form, reviews, misfits), form, actions, {**load_texts(lang), **texts}, lang,
                           {"id": "batch-1abcdef", "purpose": "problems"},
                           {"x1": ("21.0 %", "–"), "x2": ("12.0 %", "5.0 %")})
-        browser = QTextBrowser()
-        browser.setHtml(page)
-        browser.resize(900, 1150)
-        browser.show()
+        sheet_window = SheetWindow({**load_texts(lang), **texts}, page, "", "sheet")
+        sheet_window.resize(900, 1150)
+        sheet_window.show()
         settle(app)
-        browser.grab().save(str(out / f"qa-meeting-sheet-{lang}.png"))
-        browser.close()
+        sheet_window.grab().save(str(out / f"qa-meeting-sheet-{lang}.png"))
+        sheet_window.close()
+
+        # the calls behind a figure, and one of them in the review window without a batch
+        calls = [BatchCall(n, f"call-{n:03d}", "1001", "agent_before_allowed",
+                           {k: v for k, v in sample_call(n, "agent_before_allowed", "1001").items() if k != "outcome"},
+                           f"note of call {n}") for n in range(6)]
+        listing = FigureCalls(texts, "1001", date(2026, 11, 23), date(2026, 11, 29), "agent_before_allowed",
+                              lambda outcome: calls if outcome == "agent_before_allowed" else [], 480)
+        listing.show()
+        settle(app)
+        listing.grab().save(str(out / f"qa-figure-calls-{lang}.png"))
+        listing.close()
+        db = open_db(work / f"browse-{lang}.db")
+        browse = ReviewWindow(db, None, form, Policy(), texts, lang, "lead-1",
+                              RecordingSource.parse(f"template:{rec}/{{line_call_id}}.wav"), work / "cache", 480,
+                              lambda: NOW, calls=calls)
+        browse.resize(1280, 800)
+        browse.show()
+        looked_up(browse, texts)
+        settle(app)
+        browse.grab().save(str(out / f"qa-browse-{lang}.png"))
+        browse.close()
+        db.conn.close()
 
 
 if __name__ == "__main__":

@@ -105,6 +105,7 @@ def test_ten_reviews_by_keys_only_and_the_csv_read_back(qtbot, centre, tmp_path)
                     Qt.Key_Return):
             qtbot.keyClick(window.focusWidget() or window, key)
         verdicts[call_id] = VERDICT_KEYS[verdict_key]
+    qtbot.waitUntil(lambda: "All calls of this batch are reviewed" in window.status.text(), timeout=60_000)
     assert len(qa_store.reviews(qa.store.db, batch_id)) == 10
     assert "All calls of this batch are reviewed" in window.status.text()
     assert outbox.pending_count(qa.store.db) == 10
@@ -128,8 +129,9 @@ def test_ten_reviews_by_keys_only_and_the_csv_read_back(qtbot, centre, tmp_path)
     assert {r["call_id"] for r in mine} == {r["call_id"] for r in rows if r["agent_id"] == "1001"}
 
     # the meeting sheet: its counts are the reviews'
-    sheet_csv, sheet_html = tmp_path / "sheet.csv", tmp_path / "sheet.html"
-    done = qa.run("qa", "sheet", batch_id, "--csv", str(sheet_csv), "--html", str(sheet_html), "--lang", "zh_CN")
+    sheet_csv, sheet_html, sheet_pdf = tmp_path / "sheet.csv", tmp_path / "sheet.html", tmp_path / "sheet.pdf"
+    done = qa.run("qa", "sheet", batch_id, "--csv", str(sheet_csv), "--html", str(sheet_html), "--pdf", str(sheet_pdf),
+                  "--lang", "zh_CN")
     assert done.returncode == 0, done.stderr
     with open(sheet_csv, encoding="utf-8-sig", newline="") as f:
         sheet = list(csv.DictReader(f))
@@ -139,6 +141,7 @@ def test_ten_reviews_by_keys_only_and_the_csv_read_back(qtbot, centre, tmp_path)
     causes = {r["key"]: int(r["count"]) for r in sheet if r["part"] == "root_cause"}
     assert causes["system"] == sum(1 for r in rows if "system" in r["root_causes"].split(";"))
     assert "复盘会议表" in sheet_html.read_text(encoding="utf-8")
+    assert sheet_pdf.read_bytes().startswith(b"%PDF")      # its text is read back in test_sheet_pdf.py
 
     # an action by command, with the version the caller saw
     added = qa.run("qa", "action", "add", "--batch", batch_id, "--kind", "training", "--title", "2 s wait drill",

@@ -26,7 +26,9 @@ def type_review(qtbot, window, keys=KEYS_FOR_ONE_REVIEW, comment: str = "") -> N
 def test_a_review_typed_with_keys_is_saved_and_queued(qtbot, open_review, qa_db):
     window = open_review()
     assert window.calls[0].call_id == "call-000"
-    type_review(qtbot, window, comment="clear")
+    with qtbot.waitSignal(window.review_saved, timeout=30_000):
+        type_review(qtbot, window, comment="clear")
+    assert window.status.text() == "Saved; it syncs with the next round."
     saved = qa_store.reviews(qa_db, "batch-1")
     assert list(saved) == ["call-000"]
     answers = saved["call-000"]["answers"]
@@ -58,7 +60,7 @@ def test_the_window_shows_the_calls_facts_and_says_plainly_when_there_is_no_reco
     assert "Closing line offered" not in window.timeline.text()   # an early hang-up: no prompt came
     assert "Agent ended before the policy allowed" in facts
     assert window.note.toPlainText() == "note of call 0"
-    assert "No recording found" in window.player.status.text()
+    qtbot.waitUntil(lambda: "No recording found" in window.player.status.text(), timeout=30_000)
     assert not window.player.button.isEnabled()
     qtbot.keyClick(window, Qt.Key_PageDown)
     assert window.index == 1 and window.note.toPlainText() == "note of call 1"
@@ -70,7 +72,8 @@ def test_the_player_plays_a_recording_found_by_call_id(qtbot, open_review, tmp_p
     folder.mkdir()
     tone(folder / "0-99@127.0.0.1.wav", seconds=4)
     window = open_review(recordings=f"template:{folder}/{{line_call_id}}.wav")
-    assert window.player.available and window.player.button.isEnabled()
+    qtbot.waitUntil(window.player.button.isEnabled, timeout=30_000)      # found off the GUI thread
+    assert window.player.available
     qtbot.keyClick(window, Qt.Key_Space)
     qtbot.waitUntil(lambda: window.player.position() > 500, timeout=15_000)
     qtbot.keyClick(window, Qt.Key_Space)
@@ -78,3 +81,54 @@ def test_the_player_plays_a_recording_found_by_call_id(qtbot, open_review, tmp_p
     paused_at = window.player.position()
     qtbot.keyClick(window, Qt.Key_Right)
     qtbot.waitUntil(lambda: window.player.position() >= min(paused_at + 5000, 4000) - 50, timeout=5000)
+
+
+def test_the_window_answers_keys_while_the_database_is_locked_and_saves_when_it_is_free(qtbot, open_review, qa_db,
+                                                                                         tmp_path):
+    """Another program (the card's sync, say) holds the write lock: Enter still moves on at once and
+    the next review can be typed; the save waits its turn off the GUI thread and lands after."""
+    import sqlite3
+
+    window = open_review()
+    other = sqlite3.connect(tmp_path / "lead.db", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")                   # the write lock, held
+        type_review(qtbot, window)                          # returns: the GUI thread did not wait for it
+        assert window.calls[window.index].call_id == "call-001"
+        assert window.status.text() == "Saving the review of the previous call…"
+        assert window.progress.text() == "Call 2 of 10 · 1 reviewed"
+        assert qa_store.reviews(qa_db, "batch-1") == {}    # not on disk yet
+        for key in (Qt.Key_2, Qt.Key_1):                    # the next call's form answers keys meanwhile
+            qtbot.keyClick(window.focusWidget() or window, key)
+        assert [row.value() for row in window.rows[:2]] == ["no", "yes"]
+        qtbot.keyClick(window, Qt.Key_PageUp)               # back to the call being saved: its answers show
+        assert window.rows[0].value() == "yes" and window.rows[-2].value() == "too_early"
+        with qtbot.waitSignal(window.review_saved, timeout=30_000) as saved:
+            other.execute("ROLLBACK")                       # the lock is free
+        assert saved.args[0] == "call-000"
+    finally:
+        other.close()
+    assert list(qa_store.reviews(qa_db, "batch-1")) == ["call-000"]
+    assert window.status.text() == "Saved; it syncs with the next round."
+
+
+def test_a_save_that_fails_says_so_and_keeps_the_answers_for_another_enter(qtbot, open_review, qa_db, tmp_path):
+    import sqlite3
+
+    window = open_review()
+    window.worker.busy_timeout_ms = 50                      # (each save opens its connection)
+    other = sqlite3.connect(tmp_path / "lead.db", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        with qtbot.waitSignal(window.review_not_saved, timeout=30_000):
+            type_review(qtbot, window)
+        assert "The review of call call-000 is not saved (database is locked)" in window.status.text()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert qa_store.reviews(qa_db, "batch-1") == {}
+    qtbot.keyClick(window, Qt.Key_PageUp)
+    assert window.calls[window.index].call_id == "call-000" and window.rows[-2].value() == "too_early"
+    with qtbot.waitSignal(window.review_saved, timeout=30_000):
+        qtbot.keyClick(window.focusWidget() or window, Qt.Key_Return)
+    assert qa_store.reviews(qa_db, "batch-1")["call-000"]["answers"]["verdict"] == "too_early"

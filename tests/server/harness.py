@@ -99,12 +99,12 @@ class ServerProcess:
 
 
 def add_device(database: str, agent: str, role: str = "agent", team: str | None = None,
-               site: str | None = None) -> tuple[str, str]:
+               site: str | None = None, covers: tuple[str, ...] = ()) -> tuple[str, str]:
     """(device id, token) of a new device, written straight into the server's database."""
     storage = Storage(database)
     try:
         storage.migrate()
-        device, token = storage.add_device(agent, role, team, site)
+        device, token = storage.add_device(agent, role, team, site, covers=covers)
         return device.id, token
     finally:
         storage.close()

@@ -12,16 +12,11 @@ from PySide6.QtCore import Qt
 
 from hangup_coach.core.coach import Phase
 from hangup_coach.core.events import NOT_ON_LINE
+from desk_helpers import wait_sipp
 
 pytestmark = pytest.mark.e2e
 
 NUMBER = "13800138000"
-
-
-def wait_sipp(qtbot, sipp, timeout=20_000):
-    """Let the Qt loop run (the card follows the line meanwhile) until sipp has finished its calls."""
-    qtbot.waitUntil(sipp.done, timeout=timeout)
-    assert sipp.returncode == 0, sipp.report()
 
 
 def wait_phase(qtbot, desk, phase, timeout=5000):

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from hangup_coach.core.coach import Phase
-from test_line_truth_e2e import close_desk, list_row, row_of, session_of, wait_session, wait_sipp
+from desk_helpers import close_desk, list_row, row_of, session_of, wait_session, wait_sipp
 
 pytestmark = pytest.mark.e2e
 

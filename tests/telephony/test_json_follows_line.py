@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 
 from hangup_coach.core.coach import Phase
 from hangup_coach.core.events import NOT_ON_LINE, STALE
+from desk_helpers import close_desk, stored_note
 from sip_harness import free_port
 
 A, B, C = "13800000001", "13800000002", "13800000003"
@@ -59,14 +60,9 @@ def wait_phase(qtbot, desk, call_id, phase):
     return session_of(desk, call_id)
 
 
-def stored_note(desk, session):
-    return desk.controller.worker.call(lambda store: store.note(session.record.id), 5)
-
-
 def restart(desk, json_desk):
     """The card goes away as in a crash (no wrap-up) and starts again on the same database file."""
-    desk.softphone.stop()
-    desk.card.close()
+    close_desk(desk)
     return json_desk()
 
 

@@ -13,51 +13,15 @@ from PySide6.QtCore import Qt
 from hangup_coach.core.callers import CallerClass, SubReason
 from hangup_coach.core.coach import Phase
 from hangup_coach.core.events import NOT_ON_LINE
+from desk_helpers import close_desk, list_row, row_of, stored_note, wait_session, wait_sipp
 
 pytestmark = pytest.mark.e2e
 
 A, B = "13800138001", "13800138002"
 
 
-def session_of(desk, number):
-    found = [s for s in desk.controller.coach.sessions.values() if s.record.caller_raw == number]
-    return found[-1] if found else None
-
-
-def wait_session(qtbot, desk, number, phase, timeout=8000):
-    qtbot.waitUntil(lambda: session_of(desk, number) is not None and session_of(desk, number).phase is phase,
-                    timeout=timeout)
-    return session_of(desk, number)
-
-
-def wait_sipp(qtbot, sipp, timeout=20_000):
-    qtbot.waitUntil(sipp.done, timeout=timeout)
-    assert sipp.returncode == 0, sipp.report()
-
-
-def close_desk(desk):
-    """The card goes away as in a crash: no wrap-up, no goodbye to baresip beyond the socket closing."""
-    desk.softphone.stop()
-    desk.card.close()
-
-
-def row_of(desk, number):
-    [row] = desk.rows("SELECT * FROM calls WHERE caller_raw = ? ORDER BY started_at DESC LIMIT 1", (number,))
-    return row
-
-
-def list_row(desk, session):
-    [row] = [r for r in desk.card.call_list.rows if r.isVisible() and r.property("record_id") == session.record.id]
-    return row
-
-
 # ----- item 1: the card restarts mid-call ----------------------------------------------------------
 
-
-
-def stored_note(desk, session):
-    """The note as the database has it (read on the card's store worker, its one owner)."""
-    return desk.controller.worker.call(lambda store: store.note(session.record.id), 5)
 
 def test_card_restarted_mid_call_ends_the_call_on_the_line(qtbot, start_baresip, start_sipp, open_desk):
     baresip = start_baresip("auto")

@@ -70,6 +70,8 @@ def test_the_review_window_finds_mixes_and_plays_baresips_recording(qtbot, recor
     qtbot.addWidget(window)
     window.show()
     mixed = tmp_path / "cache" / f"{call['id']}.wav"
+    qtbot.waitUntil(lambda: "Loading" not in window.player.status.text(), timeout=60_000)   # found and mixed
+    # off the GUI thread
     assert window.player.recording is not None, window.player.status.text()
     assert window.player.recording.location == str(mixed)
     halves = sorted(recordings.glob("*.wav"))

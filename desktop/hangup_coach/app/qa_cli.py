@@ -7,7 +7,7 @@ or `qa` device this user logged in with (`hangup-coach login`, per user and HANG
     qa batch export ID --format csv [--out FILE]           → the reviews, one row per reviewed call
     qa batch pull ID                                       → keep the batch on this PC for the review window
     qa review ID                                           → the review window (offline on the pulled batch)
-    qa sheet ID --csv FILE --html FILE                     → the meeting sheet
+    qa sheet ID --csv FILE --html FILE --pdf FILE          → the meeting sheet
     qa actions --format table|csv|json
     qa action add --batch ID --kind K --title T --owner O [--agent A] --due D --figure F
     qa action status ID STATUS --expected-version N
@@ -41,6 +41,8 @@ def add_commands(sub, common: argparse.ArgumentParser) -> None:
     create.add_argument("--purpose", choices=("problems", "techniques"), required=True)
     create.add_argument("--since", type=_day, help="YYYY-MM-DD (UTC), first day")
     create.add_argument("--until", type=_day, help="YYYY-MM-DD (UTC), last day")
+    create.add_argument("--team", action="append", default=[],
+                        help="a team to draw from (repeatable; default: every team in your QA scope)")
     create.add_argument("--agent", action="append", default=[], help="an agent id (repeatable)")
     create.add_argument("--outcome", action="append", default=[], choices=OUTCOMES, help="repeatable")
     create.add_argument("--caller-class", action="append", default=[], choices=[c.value for c in CallerClass],
@@ -66,6 +68,8 @@ def add_commands(sub, common: argparse.ArgumentParser) -> None:
     sheet.add_argument("batch_id")
     sheet.add_argument("--csv", metavar="FILE")
     sheet.add_argument("--html", metavar="FILE", help="a printable page")
+    sheet.add_argument("--pdf", metavar="FILE", help="the printable page as an A4 PDF")
+    sheet.add_argument("--show", action="store_true", help="open the sheet in a window (save it as PDF or CSV there)")
     actions = what.add_parser("actions", parents=[common], help="list the actions in your scope")
     actions.add_argument("--format", choices=("table", "csv", "json"), default="table")
     action = what.add_parser("action", parents=[common], help="create or move an action")
@@ -91,11 +95,12 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, command=None) -> int:
+    """`command` (default: the command line's own) with its errors said plainly, as exit codes."""
     from ..sync.client import AuthRefused, Refused, SyncFailure
 
     try:
-        return _run(args)
+        return (command or _run)(args)
     except AuthRefused as exc:
         print(f"hangup-coach: {exc}", file=sys.stderr)
         return EXIT_REFUSED
@@ -197,6 +202,8 @@ def create_batch(args: argparse.Namespace) -> int:
     seed = args.seed or secrets.token_hex(4)
     body = {"purpose": args.purpose, "filters": filters, "size": args.size, "seed": seed,
             "form": {"name": form.name, "version": form.version, "source": form.source}}
+    if args.team:
+        body["teams"] = args.team
     with _client() as client:
         batch = client.qa("POST", "batches", body)
     print(f"{len(batch['calls'])} of {batch['size']} calls drawn (seed {batch['seed']}, form {form.name} "
@@ -255,7 +262,20 @@ def print_actions(found: list[dict], fmt: str) -> None:
         print(f"{len(rows)} action(s)")
 
 
-def write_sheet(args: argparse.Namespace) -> int:
+def _gui_application():
+    """Qt's text layout for the PDF needs a GUI application; on the command line an offscreen one."""
+    import os
+
+    from PySide6.QtGui import QGuiApplication
+
+    if QGuiApplication.instance() is None:
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        _gui_application.app = QGuiApplication([])
+    return QGuiApplication.instance()
+
+
+def write_sheet(args: argparse.Namespace, show=None) -> int:
     from ..core.qa_form import parse_form
     from ..core.qa_sheet import Misfit, Review, roll_up
     from .qa import load_qa_texts
@@ -287,9 +307,16 @@ def write_sheet(args: argparse.Namespace) -> int:
     if args.csv:
         with open(args.csv, "w", encoding="utf-8-sig", newline="") as f:
             f.write(sheet_csv(sheet, form, actions, lang, texts, figures))
+    page = sheet_html(sheet, form, actions, texts, lang, batch, figures)
     if args.html:
         with open(args.html, "w", encoding="utf-8") as f:
-            f.write(sheet_html(sheet, form, actions, texts, lang, batch, figures))
+            f.write(page)
+    if args.pdf:
+        from .qa_sheet_export import sheet_pdf
+        _gui_application()
+        sheet_pdf(page, args.pdf, texts["sheet_title"])
     print(f"meeting sheet of batch {batch['id']}: {sheet.reviewed} review(s)"
-          + "".join(f"; written {p}" for p in (args.csv, args.html) if p))
+          + "".join(f"; written {p}" for p in (args.csv, args.html, args.pdf) if p))
+    if show is not None:      # `--show`: the launcher's window (launch/qa.run_sheet)
+        show(texts, page, sheet_csv(sheet, form, actions, lang, texts, figures), f"sheet-{batch['id'][:8]}")
     return 0

@@ -109,3 +109,24 @@ def action_figures(db, actions: list[dict], policy, today, utc_offset_minutes: i
         moved = follow_up(a["figure"], before, after)
         out[a["id"]] = (percent(moved.before), percent(moved.after))
     return out
+
+
+def sheet_pdf(page_html: str, path, title: str) -> int:
+    """The printable sheet (sheet_html's page) as an A4 PDF, laid out by Qt's own text engine
+    (QTextDocument on a QPdfWriter: no browser, no extra package). Needs a Qt GUI application
+    (the command line makes an offscreen one). Returns the number of pages."""
+    from PySide6.QtCore import QMarginsF, QSizeF
+    from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
+
+    writer = QPdfWriter(str(path))
+    writer.setTitle(title)
+    writer.setCreator("Hangup Coach")
+    writer.setPageSize(QPageSize(QPageSize.A4))
+    writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Millimeter)
+    writer.setResolution(96)                       # CSS pixels: the page's style sizes as on screen
+    document = QTextDocument()
+    document.setHtml(page_html)
+    rect = writer.pageLayout().paintRectPixels(writer.resolution())
+    document.setPageSize(QSizeF(rect.width(), rect.height()))
+    document.print_(writer)
+    return document.pageCount()

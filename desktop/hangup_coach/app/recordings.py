@@ -30,9 +30,20 @@ class NoRecording:
 
 
 def find_recording(source: RecordingSource, call: dict, cache_dir: Path,
-                   utc_offset_minutes: int) -> Recording | NoRecording:
-    if source.kind == "none":
+                   utc_offset_minutes: int, download=None) -> Recording | NoRecording:
+    """`download(call_id)`: the server's copy (bytes, or None), for the `server` source."""
+    if source.kind == "none" or (source.kind == "server" and download is None):
         return NoRecording("rec_no_source")
+    if source.kind == "server":
+        content = download(call["id"])
+        if content is None:
+            return NoRecording("rec_not_found", "none on the server")
+        target = cache_dir / f"{call['id']}.wav"
+        cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)   # call audio: the owner's only
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+        return Recording(str(target))
     if source.kind == "template":
         place = template_location(source.where, call)
         if place is None:

@@ -82,7 +82,8 @@ OPTIONS = {o.key: o for o in (
     Option("role", "agent", lambda v: v in ("agent", "lead", "manager")),   # a lead's tray also opens the dashboard;
                                                                              # a lead's and a manager's the blocklist review queue
     Option("server_url", "", _text(200)),                           # "" = no central server
-    Option("recordings", "", _text(500)),   # QA: "" | template:<place with {line_call_id}> | sndfile:<folder>
+    Option("recordings", "", _text(500)),   # QA: "" | template:<place with {line_call_id}> | sndfile:<folder> | server
+    Option("upload_recordings", False, lambda v: isinstance(v, bool)),   # the centre's choice: sndfile mixes to the server
     *(Option(f"hotkeys/{name}", key, lambda v: _one_key(v)) for name, key in HOTKEYS.items()),
 )}
 

@@ -10,6 +10,9 @@ Two sources a centre configures (settings `recordings`):
   it received). They carry no Call-ID, so the call is matched by its answer time (and the peer's
   number where the name has one).
 
+- `server`: the recordings the agents' cards uploaded to the centre's server (where the centre
+  turned uploading on), fetched by call id with this PC's login.
+
 Pure: names and times in, a location or a pair of names out.
 """
 
@@ -36,7 +39,7 @@ class RecordingConfigError(ValueError):
 
 @dataclass(frozen=True)
 class RecordingSource:
-    kind: str        # "none" | "template" | "sndfile"
+    kind: str        # "none" | "template" | "sndfile" | "server"
     where: str = ""
 
     @classmethod
@@ -44,10 +47,12 @@ class RecordingSource:
         text = (text or "").strip()
         if not text:
             return cls("none")
+        if text == "server":
+            return cls("server")
         kind, sep, where = text.partition(":")
         if not sep or kind not in ("template", "sndfile") or not where:
             raise RecordingConfigError(f"recordings: {text!r} is neither template:<place with {{line_call_id}}> "
-                                       "nor sndfile:<folder>")
+                                       "nor sndfile:<folder> nor server")
         if kind == "template" and "{" not in where:
             raise RecordingConfigError(f"recordings: the template {where!r} names no field, e.g. {{line_call_id}}")
         return cls(kind, where)

@@ -69,11 +69,19 @@ def open_review(batch_id: str, db_override: str | None = None, lang: str | None 
         return None
     lang = pick_language(lang or settings.get("language"))
     window = ReviewWindow(db, batch["id"], form, load_policy(), load_qa_texts(lang), lang, settings.get("agent_id"),
-                          source, paths.data / "recordings", _offset_minutes(), _now)
+                          source, paths.data / "recordings", _offset_minutes(), _now, download=_server_download)
     window.destroyed.connect(lambda: db.conn.close())
     window.setAttribute(Qt.WA_DeleteOnClose)   # its database connection closes with it
     window.show()
     return window
+
+
+def _server_download(call_id: str) -> bytes | None:
+    """The recording a card uploaded (recordings = server), with this PC's login (worker thread)."""
+    from ..app import qa_cli
+
+    with qa_cli._client() as client:
+        return client.download_recording(call_id)
 
 
 def open_setup(lang: str | None = None, agents: tuple[str, ...] = (), since: date | None = None,
@@ -112,6 +120,22 @@ def open_setup(lang: str | None = None, agents: tuple[str, ...] = (), since: dat
     return window
 
 
+def run_sheet(args: argparse.Namespace) -> int:
+    """`qa sheet ID --show`: written as asked, then shown in its window until closed."""
+    from PySide6.QtWidgets import QApplication
+
+    from ..app import qa_cli
+    from ..ui.qa_sheet_window import SheetWindow
+
+    def show(texts: dict, page: str, csv_text: str, name: str) -> None:
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        window = SheetWindow(texts, page, csv_text, name)
+        window.show()
+        app.exec()
+
+    return qa_cli.run(args, lambda a: qa_cli.write_sheet(a, show))
+
+
 def run_setup(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
@@ -125,36 +149,109 @@ def run_setup(args: argparse.Namespace) -> int:
 DASHBOARD_OUTCOME = "agent_before_allowed"
 
 
-def calls_behind_figure(db_path, agent_id: str, first: date, last: date, outcome: str = DASHBOARD_OUTCOME) -> list[str]:
-    """The agent's calls of the period (the lead's file: own and team-pull calls) with that outcome."""
+def calls_behind(db_path, agent_id: str, first: date, last: date, outcome: str = DASHBOARD_OUTCOME) -> list:
+    """The agent's calls of the period (the lead's file: own and team-pull calls) with that outcome,
+    with their notes, as the review window shows them (store.qa.BatchCall)."""
     from datetime import timedelta
 
     from ..core.qa_sample import outcome_of
     from ..store.db import open_db
+    from ..store.qa import BatchCall
 
     db = open_db(db_path)
     try:
         cursor = db.execute("SELECT * FROM review_calls WHERE agent_id = ? AND started_at >= ? AND started_at < ?"
                             " ORDER BY started_at", [agent_id, first.isoformat(), (last + timedelta(days=1)).isoformat()])
         names = [d[0] for d in cursor.description]
-        rows = [dict(zip(names, values)) for values in cursor.fetchall()]
+        rows = [r for r in (dict(zip(names, values)) for values in cursor.fetchall()) if outcome_of(r) == outcome]
+        notes = dict(db.execute("SELECT call_id, text FROM notes UNION ALL SELECT call_id, text FROM team_notes")
+                     .fetchall()) if rows else {}
     finally:
         db.conn.close()
-    return [r["id"] for r in rows if outcome_of(r) == outcome]
+    return [BatchCall(n, r["id"], r["agent_id"], outcome, r, notes.get(r["id"], "")) for n, r in enumerate(rows)]
+
+
+def calls_behind_figure(db_path, agent_id: str, first: date, last: date, outcome: str = DASHBOARD_OUTCOME) -> list[str]:
+    return [c.call_id for c in calls_behind(db_path, agent_id, first, last, outcome)]
+
+
+def open_browse(calls: list, index: int, lang: str, db_override: str | None = None):
+    """The review window on calls without a batch (listen and read; nothing is scored)."""
+    from ..app.paths import AppPaths
+    from ..app.qa import load_form, load_qa_texts
+    from ..app.resources import load_policy
+    from ..app.settings import Settings
+    from ..core.qa_recordings import RecordingConfigError, RecordingSource
+    from ..store.db import open_db
+    from PySide6.QtCore import Qt
+
+    from ..ui.qa_review import ReviewWindow
+
+    paths = AppPaths.detect()
+    settings = Settings(paths.settings_file, machine=paths.machine_settings_file)
+    try:
+        source = RecordingSource.parse(settings.get("recordings"))
+    except RecordingConfigError:
+        source = RecordingSource("none")
+    db = open_db(paths.database(db_override))
+    window = ReviewWindow(db, None, load_form("standard", paths.config), load_policy(), load_qa_texts(lang), lang,
+                          settings.get("agent_id"), source, paths.data / "recordings", _offset_minutes(), _now,
+                          calls=calls, download=_server_download)
+    window.destroyed.connect(lambda: db.conn.close())
+    window.setAttribute(Qt.WA_DeleteOnClose)
+    window.show_call(index)
+    window.show()
+    return window
+
+
+def open_figure_calls(db_path, language: str, agent_id: str, first: date, last: date,
+                      outcome: str = DASHBOARD_OUTCOME):
+    """The calls behind a figure of one agent's period; they open in the review window, and a batch
+    can be started from them."""
+    from PySide6.QtCore import Qt
+
+    from ..app.qa import load_qa_texts
+    from ..ui.qa_figure_calls import FigureCalls
+
+    opened = []
+    window = FigureCalls(load_qa_texts(language), agent_id, first, last, outcome,
+                         lambda o: calls_behind(db_path, agent_id, first, last, o), _offset_minutes())
+    window.open_calls.connect(lambda calls, index: opened.append(open_browse(calls, index, language)))
+    window.start_batch.connect(lambda o, ids: opened.append(
+        open_setup(language, (agent_id,), first, last, (o,), ids)))
+    window.opened = opened     # keeps the windows it opened alive with it
+    window.setAttribute(Qt.WA_DeleteOnClose)
+    window.show()
+    return window
 
 
 def connect_dashboard(dashboard, db_path, language: str) -> None:
-    """Enter or a double click on an agent's row opens the batch set-up on that agent's early hang-ups
-    of the dashboard's period, listed; drawing it opens the review window on them."""
+    """Enter or a double click on an agent's row opens that agent's calls behind a figure (the early
+    hang-ups of the dashboard's period first): browse them in the review window, or start a batch."""
     opened = []
 
     def open_agent(agent_id: str) -> None:
         first, last = dashboard.first.date().toPython(), dashboard.last.date().toPython()
-        calls = calls_behind_figure(db_path, agent_id, first, last)
-        opened.append(open_setup(language, (agent_id,), first, last, (DASHBOARD_OUTCOME,), calls))
+        opened.append(open_figure_calls(db_path, language, agent_id, first, last))
 
     dashboard.agent_table.agent_activated.connect(open_agent)
     dashboard.qa_windows = opened
+
+
+def attach_my_calls(my_day, db_path, language: str, agent_id: str, today: date) -> None:
+    """My day gains a button to the agent's own calls behind this week's figures."""
+    from datetime import timedelta
+
+    from PySide6.QtWidgets import QPushButton
+
+    from ..app.qa import load_qa_texts
+
+    button = QPushButton(load_qa_texts(language)["my_calls_button"])
+    opened = []
+    button.clicked.connect(lambda: opened.append(open_figure_calls(
+        db_path, language, agent_id, today - timedelta(days=today.weekday()), today)))
+    my_day.layout().addWidget(button)
+    my_day.my_calls_button, my_day.qa_windows = button, opened
 
 
 def attach_coaching(my_day, language: str) -> None:

@@ -248,8 +248,9 @@ def open_my_day(db_path: Path, policy, language: str, agent_id: str):
 
     today, utc_offset = here()
     window = MyDay(db_path, policy, load_texts(language), agent_id, today, utc_offset)
-    from .qa import attach_coaching
+    from .qa import attach_coaching, attach_my_calls
     attach_coaching(window, language)   # the reviews of the agent's own calls and the actions naming them (QA)
+    attach_my_calls(window, db_path, language, agent_id, today)   # ...and the calls behind the week's figures
     return window
 
 

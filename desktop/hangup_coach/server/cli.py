@@ -35,6 +35,12 @@ def add_parser(sub) -> None:
     server.add_argument("--proxy-headers", action="store_true",
                         help="behind a reverse proxy: take the client address and scheme from "
                              "X-Forwarded-For/-Proto sent by --forwarded-allow-ips")
+    server.add_argument("--recordings", metavar="DIR",
+                        help="where uploaded call recordings are kept (default: recordings/ beside the database)")
+    server.add_argument("--recording-max-mb", type=float, default=50, metavar="MB",
+                        help="the largest recording a card may upload (default 50)")
+    server.add_argument("--recording-days", type=float, default=90, metavar="DAYS",
+                        help="recordings older than this are deleted (default 90)")
     server.add_argument("--blocklist-rules", metavar="FILE.toml",
                         help="the centre's blocklist rules (default: the shipped resources/blocklist.toml)")
     server.add_argument("--kamailio-rpc", metavar="URL",
@@ -47,6 +53,9 @@ def add_parser(sub) -> None:
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--team", help="the team (default: one team for the whole centre)")
     add.add_argument("--site", help="the site the team works at (default: one site for the whole centre)")
+    add.add_argument("--covers", metavar="TEAMS", default="",
+                     help="a qa device's QA scope beyond its team: more teams of its site, comma-separated, "
+                          "or '*' for the whole site")
     revoke = actions.add_parser("revoke-device", parents=[database], help="revoke a device's token")
     revoke.add_argument("device_id")
     actions.add_parser("list-devices", parents=[database], help="list devices (never their tokens)")
@@ -117,12 +126,13 @@ def main(args: argparse.Namespace) -> int:
         command = args.server_command
         if command == "add-device":
             try:
-                device, token = storage.add_device(args.agent, args.role, args.team, args.site)
+                device, token = storage.add_device(args.agent, args.role, args.team, args.site,
+                                                   covers=tuple(t.strip() for t in args.covers.split(",") if t.strip()))
             except ValueError as exc:
                 print(f"hangup-coach server add-device: {exc}", file=sys.stderr)
                 return 2
             print(f"device {device.id}: agent {device.agent_id}, role {device.role}, team {device.team}, "
-                  f"site {device.site}")
+                  f"site {device.site}" + (f", covers {','.join(device.covers)}" if device.covers else ""))
             print("token (shown only this once; give it to the device's `hangup-coach login`):")
             print(token)
             return 0
@@ -188,6 +198,14 @@ def serve(args: argparse.Namespace, database: str) -> int:
             print("hangup-coach server: --device-rate must be positive", file=sys.stderr)
             return 2
         os.environ[RATE_ENV] = str(args.device_rate)
+    from .api import recordings as recordings_api
+    if args.recording_max_mb <= 0 or args.recording_days <= 0:
+        print("hangup-coach server: --recording-max-mb and --recording-days must be positive", file=sys.stderr)
+        return 2
+    if args.recordings:
+        os.environ[recordings_api.FOLDER_ENV] = str(Path(args.recordings).expanduser().resolve())
+    os.environ[recordings_api.MAX_BYTES_ENV] = str(int(args.recording_max_mb * 1024 * 1024))
+    os.environ[recordings_api.DAYS_ENV] = str(args.recording_days)
     from .api.blocklist import KAMAILIO_ENV, RULES_ENV, load_rules
     from ..core.blocklist import RulesError
     try:

@@ -1,8 +1,9 @@
 """Who may do what to whose records: the one place the server decides it; every endpoint asks here.
 
 A device acts in a role (agent, lead, qa, manager, admin) for one person (its agent id) in one
-team of one site. Each action ("note.write", "audit.read", ...) is granted to a role up to a
-scope: `own` (the person's own records), `team`, `site` or `centre`. A record's place (whose it
+team of one site; a `qa` device may also look after more teams of its site, or all of them (its
+`covers`, set when it is added): those are in its team scope too. Each action ("note.write",
+"audit.read", ...) is granted to a role up to a scope: `own` (the person's own records), `team`, `site` or `centre`. A record's place (whose it
 is, which team and site it belongs to) is in the narrowest scope that contains it, seen from the
 device; the action is allowed when that scope is within the role's grant.
 
@@ -23,8 +24,12 @@ DEFAULT_TEAM = "default"                            # a device added without --t
 DEFAULT_SITE = "default"                            # ...without --site: the centre's one site
 
 
+EVERY_TEAM = "*"                                    # covers: every team of the device's site
+
+
 class Actor(Protocol):
-    """A device, as the permission rules see it (storage.Device is one)."""
+    """A device, as the permission rules see it (storage.Device is one). It may also have
+    `covers`: the further teams of its site it looks after, or (EVERY_TEAM,)."""
     agent_id: str
     role: str
     team: str
@@ -89,11 +94,20 @@ DEVICE_MANAGE = define("device.manage", {"admin": "centre"})
 ME_READ = define("me.read", {role: "own" for role in ROLES})
 
 
+def teams_of(actor: Actor) -> tuple[str, ...] | None:
+    """The teams of its site `actor` looks after: its own, then those it covers; None: every one."""
+    covers = tuple(getattr(actor, "covers", ()) or ())
+    if EVERY_TEAM in covers:
+        return None
+    return (actor.team, *(t for t in covers if t != actor.team))
+
+
 def scope_of(actor: Actor, place: Place) -> str:
     """The narrowest scope, seen from `actor`, that holds a record in `place`."""
     if place.agent_id is not None and place.agent_id == actor.agent_id:
         return "own"
-    if place.site == actor.site and place.team is not None and place.team == actor.team:
+    teams = teams_of(actor)
+    if place.site == actor.site and place.team is not None and (teams is None or place.team in teams):
         return "team"
     if place.site is not None and place.site == actor.site:
         return "site"
@@ -126,7 +140,7 @@ def check(actor: Actor, action: str, place: Place = CENTRE, what: str = "") -> N
 @dataclass(frozen=True)
 class Reach:
     """Which records a query may return to an actor: those whose columns equal `filters`
-    (agent_id / team / site; none = the whole centre)."""
+    (agent_id / team / site; none = the whole centre); a tuple value: any one of them."""
     scope: str
     filters: dict[str, str]
 
@@ -136,6 +150,14 @@ def reach(actor: Actor, action: str) -> Reach:
     widest = grant(actor, action)
     if widest is None:
         raise Denied(f"a {actor.role} device may not {action.replace('.', ' ')}")
-    filters = {"own": {"agent_id": actor.agent_id}, "team": {"team": actor.team, "site": actor.site},
+    teams = teams_of(actor)
+    team = {"site": actor.site} if teams is None else {"team": teams[0] if len(teams) == 1 else teams,
+                                                      "site": actor.site}
+    filters = {"own": {"agent_id": actor.agent_id}, "team": team,
                "site": {"site": actor.site}, "centre": {}}[widest]
     return Reach(widest, filters)
+
+
+def matches(value, wanted) -> bool:
+    """Whether a record's column `value` passes a Reach filter `wanted` (a value, or a tuple of them)."""
+    return value in wanted if isinstance(wanted, tuple) else value == wanted

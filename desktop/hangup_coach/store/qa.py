@@ -71,6 +71,32 @@ def _qa_m0001(db: Database) -> None:
     db.execute("ALTER TABLE calls ADD COLUMN policy_misfit TEXT")
 
 
+@migration("qa_0002_recording_uploads")
+def _qa_m0002(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE recording_uploads (       -- the agent's PC: which calls' recordings went to the server
+            call_id TEXT PRIMARY KEY,
+            state TEXT NOT NULL CHECK (state IN ('uploaded','none','too_large')),
+            detail TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL
+        )""")
+
+
+def calls_to_upload(db: Database, limit: int = 50) -> list[dict]:
+    """Answered, ended calls whose recording has not been uploaded or found missing yet (oldest first)."""
+    rows = db.execute("""SELECT c.* FROM calls c LEFT JOIN recording_uploads u ON u.call_id = c.id
+                         WHERE u.call_id IS NULL AND c.answered_at IS NOT NULL AND c.ended_at IS NOT NULL
+                         ORDER BY c.started_at LIMIT ?""", [limit])
+    names = [d[0] for d in rows.description]
+    return [dict(zip(names, values)) for values in rows.fetchall()]
+
+
+def mark_upload(db: Database, call_id: str, state: str, detail: str, now: str) -> None:
+    with outbox.write_transaction(db):
+        db.execute("INSERT OR REPLACE INTO recording_uploads (call_id, state, detail, at) VALUES (?, ?, ?, ?)",
+                   [call_id, state, detail, now])
+
+
 REVIEW_FIELDS = ("id", "batch_id", "call_id", "agent_id", "reviewer_id", "form_name", "form_version",
                  "form_fingerprint", "answers", "created_at", "updated_at")
 

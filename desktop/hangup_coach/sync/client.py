@@ -159,6 +159,30 @@ class SyncClient:
             raise Unavailable(f"the server could not run it now (HTTP {response.status_code}): try again later")
         return reply
 
+    def upload_recording(self, call_id: str, content: bytes) -> dict:
+        """A call's recording (WAV) to the server (server/api/recordings.py); Refused with the
+        server's words on 404 (the call is not there yet), 413 (too large), 415, 422."""
+        return self._call("PUT", f"/v1/recordings/{call_id}", content=content,
+                          headers={"Content-Type": "audio/wav"})
+
+    def download_recording(self, call_id: str) -> bytes | None:
+        """A call's uploaded recording, or None when the server has none (404)."""
+        path = f"/v1/recordings/{call_id}"
+        try:
+            response = self._http.get(path)
+            content = response.content
+        except httpx.TimeoutException:
+            raise Unavailable(f"GET {path}: the server did not answer in time") from None
+        except (httpx.TransportError, httpx.DecodingError) as exc:
+            raise Unavailable(f"GET {path}: {type(exc).__name__}: {exc}") from None
+        if response.status_code == 404:
+            return None
+        if response.status_code in (401, 403):
+            raise AuthRefused(response.status_code, f"GET {path}: {response.status_code} refused")
+        if response.status_code != 200:
+            raise Unavailable(f"GET {path}: HTTP {response.status_code}")
+        return content
+
     def qa(self, method: str, path: str, body: Any = None) -> Any:
         """A QA endpoint (server/api/qa.py): `path` under /v1/qa/; Refused with the server's words on 404/409/422."""
         return self._call(method, "/v1/qa/" + path, **({"json": body} if body is not None else {}))
@@ -186,7 +210,7 @@ class SyncClient:
             raise BatchRefused(message or "the server refused the batch",
                                index if isinstance(index, int) and not isinstance(index, bool) else None,
                                isinstance(body, dict) and body.get("upgrade_required") is True)
-        if status in (404, 409, 422) and path.startswith("/v1/qa/"):
+        if status in (404, 409, 413, 415, 422) and path.startswith(("/v1/qa/", "/v1/recordings/")):
             raise Refused(status, f"{method} {shown}: {status} {message or 'refused'}")
         if status not in (200, 201):
             raise Unavailable(f"{method} {shown}: HTTP {status} {(message or '')[:200]}".rstrip())

@@ -5,6 +5,13 @@ hundreds, so everything is on the keyboard: ↑/↓ picks the form's field, 1–
 several-answer field, toggles) an option, Space plays or pauses the recording, ←/→ seek 5 s,
 Enter saves the review and shows the next call, PgUp/PgDn move between calls. The window works
 on a batch pulled to this PC; each review is saved locally and queued for the outbox at once.
+
+Without a batch (`batch_id` None, the calls given) it only browses: the calls behind a dashboard
+figure, to listen and read; the form is not shown and Enter shows the next call.
+
+The window never waits on the disk or the network: saves and recording look-ups go to its
+ReviewWorker (app/qa_review_worker.py) and come back on this thread. Enter moves on at once; a save
+that fails says so and keeps its answers on screen for another Enter.
 """
 
 from __future__ import annotations
@@ -13,11 +20,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
                                QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
-from ..app.recordings import find_recording
+from ..app.qa_review_worker import ReviewWorker
+from ..app.recordings import NoRecording, find_recording
 from ..core.phone import mask
 from ..core.qa_form import Form, FormError
 from ..core.qa_recordings import RecordingSource
@@ -90,25 +98,36 @@ class FieldRow(QFrame):
 
 
 class ReviewWindow(QWidget):
+    review_saved = Signal(str)          # a call id: its review is on disk (and queued for the outbox)
+    review_not_saved = Signal(str)      # a call id: its save failed (said in the status line)
+    recording_shown = Signal(str)       # a call id: its recording (or why there is none) is shown
+
     def __init__(self, db, batch_id: str, form: Form, policy, texts: dict[str, str], lang: str, reviewer_id: str,
                  recordings: RecordingSource, cache_dir: Path, utc_offset_minutes: int,
-                 now: Callable[[], str], calls: list | None = None, parent=None) -> None:
+                 now: Callable[[], str], calls: list | None = None, parent=None, download=None) -> None:
         super().__init__(parent)
         self.db, self.form, self.policy, self.texts, self.lang = db, form, policy, texts, lang
-        self.batch = qa_store.batch(db, batch_id)
+        self.batch = qa_store.batch(db, batch_id) if batch_id else None
         self.reviewer_id, self.recordings, self.cache_dir = reviewer_id, recordings, cache_dir
         self.utc_offset, self.now = utc_offset_minutes, now
         self.calls = calls if calls is not None else qa_store.batch_calls(db, batch_id)
-        self.reviews = qa_store.reviews(db, batch_id)
+        self.reviews = qa_store.reviews(db, batch_id) if batch_id else {}   # on disk, plus those on their way
+        self.saving: dict[str, dict] = {}                 # call id → answers handed to the worker
+        self.unsaved: dict[str, dict] = {}                # call id → answers whose save failed
+        database = Path(db.execute("PRAGMA database_list").fetchone()[2])
+        self.worker = ReviewWorker(database, batch_id or "", _finder(recordings, cache_dir, utc_offset_minutes, download))
         self.index = 0
         self.current_field = 0
         self.setWindowTitle(texts["review_title"])
         self.resize(1180, 760)
         self.setFocusPolicy(Qt.StrongFocus)
 
-        purpose = texts[f"purpose_{self.batch['purpose']}"]
-        self.header = QLabel(texts["batch_line"].format(batch=batch_id[:8], purpose=purpose,
-                                                        form=form.title(lang), version=form.version))
+        if self.batch is None:
+            self.header = QLabel(texts["browse_line"].format(count=len(self.calls)))
+        else:
+            purpose = texts[f"purpose_{self.batch['purpose']}"]
+            self.header = QLabel(texts["batch_line"].format(batch=batch_id[:8], purpose=purpose,
+                                                            form=form.title(lang), version=form.version))
         self.header.setStyleSheet("font-weight: bold;")
         self.progress = QLabel()
 
@@ -148,13 +167,14 @@ class ReviewWindow(QWidget):
         rv.addStretch(1)
         scroll = QScrollArea(widgetResizable=True, focusPolicy=Qt.NoFocus)
         scroll.setWidget(right)
+        scroll.setVisible(self.batch is not None)      # browsing: nothing to fill in
 
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(scroll)
         splitter.setSizes([470, 710])
         self.status = QLabel(wordWrap=True)
-        self.help = QLabel(texts["keys_help"], wordWrap=True)
+        self.help = QLabel(texts["keys_help" if self.batch is not None else "browse_keys_help"], wordWrap=True)
         self.help.setStyleSheet("color: #555;")
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -194,8 +214,11 @@ class ReviewWindow(QWidget):
             f"<tr><td style='color:#555;padding-right:8px'>{k}</td><td>{v}</td></tr>" for k, v in rows) + "</table>")
         self.timeline.setText(self._timeline(call, who))
         self.note.setPlainText(item.note or t["no_note"])
-        self.player.load(find_recording(self.recordings, call, self.cache_dir, self.utc_offset))
-        saved = self.reviews.get(item.call_id, {}).get("answers", {})
+        self.player.show_none(NoRecording("rec_loading"))
+        self.worker.find_recording(self, call, self._recording_found,
+                                   lambda exc, c=item.call_id: self._recording_found(
+                                       (c, NoRecording("rec_unreadable", str(exc)))))
+        saved = self.unsaved.get(item.call_id) or self.reviews.get(item.call_id, {}).get("answers", {})
         for row in self.rows:
             row.set_value(saved.get(row.field.key))
         self.current_field = 0
@@ -225,6 +248,9 @@ class ReviewWindow(QWidget):
         return (datetime.fromisoformat(when) + timedelta(minutes=self.utc_offset)).strftime(fmt)
 
     def _update_progress(self) -> None:
+        if self.batch is None:
+            self.progress.setText(self.texts["browse_progress"].format(position=self.index + 1, total=len(self.calls)))
+            return
         self.progress.setText(self.texts["progress"].format(position=self.index + 1, total=len(self.calls),
                                                             done=len(self.reviews)))
 
@@ -251,6 +277,8 @@ class ReviewWindow(QWidget):
         return False
 
     def handle_key(self, key, modifiers) -> bool:
+        if self.batch is None and (key in DIGITS or key in (Qt.Key_Up, Qt.Key_Down, Qt.Key_Tab, Qt.Key_Backtab)):
+            return False                               # browsing: no form to fill in
         if key in DIGITS:
             self.rows[self.current_field].pick(DIGITS[key])
             if self.rows[self.current_field].field.type in ("choice", "score"):
@@ -287,6 +315,9 @@ class ReviewWindow(QWidget):
         return {row.field.key: row.value() for row in self.rows}
 
     def save_and_next(self) -> bool:
+        if self.batch is None:                         # browsing: Enter is "next call"
+            self.show_call(self.index + 1)
+            return False
         answers = self.answers()
         missing = self.form.missing(answers)
         if missing:
@@ -297,22 +328,58 @@ class ReviewWindow(QWidget):
             return False
         item = self.calls[self.index]
         try:
-            qa_store.save_review(self.db, self.batch["id"], item, self.form, self.reviewer_id, answers, self.now())
+            clean = self.form.check_answers(answers)
         except FormError as exc:
             self.status.setText(str(exc))
             return False
-        self.reviews = qa_store.reviews(self.db, self.batch["id"])
+        self.worker.save(self, item, self.form, self.reviewer_id, clean, self.now(), self._saved,
+                         lambda exc, c=item.call_id: self._save_failed(c, str(exc)))
+        self.saving[item.call_id] = clean
+        self.unsaved.pop(item.call_id, None)
+        self.reviews[item.call_id] = {"answers": clean}
         self.player.stop()
         unreviewed = [n for n, c in enumerate(self.calls) if c.call_id not in self.reviews]
         if not unreviewed:
             self._update_progress()
-            self.status.setText(self.texts["saved"] + " " + self.texts["all_done"])
+            self.status.setText(self.texts["saving"])
             return True
         after = [n for n in unreviewed if n > self.index]
         self.show_call(after[0] if after else unreviewed[0])
-        self.status.setText(self.texts["saved"])
+        self.status.setText(self.texts["saving"])
         return True
 
+    # ----- the worker's answers (on this thread, while the window exists) -----------------------
+    def _saved(self, answer: tuple) -> None:
+        call_id, _review_id, on_disk = answer
+        if self.saving.get(call_id) == on_disk.get(call_id, {}).get("answers"):
+            self.saving.pop(call_id)
+        self.reviews = {**on_disk, **{c: {"answers": a} for c, a in self.saving.items()}}
+        self._update_progress()
+        done = all(c.call_id in on_disk for c in self.calls)
+        self.status.setText(self.texts["saved"] + (" " + self.texts["all_done"] if done else ""))
+        self.review_saved.emit(call_id)
+
+    def _save_failed(self, call_id: str, error: str) -> None:
+        answers = self.saving.pop(call_id, None)
+        if answers is not None:
+            self.unsaved[call_id] = answers
+        if "id" not in self.reviews.get(call_id, {}):      # (a row read back from disk has its id: kept)
+            self.reviews.pop(call_id, None)
+        self._update_progress()
+        self.status.setText(self.texts["save_failed"].format(call=call_id[:8], error=error))
+        self.review_not_saved.emit(call_id)
+
+    def _recording_found(self, answer: tuple) -> None:
+        call_id, found = answer
+        if self.calls and self.calls[self.index].call_id == call_id:   # else the reviewer has moved on
+            self.player.load(found)
+            self.recording_shown.emit(call_id)
+
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        self.player.stop()
+        self.player.stop()           # saves handed over still finish, in their threads' own time
         super().closeEvent(event)
+
+
+def _finder(source: RecordingSource, cache_dir: Path, utc_offset_minutes: int, download):
+    """The recording look-up the worker runs for a call (holds nothing of the window)."""
+    return lambda call: find_recording(source, call, cache_dir, utc_offset_minutes, download)

@@ -29,6 +29,7 @@ from ..domain.qa import Qa, QaError
 from ..storage import AuthError, Device, Storage, iso
 from ..storage import changes as stamps
 from . import blocklist as blocklist_api
+from . import recordings as recordings_api
 from . import reports as reports_api
 from .access_log import AccessLog, mask_numbers
 from .limits import RATE_ENV, DeviceRate, TooMany
@@ -49,7 +50,7 @@ def error(status: int, message: str, **extra) -> JSONResponse:
 
 
 def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklist=None, worker=None,
-               rate: DeviceRate | None = None) -> AccessLog:
+               rate: DeviceRate | None = None, recordings=None) -> AccessLog:
     """The API over `storage`, serving the domain kinds `kinds` (default: domain.KINDS), the
     blocklist's endpoints if given one, running `worker` (background work) while it serves, each
     device held to `rate` (default: limits.DEFAULT_RATE requests/s)."""
@@ -98,7 +99,7 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         device = await authenticate(request)
         reach = permissions.reach(device, permissions.EVIDENCE_READ)
         since, limit = pull_params(request)
-        return JSONResponse(await run_in_threadpool(storage.changes, reach, since, limit))
+        return JSONResponse(await run_in_threadpool(storage.changes, reach, device.team, since, limit))
 
     async def profile(request: Request):
         device = await authenticate(request)
@@ -244,6 +245,8 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
     ]
     if blocklist is not None:
         routes += blocklist_api.routes(blocklist, authenticate, json_body)
+    if recordings is not None:
+        routes += recordings_api.routes(recordings, authenticate)
     taken = {r.path for r in routes}
     for kind in kinds:
         if f"/v1/{kind.name}" in taken:
@@ -261,6 +264,7 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         QaError: on_qa_error, AuthError: on_auth, permissions.Denied: on_denied, wire.WireError: on_wire, cases.CaseError: on_case,
         framework.Stale: on_stale, framework.CommandError: on_command, framework.NotFound: on_not_found,
         HTTPException: on_http, DBAPIError: on_database, PoolTimeout: on_pool_timeout, TooMany: on_too_many, blocklist_api.BlocklistError: blocklist_api.on_error,
+        recordings_api.RecordingError: recordings_api.on_error,
         reports_api.ReportError: reports_api.on_error})
     return AccessLog(ProtocolVersion(app))
 
@@ -302,4 +306,5 @@ def app_from_env() -> AccessLog:
     storage = Storage(os.environ[DATABASE_ENV])
     blocklist, worker = blocklist_api.from_env(storage)
     rate = DeviceRate(float(os.environ[RATE_ENV])) if os.environ.get(RATE_ENV) else None
-    return create_app(storage, blocklist=blocklist, worker=worker, rate=rate)
+    return create_app(storage, blocklist=blocklist, worker=worker, rate=rate,
+                      recordings=recordings_api.from_env(storage, os.environ[DATABASE_ENV]))

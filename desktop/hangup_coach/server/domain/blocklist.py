@@ -34,7 +34,7 @@ from .. import permissions
 from ..storage import Device, audit, iso
 from ..storage.blocklist_tables import block_audit, block_entry as entry, blocks, never_block
 from ..storage import changes as stamps
-from ..storage.engine import serialise
+from ..storage.engine import reach_clause, serialise
 from ..storage.leases import Lease
 from ..storage.schema import records
 from .kamailio import KamailioError, KamailioSync
@@ -78,7 +78,7 @@ def place_of(row) -> permissions.Place:
 def _within(query, reach: permissions.Reach):
     """`query` narrowed to the blocks in `reach` (a lead's team, a manager's site)."""
     for column, value in reach.filters.items():
-        query = query.where(blocks.c[column] == value)
+        query = query.where(reach_clause(blocks.c[column], value))
     return query
 
 

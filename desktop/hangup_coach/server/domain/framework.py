@@ -32,7 +32,7 @@ from ..permissions import Place
 from ..storage import Device, Storage
 from ..storage import audit as audit_log
 from ..storage import changes as stamps
-from ..storage.engine import iso
+from ..storage.engine import iso, reach_clause
 from ..storage.schema import metadata
 
 STANDARD = ("id", "version", "seq", "tx", "agent_id", "team", "site", "created_at", "created_by", "updated_at",
@@ -212,7 +212,7 @@ def changes(storage: Storage, device: Device, kind: DomainKind, since: stamps.Cu
     table = kind.table
     query = select(table).where(*storage.after(table, since)).order_by(*stamps.order(table)).limit(limit + 1)
     for column, value in reach.filters.items():
-        query = query.where(table.c[column] == value)
+        query = query.where(reach_clause(table.c[column], value))
     with storage.engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
     more, rows = len(rows) > limit, rows[:limit]

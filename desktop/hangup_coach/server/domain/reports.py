@@ -20,6 +20,7 @@ from ...core.stats import Tally
 from ...core.tally_rules import ROW
 from .. import permissions
 from ..storage import Device, Storage
+from ..storage.engine import reach_clause
 from ..storage.schema import records
 
 REPORT_READ = permissions.define("report.read", {"lead": "team", "manager": "site", "admin": "centre"})
@@ -63,7 +64,7 @@ def team_figures(storage: Storage, device: Device, first: date, last: date, utc_
     query = select(records.c.site, records.c.team, records.c.data).where(
         records.c.kind == "call", records.c.started_at >= start, records.c.started_at < end)
     for column, value in reach.filters.items():
-        query = query.where(records.c[column] == value)
+        query = query.where(reach_clause(records.c[column], value))
     added = sqlite3.connect(":memory:")
     try:
         added.execute(f"CREATE TABLE calls (site TEXT, team TEXT, {', '.join(_COLUMNS)})")

@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
 from ..permissions import Place, Reach
+from .engine import reach_clause
 from .schema import audit
 
 COMMAND_LINE = "server-cli"     # the device id of changes made with `hangup-coach server ...` on the server
@@ -32,7 +33,7 @@ def read(conn: Connection, reach: Reach, after: list, limit: int, kind: str | No
     centre's cases, say), which every reader of the audit may see. In change order."""
     query = select(audit).where(*after).order_by(audit.c.tx, audit.c.seq).limit(limit + 1)
     for column, value in reach.filters.items():
-        query = query.where(or_(audit.c[column] == value, audit.c[column].is_(None)))
+        query = query.where(or_(reach_clause(audit.c[column], value), audit.c[column].is_(None)))
     if kind:
         query = query.where(audit.c.kind == kind)
     if record_id:

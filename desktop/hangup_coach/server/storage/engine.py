@@ -105,3 +105,7 @@ def serialise(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
 
+
+def reach_clause(column, wanted):
+    """A permissions.Reach filter as SQL: the column equals the value, or is one of a tuple of them."""
+    return column.in_(wanted) if isinstance(wanted, tuple) else column == wanted

@@ -30,6 +30,7 @@ devices = Table(
     Column("token_hash", String(64), nullable=False, unique=True),   # sha256 hex; the token is never kept
     Column("created_at", String(40), nullable=False),
     Column("revoked_at", String(40)),
+    Column("covers", Text),             # a qa device's further teams, comma-separated, or "*" (permissions)
 )
 counters = Table(
     "counters", metadata,
@@ -82,7 +83,7 @@ audit = Table(
 )
 Index("idx_audit_site_team", audit.c.site, audit.c.team, audit.c.seq)
 Index("idx_records_number", records.c.number, records.c.started_at)
-Index("idx_records_team_seq", records.c.team, records.c.seq)
+Index("idx_records_team_stamp", records.c.team, records.c.tx, records.c.seq)
 Index("idx_records_stamp", records.c.tx, records.c.seq)
 Index("idx_cases_stamp", cases.c.tx, cases.c.seq)
 Index("idx_audit_stamp", audit.c.tx, audit.c.seq)

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import BigInteger, String, Text, bindparam, func, literal, select, union_all, update
+from sqlalchemy import String, bindparam, func, literal, select, union_all, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import aliased
 
 from ... import wire
 from .. import migrations, permissions
@@ -25,7 +26,7 @@ from ..permissions import Place
 from . import audit
 from . import changes as stamps
 from .blocklist_tables import block_entry, blocks
-from .engine import WriteTransaction, engine_for, iso, utc_now
+from .engine import WriteTransaction, engine_for, iso, reach_clause, utc_now
 from .schema import audit as audit_table
 from .schema import cases, devices, records
 
@@ -50,10 +51,12 @@ class Device:
     site: str
     created_at: str
     revoked_at: str | None = None
+    covers: tuple[str, ...] = ()          # a qa device's further teams of its site, or ("*",): permissions
 
     def public(self) -> dict:
         return {"device_id": self.id, "agent_id": self.agent_id, "role": self.role, "team": self.team,
-                "site": self.site, "created_at": self.created_at, "revoked_at": self.revoked_at}
+                "site": self.site, "created_at": self.created_at, "revoked_at": self.revoked_at,
+                "covers": list(self.covers)}
 
     @property
     def place(self) -> Place:
@@ -105,21 +108,28 @@ class Storage:
 
     # ----- devices --------------------------------------------------------------------------------------
     def add_device(self, agent_id: str, role: str, team: str | None = None, site: str | None = None,
-                   by: Device | None = None) -> tuple[Device, str]:
+                   by: Device | None = None, covers: tuple[str, ...] = ()) -> tuple[Device, str]:
         """A new device and its token (shown once; only its hash is kept). `by`: the admin's device
-        (None: the server's command line), for the audit."""
+        (None: the server's command line), for the audit. `covers`: a qa device's further teams of
+        its site, or ("*",) for all of them (its QA scope)."""
         if role not in permissions.ROLES:
             raise ValueError(f"role must be one of {', '.join(permissions.ROLES)}")
         team, site = team or permissions.DEFAULT_TEAM, site or permissions.DEFAULT_SITE
-        for name, value in (("agent id", agent_id), ("team", team), ("site", site)):
-            if wire.text(64, empty=False)(value):
-                raise ValueError(f"{name} must be 1-64 characters")
+        covers = tuple(dict.fromkeys(t for t in covers if t != team))
+        for name, value in (("agent id", agent_id), ("team", team), ("site", site),
+                            *(("a covered team", t) for t in covers)):
+            if wire.text(64, empty=False)(value) or "," in value:
+                raise ValueError(f"{name} must be 1-64 characters without a comma")
+        if covers and role != "qa":
+            raise ValueError("only a qa device looks after more teams than its own")
+        if permissions.EVERY_TEAM in covers and len(covers) > 1:
+            raise ValueError(f"covers: {permissions.EVERY_TEAM!r} (the whole site) stands alone")
         token = secrets.token_urlsafe(32)
-        device = Device(str(uuid.uuid4()), agent_id, role, team, site, iso(self.clock()))
+        device = Device(str(uuid.uuid4()), agent_id, role, team, site, iso(self.clock()), covers=covers)
         with self.write() as conn:
             conn.execute(devices.insert().values(
                 id=device.id, agent_id=agent_id, role=role, team=team, site=site, token_hash=token_hash(token),
-                created_at=device.created_at))
+                created_at=device.created_at, covers=",".join(covers) or None))
             audit.append(conn, by, permissions.DEVICE_MANAGE, "device", device.id, device.place,
                          None, device.public(), at=device.created_at)
         return device, token
@@ -142,7 +152,7 @@ class Storage:
     def list_devices(self, reach: permissions.Reach | None = None) -> list[Device]:
         query = select(devices).order_by(devices.c.created_at, devices.c.id)
         for column, value in (reach.filters.items() if reach else ()):
-            query = query.where(devices.c[column] == value)
+            query = query.where(reach_clause(devices.c[column], value))
         with self.engine.connect() as conn:
             return [_device(r) for r in conn.execute(query).mappings()]
 
@@ -271,63 +281,78 @@ class Storage:
         return {r["id"]: _place(r) for r in rows}
 
     # ----- pull -----------------------------------------------------------------------------------------
-    def changes(self, reach: permissions.Reach, since: stamps.Cursor, limit: int) -> dict:
-        """Caller profiles touched and blocks changed after `since`, in change order; calls and their
-        evidence only within `reach`."""
+    def changes(self, reach: permissions.Reach, team: str, since: stamps.Cursor, limit: int) -> dict:
+        """What a card's classification needs after `since`, in change order (the narrow feed): the
+        profile of each number with new evidence among the numbers that rang at the reader's `team`
+        within the evidence window (wire.PROFILE_DAYS), every case change and every block change.
+        Evidence only within `reach`. A new card's first pull so walks its team's recent calls, not
+        the centre's history; any other number is looked up when it rings (`profile`)."""
+        window = iso(self.clock() - timedelta(days=wire.PROFILE_DAYS))
+        # From the team's side: its numbers (by team), then their calls in the window (by number),
+        # and only then the cursor, so a page costs the team's recent calls, not a walk through the
+        # whole table in stamp order (the planner cannot tell how much a stamp range holds).
+        rang = aliased(records)
+        team_numbers = select(rang.c.number).where(rang.c.kind == "call", rang.c.team == team,
+                                                   rang.c.started_at >= window).distinct().cte("team_numbers")
+        team_calls = (_within(select(records.c.id, records.c.tx, records.c.seq, records.c.number)
+                              .join(team_numbers, records.c.number == team_numbers.c.number)
+                              .where(records.c.kind == "call", records.c.started_at >= window), reach)
+                      .cte("team_calls").prefix_with("MATERIALIZED", dialect="postgresql"))
         # One statement, so one snapshot on PostgreSQL: two would let a case committed between them
         # pass the cursor over a call with a smaller stamp (or the other way round).
-        touched = select(records.c.kind, records.c.id, records.c.version, records.c.tx, records.c.seq,
-                         records.c.number, records.c.agent_id, records.c.received_at, records.c.data) \
-            .where(records.c.kind == "call", *self.after(records, since))
-        touched = _within(touched, reach)
-        case_changes = select(literal("case", String).label("kind"), cases.c.number.label("id"),
-                              literal(0, BigInteger).label("version"), cases.c.tx, cases.c.seq, cases.c.number,
-                              literal("", String).label("agent_id"), cases.c.updated_at.label("received_at"),
-                              literal("{}", Text).label("data")).where(*self.after(cases, since))
-        block_changes = select(literal("block", String).label("kind"), blocks.c.id,
-                               blocks.c.version, blocks.c.tx, blocks.c.seq, blocks.c.number,
-                               blocks.c.proposed_by.label("agent_id"), blocks.c.updated_at.label("received_at"),
-                               literal("{}", Text).label("data")).where(*self.after(blocks, since))
+        touched = select(literal("call", String).label("kind"), team_calls.c.id, team_calls.c.tx, team_calls.c.seq,
+                         team_calls.c.number).where(*self.after(team_calls, since))
+        case_changes = select(literal("case", String).label("kind"), cases.c.number.label("id"), cases.c.tx,
+                              cases.c.seq, cases.c.number).where(*self.after(cases, since))
+        block_changes = select(literal("block", String).label("kind"), blocks.c.id, blocks.c.tx, blocks.c.seq,
+                               blocks.c.number).where(*self.after(blocks, since))
         both = union_all(touched, case_changes, block_changes).subquery()
         with self.engine.connect() as conn:
             rows = conn.execute(select(both).order_by(*stamps.order(both)).limit(limit + 1)).mappings().all()
             more, rows = len(rows) > limit, rows[:limit]
             numbers = list(dict.fromkeys(r["number"] for r in rows if r["kind"] in ("call", "case") and r["number"]))
-            profiles = [self._profile(conn, reach, n) for n in numbers]
+            profiles = self._profiles(conn, reach, numbers)
             ids = [r["id"] for r in rows if r["kind"] == "block"]
             blocklist = [block_entry(b) for b in conn.execute(select(blocks).where(blocks.c.id.in_(ids))
                                                               .order_by(*stamps.order(blocks))).mappings()] if ids else []
-        return {"profiles": [p for p in profiles if p], "blocklist": blocklist,
-                "cursor": stamps.last(rows, since), "more": more}
+        return {"profiles": profiles, "blocklist": blocklist, "cursor": stamps.last(rows, since), "more": more}
 
     def profile(self, reach: permissions.Reach, number: str) -> dict | None:
         with self.engine.connect() as conn:
-            return self._profile(conn, reach, number)
+            found = self._profiles(conn, reach, [number])
+        return found[0] if found else None
 
-    def _profile(self, conn: Connection, reach: permissions.Reach, number: str) -> dict | None:
-        updated = conn.execute(_within(select(func.max(records.c.received_at))
-                                       .where(records.c.kind == "call", records.c.number == number), reach)).scalar()
-        case = conn.execute(select(cases).where(cases.c.number == number)).mappings().first()
-        if updated is None and case is None:
-            return None
-        if case is not None:
-            updated = max(filter(None, (updated, case["updated_at"])))
-        since = iso(self.clock() - timedelta(days=wire.PROFILE_DAYS))
-        rows = conn.execute(_within(
-            select(records.c.id, records.c.data, records.c.started_at)
-            .where(records.c.kind == "call", records.c.number == number, records.c.started_at >= since), reach)
-            .order_by(records.c.started_at.desc(), records.c.id).limit(wire.PROFILE_EVIDENCE)).mappings()
-        evidence = []
-        for r in rows:
-            data = json.loads(r["data"])
-            row = {name: data.get(name) for name in wire.EVIDENCE_FIELDS}
-            row.update(call_id=r["id"], started_at=r["started_at"], sub_reason=data.get("sub_reason", ""),
-                       class_source=data.get("class_source", "auto"), warnings=data.get("warnings", 0),
-                       explanations=data.get("explanations", 0))
-            evidence.append(row)
-        return {"number": number, "updated_at": updated,
-                "case_id": case["case_id"] if case else None, "case_closed_at": case["closed_at"] if case else None,
-                "branch_only": bool(case and case["branch_only"]), "evidence": evidence}
+    def _profiles(self, conn: Connection, reach: permissions.Reach, numbers: list[str]) -> list[dict]:
+        """The profiles of `numbers` (those with calls in `reach` or a case), in that order: three
+        set-based queries, however many numbers."""
+        if not numbers:
+            return []
+        updated = dict(conn.execute(_within(
+            select(records.c.number, func.max(records.c.received_at))
+            .where(records.c.kind == "call", records.c.number.in_(numbers)).group_by(records.c.number), reach)).all())
+        case_of = {r["number"]: r for r in conn.execute(select(cases).where(cases.c.number.in_(numbers))).mappings()}
+        window = iso(self.clock() - timedelta(days=wire.PROFILE_DAYS))
+        ranked = _within(
+            select(records.c.number, records.c.id, records.c.data, records.c.started_at,
+                   func.row_number().over(partition_by=records.c.number,
+                                          order_by=(records.c.started_at.desc(), records.c.id)).label("rank"))
+            .where(records.c.kind == "call", records.c.number.in_(numbers), records.c.started_at >= window),
+            reach).subquery()
+        evidence: dict[str, list] = {}
+        for r in conn.execute(select(ranked).where(ranked.c.rank <= wire.PROFILE_EVIDENCE)
+                              .order_by(ranked.c.number, ranked.c.rank)).mappings():
+            evidence.setdefault(r["number"], []).append(_evidence(r))
+        found = []
+        for number in numbers:
+            case = case_of.get(number)
+            if number not in updated and case is None:
+                continue
+            latest = max(filter(None, (updated.get(number), case["updated_at"] if case else None)))
+            found.append({"number": number, "updated_at": latest,
+                          "case_id": case["case_id"] if case else None,
+                          "case_closed_at": case["closed_at"] if case else None,
+                          "branch_only": bool(case and case["branch_only"]), "evidence": evidence.get(number, [])})
+        return found
 
     def team_changes(self, reach: permissions.Reach, since: stamps.Cursor, limit: int) -> dict:
         """The calls and notes within `reach` (a lead's team, a manager's site) changed after `since`."""
@@ -358,7 +383,7 @@ _UPDATE_CASE = (update(cases).where(cases.c.number == bindparam("b_number"))
 
 def _device(row) -> Device:
     return Device(row["id"], row["agent_id"], row["role"], row["team"], row["site"], row["created_at"],
-                  row["revoked_at"])
+                  row["revoked_at"], tuple(row["covers"].split(",")) if row["covers"] else ())
 
 
 def clock_skew(sent_at: str | None, received: datetime) -> float:
@@ -380,10 +405,20 @@ def ordered_start(started_at: str | None, skew: float, received_at: str) -> str 
     return min(started_at, received_at)
 
 
+def _evidence(row) -> dict:
+    """One evidence row of a profile, from a call's stored row."""
+    data = json.loads(row["data"])
+    evidence = {name: data.get(name) for name in wire.EVIDENCE_FIELDS}
+    evidence.update(call_id=row["id"], started_at=row["started_at"], sub_reason=data.get("sub_reason", ""),
+                    class_source=data.get("class_source", "auto"), warnings=data.get("warnings", 0),
+                    explanations=data.get("explanations", 0))
+    return evidence
+
+
 def _within(query, reach: permissions.Reach):
     """`query` on `records`, narrowed to the rows in `reach`."""
     for column, value in reach.filters.items():
-        query = query.where(records.c[column] == value)
+        query = query.where(reach_clause(records.c[column], value))
     return query
 
 

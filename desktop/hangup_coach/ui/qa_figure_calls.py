@@ -1,0 +1,106 @@
+"""The calls behind a figure: one agent's calls of a period with one hang-up outcome (the early
+hang-ups of last week, say), listed without any batch. Enter (or a double click) opens them in the
+review window, at the chosen call, to listen and read; a button starts a batch from this selection.
+
+Opened from the dashboard's agent table and from My day. The list is read from this PC's file
+(own calls and the team pull) by the `load(outcome)` it is given.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from ..core.phone import mask
+from ..core.qa_sample import OUTCOMES
+
+
+class FigureCalls(QWidget):
+    open_calls = Signal(object, int)      # the listed calls (store.qa.BatchCall), the one to show first
+    start_batch = Signal(str, object)     # the outcome, the listed call ids
+
+    def __init__(self, texts: dict[str, str], agent_id: str, first: date, last: date, outcome: str,
+                 load: Callable[[str], list], utc_offset_minutes: int, parent=None) -> None:
+        super().__init__(parent)
+        self.texts, self.load, self.utc_offset = texts, load, utc_offset_minutes
+        self.calls: list = []
+        self.setWindowTitle(texts["figure_calls_title"].format(agent=agent_id))
+        self.resize(760, 480)
+        self.period = QLabel(texts["figure_calls_period"].format(agent=agent_id, first=first.isoformat(),
+                                                                 last=last.isoformat()))
+        self.figure = QComboBox()
+        self.figure.setAccessibleName(texts["figure_calls_figure"])
+        for key in OUTCOMES:
+            self.figure.addItem(texts[f"outcome_{key}"], key)
+        self.figure.setCurrentIndex(max(0, self.figure.findData(outcome)))
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels([texts["started"], texts["caller"], texts["caller_class"],
+                                              texts["ended_by"]])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.doubleClicked.connect(lambda index: self.open_at(index.row()))   # Enter: keyPressEvent
+        self.count = QLabel()
+        self.open_button = QPushButton(texts["figure_calls_open"])
+        self.open_button.clicked.connect(lambda: self.open_at(max(0, self.table.currentRow())))
+        self.batch_button = QPushButton(texts["figure_calls_batch"])
+        self.batch_button.clicked.connect(self._start_batch)
+        top = QHBoxLayout()
+        top.addWidget(QLabel(texts["figure_calls_figure"]))
+        top.addWidget(self.figure, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.count, 1)
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.batch_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.period)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        self.figure.currentIndexChanged.connect(self.reload)
+        self.reload()
+
+    def outcome(self) -> str:
+        return self.figure.currentData()
+
+    def reload(self) -> None:
+        self.calls = self.load(self.outcome())
+        t = self.texts
+        self.table.setRowCount(len(self.calls))
+        for row, item in enumerate(self.calls):
+            call = item.call
+            started = call.get("started_at")
+            local = ((datetime.fromisoformat(started) + timedelta(minutes=self.utc_offset)).strftime("%m-%d %H:%M")
+                     if started else "-")
+            who = t.get(f"who_{call.get('ended_by') or 'unknown'}", call.get("ended_by") or "-")
+            for col, text in enumerate((local, mask(call.get("caller_number")),
+                                        t.get(f"class_{call.get('caller_class')}", call.get("caller_class") or "-"),
+                                        who)):
+                self.table.setItem(row, col, QTableWidgetItem(text))
+        self.count.setText(t["figure_calls_count"].format(count=len(self.calls)))
+        self.open_button.setEnabled(bool(self.calls))
+        self.batch_button.setEnabled(bool(self.calls))
+        if self.calls:
+            self.table.selectRow(0)
+
+    def open_at(self, row: int) -> None:
+        if self.calls:
+            self.open_calls.emit(list(self.calls), min(row, len(self.calls) - 1))
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter):
+            self.open_at(max(0, self.table.currentRow()))
+        elif event.key() == Qt.Key_Escape:
+            self.close()
+        else:
+            super().keyPressEvent(event)
+
+    def _start_batch(self) -> None:
+        self.start_batch.emit(self.outcome(), [c.call_id for c in self.calls])

@@ -1,0 +1,281 @@
+"""Server capacity on PostgreSQL (issue 16), on demand (tests/bench/run.py calls `capacity_rows`), or alone:
+
+    .venv/bin/python tests/bench/bench_capacity.py [--quick]
+
+One durable PostgreSQL (fsync on), one `hangup-coach server --workers 4`; the load generator (this
+process) pinned to one core once the server is started. Three figures, each beside a baseline of
+the same run:
+- sustained push rate: AGENTS_SUSTAINED agents pushing batches of 20 calls back to back, against
+  bare psycopg doing the same inserts (20 rows a transaction, one commit each, a table made LIKE
+  `records` with its indexes) from as many connections → ratio (budget: within 2×);
+- a burst: BURST agents (1,000) pushing one batch of 20 calls at the same moment → p99 (≤ 3 s);
+  baseline: GET /health from the same agents at once;
+- a new card's first pull: ROWS (1,000,000) calls on the server from 100 teams of 50 agents over
+  60 days; a new card of one team pulls /v1/changes until in step → seconds and pages (≤ 5 s),
+  the numbers it received counted against a query written here (its team's numbers within the
+  evidence window); baseline: that query alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import statistics
+import sys
+import threading
+import time
+from contextlib import ExitStack
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from hangup_coach import wire  # noqa: E402
+from hangup_coach.server.storage import Storage  # noqa: E402
+from tests.server.harness import ServerProcess  # noqa: E402
+from tests.server.records import call  # noqa: E402
+from tests.support.postgres import PostgresCluster  # noqa: E402
+
+BATCH = 20
+AGENTS_SUSTAINED = 50
+BURST = 1000
+ROWS = 1_000_000
+TEAMS = 100
+
+
+def pct(values, q: float) -> float:
+    ordered = sorted(values)
+    return ordered[math.ceil(q * len(ordered)) - 1]
+
+
+def make_agents(database: str, n: int, team: str = "bench") -> list[tuple[str, str, str]]:
+    storage = Storage(database)
+    agents = []
+    for i in range(n):
+        device, token = storage.add_device(f"{10000 + i}", "agent", team)
+        agents.append((device.id, token, device.agent_id))
+    storage.close()
+    return agents
+
+
+def _batch(agent_id: str, i: int, k: int) -> list[dict]:
+    return [call(agent_id, f"+8615{i:05d}{k % 1000:03d}{j:02d}") for j in range(BATCH)]
+
+
+async def sustained(url: str, agents, seconds: float) -> dict:
+    clients = [httpx.AsyncClient(base_url=url, timeout=60, headers={"Authorization": f"Bearer {t}"})
+               for _, t, _ in agents]
+    records, failures, stop = 0, 0, time.monotonic() + seconds
+
+    async def agent(i):
+        nonlocal records, failures
+        device_id, _, agent_id = agents[i]
+        k = 0
+        while time.monotonic() < stop:
+            reply = await clients[i].post("/v1/push", json={"device_id": device_id, "records": _batch(agent_id, i, k)})
+            k += 1
+            if reply.status_code == 200:
+                records += BATCH
+            else:
+                failures += 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(agent(i) for i in range(len(agents))))
+    elapsed = time.perf_counter() - began
+    for c in clients:
+        await c.aclose()
+    return {"rate": records / elapsed, "failures": failures}
+
+
+def bare_psycopg(database: str, connections: int, seconds: float) -> float:
+    """The same inserts without the server: rows a second."""
+    import psycopg
+
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bare_records")
+        conn.execute("CREATE TABLE bare_records (LIKE records INCLUDING ALL)")
+        conn.execute("CREATE SEQUENCE IF NOT EXISTS bare_seq")
+    columns = ("kind", "id", "version", "seq", "tx", "agent_id", "team", "site", "device_id", "received_at",
+               "number", "started_at", "call_id", "data")
+    sql = (f"INSERT INTO bare_records ({', '.join(columns)}) VALUES "
+           "(%s, %s, %s, nextval('bare_seq'), pg_current_xact_id()::text::bigint, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
+    counts, stop = [0] * connections, time.monotonic() + seconds
+
+    def worker(n):
+        with psycopg.connect(database) as conn:
+            k = 0
+            while time.monotonic() < stop:
+                now = datetime.now(timezone.utc).isoformat()
+                rows = [("call", r["id"], 1, "bench", "bench", "default", "dev", now, r["data"]["caller_number"],
+                         r["data"]["started_at"], None, json.dumps(r["data"])) for r in _batch("bench", n, k)]
+                with conn.transaction(), conn.cursor() as cur:
+                    cur.executemany(sql, rows)
+                counts[n] += len(rows)
+                k += 1
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(connections)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / (time.perf_counter() - began)
+
+
+async def burst(url: str, agents, health: bool) -> dict:
+    clients = [httpx.AsyncClient(base_url=url, timeout=120, headers={"Authorization": f"Bearer {t}"})
+               for _, t, _ in agents]
+    for c in clients[:20]:
+        await c.get("/health")
+    go, latencies, failures = asyncio.Event(), [], []
+
+    async def agent(i):
+        device_id, _, agent_id = agents[i]
+        body = {"device_id": device_id, "records": _batch(agent_id, i, 999)}
+        await go.wait()
+        start = time.perf_counter()
+        try:
+            reply = await (clients[i].get("/health") if health else clients[i].post("/v1/push", json=body))
+            if reply.status_code != 200:
+                failures.append(reply.status_code)
+        except httpx.HTTPError as exc:
+            failures.append(type(exc).__name__)
+        latencies.append((time.perf_counter() - start) * 1000)
+
+    tasks = [asyncio.create_task(agent(i)) for i in range(len(agents))]
+    await asyncio.sleep(0.5)
+    go.set()
+    await asyncio.gather(*tasks)
+    for c in clients:
+        await c.aclose()
+    return {"latencies": latencies, "failures": failures}
+
+
+def seed(database: str, rows: int) -> None:
+    """`rows` calls of 100 teams × 50 agents on 200,000 numbers over 60 days, in one statement."""
+    import psycopg
+
+    data = json.dumps(call("10000", "+8613800000000")["data"])
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO records (kind, id, version, seq, tx, agent_id, team, site, device_id, received_at, number, "
+            "started_at, call_id, data) "
+            "SELECT 'call', md5(i::text), 1, nextval('change_seq'), 0, (20000 + i %% 5000)::text, "
+            f"'team' || (i %% 5000 / 50), 'default', 'seed', t, "
+            "'+8613' || lpad((i %% 200000)::text, 9, '0'), t, NULL, %s "
+            "FROM (SELECT i, to_char((now() - (i %% 60) * interval '1 day') AT TIME ZONE 'UTC', "
+            "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"') AS t FROM generate_series(1, %s) AS i) AS g",
+            (data, rows))
+        conn.execute("ANALYZE records")
+
+
+def first_pull(url: str, database: str, team: str) -> dict:
+    import psycopg
+
+    storage = Storage(database)
+    device, token = storage.add_device("29999", "agent", team)
+    storage.close()
+    window = (datetime.now(timezone.utc) - timedelta(days=wire.PROFILE_DAYS)).isoformat(timespec="microseconds")
+    began = time.perf_counter()
+    with psycopg.connect(database) as conn:      # the query written here: what this team's card needs
+        expected = {n for (n,) in conn.execute(
+            "SELECT DISTINCT number FROM records WHERE kind = 'call' AND team = %s AND started_at >= %s",
+            (team, window))}
+    query_s = time.perf_counter() - began
+    received, sent, pages, since = set(), 0, 0, ""
+    with httpx.Client(base_url=url, timeout=120, headers={"Authorization": f"Bearer {token}"}) as client:
+        began = time.perf_counter()
+        while True:
+            page = client.get("/v1/changes", params={"since": since, "limit": wire.MAX_PULL_LIMIT}).json()
+            pages += 1
+            sent += len(page["profiles"])
+            received |= {p["number"] for p in page["profiles"]}
+            since = page["cursor"]
+            if not page["more"]:
+                break
+        seconds = time.perf_counter() - began
+    return {"seconds": seconds, "pages": pages, "received": received, "expected": expected, "sent": sent,
+            "query_s": query_s}
+
+
+def measure(quick: bool) -> dict:
+    seconds, burst_n, rows = (5.0, 300, 100_000) if quick else (15.0, BURST, ROWS)
+    with ExitStack() as stack:
+        cluster = stack.enter_context(PostgresCluster(durable=True))
+        database = cluster.new_database()
+        server = stack.enter_context(ServerProcess(database, "--workers", "4"))
+        agents = make_agents(database, max(AGENTS_SUSTAINED, burst_n))
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})      # the load generator: one core
+        result = {"bare": [], "server": []}
+        for _ in range(1 if quick else 2):         # alternated, so a noisy stretch hits both alike
+            result["bare"].append(bare_psycopg(database, AGENTS_SUSTAINED, seconds))
+            result["server"].append(asyncio.run(sustained(server.url, agents[:AGENTS_SUSTAINED], seconds)))
+        result["health"] = asyncio.run(burst(server.url, agents[:burst_n], health=True))
+        result["burst"] = asyncio.run(burst(server.url, agents[:burst_n], health=False))
+        result["burst_n"] = burst_n
+        seed(database, rows)
+        result["rows"] = rows
+        result["pull"] = first_pull(server.url, database, "team7")
+        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+    return result
+
+
+def rows_for(result: dict) -> list[tuple]:
+    """(figure, value, baseline, ratio, budget, ok, note) rows, as tests/bench/run.py prints them."""
+    bare = statistics.median(result["bare"])
+    rates = [s["rate"] for s in result["server"]]
+    rate = statistics.median(rates)
+    failed = sum(s["failures"] for s in result["server"])
+    b, h = result["burst"], result["health"]
+    p99_burst, p99_health = pct(b["latencies"], 0.99), pct(h["latencies"], 0.99)
+    pull = result["pull"]
+    exact = pull["received"] == pull["expected"]
+    return [
+        (f"sustained push rate, {AGENTS_SUSTAINED} agents, batches of {BATCH} (PostgreSQL, --workers 4)",
+         f"{rate:,.0f} records/s ({min(rates):,.0f}–{max(rates):,.0f})",
+         f"{bare:,.0f} rows/s (bare psycopg, same inserts)", f"{bare / rate:.1f}× slower", "within 2×",
+         bare / rate <= 2 and not failed, f"fsync on; load generator on one core{'; FAILURES' if failed else ''}"),
+        (f"burst: {result['burst_n']} agents push {BATCH} calls at once (PostgreSQL, --workers 4)",
+         f"p99 {p99_burst:,.0f} ms, median {statistics.median(b['latencies']):,.0f} ms",
+         f"p99 {p99_health:,.0f} ms (GET /health, same agents at once)", f"{p99_burst / p99_health:.1f}×",
+         "p99 ≤ 3 s", p99_burst <= 3000 and not b["failures"],
+         f"one connection each; {len(b['failures'])} failed"),
+        (f"new card's first pull, {result['rows']:,} calls on the server (team of 50 of {TEAMS} teams)",
+         f"{pull['seconds']:.1f} s, {pull['pages']} pages", f"{pull['query_s']:.2f} s (the needed numbers, one query)",
+         f"{pull['seconds'] / max(pull['query_s'], 1e-3):.0f}×", "≤ 5 s, exactly the team's numbers",
+         pull["seconds"] <= 5 and exact,
+         f"{len(pull['received']):,} numbers received ({pull['sent']:,} profiles sent), "
+         f"{len(pull['expected']):,} needed; {'exact' if exact else 'NOT the needed set'}"),
+    ]
+
+
+def capacity_rows(quick: bool) -> list[tuple]:
+    print("… server capacity on PostgreSQL (tests/bench/bench_capacity.py)", file=sys.stderr, flush=True)
+    try:
+        return rows_for(measure(quick))
+    except Exception as exc:   # e.g. PostgreSQL not installed: say so in the table
+        return [("server capacity on PostgreSQL", "could not run", "", "", "", None, f"{type(exc).__name__}: {exc}"[:160])]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter loads, 300 agents, 100,000 rows")
+    args = parser.parse_args()
+    heads = ("figure", "value", "baseline", "ratio", "budget", "ok", "note")
+    rows = capacity_rows(args.quick)
+    print("| " + " | ".join(heads) + " |")
+    print("|" + "---|" * len(heads))
+    for figure, value, baseline, ratio, budget, ok, note_ in rows:
+        mark = "—" if ok is None else ("✅" if ok else "❌")
+        print("| " + " | ".join((figure, value, baseline, ratio, budget, mark, note_.replace("|", "/"))) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""From a figure to its calls without a batch: an agent's early hang-ups of a period listed, another
+figure chosen, one opened in the review window to listen and read (nothing scored), and a batch
+started from the selection; driven by keys, through the launcher the dashboard and My day use."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+from PySide6.QtCore import Qt
+
+from hangup_coach.app.paths import AppPaths
+from hangup_coach.core.coach import CallRecord
+from hangup_coach.launch.qa import open_figure_calls
+from hangup_coach.store.calls import CallStore
+from hangup_coach.store.db import open_db
+from hangup_coach.ui.qa_review import ReviewWindow
+
+FIRST, LAST = date(2026, 11, 16), date(2026, 11, 22)
+
+
+def lead_file() -> object:
+    path = AppPaths.detect().database(None)
+    store = CallStore(open_db(path))
+    start = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
+    for n, early in enumerate((True, False, True)):
+        t = start + timedelta(hours=n)
+        store.save_call(CallRecord(id=f"c{n}", agent_id="1001", caller_number="+8613800138000", caller_raw="",
+                                   line_call_id=None, started_at=t, answered_at=t, ended_at=t + timedelta(minutes=2),
+                                   ended_by="agent", caller_class="regular", agent_ended_early=early, updated_at=t))
+    store.save_call(CallRecord(id="theirs", agent_id="1002", caller_number=None, caller_raw="", line_call_id=None,
+                               started_at=start, answered_at=start, ended_at=start, ended_by="agent",
+                               caller_class="regular", agent_ended_early=True, updated_at=start))
+    store.save_note("c2", "客户要求再核实一次", start)
+    store.db.conn.close()
+    return path
+
+
+def test_a_figures_calls_open_in_the_review_window_without_a_batch_and_start_one(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("HANGUP_COACH_HOME", str(tmp_path / "home"))
+    path = lead_file()
+    listing = open_figure_calls(path, "en", "1001", FIRST, LAST)
+    qtbot.addWidget(listing)
+    qtbot.waitExposed(listing)
+    assert listing.table.rowCount() == 2 and listing.count.text() == "2 calls"
+    assert listing.table.item(0, 1).text() == "138****8000"                   # masked
+    listing.figure.setFocus()
+    qtbot.keyClick(listing.figure, Qt.Key_Down)                                # another figure: none of those
+    assert listing.outcome() != "agent_before_allowed" and listing.table.rowCount() == 0
+    assert not listing.open_button.isEnabled() and not listing.batch_button.isEnabled()
+    qtbot.keyClick(listing.figure, Qt.Key_Up)
+    assert listing.table.rowCount() == 2
+
+    listing.table.setFocus()
+    qtbot.keyClick(listing.table, Qt.Key_Down)                                 # the second early hang-up
+    qtbot.keyClick(listing.table, Qt.Key_Return)
+    review = listing.opened[-1]
+    assert isinstance(review, ReviewWindow) and review.batch is None
+    qtbot.waitExposed(review)
+    assert review.calls[review.index].call_id == "c2" and review.note.toPlainText() == "客户要求再核实一次"
+    assert review.header.text() == "Browsing 2 calls behind the figure (no batch: nothing is scored here)"
+    assert not review.rows[0].isVisibleTo(review)                              # no form to fill in
+    qtbot.keyClick(review, Qt.Key_1)                                           # ...so digits score nothing
+    qtbot.keyClick(review, Qt.Key_PageUp)
+    assert review.calls[review.index].call_id == "c0" and review.progress.text() == "Call 1 of 2"
+    qtbot.keyClick(review, Qt.Key_Return)                                      # Enter: the next call
+    assert review.calls[review.index].call_id == "c2" and review.reviews == {}
+    db = open_db(path)
+    try:
+        assert db.execute("SELECT COUNT(*) FROM qa_reviews").fetchone()[0] == 0
+    finally:
+        db.conn.close()
+    review.close()
+
+    with qtbot.waitSignal(listing.start_batch) as started:
+        qtbot.mouseClick(listing.batch_button, Qt.LeftButton)
+    assert started.args == ["agent_before_allowed", ["c0", "c2"]]
+    setup = listing.opened[-1]
+    assert [setup.call_list.item(i).text() for i in range(setup.call_list.count())] == ["c0", "c2"]
+    setup.close()
+    listing.close()
