@@ -6,15 +6,11 @@ can show another agent's. Fetched off the GUI thread; without a server it says s
 
 from __future__ import annotations
 
-import threading
 from typing import Callable
 
-from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QGroupBox, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout
 
-
-class _Relay(QObject):
-    arrived = Signal(object, object)   # (reviews, actions) or (None, error text)
+from ..app.off_thread import run_off_thread
 
 
 class MyCoaching(QGroupBox):
@@ -36,15 +32,9 @@ class MyCoaching(QGroupBox):
         layout.addWidget(self.status)
         layout.addWidget(self.reviews)
         layout.addWidget(self.actions)
-        self._relay = _Relay(self)
-        self._relay.arrived.connect(self._show)
-
-        def work() -> None:
-            try:
-                self._relay.arrived.emit(*fetch())
-            except Exception as exc:   # no server, not logged in, refused: said, nothing else breaks
-                self._relay.arrived.emit(None, str(exc))
-        threading.Thread(target=work, name="my-coaching", daemon=True).start()
+        # no server, not logged in, refused: said in the box, nothing else breaks
+        run_off_thread(self, fetch, lambda answer: self._show(*answer), lambda exc: self._show(None, str(exc)),
+                       name="my-coaching")
 
     def _show(self, reviews, actions) -> None:
         if reviews is None:
