@@ -37,7 +37,9 @@ class KeyboardHandover(QObject):
 
     def take(self, field: QWidget) -> None:
         if not self._accepting:
-            self._previous = self._foreground.current() if self._foreground else None
+            current = self._foreground.current() if self._foreground else None
+            if current is not None and current != int(self._window.winId()):   # not the card itself:
+                self._previous = current                # keep the window it was taken from last
             self._set_accepting(True)
         self._window.activateWindow()
         field.setFocus(Qt.MouseFocusReason)
@@ -50,7 +52,7 @@ class KeyboardHandover(QObject):
         focused = self._window.focusWidget()
         if focused is not None:
             focused.clearFocus()
-        previous, self._previous = self._previous, None
+        previous = self._previous
         if was_active and previous and self._foreground is not None:
             self._foreground.activate(previous)
 
@@ -58,7 +60,6 @@ class KeyboardHandover(QObject):
         """The agent clicked another window: it has the keyboard now, nothing to hand back."""
         if self._accepting and not self._window.isActiveWindow():
             self._set_accepting(False)
-            self._previous = None
 
     def _set_accepting(self, accept: bool) -> None:
         self._accepting = accept
