@@ -27,7 +27,7 @@ def wait_for(check, timeout=60.0, what="condition"):   # generous: 2 cores share
         if value:
             return value
         time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")   # a callable says what it saw
 
 
 class Lines:
