@@ -146,7 +146,8 @@ def signed_repo(built, tmp_path_factory):
                env=env))
     ok(run([ROOT / "packaging" / "make-apt-repo", "--key", "it@centre.example", work / "repo", *debs(built)], env=env))
     ok(run(["gpg", "--batch", "--output", work / "other.gpg", "--export", "someone-else@example.org"], env=env))
-    return {"repo": work / "repo", "other_key": work / "other.gpg"}
+    yield {"repo": work / "repo", "other_key": work / "other.gpg"}
+    run(["gpgconf", "--kill", "gpg-agent"], env=env)   # gpg started an agent for this home: it must not outlive the tests
 
 
 def test_the_agent_package_on_a_bare_debian_from_the_signed_repository_shows_the_card(built, bare_debian,
