@@ -34,6 +34,7 @@ from hangup_coach.server.domain.kamailio import KamailioSync  # noqa: E402
 from hangup_coach.server.storage import Storage, iso  # noqa: E402
 from hangup_coach.server.storage.schema import records  # noqa: E402
 from tests.server.records import call  # noqa: E402
+from tests.bench.table import print_table  # noqa: E402
 
 
 def ms(seconds: float) -> float:
@@ -146,12 +147,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer blocks, a smaller history")
     args = parser.parse_args()
-    heads = ("figure", "value (median, spread min–max)", "baseline", "ratio", "budget", "ok", "note")
-    print("| " + " | ".join(heads) + " |")
-    print("|" + "---|" * len(heads))
-    for figure, value, baseline, ratio, budget, ok, note_ in blocklist_rows(args.quick):
-        mark = "—" if ok is None else ("✅" if ok else "❌")
-        print("| " + " | ".join((figure, value, baseline, ratio, budget, mark, note_.replace("|", "/"))) + " |")
+    print_table(blocklist_rows(args.quick))
 
 
 if __name__ == "__main__":

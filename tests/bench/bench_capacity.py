@@ -42,6 +42,7 @@ from hangup_coach.server.storage import Storage  # noqa: E402
 from tests.server.harness import ServerProcess  # noqa: E402
 from tests.server.records import call  # noqa: E402
 from tests.support.postgres import PostgresCluster  # noqa: E402
+from tests.bench.table import print_table  # noqa: E402
 
 BATCH = 20
 AGENTS_SUSTAINED = 50
@@ -268,13 +269,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter loads, 300 agents, 100,000 rows")
     args = parser.parse_args()
-    heads = ("figure", "value", "baseline", "ratio", "budget", "ok", "note")
-    rows = capacity_rows(args.quick)
-    print("| " + " | ".join(heads) + " |")
-    print("|" + "---|" * len(heads))
-    for figure, value, baseline, ratio, budget, ok, note_ in rows:
-        mark = "—" if ok is None else ("✅" if ok else "❌")
-        print("| " + " | ".join((figure, value, baseline, ratio, budget, mark, note_.replace("|", "/"))) + " |")
+    print_table(capacity_rows(args.quick))
 
 
 if __name__ == "__main__":

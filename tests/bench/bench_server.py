@@ -35,6 +35,7 @@ from hangup_coach.server.storage import Storage  # noqa: E402
 from tests.server.harness import ServerProcess  # noqa: E402
 from tests.server.records import call, note  # noqa: E402
 from tests.support.postgres import PostgresCluster  # noqa: E402
+from tests.bench.table import print_table  # noqa: E402
 
 AGENTS = 200
 BURST_BATCH = 20          # records per push in the burst
@@ -206,13 +207,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one run and shorter loads")
     args = parser.parse_args()
-    heads = ("figure", "value (median, spread min–max)", "baseline", "ratio", "budget", "ok", "note")
-    rows = server_rows(args.quick)
-    print("| " + " | ".join(heads) + " |")
-    print("|" + "---|" * len(heads))
-    for figure, value, baseline, ratio, budget, ok, note_ in rows:
-        mark = "—" if ok is None else ("✅" if ok else "❌")
-        print("| " + " | ".join((figure, value, baseline, ratio, budget, mark, note_.replace("|", "/"))) + " |")
+    print_table(server_rows(args.quick))
 
 
 if __name__ == "__main__":
