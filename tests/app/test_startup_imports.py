@@ -8,23 +8,13 @@ import re
 import subprocess
 import sys
 
-HEAVY = ("numpy", "pandas", "pyqtgraph", "httpx", "tenacity", "sqlalchemy", "starlette")
+from tests.support.started_card import modules_of_a_started_card
 
-PROBE = """
-import atexit, json, sys
-atexit.register(lambda: print("MODULES " + json.dumps(sorted(m for m in sys.modules if "." not in m))))
-sys.argv = ["hangup-coach", "--smoke", "--db", sys.argv[1]]
-from hangup_coach.__main__ import main
-main()
-"""
+HEAVY = ("numpy", "pandas", "pyqtgraph", "httpx", "tenacity", "sqlalchemy", "starlette")
 
 
 def test_the_card_starts_without_the_dashboard_or_sync_libraries(tmp_path):
-    env = dict(os.environ, HANGUP_COACH_HOME=str(tmp_path), QT_QPA_PLATFORM="offscreen")
-    done = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path / "calls.db")], env=env,
-                          capture_output=True, text=True, timeout=60)
-    assert "card shown" in done.stdout, done.stderr
-    loaded = set(json.loads(done.stdout.split("MODULES ", 1)[1]))
+    loaded = modules_of_a_started_card(tmp_path)
     assert "sqlite_utils" in loaded and "PySide6" in loaded   # it did open the store
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
 
