@@ -16,13 +16,18 @@ TYPIST = Path(__file__).with_name("_app_typist.py")
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def start_typist(home, db, **extra_env) -> subprocess.Popen:
+    """The card in a child process, typing a note into a call (tests/faults/_app_typist.py)."""
+    env = dict(os.environ, HANGUP_COACH_HOME=str(home), QT_QPA_PLATFORM="offscreen", **extra_env,
+               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    return subprocess.Popen([sys.executable, str(TYPIST), "--db", str(db)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
 @pytest.mark.parametrize("end", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
 def test_a_signal_while_typing_loses_nothing(tmp_path, end):
-    env = dict(os.environ, HANGUP_COACH_HOME=str(tmp_path), QT_QPA_PLATFORM="offscreen",
-               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     db = tmp_path / "calls.db"
-    child = subprocess.Popen([sys.executable, str(TYPIST), "--db", str(db)], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    child = start_typist(tmp_path, db)
     try:
         assert child.stdout.readline().strip() == "ready", child.stderr.read()
         for line in child.stdout:             # typing: the note is saved at most 0.7 s apart meanwhile
@@ -44,12 +49,8 @@ def test_a_signal_while_typing_loses_nothing(tmp_path, end):
 
 def test_the_desktop_session_ending_saves_every_character_before_the_card_is_killed(tmp_path):
     # Qt's session-end request (commitDataRequest), then kill -9: a session that does not wait for the card
-    env = dict(os.environ, HANGUP_COACH_HOME=str(tmp_path), QT_QPA_PLATFORM="offscreen",
-               HANGUP_COACH_TEST_SESSION_END="30",
-               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     db = tmp_path / "calls.db"
-    child = subprocess.Popen([sys.executable, str(TYPIST), "--db", str(db)], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    child = start_typist(tmp_path, db, HANGUP_COACH_TEST_SESSION_END="30")
     try:
         assert child.stdout.readline().strip() == "ready", child.stderr.read()
         committed = next((line for line in child.stdout if line.startswith("committed")), "")
