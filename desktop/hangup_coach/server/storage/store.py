@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import String, bindparam, func, literal, select, union_all, update
+from sqlalchemy import String, bindparam, exists, func, literal, select, union_all, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
@@ -26,6 +26,7 @@ from ..permissions import Place
 from . import audit
 from . import changes as stamps
 from .blocklist_tables import block_entry, blocks
+from .device_cache import DeviceCache
 from .engine import WriteTransaction, engine_for, iso, reach_clause, utc_now
 from .schema import audit as audit_table
 from .schema import cases, devices, records
@@ -79,6 +80,7 @@ class Storage:
         # fn(conn, device, records, now) run inside each push's transaction (the blocklist makes a
         # block of each new proposal there: one transaction, all or nothing)
         self.push_hooks: list[Callable] = []
+        self.device_rows = DeviceCache()                # devices by token hash, for a few seconds
 
     def close(self) -> None:
         self.engine.dispose()
@@ -141,13 +143,14 @@ class Storage:
             if row is None:
                 return None
             before = _device(row)
-            if before.revoked_at is None:
-                conn.execute(update(devices).where(devices.c.id == device_id).values(revoked_at=now))
-                after = Device(**dict(before.__dict__, revoked_at=now))
-                audit.append(conn, by, permissions.DEVICE_MANAGE, "device", device_id, before.place,
-                             before.public(), after.public(), at=now)
-                return after
-            return before
+            if before.revoked_at is not None:
+                return before
+            conn.execute(update(devices).where(devices.c.id == device_id).values(revoked_at=now))
+            after = Device(**dict(before.__dict__, revoked_at=now))
+            audit.append(conn, by, permissions.DEVICE_MANAGE, "device", device_id, before.place,
+                         before.public(), after.public(), at=now)
+        self.device_rows.drop(device_id)        # after the commit: a lookup meanwhile read it live
+        return after
 
     def list_devices(self, reach: permissions.Reach | None = None) -> list[Device]:
         query = select(devices).order_by(devices.c.created_at, devices.c.id)
@@ -156,17 +159,31 @@ class Storage:
         with self.engine.connect() as conn:
             return [_device(r) for r in conn.execute(query).mappings()]
 
+    def known_device(self, token: str | None) -> Device | None:
+        """The device of `token` if this process looked it up within device_cache.SECONDS (no
+        database: the event loop may ask), else None; AuthError if that device may not."""
+        if not token:
+            raise AuthError("missing bearer token")
+        row = self.device_rows.get(token_hash(token))
+        return None if row is None else _usable(row)
+
     def authenticate(self, token: str | None) -> Device:
         if not token:
             raise AuthError("missing bearer token")
         digest = token_hash(token)
-        with self.engine.connect() as conn:
-            row = conn.execute(select(devices).where(devices.c.token_hash == digest)).mappings().first()
-        if row is None or not hmac.compare_digest(row["token_hash"], digest):
-            raise AuthError("unknown token")
-        if row["revoked_at"] is not None:
-            raise AuthError("this device's token was revoked")
-        return _device(row)
+        row = self.device_rows.get(digest)
+        if row is None:
+            with self.engine.connect() as conn:
+                row = conn.execute(select(devices).where(devices.c.token_hash == digest)).mappings().first()
+            if row is None or not hmac.compare_digest(row["token_hash"], digest):
+                raise AuthError("unknown token")
+            self.device_rows.put(digest, row)
+        return _usable(row)
+
+    @staticmethod
+    def still_live(device: Device):
+        """SQL: `device` may still write (authenticate's rule, asked inside a write transaction)."""
+        return exists().where(devices.c.id == device.id, devices.c.revoked_at.is_(None))
 
     # ----- push -----------------------------------------------------------------------------------------
     def push(self, device: Device, batch: wire.Push, authorise: Callable, audited: frozenset = frozenset()
@@ -182,8 +199,11 @@ class Storage:
         skew = clock_skew(batch.sent_at, received)
         with self.write(advisory_lock=False) as conn:
             # One stamp per record of the batch (those of unchanged records go unused: a cursor needs
-            # order, not consecutive numbers).
-            stamp = self.stamp(conn, len(batch.records))
+            # order, not consecutive numbers), taken only while the device is live: authenticate may
+            # have answered from its cache, but a revoked token writes nothing.
+            stamp = stamps.stamp(conn, self.dialect, len(batch.records), only_if=self.still_live(device))
+            if stamp is None:
+                raise AuthError("this device's token was revoked")
             stored = self._stored(conn, batch.records, audited)
             calls = {r.id: _place(stored[("call", r.id)]) if ("call", r.id) in stored else device.place
                      for r in batch.records if r.kind == "call"}
@@ -379,6 +399,13 @@ _UPDATE_RECORD = (update(records).where(records.c.kind == bindparam("b_kind"), r
 _UPDATE_CASE = (update(cases).where(cases.c.number == bindparam("b_number"))
                 .values({c: bindparam(c) for c in ("case_id", "closed_at", "branch_only", "seq", "tx", "updated_at",
                                                     "updated_by")}))
+
+
+def _usable(row) -> Device:
+    """The device of a token's row, if it may still be used (else AuthError)."""
+    if row["revoked_at"] is not None:
+        raise AuthError("this device's token was revoked")
+    return _device(row)
 
 
 def _device(row) -> Device:
