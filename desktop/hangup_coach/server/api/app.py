@@ -58,14 +58,15 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
     rate = rate or DeviceRate()
     qa = Qa(storage)
 
-    async def authenticate(request: Request) -> Device:
+    async def authenticate(request: Request, remembered: bool = False) -> Device:
         """The request's device (401 without a valid token); what it may do is asked of
-        permissions by each endpoint."""
+        permissions by each endpoint. `remembered`: a device this process looked up lately will do,
+        without the database (only for a push: its transaction checks the device is still live)."""
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         token = token.strip() if scheme.lower() == "bearer" else None
-        # Known within the last seconds: no database, no thread (storage/device_cache.py)
-        device = storage.known_device(token) or await run_in_threadpool(storage.authenticate, token)
+        device = (storage.known_device(token) if remembered else None) or \
+            await run_in_threadpool(storage.authenticate, token)
         request.scope["hc.device"] = device.id          # for the access log (never the token)
         rate.take(device.id)                            # TooMany → 429
         return device
@@ -87,7 +88,7 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
                              "protocol": wire.PROTOCOL, "client_protocol": request.state.protocol})
 
     async def push(request: Request):
-        device = await authenticate(request)
+        device = await authenticate(request, remembered=True)
         raw = await read_body(request, wire.MAX_BODY_BYTES)
         # Decoded, validated and stored in one trip to the thread pool: a 500-record batch costs the
         # event loop nothing, and ring-time lookups on this worker do not wait behind it.

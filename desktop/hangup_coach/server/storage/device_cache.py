@@ -1,14 +1,12 @@
-"""Devices found by token, kept for a few seconds in each server process.
+"""Devices found by token, remembered by each server process for pushes.
 
-Without it every request costs a pooled connection and a query (plus its rollback) before any
-work, more than half the database round trips of a push. With it a request within SECONDS of the
-device's last one is authenticated without the database.
-
-Revocation still holds: revoking in this process drops the entry at once; every write (a push)
-checks in its own transaction that the device is still live (store.Storage.push), so a revoked
-token writes nothing anywhere; a read served by another process may still answer the revoked
-token for at most SECONDS. The row is kept, not the verdict: every check made on the row
-(revoked, ...) is made again on each request.
+A push is the request a card sends most (every sync with something new), and looking its device
+up cost a pooled connection and a query (and its rollback) before any work: about half the
+database round trips of a push. A push of a device this process looked up within SECONDS skips
+that, and its own transaction checks that the device is still live (store.Storage.push), so a
+token revoked by any process writes nothing from then on. Every other request asks the database
+(store.Storage.authenticate), so it is refused at once too. The row is kept, not the verdict:
+the checks made on the row (revoked, ...) are made again on each use.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ import threading
 import time
 from typing import Callable
 
-SECONDS = 5.0          # how long a device's row is trusted without asking the database again
+SECONDS = 60.0         # how long a row is kept (longer than a card's 10 s between syncs)
 MOST = 20_000          # entries kept (several tokens per agent of a 5,000-agent centre)
 
 

@@ -161,23 +161,24 @@ class Storage:
 
     def known_device(self, token: str | None) -> Device | None:
         """The device of `token` if this process looked it up within device_cache.SECONDS (no
-        database: the event loop may ask), else None; AuthError if that device may not."""
+        database: the event loop may ask), else None. Only for a push, whose transaction checks
+        that the device is still live (push); a revoked device may still be remembered here."""
         if not token:
             raise AuthError("missing bearer token")
         row = self.device_rows.get(token_hash(token))
         return None if row is None else _usable(row)
 
     def authenticate(self, token: str | None) -> Device:
+        """The device of `token`, asked of the database (so a revocation by any process counts at
+        once), and remembered for known_device."""
         if not token:
             raise AuthError("missing bearer token")
         digest = token_hash(token)
-        row = self.device_rows.get(digest)
-        if row is None:
-            with self.engine.connect() as conn:
-                row = conn.execute(select(devices).where(devices.c.token_hash == digest)).mappings().first()
-            if row is None or not hmac.compare_digest(row["token_hash"], digest):
-                raise AuthError("unknown token")
-            self.device_rows.put(digest, row)
+        with self.engine.connect() as conn:
+            row = conn.execute(select(devices).where(devices.c.token_hash == digest)).mappings().first()
+        if row is None or not hmac.compare_digest(row["token_hash"], digest):
+            raise AuthError("unknown token")
+        self.device_rows.put(digest, row)
         return _usable(row)
 
     @staticmethod
