@@ -52,12 +52,15 @@ class Refused(SyncFailure):
 
 class BatchRefused(SyncFailure):
     """422 on a push: record `index` of the batch is not acceptable; nothing of it was stored.
-    `upgrade_required`: only a newer card can send it (keep it, do not drop it)."""
+    `upgrade_required`: only a newer card can send it; `newer_than_server`: only a newer server can
+    take it (keep it for after that upgrade, do not drop it)."""
 
-    def __init__(self, message: str, index: int | None, upgrade_required: bool = False) -> None:
+    def __init__(self, message: str, index: int | None, upgrade_required: bool = False,
+                 newer_than_server: bool = False) -> None:
         super().__init__(message)
         self.index = index
         self.upgrade_required = upgrade_required
+        self.newer_than_server = newer_than_server
 
 
 class Stale(Refused):
@@ -209,7 +212,8 @@ class SyncClient:
             index = body.get("index") if isinstance(body, dict) else None
             raise BatchRefused(message or "the server refused the batch",
                                index if isinstance(index, int) and not isinstance(index, bool) else None,
-                               isinstance(body, dict) and body.get("upgrade_required") is True)
+                               isinstance(body, dict) and body.get("upgrade_required") is True,
+                               isinstance(body, dict) and body.get("newer_than_server") is True)
         if status in (404, 409, 413, 415, 422) and path.startswith(("/v1/qa/", "/v1/recordings/")):
             raise Refused(status, f"{method} {shown}: {status} {message or 'refused'}")
         if status not in (200, 201):

@@ -21,6 +21,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+import hangup_coach
+
 from ... import wire
 from .. import domain, permissions
 from ..domain import cases, framework, records
@@ -40,6 +42,7 @@ log = logging.getLogger("hangup_coach.server")
 DATABASE_ENV = "HANGUP_COACH_SERVER_DATABASE"   # how `--workers N` children learn the database
 
 
+SERVER_VERSION = hangup_coach.__version__   # a card re-sends what it held for this server's upgrade when it changes
 RETRY_AFTER = 2          # seconds a card waits before asking again after a 503 (busy, database away)
 
 
@@ -82,7 +85,8 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         permissions.check(device, permissions.ME_READ, device.place)
         return JSONResponse({"device_id": device.id, "agent_id": device.agent_id, "role": device.role,
                              "team": device.team, "site": device.site, "server_time": iso(storage.clock()),
-                             "protocol": wire.PROTOCOL, "client_protocol": request.state.protocol})
+                             "protocol": wire.PROTOCOL, "client_protocol": request.state.protocol,
+                             "server_version": SERVER_VERSION})
 
     async def push(request: Request):
         device = await authenticate(request)
@@ -197,6 +201,8 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         extra = {"index": exc.index} if exc.index is not None else {}
         if isinstance(exc, wire.UpgradeRequired):
             extra["upgrade_required"] = True
+        if isinstance(exc, wire.NewerThanServer):
+            extra["newer_than_server"] = True       # the card keeps it until this server is upgraded
         return error(400 if isinstance(exc, wire.BadParameter) else 422, exc.message, **extra)
 
     async def on_case(request: Request, exc: cases.CaseError):
