@@ -51,7 +51,7 @@ def start_sync(paths: AppPaths, db_path: Path, controller, card, tray, texts: di
 
     def show(status: SyncStatus) -> None:
         text = describe(status, texts)
-        card.set_sync_status(text, f"{server}\n{status.detail}".strip(), status.state in ("offline", "refused"))
+        card.set_sync_status(text, f"{server}\n{status.detail}".strip(), status.state in ("offline", "refused", "expired"))
         card.set_clock_warning(clock_warning(status.clock_skew, texts))
         if tray is not None:
             tray.setToolTip(f"{texts['app_name']} · {text}")

@@ -40,11 +40,13 @@ class Unavailable(SyncFailure):
 
 
 class AuthRefused(SyncFailure):
-    """401/403: the token is missing, unknown or revoked, or the role may not do this."""
+    """401/403: the token is missing, unknown, revoked, expired or replaced, or the role may not do
+    this. `reason`: the server's word for a 401 ("expired", "replaced", "revoked", ...), else ""."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, reason: str = "") -> None:
         super().__init__(message)
         self.status = status
+        self.reason = reason
 
 
 class Refused(SyncFailure):
@@ -231,7 +233,8 @@ class SyncClient:
         body = _json(content)
         message = body.get("error") if isinstance(body, dict) and isinstance(body.get("error"), str) else None
         if status in (401, 403):
-            raise AuthRefused(status, f"{method} {shown}: {status} {message or 'refused'}")
+            reason = body.get("reason") if isinstance(body, dict) and isinstance(body.get("reason"), str) else ""
+            raise AuthRefused(status, f"{method} {shown}: {status} {message or 'refused'}", reason)
         if status == 422 and path == "/v1/push":
             index = body.get("index") if isinstance(body, dict) else None
             raise BatchRefused(message or "the server refused the batch",

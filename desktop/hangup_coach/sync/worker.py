@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SyncStatus:
-    state: str                      # "syncing" | "ok" | "offline" | "refused"
+    state: str                      # "syncing" | "ok" | "offline" | "refused" | "expired" (the token's time is up)
     pending: int                    # outbox entries not yet acknowledged
     last_success: datetime | None   # end of the last complete round
     detail: str = ""                # what went wrong, for a tooltip / the log
@@ -131,7 +131,7 @@ class SyncWorker(QObject):
                     break
                 except AuthRefused as exc:
                     log.error("sync stopped: %s (log in again: hangup-coach login)", exc)
-                    self._emit(db, "refused", str(exc))
+                    self._emit(db, "expired" if exc.reason == "expired" else "refused", str(exc))
                     wait = max(self.interval, 60.0)
                 except SyncFailure as exc:
                     self._emit(db, "offline", str(exc))
