@@ -54,7 +54,8 @@ class Controller(QObject):
     call_changed = Signal(object)        # CallSession
     note_state = Signal(str, str)        # call id, "saving" | "saved" | "unsaved" (kept, retrying) | human error
     store_status = Signal(str, str)      # "ok" | "busy" | "disk_full" | "read_only" | "corrupt" | "io" | "record"
-                                         # | "history", and a detail for the log and the tooltip
+                                         # | "history" | "moved" | "memory" | "unmounted", and a detail
+                                         # for the log and the tooltip
     store_ready = Signal()               # the database is open and the calls it had open are back
     store_refused = Signal(object)       # StoreError: the database cannot be used (start-up refuses it)
     softphone_status = Signal(str, str)  # state, detail
@@ -484,7 +485,7 @@ class Controller(QObject):
         self.store_status.emit(kind, detail)
         if kind != "ok":
             for call_id in self._unsaved_notes:
-                self.note_state.emit(call_id, "memory" if kind == "memory" else "unsaved")
+                self.note_state.emit(call_id, "memory" if kind in ("memory", "unmounted") else "unsaved")
 
 
 def clean_event(event: CallEvent) -> CallEvent:
