@@ -4,12 +4,14 @@ standing for two server processes, and through a real server with two workers.""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from hangup_coach import wire
 from hangup_coach.server.domain import records
-from hangup_coach.server.storage import AuthError, Storage
+from hangup_coach.server.storage import AuthError, Storage, tokens
 from hangup_coach.server.storage.device_cache import SECONDS, DeviceCache
 from hangup_coach.server.storage.schema import records as records_table
 from tests.server.harness import Device, ServerProcess, add_device
@@ -71,6 +73,22 @@ def test_a_token_revoked_elsewhere_writes_nothing_even_while_remembered(two_proc
     assert stored(second) == 3                                   # nothing of the refused batch
     with pytest.raises(AuthError, match="revoked"):
         first.authenticate(token)                                # and every other request asks the database
+
+
+def test_a_token_replaced_elsewhere_without_grace_writes_nothing_even_while_remembered(two_processes):
+    first, second, _ = two_processes
+    device, token = second.add_device("1005", "agent", "t1")
+    remembered = first.authenticate(token)
+    found = tokens.rotate(second, device.id, None, tokens.KEEP, timedelta(0))   # the other process, no grace
+    assert found is not None
+    with pytest.raises(AuthError):
+        records.push(first, remembered, batch(device))
+    assert stored(second) == 0
+    with pytest.raises(AuthError, match="replaced"):
+        first.authenticate(token)
+    first.authenticate(found[1])                                 # the new token works
+    records.push(first, first.known_device(found[1]), batch(device))
+    assert stored(second) == 3
 
 
 def test_a_token_revoked_in_this_process_is_refused_at_once(two_processes):

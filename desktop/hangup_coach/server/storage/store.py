@@ -6,13 +6,10 @@ and pulls still never pass over a row that commits later.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import secrets
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -25,22 +22,15 @@ from .. import migrations, permissions
 from ..permissions import Place
 from . import audit
 from . import changes as stamps
+from . import tokens
 from .blocklist_tables import block_entry, blocks
 from .device_cache import DeviceCache
 from .engine import WriteTransaction, engine_for, iso, reach_clause, utc_now
 from .schema import audit as audit_table
 from .schema import cases, devices, records
+from .tokens import AuthError, token_hash
 
 SchemaTooNew = migrations.SchemaTooNew
-
-
-class AuthError(Exception):
-    """401: no, unknown or revoked token (a role that may not is permissions.Denied, 403)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.status = 401
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -53,6 +43,8 @@ class Device:
     created_at: str
     revoked_at: str | None = None
     covers: tuple[str, ...] = ()          # a qa device's further teams of its site, or ("*",): permissions
+    # the sha256 of the token it came with (authenticate), for a push to check it in its transaction
+    token_digest: str | None = field(default=None, compare=False, repr=False)
 
     def public(self) -> dict:
         return {"device_id": self.id, "agent_id": self.agent_id, "role": self.role, "team": self.team,
@@ -62,10 +54,6 @@ class Device:
     @property
     def place(self) -> Place:
         return Place.of(self)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class Storage:
@@ -110,10 +98,12 @@ class Storage:
 
     # ----- devices --------------------------------------------------------------------------------------
     def add_device(self, agent_id: str, role: str, team: str | None = None, site: str | None = None,
-                   by: Device | None = None, covers: tuple[str, ...] = ()) -> tuple[Device, str]:
+                   by: Device | None = None, covers: tuple[str, ...] = (), expires_days: float | None = None
+                   ) -> tuple[Device, str]:
         """A new device and its token (shown once; only its hash is kept). `by`: the admin's device
         (None: the server's command line), for the audit. `covers`: a qa device's further teams of
-        its site, or ("*",) for all of them (its QA scope)."""
+        its site, or ("*",) for all of them (its QA scope). `expires_days`: the token's lifetime
+        (None: it never expires; tokens.py)."""
         if role not in permissions.ROLES:
             raise ValueError(f"role must be one of {', '.join(permissions.ROLES)}")
         team, site = team or permissions.DEFAULT_TEAM, site or permissions.DEFAULT_SITE
@@ -126,12 +116,13 @@ class Storage:
             raise ValueError("only a qa device looks after more teams than its own")
         if permissions.EVERY_TEAM in covers and len(covers) > 1:
             raise ValueError(f"covers: {permissions.EVERY_TEAM!r} (the whole site) stands alone")
-        token = secrets.token_urlsafe(32)
-        device = Device(str(uuid.uuid4()), agent_id, role, team, site, iso(self.clock()), covers=covers)
+        token, now = tokens.new_token(), self.clock()
+        lifetime = tokens.issued(now, expires_days)
+        device = Device(str(uuid.uuid4()), agent_id, role, team, site, iso(now), covers=covers)
         with self.write() as conn:
             conn.execute(devices.insert().values(
                 id=device.id, agent_id=agent_id, role=role, team=team, site=site, token_hash=token_hash(token),
-                created_at=device.created_at, covers=",".join(covers) or None))
+                created_at=device.created_at, covers=",".join(covers) or None, **lifetime))
             audit.append(conn, by, permissions.DEVICE_MANAGE, "device", device.id, device.place,
                          None, device.public(), at=device.created_at)
         return device, token
@@ -164,27 +155,25 @@ class Storage:
         database: the event loop may ask), else None. Only for a push, whose transaction checks
         that the device is still live (push); a revoked device may still be remembered here."""
         if not token:
-            raise AuthError("missing bearer token")
-        row = self.device_rows.get(token_hash(token))
-        return None if row is None else _usable(row)
+            raise AuthError("missing bearer token", "missing")
+        digest = token_hash(token)
+        row = self.device_rows.get(digest)
+        if row is None:
+            return None
+        tokens.check(row, digest, self.clock())
+        return _device(row, digest)
 
     def authenticate(self, token: str | None) -> Device:
         """The device of `token`, asked of the database (so a revocation by any process counts at
         once), and remembered for known_device."""
         if not token:
-            raise AuthError("missing bearer token")
+            raise AuthError("missing bearer token", "missing")
         digest = token_hash(token)
         with self.engine.connect() as conn:
-            row = conn.execute(select(devices).where(devices.c.token_hash == digest)).mappings().first()
-        if row is None or not hmac.compare_digest(row["token_hash"], digest):
-            raise AuthError("unknown token")
+            row = tokens.lookup(conn, digest)
+        tokens.check(row, digest, self.clock())        # unknown, revoked, expired, replaced: AuthError
         self.device_rows.put(digest, row)
-        return _usable(row)
-
-    @staticmethod
-    def still_live(device: Device):
-        """SQL: `device` may still write (authenticate's rule, asked inside a write transaction)."""
-        return exists().where(devices.c.id == device.id, devices.c.revoked_at.is_(None))
+        return _device(row, digest)
 
     # ----- push -----------------------------------------------------------------------------------------
     def push(self, device: Device, batch: wire.Push, authorise: Callable, audited: frozenset = frozenset()
@@ -202,9 +191,10 @@ class Storage:
             # One stamp per record of the batch (those of unchanged records go unused: a cursor needs
             # order, not consecutive numbers), taken only while the device is live: authenticate may
             # have answered from its cache, but a revoked token writes nothing.
-            stamp = stamps.stamp(conn, self.dialect, len(batch.records), only_if=self.still_live(device))
+            stamp = stamps.stamp(conn, self.dialect, len(batch.records),
+                                 only_if=tokens.still_good(device.id, device.token_digest, received))
             if stamp is None:
-                raise AuthError("this device's token was revoked")
+                raise AuthError("this device's token was revoked, replaced or expired: log in again", "revoked")
             stored = self._stored(conn, batch.records, audited)
             calls = {r.id: _place(stored[("call", r.id)]) if ("call", r.id) in stored else device.place
                      for r in batch.records if r.kind == "call"}
@@ -402,16 +392,9 @@ _UPDATE_CASE = (update(cases).where(cases.c.number == bindparam("b_number"))
                                                     "updated_by")}))
 
 
-def _usable(row) -> Device:
-    """The device of a token's row, if it may still be used (else AuthError)."""
-    if row["revoked_at"] is not None:
-        raise AuthError("this device's token was revoked")
-    return _device(row)
-
-
-def _device(row) -> Device:
+def _device(row, token_digest: str | None = None) -> Device:
     return Device(row["id"], row["agent_id"], row["role"], row["team"], row["site"], row["created_at"],
-                  row["revoked_at"], tuple(row["covers"].split(",")) if row["covers"] else ())
+                  row["revoked_at"], tuple(row["covers"].split(",")) if row["covers"] else (), token_digest)
 
 
 def clock_skew(sent_at: str | None, received: datetime) -> float:
