@@ -244,9 +244,17 @@ async def steady(url: str, agents, seconds: float, numbers: list[str]) -> dict:
             await asyncio.sleep(1 / LOOKUPS)
         await asyncio.gather(*tasks)
 
+    lags = []
+
+    async def generator_lag() -> None:          # this process's own delay: a latency above it is the server's
+        while time.monotonic() < stop:
+            began = time.perf_counter()
+            await asyncio.sleep(0.01)
+            lags.append((time.perf_counter() - began) * 1000 - 10)
+
     async with session(url) as http:
-        await asyncio.gather(ringing(http), *(card(http, i) for i in range(len(agents))))
-    return {"latencies": latencies, "failures": failures, "agents": len(agents)}
+        await asyncio.gather(ringing(http), generator_lag(), *(card(http, i) for i in range(len(agents))))
+    return {"latencies": latencies, "failures": failures, "agents": len(agents), "lag": lags}
 
 
 def seed(database: str, rows: int) -> None:
@@ -368,7 +376,8 @@ def steady_row(result: dict) -> tuple:
             f"push p99 {push99:,.0f} ms, lookup p99 {look99:,.0f} ms (pull p99 {pull99:,.0f} ms)",
             f"p99 {health99:,.0f} ms (GET /health beside the lookups)", f"{look99 / max(health99, 1):.1f}×",
             "push p99 ≤ 200 ms, lookup p99 ≤ 100 ms", push99 <= 200 and look99 <= 100 and not st["failures"],
-            f"{rounds:.0f} sync rounds/s, {len(lat['lookup']):,} lookups; {len(st['failures'])} failed")
+            f"{rounds:.0f} sync rounds/s (of {st['agents'] / SYNC_SECONDS:.0f} asked), {len(lat['lookup']):,} lookups; "
+            f"{len(st['failures'])} failed; the generator's own lag p99 {pct(st['lag'], 0.99):,.0f} ms")
 
 
 def capacity_rows(quick: bool) -> list[tuple]:
