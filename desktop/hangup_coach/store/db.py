@@ -10,6 +10,7 @@ import functools
 import os
 import sqlite3
 import sys
+import threading
 import tempfile
 import uuid
 from pathlib import Path
@@ -34,17 +35,22 @@ def _load_sqlite_utils() -> None:
     """Import sqlite-utils without numpy and pandas. It imports them when they are installed, only
     to map their column types, and the app never hands it their values; pyqtgraph (the dashboard)
     installs numpy, whose import at start-up would cost the card ~120 ms and ~35 MB. Hidden only
-    while sqlite-utils loads: the dashboard imports numpy itself later."""
-    if "sqlite_utils" in sys.modules:
-        return
-    hidden = [name for name in ("numpy", "pandas") if name not in sys.modules]
-    for name in hidden:
-        sys.modules[name] = None   # `import numpy` now raises ImportError
-    try:
-        import sqlite_utils  # noqa: F401
-    finally:
+    while sqlite-utils loads: the dashboard imports numpy itself later. A thread that imports numpy
+    while another may open a database calls this first (the lock: numpy is hidden from every thread)."""
+    with _sqlite_utils_lock:
+        if "sqlite_utils" in sys.modules:
+            return
+        hidden = [name for name in ("numpy", "pandas") if name not in sys.modules]
         for name in hidden:
-            sys.modules.pop(name, None)
+            sys.modules[name] = None   # `import numpy` now raises ImportError
+        try:
+            import sqlite_utils  # noqa: F401
+        finally:
+            for name in hidden:
+                sys.modules.pop(name, None)
+
+
+_sqlite_utils_lock = threading.Lock()
 
 
 @functools.cache
