@@ -50,7 +50,9 @@ CHART_SLOTS = 4   # the Charts tab's 2×2 grid (ui/charts.CHARTS, share first)
 class Dashboard(QWidget):
     def __init__(self, db_path: Path, policy, texts: dict[str, str], utc_offset_minutes: int,
                  first: date, last: date, parent=None, targets: dict | None = None,
-                 teams: dict[str, tuple[str, ...]] | None = None) -> None:
+                 teams: dict[str, tuple[str, ...]] | None = None, teams_from=None) -> None:
+        """`teams_from(first, last, utc_offset) -> app.team_report.TeamFigures`: the server's figures
+        of the teams this PC's login may read, for the Teams tab (none without it)."""
         super().__init__(parent)
         if targets is None:
             from ..app.resources import load_targets
@@ -157,6 +159,12 @@ class Dashboard(QWidget):
         self.tabs.addTab(self.hours, texts["tab_hours"])
         self.tabs.addTab(what_if, texts["tab_what_if"])
         self.tabs.addTab(self.summary, texts["tab_details"])
+        self.teams_panel = None
+        if teams_from is not None:
+            from .teams_panel import TeamsPanel
+            self.teams_panel = TeamsPanel(texts, targets, teams_from)
+            self.tabs.addTab(self.teams_panel, texts["tab_teams"])
+            self.tabs.currentChanged.connect(self._tab_changed)
 
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
@@ -237,6 +245,16 @@ class Dashboard(QWidget):
         self.progress.show()
         self.status.setText(self.texts["loading"])
         self.loader.load(query, DEFAULT_SCENARIOS)
+        self._load_teams(again=True)
+
+    def _tab_changed(self, _index: int) -> None:
+        self._load_teams(again=False)
+
+    def _load_teams(self, again: bool) -> None:
+        """The server's figures of the period, while the Teams tab is the one shown."""
+        if self.teams_panel is not None and self.tabs.currentWidget() is self.teams_panel:
+            q = self.query()
+            self.teams_panel.load(q.first, q.last, q.utc_offset_minutes, again)
 
     def _progress(self, done: int, total: int, request: int) -> None:
         if self.loader.is_current(request):
