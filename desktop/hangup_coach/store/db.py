@@ -698,5 +698,12 @@ def _m0011(db: Database) -> None:
     db.execute("ALTER TABLE calls ADD COLUMN times_reconstructed INTEGER NOT NULL DEFAULT 0")
 
 
+@migration("0012_outbox_held_for_upgrade")
+def _m0012(db: Database) -> None:
+    # Issue 16: a record that only a newer card or a newer server can take is held, not rejected:
+    # "card <version>" / "server <version>" that could not send it; queued again when that changes.
+    db.execute("ALTER TABLE outbox ADD COLUMN held_for TEXT")
+
+
 from . import qa  # noqa: E402,F401  (registers the QA tables' migrations, after the ones above)
 from . import reports  # noqa: E402,F401  (registers the kept per-hour tallies' migration)
