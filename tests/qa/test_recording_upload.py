@@ -90,7 +90,7 @@ def test_a_card_uploads_its_recording_a_reviewer_plays_it_and_the_server_keeps_i
         qa_store.save_batch(lead_db, form_batch, NOW)
         lead_client = SyncClient(server.url, lead.token)
         from hangup_coach.ui.qa_review import ReviewWindow
-        window = ReviewWindow(lead_db, "batch-1", _form(), Policy(), load_qa_texts("en"), "en", "2001",
+        window = ReviewWindow(tmp_path / "lead.db", "batch-1", _form(), Policy(), load_qa_texts("en"), "en", "2001",
                               RecordingSource.parse("server"), tmp_path / "cache", 0, lambda: NOW,
                               download=lead_client.download_recording)
         qtbot.addWidget(window)
