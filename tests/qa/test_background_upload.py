@@ -14,13 +14,11 @@ import httpx
 import pytest
 
 from hangup_coach.app.paths import AppPaths
-from hangup_coach.app.recording_upload import upload_recordings, uploader
+from hangup_coach.app.recording_upload import uploader
 from hangup_coach.app.recordings import mix
 from hangup_coach.app.settings import Settings
-from hangup_coach.core.qa_recordings import RecordingSource
 from hangup_coach.sync.client import SyncClient
 from hangup_coach.sync.credentials import Login
-from hangup_coach.sync.engine import Syncer
 from hangup_coach.sync.worker import SyncWorker
 from tests.server.harness import Device, ServerProcess, add_device
 from tests.server.records import call as call_record
@@ -91,14 +89,14 @@ def test_the_worker_uploads_in_parts_and_a_stalled_upload_does_not_hold_back_the
     expected = halves(tmp_path / "sndfile", agent, call_id)
     stalled, go_on, asked = threading.Event(), threading.Event(), []
 
-    def slow_uploader(db, client, should_stop):
+    def slow_uploader(open_db, client, should_stop):
         def held_after_the_first_part() -> bool:
             asked.append(1)
             if len(asked) == 3:      # asked before the call, then before each part: one part is on the server
                 stalled.set()
                 go_on.wait(60)
             return should_stop()
-        return uploader(paths)(db, client, held_after_the_first_part, part_bytes=PART)
+        return uploader(paths)(open_db, client, held_after_the_first_part, part_bytes=PART)
 
     reports: list = []
     worker = started(SyncWorker(agent.db_path, lambda: login, interval=0.3, max_backoff=1.0,
@@ -131,11 +129,11 @@ def test_a_card_closed_mid_upload_resumes_where_the_servers_copy_ends(server, ca
     expected = halves(tmp_path / "sndfile", agent, call_id)
     asked = []
 
-    def closed_after_two_parts(db, client, should_stop):
+    def closed_after_two_parts(open_db, client, should_stop):
         def ask() -> bool:
             asked.append(1)
             return len(asked) >= 4 or should_stop()   # (before the call, parts 1, 2) then the card closes
-        return uploader(paths)(db, client, ask, part_bytes=PART)
+        return uploader(paths)(open_db, client, ask, part_bytes=PART)
 
     reports: list = []
     worker = started(SyncWorker(agent.db_path, lambda: login, interval=0.3, max_backoff=1.0,
@@ -150,7 +148,7 @@ def test_a_card_closed_mid_upload_resumes_where_the_servers_copy_ends(server, ca
 
     reports = []                                 # the card starts again
     worker = started(SyncWorker(agent.db_path, lambda: login, interval=0.3, max_backoff=1.0,
-                                uploader=lambda db, client, stop: uploader(paths)(db, client, stop, PART)),
+                                uploader=lambda open_db, client, stop: uploader(paths)(open_db, client, stop, PART)),
                      qtbot, reports)
     try:
         qtbot.waitUntil(lambda: bool(reports) and reports[-1].uploaded == 1, timeout=60_000)
@@ -169,18 +167,13 @@ def test_past_the_agents_daily_quota_the_rest_wait_and_the_server_checks_every_p
     folder = tmp_path / "sndfile"
     halves(folder, agent, first)
     expected = halves(folder, agent, second)
-    client = SyncClient(server.url, login.token)
-    try:
-        Syncer(agent.store.db, client).round()                   # the calls are on the server
-        report = upload_recordings(agent.store.db, client, RecordingSource.parse(f"sndfile:{folder}"),
-                                   tmp_path / "mix", int(datetime.now().astimezone().utcoffset().total_seconds()
-                                                         // 60), "2026-12-03T10:00:00+00:00", part_bytes=PART)
-        assert report.uploaded == 1 and "429" in report.waiting
-        assert "at most 31,457 bytes per agent a day" in report.waiting and "--recording-quota-mb" in report.waiting
-        marked = dict(agent.store.db.execute("SELECT call_id, state FROM recording_uploads").fetchall())
-        assert marked == {first: "uploaded"}                     # the second waits for a later round
-    finally:
-        client.close()
+    assert agent.login(server.url, login.token).returncode == 0
+    done = agent.sync()                                          # `sync --once`: the calls, then recordings
+    assert done.returncode == 0, done.stderr
+    assert "recordings: 1 uploaded" in done.stdout and "the rest wait:" in done.stdout and "429" in done.stdout
+    assert "at most 31,457 bytes per agent a day" in done.stdout and "--recording-quota-mb" in done.stdout
+    marked = dict(agent.store.db.execute("SELECT call_id, state FROM recording_uploads").fetchall())
+    assert marked == {first: "uploaded"}                         # the second waits for a later round
 
     # the server checks each part (where it starts; the whole file's checksum at the end); another
     # agent has a quota of its own

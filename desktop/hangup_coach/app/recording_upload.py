@@ -114,10 +114,12 @@ def _send(client, call_id: str, path: Path, should_stop: Callable[[], bool], par
 
 def uploader(paths: AppPaths) -> Callable[..., UploadReport | None]:
     """What the sync worker runs after a round: the settings are read each time (the centre may
-    turn uploads on or off while the card runs); None when they are off."""
+    turn uploads on or off while the card runs); None when they are off. `open_db()` gives the
+    calls' file, opened only when there is something to do (a card that does not upload holds
+    no connection for it)."""
     from .settings import Settings
 
-    def run(db, client, should_stop: Callable[[], bool] = lambda: False,
+    def run(open_db: Callable[[], object], client, should_stop: Callable[[], bool] = lambda: False,
             part_bytes: int = PART_BYTES) -> UploadReport | None:
         settings = Settings(paths.settings_file, machine=paths.machine_settings_file)
         if not settings.get("upload_recordings"):
@@ -128,7 +130,7 @@ def uploader(paths: AppPaths) -> Callable[..., UploadReport | None]:
             log.error("recordings are not uploaded: %s", exc)
             return None
         offset = int(datetime.now().astimezone().utcoffset().total_seconds() // 60)   # sndfile names: local time
-        return upload_recordings(db, client, source, paths.data / "recordings-upload", offset,
+        return upload_recordings(open_db(), client, source, paths.data / "recordings-upload", offset,
                                  datetime.now(timezone.utc).isoformat(timespec="milliseconds"), should_stop,
                                  part_bytes)
     return run

@@ -137,7 +137,7 @@ def sync_once(args: argparse.Namespace) -> int:
     try:
         with SyncClient(saved.server, saved.token, timeout=args.timeout) as client:
             report = retrying(Syncer(db, client).round)
-            uploads = uploader(paths)(db, client)   # where the centre turned it on
+            uploads = uploader(paths)(lambda: db, client)   # where the centre turned it on
     except AuthRefused as exc:
         print(f"hangup-coach: {exc}; log in again", file=sys.stderr)
         return EXIT_REFUSED

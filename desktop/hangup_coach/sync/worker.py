@@ -53,9 +53,10 @@ class SyncWorker(QObject):
                  lookup_timeout: float = 0.3, max_backoff: float = 60.0, parent: QObject | None = None,
                  uploader: Callable[..., object] | None = None, upload_timeout: float = 60.0) -> None:
         """`login` is read before every round (Credentials.load), so a new `hangup-coach login`
-        takes effect on a running card without a restart. `uploader(db, client, should_stop)`
-        runs on the upload thread after a good round; its report (or None: nothing to do) goes
-        out as `uploads_done`."""
+        takes effect on a running card without a restart. `uploader(open_db, client, should_stop)`
+        runs on the upload thread after a good round (`open_db()`: that thread's connection to the
+        calls' file, opened on first use); its report (or None: nothing to do) goes out as
+        `uploads_done`."""
         super().__init__(parent)
         self.db_path, self._load_login = Path(db_path), login
         self.login: Login | None = None
@@ -192,7 +193,7 @@ class SyncWorker(QObject):
                     client = SyncClient(login.server, login.token, timeout=self.upload_timeout)
                 followed.path = self.db_path
                 try:
-                    report = self.uploader(followed.get(), client, self._stop.is_set)
+                    report = self.uploader(followed.get, client, self._stop.is_set)
                 except SyncFailure as exc:     # unreachable, or the token refused: the next round resumes
                     log.info("recording upload paused: %s", exc)
                     continue
