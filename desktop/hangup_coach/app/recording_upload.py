@@ -39,6 +39,11 @@ class UploadReport:
     refused: list[str] = field(default_factory=list)
     waiting: str = ""                     # why the rest wait (the server's quota message, or stopped)
 
+    @property
+    def empty(self) -> bool:
+        """Nothing was due (the usual round): not worth a log line."""
+        return not (self.uploaded or self.missing or self.later or self.refused or self.waiting)
+
     def summary(self) -> str:
         text = (f"recordings: {self.uploaded} uploaded ({self.resumed} resumed), {self.missing} without a "
                 f"recording, {self.later} left for the next round, {len(self.refused)} refused")
@@ -114,9 +119,9 @@ def _send(client, call_id: str, path: Path, should_stop: Callable[[], bool], par
 
 def uploader(paths: AppPaths) -> Callable[..., UploadReport | None]:
     """What the sync worker runs after a round: the settings are read each time (the centre may
-    turn uploads on or off while the card runs); None when they are off. `open_db()` gives the
-    calls' file, opened only when there is something to do (a card that does not upload holds
-    no connection for it)."""
+    turn uploads on or off while the card runs); None when they are off or nothing was due.
+    `open_db()` gives the calls' file, opened only when uploads are on (a card that does not
+    upload holds no connection for it)."""
     from .settings import Settings
 
     def run(open_db: Callable[[], object], client, should_stop: Callable[[], bool] = lambda: False,
@@ -130,7 +135,8 @@ def uploader(paths: AppPaths) -> Callable[..., UploadReport | None]:
             log.error("recordings are not uploaded: %s", exc)
             return None
         offset = int(datetime.now().astimezone().utcoffset().total_seconds() // 60)   # sndfile names: local time
-        return upload_recordings(open_db(), client, source, paths.data / "recordings-upload", offset,
-                                 datetime.now(timezone.utc).isoformat(timespec="milliseconds"), should_stop,
-                                 part_bytes)
+        report = upload_recordings(open_db(), client, source, paths.data / "recordings-upload", offset,
+                                   datetime.now(timezone.utc).isoformat(timespec="milliseconds"), should_stop,
+                                   part_bytes)
+        return None if report.empty else report
     return run
