@@ -132,3 +132,41 @@ def test_my_day_and_the_dashboard_read_the_calls_kept_beside_another_programs_fi
             dashboard.close()
     finally:
         my_day.close()
+
+
+def test_a_drive_that_went_away_is_said_and_nothing_is_written_in_the_empty_folder_it_left(
+        qtbot, open_desk, small_disk):
+    """The database on a drive or network share that is unmounted while the card runs: its mount
+    point is an empty folder of another disk now. The card says so, keeps everything in this
+    window (writing neither a new database nor the journal there, where the drive would hide them
+    when it is back), and writes everything back once the drive is mounted again."""
+    import subprocess
+
+    from PySide6.QtWidgets import QApplication
+
+    line = SimulatedLine()
+    db = small_disk / "data" / "calls.db"
+    desk = open_desk(db, line)
+    card, controller = desk.card, desk.controller
+    work_a_call(qtbot, card, line, "c1", "13800138000", "拔盘之前")
+    assert controller.wait_saved(10)
+
+    subprocess.run(["umount", "-l", str(small_disk)], check=True)   # pulled out / the share went away
+    qtbot.waitUntil(lambda: "unmounted" in desk.statuses, timeout=10_000)
+    assert card.status.toolTip() == card.t["store_unmounted"] and card.status.property("problem")   # in red
+    work_a_call(qtbot, card, line, "c2", "13912345678", "拔盘之后")
+    controller.worker.submit(lambda _store: None).result(15)   # the worker has taken the calls' writes
+    assert not controller.wait_saved(0)
+    assert not any(small_disk.iterdir())                       # no new database, no journal in the empty folder
+    assert "moved" not in desk.statuses and card.status.toolTip() == card.t["store_unmounted"]
+    assert card.rescue.isVisible()
+    qtbot.mouseClick(card.rescue.copy_button, Qt.LeftButton)
+    assert "拔盘之后" in QApplication.clipboard().text()
+
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", str(small_disk)],
+                   check=True)                                   # a drive is back there (here: empty)
+    qtbot.waitUntil(lambda: card.status.toolTip() == card.t["store_file_recreated"].format(path=db),
+                    timeout=15_000)
+    assert controller.wait_saved(15)
+    assert [(r["line_call_id"], r["note"]) for r in desk.rows()] == [("c1", "拔盘之前"), ("c2", "拔盘之后")]
+    assert not card.rescue.isVisible()
