@@ -118,3 +118,62 @@ def test_an_unreadable_journal_is_kept_aside_and_the_agent_told_nothing_came_bac
     assert box is not None and desk.card.t["journal_lost_all"] in box.text()
     assert (tmp_path / "calls.db.unsaved.json.damaged").read_text() == "an older damaged journal"   # not replaced
     assert (tmp_path / "calls.db.unsaved.json.damaged-2").read_bytes().startswith(b'{"version": 1')
+
+
+def test_before_the_database_opens_an_unwritable_journal_is_said_only_in_this_window(qtbot, tmp_path, monkeypatch):
+    """A slow disk keeps the database from opening for a while after start-up; a call and its note
+    meanwhile go to the journal, which cannot be written either: the card says "only in this window"
+    (it said nothing), offers the rescue, and saves everything once the file opens."""
+    import dataclasses
+    import threading
+
+    from hangup_coach.app import store_worker
+    from hangup_coach.app.controller import Controller, Fill
+    from hangup_coach.app.qt_clock import QtScheduler, SystemClock
+    from hangup_coach.app.resources import load_policy, load_scripts, load_texts
+    from hangup_coach.ui.card import CoachCard
+
+    db = tmp_path / "calls.db"
+    (tmp_path / "calls.db.unsaved.json.tmp").mkdir()   # the journal cannot be written (here: its temporary
+    disk_ready = threading.Event()                     # file's name is taken; in life a full disk)
+    real_open = store_worker.open_db
+
+    def slow_open(*args, **kwargs):                    # checking the file takes long (a slow disk)
+        assert disk_ready.wait(30)
+        return real_open(*args, **kwargs)
+    monkeypatch.setattr(store_worker, "open_db", slow_open)
+    controller = Controller(None, dataclasses.replace(load_policy(), grace_seconds=0.2), load_scripts("en"),
+                            SystemClock(), QtScheduler(), Fill("1024"))
+    card = CoachCard(controller, load_texts("en"))
+    qtbot.addWidget(card)
+    card.show()
+    statuses = []
+
+    def record(kind, _detail):
+        statuses.append(kind)
+    controller.store_status.connect(record)
+    try:
+        controller.attach_worker(store_worker.StoreWorker(db))
+        session = controller.start_manual_call("13800138000")
+        card.note.setPlainText("还没打开数据库时写的记录")
+        card.flush_note()
+        qtbot.waitUntil(lambda: card.status.toolTip() == card.t["store_memory"], timeout=10_000)
+        assert card.status.property("problem") and card.rescue.isVisible()
+        qtbot.waitUntil(lambda: card.note_state.text() == card.t["note_memory"], timeout=5000)
+        assert not controller.worker.wait_saved(0)
+
+        with qtbot.waitSignal(controller.store_ready, timeout=30_000):
+            disk_ready.set()
+        assert controller.worker.wait_saved(30)
+        qtbot.waitUntil(lambda: statuses[-1] == "ok", timeout=5000)
+        assert not card.rescue.isVisible()
+    finally:
+        disk_ready.set()
+        controller.store_status.disconnect(record)
+        controller.close(5)
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("SELECT n.text FROM calls c JOIN notes n ON n.call_id = c.id WHERE c.id = ?",
+                            (session.record.id,)).fetchall() == [("还没打开数据库时写的记录",)]
+    finally:
+        conn.close()

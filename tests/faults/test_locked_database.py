@@ -106,3 +106,46 @@ def test_a_failing_history_read_at_ring_time_still_shows_and_stores_the_call(qtb
     line.customer_hangs_up("c1")
     line.ring("c2", "13912345678")
     assert desk.statuses[-1] == "ok" and desk.card.status.text() == desk.card.t["softphone_online"]
+
+
+def test_a_history_read_that_outlasts_the_ring_classifies_the_call_again_when_it_is_done(qtbot, open_desk, tmp_path,
+                                                                                         monkeypatch):
+    """The store is open but busy at ring time (a long write, a slow disk): the call is classified
+    without history at once, and from its history as soon as the read is done, not left as a guess."""
+    import threading
+    from datetime import datetime, timezone
+
+    from hangup_coach.store.calls import CallStore
+    from hangup_coach.store.db import open_db
+
+    db = tmp_path / "calls.db"
+    seed = open_db(db)
+    CallStore(seed).save_profile("+8613600001111", branch_only=True, now=datetime.now(timezone.utc))
+    seed.conn.close()
+    line = SimulatedLine()
+    desk = open_desk(db, line)
+    store, card = desk.controller.worker.store, desk.card
+    disk_back = threading.Event()
+    history = store.history
+
+    def slow_history(*args):
+        assert disk_back.wait(30)
+        return history(*args)
+    monkeypatch.setattr(store, "history", slow_history)
+    try:
+        line.ring("c1", "13600001111")
+        session = desk.controller.current
+        assert session.record.caller_class == "regular"                 # a guess, and said so
+        assert desk.statuses[-1] == "history" and not card.buttons["explain"].isVisible()
+    finally:
+        disk_back.set()
+    qtbot.waitUntil(lambda: session.record.caller_class == "non_regular", timeout=10_000)
+    assert session.record.sub_reason == "must_visit_branch"
+    qtbot.waitUntil(lambda: desk.statuses[-1] == "ok", timeout=5000)   # the card no longer says it guesses
+    qtbot.mouseClick(card.buttons["answer"], Qt.LeftButton)
+    assert card.buttons["explain"].isVisible()
+    card.press("explain")
+    assert session.record.explanations == 1
+    assert desk.controller.wait_saved(10)
+    [row] = desk.rows()
+    assert (row["caller_class"], row["explanations"]) == ("non_regular", 1)

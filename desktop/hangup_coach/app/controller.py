@@ -15,7 +15,7 @@ from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from ..core.callers import CallerClass, EndedBy, SubReason
 from ..core.card_view import CardView, Line, card_view
@@ -38,6 +38,7 @@ HISTORY_WAIT_S = 0.25   # at ring time; past that the caller is classified witho
 AHEAD_KEPT = 20_000     # histories read ahead of their rings (a backlog), at most
 AHEAD_BATCH = 16        # numbers per read ahead
 AHEAD_READS = 2         # reads ahead queued on the store worker at once
+_NONE = object()       # no entry (an entry may be None: a read ahead queued)
 
 
 @dataclass
@@ -52,7 +53,8 @@ class Controller(QObject):
     call_changed = Signal(object)        # CallSession
     note_state = Signal(str, str)        # call id, "saving" | "saved" | "unsaved" (kept, retrying) | human error
     store_status = Signal(str, str)      # "ok" | "busy" | "disk_full" | "read_only" | "corrupt" | "io" | "record"
-                                         # | "history", and a detail for the log and the tooltip
+                                         # | "history" | "moved" | "memory" | "unmounted", and a detail
+                                         # for the log and the tooltip
     store_ready = Signal()               # the database is open and the calls it had open are back
     store_refused = Signal(object)       # StoreError: the database cannot be used (start-up refuses it)
     softphone_status = Signal(str, str)  # state, detail
@@ -62,6 +64,7 @@ class Controller(QObject):
                                          # and notes brought back from it: the agent is told
     focus_moved = Signal(object, object) # CallSession | None, CallSession: the line moved the focus (not the agent)
     block_proposed = Signal(str, str)    # call id, scope: the proposal is in the outbox
+    _history_late = Signal(str, object)  # e164, the Future of its history read that outlasted the ring
 
     def __init__(self, store: CallStore | None, policy: Policy, scripts: ScriptBook, clock: Clock,
                  scheduler: Scheduler, fill: Fill, softphone: Softphone | None = None,
@@ -91,6 +94,7 @@ class Controller(QObject):
         self._ahead_queue: deque[str] = deque()
         self._ahead_reads: deque[Future] = deque()    # on the worker now
         self.coach.subscribe(self._after_wrap_up)
+        self._history_late.connect(self._on_history_late, Qt.QueuedConnection)   # after the ring's session exists
         self.lookup_profile = None   # set when syncing (app/sync_setup.py): e164 -> None, off the GUI thread
         self._looked_up: set[str] = set()
         if store is not None:
@@ -401,20 +405,21 @@ class Controller(QObject):
 
     def _history(self, e164: str) -> CallerHistory:
         """The caller's past calls from the store, waiting at most HISTORY_WAIT_S: a busy or broken
-        store must never drop or freeze a ringing call; it is classified without history.
+        store must never drop or freeze a ringing call; it is classified without history, and again
+        from it once a read that took longer is done (_on_history_late).
         A history read ahead is used once: a second ring from the number reads it again."""
         ahead = self._ahead.pop(e164, None)
         if not self._store_open:
             return CallerHistory()   # classified again once the file is open (_on_opened)
         self._read_ahead()
         now, days = self.clock.now(), self.policy.history_days
+        read = ahead if ahead is not None else self.worker.submit(lambda store: {e164: store.history(e164, now, days)})
         try:
-            if ahead is not None:
-                history = ahead.result(HISTORY_WAIT_S)[e164]
-            else:
-                history = self.worker.call(lambda store: store.history(e164, now, days), HISTORY_WAIT_S)
+            history = read.result(HISTORY_WAIT_S)[e164]
         except Exception as exc:  # any failure: classify without history and say so
             log.error("caller history not read (%s: %s)", type(exc).__name__, exc)
+            if isinstance(exc, TimeoutError):   # the store is busy: classified again once the read is done
+                read.add_done_callback(lambda _done: self._history_late.emit(e164, read))
             self._history_failed = True
             self.store_status.emit("history", f"{type(exc).__name__}: {exc}")
             return CallerHistory()
@@ -422,6 +427,20 @@ class Controller(QObject):
             self._history_failed = False
             self.store_status.emit(self._store_state, "")
         return history
+
+    def _on_history_late(self, e164: str, read: Future) -> None:
+        """A history read that outlasted its ring is done: its live calls are classified again from
+        it (refresh_class reads it through _history, as a read ahead, at once)."""
+        if read.cancelled() or read.exception() is not None:
+            return
+        queued = self._ahead.pop(e164, _NONE)   # a read ahead of a next ring from the number stays
+        self._ahead[e164] = read
+        for session in list(self.coach.sessions.values()):
+            if session.record.caller_number == e164 and session.refresh_class():
+                log.info("call %s classified again from its caller's history (read late)", session.record.id)
+        self._ahead.pop(e164, None)   # used once, or by none (the call ended, the agent chose the class)
+        if queued is not _NONE:
+            self._ahead[e164] = queued
 
     def _classify_again(self) -> None:
         """The live calls classified without their caller's history, classified again from it (an
@@ -466,7 +485,7 @@ class Controller(QObject):
         self.store_status.emit(kind, detail)
         if kind != "ok":
             for call_id in self._unsaved_notes:
-                self.note_state.emit(call_id, "memory" if kind == "memory" else "unsaved")
+                self.note_state.emit(call_id, "memory" if kind in ("memory", "unmounted") else "unsaved")
 
 
 def clean_event(event: CallEvent) -> CallEvent:

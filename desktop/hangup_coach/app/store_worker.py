@@ -113,6 +113,8 @@ class StoreWorker(QObject):
         self._notes: dict[str, _Write] = {}
         self._journaled = False
         self._identity: tuple[int, int] | None = None   # the file the worker opened (device, inode)
+        self._mount: Path | None = None         # the mount point the file's folder is under (not "/")
+        self._unmounted = False                 # ...and it is mounted no more: nothing is written there
         self._retired: list[CallStore] = []     # connections to a lost file, kept open until the end
         self._notice: tuple[str, str] | None = None   # what became of a lost file, to tell the card
         self._state = "ok"                      # what the card was told last
@@ -228,6 +230,7 @@ class StoreWorker(QObject):
             self._identity = (st.st_dev, st.st_ino)
         except OSError:
             self._identity = None
+        self._mount = _mount_point(Path(os.path.abspath(self._path)).parent)
         return store
 
     # ----- the file deleted, moved or replaced while the card runs -------------------------------
@@ -247,6 +250,15 @@ class StoreWorker(QObject):
         there (merged), or, when a file that is not the card's is there, into a new file beside it
         (that file is never written). True once the worker writes to a file of its own again."""
         lost = self._path
+        if self._mount is not None and _unmounted(self._mount):
+            # A drive or network share that went away leaves its mount point empty (or gone): a new
+            # file there would be on another disk, hidden once the drive is back. Kept in memory only.
+            if not self._unmounted:
+                log.error("the call database's drive is no longer mounted at %s; nothing is written until it is back",
+                          self._mount)
+            self._unmounted = True
+            self._report("unmounted", f"{self._mount} is no longer mounted ({lost} is gone)")
+            return False
         self._report("moved", f"{lost} was deleted, moved or replaced")
         try:
             if os.path.lexists(lost) and is_ours(lost):
@@ -290,6 +302,7 @@ class StoreWorker(QObject):
             self._keep_journal()                              # writes wait for a file of the card's own
             self._retry_at = time.monotonic() + RETRY_MAX_S
             return stop
+        self._unmounted = False
         while not self._jobs.empty():           # take everything queued; reads are answered at once
             taken.append(self._jobs.get_nowait())
         if any([self._take(job) for job in taken]):
@@ -457,8 +470,8 @@ class StoreWorker(QObject):
             self._notice = None
 
     def _keep_journal(self) -> None:
-        if self.journal is None or (not self._journaled and not self._calls and not self._notes):
-            return
+        if self.journal is None or self._unmounted or (not self._journaled and not self._calls and not self._notes):
+            return   # (its folder, unmounted, is not where it belongs either)
         calls = {k: w.value.as_row() for k, w in self._calls.items()}
         notes = {k: {"text": w.value[0], "at": w.value[1]} for k, w in self._notes.items()}
         try:
@@ -476,10 +489,11 @@ class StoreWorker(QObject):
         self._tell()
 
     def _tell(self) -> None:
-        """The card's words must be true: unsaved work the journal could not take either is in this
-        window's memory only ("memory": do not close it)."""
+        """The card's words must be true: unsaved work the journal could not take either, also before
+        the file first opens, is in this window's memory only ("memory": do not close it; so is all
+        of it while the drive is "unmounted", which says why)."""
         kind, detail = self._db_state
-        if kind != "ok" and self._journal_error:
+        if self._journal_error and kind != "unmounted" and (kind != "ok" or self.store is None):
             kind, detail = "memory", f"{detail}; {self._journal_error}"
         if kind != self._state:
             self._state = kind
@@ -492,6 +506,29 @@ def _file_of(store: CallStore) -> Path:
         if name == "main" and file:
             return Path(file)
     raise StoreError("the store worker needs a database file, not an in-memory database", "io", None)
+
+
+def _mount_point(folder: Path) -> Path | None:
+    """The mount point `folder` is under: its topmost ancestor on the same device; None when that is
+    the root file system (or the folder cannot be read now)."""
+    try:
+        device, top = os.stat(folder).st_dev, folder
+        for parent in folder.parents:
+            if os.stat(parent).st_dev != device:
+                break
+            top = parent
+    except OSError:
+        return None
+    return None if top == top.parent else top
+
+
+def _unmounted(mount: Path) -> bool:
+    """The drive at `mount` is gone: the mount point is an ordinary folder of the disk around it
+    now, is gone itself, or cannot be read (a network share that stopped answering)."""
+    try:
+        return os.stat(mount).st_dev == os.stat(mount.parent).st_dev
+    except OSError:
+        return True
 
 
 def _copy_database(source: sqlite3.Connection, path: Path) -> None:

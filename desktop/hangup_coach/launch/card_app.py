@@ -63,7 +63,8 @@ class CardApp:
         if "softphone" in settings.fell_back:   # a bad URL in settings.ini: manual mode, and the card says why
             self.controller.problem.emit(self.texts["softphone_setting_bad"])
         from .reports import tray_entries   # My day; Dashboard for a lead (windows made on first use)
-        review = tray_entries(db_path, self.policy, self.language, self.controller.fill.agent_id, settings.get("role"))
+        review = tray_entries(db_path, self.policy, self.language, self.controller.fill.agent_id, settings.get("role"),
+                              moved=self.controller.store_file_event)   # they read where the calls are now
         self._review_queue = None
         if settings.get("role") in ("lead", "manager"):   # the blocklist's review queue, from ☰ and the tray
             review.append((self.texts["review_queue"], self.open_review_queue))

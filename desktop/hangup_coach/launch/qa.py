@@ -225,20 +225,20 @@ def open_figure_calls(db_path, language: str, agent_id: str, first: date, last: 
     return window
 
 
-def connect_dashboard(dashboard, db_path, language: str) -> None:
+def connect_dashboard(dashboard, language: str) -> None:
     """Enter or a double click on an agent's row opens that agent's calls behind a figure (the early
     hang-ups of the dashboard's period first): browse them in the review window, or start a batch."""
     opened = []
 
     def open_agent(agent_id: str) -> None:
         first, last = dashboard.first.date().toPython(), dashboard.last.date().toPython()
-        opened.append(open_figure_calls(db_path, language, agent_id, first, last))
+        opened.append(open_figure_calls(dashboard.loader.db_path, language, agent_id, first, last))   # followed
 
     dashboard.agent_table.agent_activated.connect(open_agent)
     dashboard.qa_windows = opened
 
 
-def attach_my_calls(my_day, db_path, language: str, agent_id: str, today: date) -> None:
+def attach_my_calls(my_day, language: str, agent_id: str, today: date) -> None:
     """My day gains a button to the agent's own calls behind this week's figures."""
     from datetime import timedelta
 
@@ -248,8 +248,8 @@ def attach_my_calls(my_day, db_path, language: str, agent_id: str, today: date) 
 
     button = QPushButton(load_qa_texts(language)["my_calls_button"])
     opened = []
-    button.clicked.connect(lambda: opened.append(open_figure_calls(
-        db_path, language, agent_id, today - timedelta(days=today.weekday()), today)))
+    button.clicked.connect(lambda: opened.append(open_figure_calls(   # where the card's calls are now
+        my_day.loader.db_path, language, agent_id, today - timedelta(days=today.weekday()), today)))
     my_day.layout().addWidget(button)
     my_day.my_calls_button, my_day.qa_windows = button, opened
 

@@ -214,7 +214,7 @@ def open_dashboard(db_path: Path, policy, language: str, first: date | None = No
     window = Dashboard(db_path, policy, load_texts(language, centre_scale()), utc_offset, first or default_first,
                        last or default_last, targets=centre_targets(), teams=centre_teams())
     from .qa import connect_dashboard
-    connect_dashboard(window, db_path, language)   # an agent's row → their calls behind the figure (QA)
+    connect_dashboard(window, language)   # an agent's row → their calls behind the figure (QA)
     return window
 
 
@@ -250,12 +250,14 @@ def open_my_day(db_path: Path, policy, language: str, agent_id: str):
     window = MyDay(db_path, policy, load_texts(language), agent_id, today, utc_offset)
     from .qa import attach_coaching, attach_my_calls
     attach_coaching(window, language)   # the reviews of the agent's own calls and the actions naming them (QA)
-    attach_my_calls(window, db_path, language, agent_id, today)   # ...and the calls behind the week's figures
+    attach_my_calls(window, language, agent_id, today)   # ...and the calls behind the week's figures
     return window
 
 
-def tray_entries(db_path: Path, policy, language: str, agent_id: str, role: str) -> list[tuple[str, object]]:
-    """("My day", open) for everyone, ("Dashboard", open) for a lead; windows made on first use."""
+def tray_entries(db_path: Path, policy, language: str, agent_id: str, role: str,
+                 moved=None) -> list[tuple[str, object]]:
+    """("My day", open) for everyone, ("Dashboard", open) for a lead; windows made on first use.
+    `moved`: the card's Controller.store_file_event; the windows read where the calls are now."""
     from ..app.resources import resource_path
 
     labels = {}
@@ -263,15 +265,20 @@ def tray_entries(db_path: Path, policy, language: str, agent_id: str, role: str)
         path = resource_path("translations", f"dashboard-{lang}.toml")
         labels.update(tomllib.loads(path.read_text(encoding="utf-8")).get("dashboard", {}))
     windows: dict[str, object] = {}
+    where = [db_path]   # the file the card's calls are in now
+    if moved is not None:
+        moved.connect(lambda _event, path: where.append(Path(path)))
 
     def show(name: str, make) -> None:
         if name not in windows:
             windows[name] = make()
+            if moved is not None:
+                moved.connect(windows[name].loader.database_moved)
         windows[name].show()
         windows[name].raise_()
         windows[name].reload()
 
-    entries = [(labels["my_day_title"], lambda: show("my_day", lambda: open_my_day(db_path, policy, language, agent_id)))]
+    entries = [(labels["my_day_title"], lambda: show("my_day", lambda: open_my_day(where[-1], policy, language, agent_id)))]
     if role == "lead" and charts_installed():
-        entries.append((labels["title"], lambda: show("dashboard", lambda: open_dashboard(db_path, policy, language))))
+        entries.append((labels["title"], lambda: show("dashboard", lambda: open_dashboard(where[-1], policy, language))))
     return entries

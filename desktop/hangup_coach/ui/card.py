@@ -727,7 +727,7 @@ class CoachCard(QWidget):
     def _on_store_status(self, kind: str, detail: str) -> None:
         """The database's trouble in words (resources/translations), until it is over."""
         self._store_problem = kind != "ok"
-        self.rescue.setVisible(kind == "memory")
+        self.rescue.setVisible(kind in ("memory", "unmounted"))   # in this window only
         self._fit()
         if kind == "ok":
             self._problem_shown = False   # the store's message is over: the line's status comes back

@@ -29,7 +29,7 @@ class ReportLoader(QObject):
 
     def __init__(self, db_path: Path, policy, parent=None) -> None:
         super().__init__(parent)
-        self._db_path = db_path
+        self.db_path = Path(db_path)   # where the card's calls are (database_moved)
         self._policy = policy
         self._worker: _Worker | None = None
         self._retired: _Worker | None = None   # stopped, maybe still closing its connection
@@ -44,6 +44,11 @@ class ReportLoader(QObject):
         self.request += 1
         self._worker.pool.submit(self._work, self._worker, query, tuple(scenarios), self.request, replace)
         return self.request
+
+    def database_moved(self, _event: str, path: str) -> None:
+        """The card's store worker put its calls into `path` (Controller.store_file_event): another
+        program's file took the database's place, or the file was deleted. The next load reads there."""
+        self.db_path = Path(path)
 
     def is_current(self, request: int) -> bool:
         return request == self.request
@@ -69,7 +74,8 @@ class ReportLoader(QObject):
             return   # the window closed, or a newer request is queued behind this one
         try:
             if worker.followed is None:   # made in, and used only by, the worker's thread
-                worker.followed = FollowedDatabase(self._db_path)
+                worker.followed = FollowedDatabase(self.db_path)
+            worker.followed.path = self.db_path
             db = worker.db = worker.followed.get()   # the file the card's calls are in now
 
             def progress(done: int, total: int) -> None:
