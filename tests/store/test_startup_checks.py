@@ -107,3 +107,37 @@ def test_a_damaged_file_is_kept_aside_never_deleted(tmp_path):
     assert aside.name == "calls.db.damaged-20261201-070000" and aside.read_bytes() == original
     assert not path.exists()
     assert open_db(path, check=True).execute("SELECT count(*) FROM calls").fetchone()[0] == 0
+
+
+def test_a_drive_of_fstab_that_is_not_mounted_is_refused_and_nothing_is_made_in_its_folder(qtbot, tmp_path,
+                                                                                          monkeypatch):
+    """A network share or drive the machine mounts (listed in /etc/fstab) that is not connected at
+    start-up: the card would make a new, empty database in the folder it leaves, on another disk."""
+    from hangup_coach.app.resources import load_texts
+    from hangup_coach.store import db as store_db
+    from hangup_coach.ui.startup_refusal import StartupRefusal, refusal_text
+
+    drive = tmp_path / "calls share"          # fstab writes its space as \040
+    drive.mkdir()
+    fstab = tmp_path / "fstab"
+    escaped = str(drive).replace(" ", "\\040")
+    fstab.write_text(f"# /etc/fstab\nUUID=1234 / ext4 defaults 0 1\n//server/calls {escaped} cifs noauto 0 0\n"
+                     "/swapfile none swap sw 0 0\n", encoding="utf-8")
+    monkeypatch.setattr(store_db, "FSTAB", fstab)
+    path = drive / "hangup-coach" / "calls.db"
+    with pytest.raises(StoreError) as refused:
+        open_db(path, check=True)
+    assert refused.value.kind == "unmounted" and str(drive) in str(refused.value)
+    assert not any(drive.iterdir())                                   # nothing made in the empty folder
+    assert "未连接" in refusal_text(refused.value, load_texts("zh_CN")) and str(path) in refusal_text(
+        refused.value, load_texts("en"))
+    dialog = StartupRefusal(refused.value, load_texts("en"))
+    qtbot.addWidget(dialog)
+    assert dialog.keep_aside is None                                  # only Quit: nothing to set aside
+
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", str(drive)], check=True)
+    try:                                                              # connected: the card starts
+        open_db(path, check=True).conn.close()
+        assert path.exists()
+    finally:
+        subprocess.run(["umount", "-l", str(drive)], check=False)

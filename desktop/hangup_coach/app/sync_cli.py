@@ -63,7 +63,7 @@ def login(args: argparse.Namespace) -> int:
         with SyncClient(server, token, timeout=args.timeout) as client:
             me = client.me()
     except AuthRefused as exc:
-        print(f"hangup-coach: the server refused this token ({exc.status}); nothing was saved", file=sys.stderr)
+        print(f"hangup-coach: the server refused this token ({exc}); nothing was saved", file=sys.stderr)
         return EXIT_REFUSED
     except SyncFailure as exc:
         print(f"hangup-coach: cannot check the token: {exc}; nothing was saved", file=sys.stderr)
@@ -149,6 +149,8 @@ def sync_once(args: argparse.Namespace) -> int:
     print(f"{saved.server}: {report.summary()}")
     for line in report.refused:
         print(f"  refused: {line}")
+    for line in report.held:
+        print(f"  kept until an upgrade: {line}")
     if uploads is not None:
         print(uploads.summary())
         for line in uploads.refused:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sqlite3
 import tempfile
 import uuid
@@ -465,6 +466,28 @@ def _mark_ours(db: Database) -> None:
             raise
 
 
+FSTAB = Path("/etc/fstab")   # the drives and shares this machine mounts (Linux)
+
+
+def _drive_not_mounted(path: Path) -> Path | None:
+    """A mount point of /etc/fstab on the way to `path` that is not mounted now (a network share
+    that did not come up, a drive not plugged in): the file under it would be made, or read, in
+    the folder the drive leaves, on another disk."""
+    try:
+        lines = FSTAB.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    expected = set()
+    for line in lines:
+        fields = line.split()
+        if len(fields) >= 2 and not fields[0].startswith("#") and fields[1].startswith("/") and fields[1] != "/":
+            expected.add(Path(re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), fields[1])))   # \040: a space
+    for folder in (path.parent, *path.parent.parents):
+        if folder in expected and not os.path.ismount(folder):
+            return folder
+    return None
+
+
 def is_ours(path: Path) -> bool:
     """The file at `path` is a call database the card made (its header says so)."""
     try:
@@ -476,6 +499,10 @@ def is_ours(path: Path) -> bool:
 
 
 def _check_place(path: Path) -> None:
+    drive = _drive_not_mounted(Path(os.path.abspath(path)))
+    if drive is not None:
+        raise StoreError(f"the drive of the call database {path} is not mounted at {drive}: a new database"
+                         " there would be on another disk", "unmounted", path)
     for parent in (path.parent, *path.parent.parents):
         if parent.exists():
             if not parent.is_dir():
@@ -651,6 +678,13 @@ def _m0011(db: Database) -> None:
     # A call found on the line at (re)connect takes its times from the line's elapsed time; the
     # record says so (issue 20). Local only: store/outbox.py leaves it out of the push.
     db.execute("ALTER TABLE calls ADD COLUMN times_reconstructed INTEGER NOT NULL DEFAULT 0")
+
+
+@migration("0012_outbox_held_for_upgrade")
+def _m0012(db: Database) -> None:
+    # Issue 16: a record that only a newer card or a newer server can take is held, not rejected:
+    # "card <version>" / "server <version>" that could not send it; queued again when that changes.
+    db.execute("ALTER TABLE outbox ADD COLUMN held_for TEXT")
 
 
 from . import qa  # noqa: E402,F401  (registers the QA tables' migrations, after the ones above)

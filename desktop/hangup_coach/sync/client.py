@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import ssl
-from typing import Any
+from datetime import datetime, timezone
+from typing import Any, Callable
 
 import httpx
 
@@ -25,6 +26,11 @@ logging.getLogger("httpcore").setLevel(logging.WARNING)
 DEFAULT_TIMEOUT = 10.0   # seconds per request (connect, read, write each)
 
 
+def utc_now() -> datetime:
+    """This machine's clock (the one the card records calls by), which the server measures."""
+    return datetime.now(timezone.utc)
+
+
 class SyncFailure(Exception):
     """Base of every sync client error; the message is safe to show and log."""
 
@@ -34,11 +40,13 @@ class Unavailable(SyncFailure):
 
 
 class AuthRefused(SyncFailure):
-    """401/403: the token is missing, unknown or revoked, or the role may not do this."""
+    """401/403: the token is missing, unknown, revoked, expired or replaced, or the role may not do
+    this. `reason`: the server's word for a 401 ("expired", "replaced", "revoked", ...), else ""."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, reason: str = "") -> None:
         super().__init__(message)
         self.status = status
+        self.reason = reason
 
 
 class Refused(SyncFailure):
@@ -52,12 +60,15 @@ class Refused(SyncFailure):
 
 class BatchRefused(SyncFailure):
     """422 on a push: record `index` of the batch is not acceptable; nothing of it was stored.
-    `upgrade_required`: only a newer card can send it (keep it, do not drop it)."""
+    `upgrade_required`: only a newer card can send it; `newer_than_server`: only a newer server can
+    take it (keep it for after that upgrade, do not drop it)."""
 
-    def __init__(self, message: str, index: int | None, upgrade_required: bool = False) -> None:
+    def __init__(self, message: str, index: int | None, upgrade_required: bool = False,
+                 newer_than_server: bool = False) -> None:
         super().__init__(message)
         self.index = index
         self.upgrade_required = upgrade_required
+        self.newer_than_server = newer_than_server
 
 
 class Stale(Refused):
@@ -72,8 +83,13 @@ class Stale(Refused):
 
 class SyncClient:
     def __init__(self, server: str, token: str, timeout: float = DEFAULT_TIMEOUT,
-                 verify: bool | ssl.SSLContext = True) -> None:
+                 verify: bool | ssl.SSLContext = True, now: Callable[[], datetime] | None = None) -> None:
+        """`now`: the card's clock (default utc_now), sent with pushes and compared with the server's."""
         self.server = server.rstrip("/")
+        self.now = now or utc_now
+        # Server's clock minus ours in seconds when more than wire.MAX_SKEW_SECONDS apart, else None:
+        # the card says so (app/sync_setup.py). Set by me() and push().
+        self.clock_skew: float | None = None
         if verify is True:   # the system's trust store, so a centre's own CA installed there works
             verify = ssl.create_default_context()
         self._http = httpx.Client(base_url=self.server, timeout=timeout, verify=verify,
@@ -91,16 +107,29 @@ class SyncClient:
 
     # ----- endpoints --------------------------------------------------------------------------
     def me(self) -> dict:
+        sent = self.now()
         body = self._call("GET", "/v1/me")
         _expect(body, {"device_id": str, "agent_id": str, "role": str})
+        self._measure_clock(body.get("server_time"), sent, self.now())
         return body
+
+    def _measure_clock(self, server_time, sent: datetime, answered: datetime) -> None:
+        """The server's time against the middle of our request; a round trip is far below the margin."""
+        try:
+            theirs = datetime.fromisoformat(server_time)
+        except (TypeError, ValueError):
+            return
+        if theirs.tzinfo is None:
+            return
+        skew = (theirs - (sent + (answered - sent) / 2)).total_seconds()
+        self.clock_skew = round(skew) if abs(skew) > wire.MAX_SKEW_SECONDS else None
 
     def push(self, device_id: str, records: list[dict]) -> list[tuple[str, str, int]]:
         """Send one batch; the (kind, id, version) the server acknowledged."""
-        from datetime import datetime, timezone
-        sent_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")   # the server measures our clock
+        sent_at = self.now().astimezone(timezone.utc).isoformat(timespec="milliseconds")   # the server measures our clock
         body = self._call("POST", "/v1/push", json={"device_id": device_id, "records": records, "sent_at": sent_at})
-        self.clock_skew = body.get("clock_skew_seconds") if isinstance(body, dict) else None
+        skew = body.get("clock_skew_seconds") if isinstance(body, dict) else None
+        self.clock_skew = skew if isinstance(skew, (int, float)) and not isinstance(skew, bool) else None
         _expect(body, {"acked": list})
         acked = []
         for item in body["acked"]:
@@ -204,12 +233,14 @@ class SyncClient:
         body = _json(content)
         message = body.get("error") if isinstance(body, dict) and isinstance(body.get("error"), str) else None
         if status in (401, 403):
-            raise AuthRefused(status, f"{method} {shown}: {status} {message or 'refused'}")
+            reason = body.get("reason") if isinstance(body, dict) and isinstance(body.get("reason"), str) else ""
+            raise AuthRefused(status, f"{method} {shown}: {status} {message or 'refused'}", reason)
         if status == 422 and path == "/v1/push":
             index = body.get("index") if isinstance(body, dict) else None
             raise BatchRefused(message or "the server refused the batch",
                                index if isinstance(index, int) and not isinstance(index, bool) else None,
-                               isinstance(body, dict) and body.get("upgrade_required") is True)
+                               isinstance(body, dict) and body.get("upgrade_required") is True,
+                               isinstance(body, dict) and body.get("newer_than_server") is True)
         if status in (404, 409, 413, 415, 422) and path.startswith(("/v1/qa/", "/v1/recordings/")):
             raise Refused(status, f"{method} {shown}: {status} {message or 'refused'}")
         if status not in (200, 201):

@@ -31,10 +31,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SyncStatus:
-    state: str                      # "syncing" | "ok" | "offline" | "refused"
+    state: str                      # "syncing" | "ok" | "offline" | "refused" | "expired" (the token's time is up)
     pending: int                    # outbox entries not yet acknowledged
     last_success: datetime | None   # end of the last complete round
     detail: str = ""                # what went wrong, for a tooltip / the log
+    clock_skew: float | None = None  # the server's clock minus this machine's, when minutes apart (seconds)
 
 
 class _Stopped(Exception):
@@ -58,6 +59,7 @@ class SyncWorker(QObject):
         self._lookups: ThreadPoolExecutor | None = None
         self._lookup_local = threading.local()
         self.last_success: datetime | None = None
+        self._client: SyncClient | None = None     # the sync thread's: its clock_skew is shown
 
     # ----- called from the GUI thread (never blocks) -----------------------------------------
     def start(self) -> None:
@@ -118,6 +120,7 @@ class SyncWorker(QObject):
                     if client is not None:
                         client.close()
                     self.login, client = login, SyncClient(login.server, login.token)
+                    self._client = client
                 if syncer is None or syncer.client is not client or syncer.db is not db:
                     syncer = Syncer(db, client)
                 if self.last_success is None:
@@ -128,7 +131,7 @@ class SyncWorker(QObject):
                     break
                 except AuthRefused as exc:
                     log.error("sync stopped: %s (log in again: hangup-coach login)", exc)
-                    self._emit(db, "refused", str(exc))
+                    self._emit(db, "expired" if exc.reason == "expired" else "refused", str(exc))
                     wait = max(self.interval, 60.0)
                 except SyncFailure as exc:
                     self._emit(db, "offline", str(exc))
@@ -155,7 +158,8 @@ class SyncWorker(QObject):
             pending = outbox.pending_count(db)
         except Exception:
             pending = -1
-        self.status_changed.emit(SyncStatus(state, pending, self.last_success, detail))
+        skew = self._client.clock_skew if self._client is not None else None
+        self.status_changed.emit(SyncStatus(state, pending, self.last_success, detail, skew))
 
     # ----- the lookup thread ------------------------------------------------------------------
     def _lookup(self, e164: str) -> None:

@@ -65,6 +65,10 @@ class CardHeader(QVBoxLayout):
         self.addLayout(top)
         self.status = QLabel("", objectName="status", wordWrap=True)   # its own row: it can be long
         self.addWidget(self.status)
+        # This machine's clock is minutes off the server's (app/sync_setup.py); hidden while it is right.
+        self.clock_label = QLabel("", objectName="status", wordWrap=True, visible=False)
+        self.clock_label.setProperty("problem", True)
+        self.addWidget(self.clock_label)
 
 
 def show_line_state(status: QLabel, texts: dict[str, str], state: str, detail: str = "") -> None:
