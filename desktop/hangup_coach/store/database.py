@@ -15,6 +15,7 @@ import itertools
 import re
 import sqlite3
 import sys
+import threading
 from typing import Any, Iterator, Sequence
 
 # Statements that begin or end a transaction themselves (sqlite-utils' list): never auto-committed.
@@ -113,14 +114,19 @@ def load_sqlite_utils() -> None:
     """Import sqlite-utils without numpy and pandas. It imports them when they are installed, only
     to map their column types, and the app never hands it their values; pyqtgraph (the dashboard)
     installs numpy, whose import would cost ~120 ms and ~35 MB. Hidden only while sqlite-utils
-    loads: the dashboard imports numpy itself later."""
-    if "sqlite_utils" in sys.modules:
-        return
-    hidden = [name for name in ("numpy", "pandas") if name not in sys.modules]
-    for name in hidden:
-        sys.modules[name] = None   # `import numpy` now raises ImportError
-    try:
-        import sqlite_utils  # noqa: F401
-    finally:
+    loads: the dashboard imports numpy itself later. A thread that imports numpy while another may
+    open a database calls this first (the lock: numpy is hidden from every thread)."""
+    with _sqlite_utils_lock:
+        if "sqlite_utils" in sys.modules:
+            return
+        hidden = [name for name in ("numpy", "pandas") if name not in sys.modules]
         for name in hidden:
-            sys.modules.pop(name, None)
+            sys.modules[name] = None   # `import numpy` now raises ImportError
+        try:
+            import sqlite_utils  # noqa: F401
+        finally:
+            for name in hidden:
+                sys.modules.pop(name, None)
+
+
+_sqlite_utils_lock = threading.Lock()

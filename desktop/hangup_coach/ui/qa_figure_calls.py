@@ -3,7 +3,9 @@ hang-ups of last week, say), listed without any batch. Enter (or a double click)
 review window, at the chosen call, to listen and read; a button starts a batch from this selection.
 
 Opened from the dashboard's agent table and from My day. The list is read from this PC's file
-(own calls and the team pull) by the `load(outcome)` it is given.
+(own calls and the team pull) by the `load(outcome)` it is given, off the GUI thread
+(app/off_thread.py): the window answers keys while a large file is read; a figure chosen meanwhile
+wins over the answer it replaces.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from ..app.off_thread import run_off_thread
 from ..core.phone import mask
 from ..core.qa_sample import OUTCOMES
 
@@ -22,12 +25,14 @@ from ..core.qa_sample import OUTCOMES
 class FigureCalls(QWidget):
     open_calls = Signal(object, int)      # the listed calls (store.qa.BatchCall), the one to show first
     start_batch = Signal(str, object)     # the outcome, the listed call ids
+    listed = Signal()                     # the chosen figure's calls are listed (or why not, said)
 
     def __init__(self, texts: dict[str, str], agent_id: str, first: date, last: date, outcome: str,
                  load: Callable[[str], list], utc_offset_minutes: int, parent=None) -> None:
         super().__init__(parent)
         self.texts, self.load, self.utc_offset = texts, load, utc_offset_minutes
         self.calls: list = []
+        self._asked = 0                   # the latest read asked for; older answers are dropped
         self.setWindowTitle(texts["figure_calls_title"].format(agent=agent_id))
         self.resize(760, 480)
         self.period = QLabel(texts["figure_calls_period"].format(agent=agent_id, first=first.isoformat(),
@@ -71,7 +76,26 @@ class FigureCalls(QWidget):
         return self.figure.currentData()
 
     def reload(self) -> None:
-        self.calls = self.load(self.outcome())
+        """Read the chosen figure's calls off this thread; the list shows them when they come."""
+        self._asked += 1
+        asked, load, outcome = self._asked, self.load, self.outcome()
+        self.calls = []
+        self.table.setRowCount(0)
+        self.count.setText(self.texts["figure_calls_reading"])
+        self.open_button.setEnabled(False)
+        self.batch_button.setEnabled(False)
+        run_off_thread(self, lambda: (asked, load(outcome)), self._show,
+                       lambda exc, n=asked: self._show((n, exc)), name="qa-figure-calls")
+
+    def _show(self, answer: tuple) -> None:
+        asked, calls = answer
+        if asked != self._asked:
+            return                        # another figure was chosen meanwhile
+        if isinstance(calls, Exception):
+            self.count.setText(self.texts["figure_calls_unreadable"].format(error=calls))
+            self.listed.emit()
+            return
+        self.calls = calls
         t = self.texts
         self.table.setRowCount(len(self.calls))
         for row, item in enumerate(self.calls):
@@ -89,6 +113,7 @@ class FigureCalls(QWidget):
         self.batch_button.setEnabled(bool(self.calls))
         if self.calls:
             self.table.selectRow(0)
+        self.listed.emit()
 
     def open_at(self, row: int) -> None:
         if self.calls:
