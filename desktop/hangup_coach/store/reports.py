@@ -25,7 +25,7 @@ from ..core.stats import Sample, Scenario, Tally, WhatIf
 from .tallies import keep_tallies
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .database import Database
 
 CLASSES = ("regular", "no_value", "non_regular", "unknown")
 EXPLANATION_BUCKETS = 6    # 0…5 and "6+"

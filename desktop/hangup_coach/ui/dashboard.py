@@ -390,10 +390,10 @@ class Dashboard(QWidget):
 
 def _import_charts():
     """ui.charts with pyqtgraph and numpy, once sqlite-utils is in (its import hides numpy from
-    every thread for a moment, store/db.py; the loader may be opening it meanwhile)."""
-    from ..store.db import _load_sqlite_utils
+    every thread for a moment, store/database.py; the loader may be opening it meanwhile)."""
+    from ..store.database import load_sqlite_utils
 
-    _load_sqlite_utils()
+    load_sqlite_utils()
     return importlib.import_module(".charts", __package__)
 
 
