@@ -1,7 +1,7 @@
 """Benchmark: the review figures and the dashboard on a generated year of a 50-agent team.
 
     python tests/bench/bench_dashboard.py [--quick]      # prints the figures as JSON
-    python tests/bench/bench_dashboard.py --first-chart [--quick]   # only the window's first chart (minutes)
+    python tests/bench/bench_dashboard.py --first-chart [--quick]   # the budgets only: first chart, what-if (minutes)
 
 Data: `tests/support/review_history.review_db()` (1.8 M calls over 365 days, 50 agents, with
 feedback; --quick: 200,000), built once and cached, copied for each run because the report
@@ -209,6 +209,7 @@ def first_chart(quick: bool = False, runs: int = 5) -> dict:
         shutil.copy(review_db(calls), path)
         db = open_db(path)
         keep_tallies(db, OFFSET)   # the usual case: the card kept them as the calls were written
+        what_if_runs = _what_if_times(db)
         db.conn.close()
         seen = []
         for _ in range(runs):
@@ -221,7 +222,22 @@ def first_chart(quick: bool = False, runs: int = 5) -> dict:
     return {"calls": calls, "runs": runs, "shown_ms": statistics.median(shown),
             "first_chart_ms": statistics.median(first), "first_chart_spread": [min(first), max(first)],
             "all_charts_ms": statistics.median(s["all_charts_ms"] for s in seen),
-            "load_average": os.getloadavg()}
+            "what_if_ms": statistics.median(w for w, _ in what_if_runs),
+            "what_if_cpu_ms": statistics.median(c for _, c in what_if_runs), "load_average": os.getloadavg()}
+
+
+def _what_if_times(db, runs: int = 5) -> list[tuple[float, float]]:
+    """The what-if of the whole year (three scenarios): (wall ms, CPU ms of this process) per run."""
+    from hangup_coach.app.resources import load_policy
+    from hangup_coach.core.stats import DEFAULT_SCENARIOS
+    from hangup_coach.store.reports import ReportQuery, what_if
+
+    year, policy, out = ReportQuery(FIRST, LAST, utc_offset_minutes=OFFSET), load_policy(), []
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        what_if(db, year, policy, DEFAULT_SCENARIOS)
+        out.append(((time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000))
+    return out
 
 
 def _one_window(path: Path) -> dict:
