@@ -107,7 +107,7 @@ def main(out: Path) -> None:
                            {k: v for k, v in sample_call(n, "agent_before_allowed", "1001").items() if k != "outcome"},
                            f"note of call {n}") for n in range(6)]
         listing = FigureCalls(texts, "1001", date(2026, 11, 23), date(2026, 11, 29), "agent_before_allowed",
-                              lambda outcome: calls if outcome == "agent_before_allowed" else [], 480)
+                              lambda outcome, first, last: calls if outcome == "agent_before_allowed" else [], 480)
         listing.show()
         settle(app)
         listing.grab().save(str(out / f"qa-figure-calls-{lang}.png"))
