@@ -149,6 +149,13 @@ class SyncClient:
         _expect(body, {"calls": list, "notes": list, "cursor": str, "more": bool})
         return body
 
+    def team_reports(self, first: str, last: str, utc_offset: int) -> dict:
+        """The figures of the teams this device may read (GET /v1/reports/teams, docs/server.md "Reports");
+        Refused with the server's reason for a period it will not add up."""
+        body = self._call("GET", "/v1/reports/teams", params={"first": first, "last": last, "utc_offset": utc_offset})
+        _expect(body, {"scope": str, "teams": list, "total": dict})
+        return body
+
     def profile(self, e164: str, timeout: float) -> dict | None:
         """One number's profile, or None when the server has none (404)."""
         body = self._call("GET", f"/v1/profiles/{e164}", timeout=timeout, missing_ok=True,
@@ -255,7 +262,8 @@ class SyncClient:
                                isinstance(body, dict) and body.get("upgrade_required") is True,
                                isinstance(body, dict) and body.get("newer_than_server") is True)
         if (status in (404, 409, 413, 415, 422) and path.startswith(("/v1/qa/", "/v1/recordings/"))
-                or status == 429 and path.startswith("/v1/recordings/")):
+                or status == 429 and path.startswith("/v1/recordings/")
+                or status == 400 and path.startswith("/v1/reports/")):
             raise Refused(status, f"{method} {shown}: {status} {message or 'refused'}")
         if status not in (200, 201):
             raise Unavailable(f"{method} {shown}: HTTP {status} {(message or '')[:200]}".rstrip())
