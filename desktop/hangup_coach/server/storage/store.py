@@ -309,10 +309,17 @@ class Storage:
                               .join(team_numbers, records.c.number == team_numbers.c.number)
                               .where(records.c.kind == "call", records.c.started_at >= window), reach)
                       .cte("team_calls").prefix_with("MATERIALIZED", dialect="postgresql"))
+        # Each number once, at its newest call after the cursor: a first pull sends a number's profile
+        # once, not again on every later page one of its calls falls on. No row is skipped: a number
+        # whose newest stamp is behind the cursor was sent, whole, on an earlier page, and a newer
+        # call gets a newer stamp.
+        newest = select(team_calls, func.row_number().over(
+            partition_by=team_calls.c.number, order_by=(team_calls.c.tx.desc(), team_calls.c.seq.desc())
+        ).label("newest")).where(*self.after(team_calls, since)).subquery()
         # One statement, so one snapshot on PostgreSQL: two would let a case committed between them
         # pass the cursor over a call with a smaller stamp (or the other way round).
-        touched = select(literal("call", String).label("kind"), team_calls.c.id, team_calls.c.tx, team_calls.c.seq,
-                         team_calls.c.number).where(*self.after(team_calls, since))
+        touched = select(literal("call", String).label("kind"), newest.c.id, newest.c.tx, newest.c.seq,
+                         newest.c.number).where(newest.c.newest == 1)
         case_changes = select(literal("case", String).label("kind"), cases.c.number.label("id"), cases.c.tx,
                               cases.c.seq, cases.c.number).where(*self.after(cases, since))
         block_changes = select(literal("block", String).label("kind"), blocks.c.id, blocks.c.tx, blocks.c.seq,
