@@ -56,6 +56,12 @@ UPGRADE_BLOCK = ("this card is too old to change a block's status ({status!r}); 
                  "the server now: upgrade Hangup Coach (nothing of this batch was stored)")
 
 
+class NewerThanServer(WireError):
+    """A record of a newer card that this server cannot act on yet (a kind it does not know, a value
+    it would have to act on): 422 with `newer_than_server`; the card keeps the record and sends it
+    again once the server says it is another version (docs/sync-api.md "Versions")."""
+
+
 class BadParameter(WireError):
     """A pull's query parameter is not acceptable (400, where a bad record is a 422)."""
 
@@ -80,6 +86,10 @@ def parse_utc(value: Any) -> datetime:
 def canonical_time(value: str) -> str:
     """One fixed-width spelling of a UTC time, so the database can compare times as text."""
     return parse_utc(value).astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+_CLASSES = frozenset(c.value for c in CallerClass)
+_SUB_REASONS = frozenset(s.value for s in SubReason)
 
 
 # ----- field checkers: each returns None when the value is fine, else what is wrong -------------------
@@ -152,6 +162,10 @@ class Field:
     check: Check
     required: bool = False
     nullable: bool = False
+    # A value this version does not know but shaped like a key (a newer card's enum value): "keep"
+    # it as sent (the server only stores and relays it), or "wait" (the server would have to act
+    # on it: NewerThanServer); "" refuses it like any bad value.
+    newer: str = ""
 
 
 # The local `calls` row (README, "Local database"), as the client sends it.
@@ -164,13 +178,13 @@ CALL_FIELDS: dict[str, Field] = {
     "started_at": Field(time(), required=True),
     "answered_at": Field(time(), nullable=True),
     "ended_at": Field(time(), nullable=True),
-    "ended_by": Field(one_of(e.value for e in EndedBy), nullable=True),
+    "ended_by": Field(one_of(e.value for e in EndedBy), nullable=True, newer="keep"),
     "close_reason": Field(text(500)),
-    "caller_class": Field(one_of(c.value for c in CallerClass), required=True),
-    "sub_reason": Field(one_of(s.value for s in SubReason)),
+    "caller_class": Field(one_of(c.value for c in CallerClass), required=True, newer="keep"),
+    "sub_reason": Field(one_of(s.value for s in SubReason), newer="keep"),
     "class_reason": Field(text(500)),
     "class_reason_key": Field(text(64)),
-    "class_source": Field(one_of(("auto", "agent"))),
+    "class_source": Field(one_of(("auto", "agent")), newer="keep"),
     "explanations": Field(count()),
     "warnings": Field(count()),
     "closure_confirmed_at": Field(time(), nullable=True),
@@ -198,7 +212,7 @@ BLOCK_FIELDS: dict[str, Field] = {
     "id": Field(ident()),
     "agent_id": Field(text(64, empty=False)),
     "number": Field(number(), required=True),
-    "scope": Field(one_of(("day", "week", "month", "permanent")), required=True),
+    "scope": Field(one_of(("day", "week", "month", "permanent")), required=True, newer="wait"),
     "reason": Field(key(), required=True),                     # a preset key of the centre's rules
     "status": Field(one_of(("proposed",)), required=True),
     "call_id": Field(ident(), nullable=True),                  # the call it was proposed on (evidence)
@@ -304,6 +318,9 @@ def parse_record(raw: Any) -> Record:
         raise WireError("must be an object")
     kind = raw.get("kind")
     if kind not in FIELDS:
+        if isinstance(kind, str) and _KEY.fullmatch(kind):
+            raise NewerThanServer(f"this server does not know records of kind {kind!r} yet (it knows "
+                                  f"{', '.join(KINDS)}): the card keeps it until the server is upgraded")
         raise WireError(f"kind must be one of {', '.join(KINDS)}")
     if ident()(raw.get("id")):
         raise WireError("id must be an id (a UUID)")
@@ -344,11 +361,19 @@ def check_fields(data: dict, fields: dict[str, Field]) -> None:
                 raise WireError(f"{name} must not be null")
             continue
         problem = field.check(value)
+        if problem and field.newer and isinstance(value, str) and _KEY.fullmatch(value):
+            if field.newer == "keep":
+                continue                  # a newer card's value: stored and relayed as sent
+            raise NewerThanServer(f"{name} {value!r} is newer than this server ({problem}): "
+                                  "the card keeps the record until the server is upgraded")
         if problem:
             raise WireError(f"{name} {problem}")
 
 
 def check_sub_reason(data: dict) -> None:
+    """The pair must fit, when this version knows both (a newer card's values are kept as sent)."""
+    if data["caller_class"] not in _CLASSES or data.get("sub_reason", "") not in _SUB_REASONS:
+        return
     caller_class = CallerClass(data["caller_class"])
     sub = SubReason(data.get("sub_reason", ""))
     if sub not in SUB_REASONS[caller_class]:

@@ -3,6 +3,8 @@ served, a card older than the server still speaks is told to upgrade (426), a ga
 400, every answer names the server's version; a newer card's unknown fields are kept. Real server
 processes on SQLite and PostgreSQL."""
 
+from datetime import datetime, timezone
+
 import httpx
 
 from hangup_coach import wire
@@ -77,3 +79,41 @@ def test_a_cards_clock_far_off_is_corrected_for_and_told(server):
     with SyncClient(server.url, lead) as card:                # the card sends its clock with every push
         card.push(card.me()["device_id"], [])
         assert card.clock_skew is None
+
+
+def test_a_newer_cards_enum_values_are_kept_and_what_the_server_cannot_act_on_is_held(server):
+    """Unknown values of the enums the server only stores and relays (class, sub-reason, ended_by,
+    class source) are kept as sent; values it would have to act on (a block's scope) and record
+    kinds it does not know are 422 `newer_than_server`, so the card keeps them for a server upgrade."""
+    from tests.server.records import block_proposal
+
+    device_id, token = add_device(server.database, "1001")
+    _, lead_token = add_device(server.database, "2001", "lead")
+    auth = {"Authorization": f"Bearer {token}"}
+    number = "+8613800138222"
+    newer = call("1001", number, caller_class="robocall", sub_reason="voice_bot", class_source="model",
+                 ended_by="network")
+    pushed = httpx.post(server.url + "/v1/push", json={"device_id": device_id, "records": [newer]}, headers=auth)
+    assert pushed.status_code == 200, pushed.text
+    lead = {"Authorization": f"Bearer {lead_token}"}
+    kept = httpx.get(server.url + "/v1/team/changes", headers=lead).json()["calls"][0]
+    assert (kept["caller_class"], kept["sub_reason"], kept["class_source"], kept["ended_by"]) == \
+        ("robocall", "voice_bot", "model", "network")
+    evidence = httpx.get(f"{server.url}/v1/profiles/{number}", headers=lead).json()["evidence"]
+    assert [(e["call_id"], e["caller_class"]) for e in evidence] == [(newer["id"], "robocall")]
+    today = datetime.now(timezone.utc).date().isoformat()
+    report = httpx.get(server.url + "/v1/reports/teams", headers=lead, params={"first": today, "last": today})
+    assert report.status_code == 200 and report.json()["total"]["calls"] == 1, report.text
+
+    for record, field in ((block_proposal(number, scope="quarter"), "scope"),
+                          ({"kind": "recording_meta", "id": "r-1", "version": 1, "data": {}}, "recording_meta")):
+        refused = httpx.post(server.url + "/v1/push", headers=auth,
+                             json={"device_id": device_id, "records": [call("1001"), record]})
+        assert refused.status_code == 422, refused.text
+        body = refused.json()
+        assert (body["index"], body.get("newer_than_server"), body.get("upgrade_required")) == (1, True, None)
+        assert field in body["error"] and "upgraded" in body["error"]
+    garbled = httpx.post(server.url + "/v1/push", headers=auth,
+                         json={"device_id": device_id, "records": [call("1001", caller_class="Not A Key")]})
+    assert garbled.status_code == 422 and "newer_than_server" not in garbled.json(), garbled.text
+    assert len(httpx.get(server.url + "/v1/team/changes", headers=lead).json()["calls"]) == 1   # nothing more stored

@@ -1,6 +1,8 @@
 import pytest
 
 from hangup_coach.app.controller import Controller, Fill
+from hangup_coach.app.paths import AppPaths
+from hangup_coach.app.sync_setup import start_sync
 from hangup_coach.app.qt_clock import QtScheduler, SystemClock
 from hangup_coach.app.resources import load_policy, load_scripts, load_texts
 from hangup_coach.ui.card import CoachCard
@@ -70,3 +72,28 @@ def card_for(qtbot):
     yield make
     for controller in controllers:   # the store workers finish before the agents' files are closed
         assert controller.close(5)
+
+
+@pytest.fixture
+def synced_card(qtbot, qapp, monkeypatch):
+    """synced_card(agent) → (card, controller, worker): the agent's card with its sync worker started
+    as the app starts it; rounds only on worker.sync_now()."""
+    started = []
+
+    def make(agent, language="en"):
+        monkeypatch.setenv("HANGUP_COACH_HOME", str(agent.home))
+        controller = Controller(agent.store, load_policy(), load_scripts(language), SystemClock(), QtScheduler(),
+                                Fill(agent.agent_id))
+        texts = load_texts(language)
+        card = CoachCard(controller, texts)
+        qtbot.addWidget(card)
+        card.show()
+        worker = start_sync(AppPaths.detect(), agent.db_path, controller, card, None, texts, qapp)
+        worker.interval, worker.max_backoff = 3600.0, 0.5      # rounds only on sync_now in these tests
+        started.append((worker, controller))
+        return card, controller, worker
+
+    yield make
+    for worker, controller in started:
+        worker.stop()
+        controller.close(5)   # the store worker finishes before the agent's file is closed

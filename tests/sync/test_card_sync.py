@@ -6,42 +6,14 @@ import stat
 
 import pytest
 
-from hangup_coach.app.controller import Controller, Fill
-from hangup_coach.app.paths import AppPaths
-from hangup_coach.app.qt_clock import QtScheduler, SystemClock
-from hangup_coach.app.resources import load_policy, load_scripts, load_texts
+from hangup_coach.app.resources import load_texts
 from hangup_coach.app.settings import Settings
-from hangup_coach.app.sync_setup import start_sync
 from hangup_coach.core.callers import CallerClass, SubReason
 from hangup_coach.sync.credentials import Credentials
-from hangup_coach.ui.card import CoachCard
 from hangup_coach.ui.settings_dialog import SettingsDialog
 from tests.support.faulty_proxy import FaultyProxy
 
 NUMBER = "13800138000"
-
-
-@pytest.fixture
-def synced_card(qtbot, qapp, monkeypatch):
-    started = []
-
-    def make(agent):
-        monkeypatch.setenv("HANGUP_COACH_HOME", str(agent.home))
-        controller = Controller(agent.store, load_policy(), load_scripts("en"), SystemClock(), QtScheduler(),
-                                Fill(agent.agent_id))
-        texts = load_texts("en")
-        card = CoachCard(controller, texts)
-        qtbot.addWidget(card)
-        card.show()
-        worker = start_sync(AppPaths.detect(), agent.db_path, controller, card, None, texts, qapp)
-        worker.interval, worker.max_backoff = 3600.0, 0.5      # rounds only on sync_now in these tests
-        started.append((worker, controller))
-        return card, controller, worker
-
-    yield make
-    for worker, controller in started:
-        worker.stop()
-        controller.close(5)   # the store worker finishes before the agent's file is closed
 
 
 def test_the_card_shows_the_local_class_at_once_and_the_teams_when_the_server_answers(qtbot, agents, synced_card):

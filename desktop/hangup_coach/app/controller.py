@@ -15,7 +15,7 @@ from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 
 from ..core.callers import CallerClass, EndedBy, SubReason
 from ..core.card_view import CardView, Line, card_view
@@ -29,6 +29,7 @@ from ..core.scripts import Prompt, ScriptBook
 from ..core.text import CALL_ID_LIMIT, NOTE_LIMIT, NUMBER_LIMIT, REASON_LIMIT, clean_line, clean_text
 from ..store.calls import CallStore, NoteTooLong
 from ..telephony.base import Softphone
+from .off_thread import when_done
 from .store_worker import Opened, StoreWorker
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,6 @@ class Controller(QObject):
                                          # and notes brought back from it: the agent is told
     focus_moved = Signal(object, object) # CallSession | None, CallSession: the line moved the focus (not the agent)
     block_proposed = Signal(str, str)    # call id, scope: the proposal is in the outbox
-    _history_late = Signal(str, object)  # e164, the Future of its history read that outlasted the ring
 
     def __init__(self, store: CallStore | None, policy: Policy, scripts: ScriptBook, clock: Clock,
                  scheduler: Scheduler, fill: Fill, softphone: Softphone | None = None,
@@ -94,7 +94,6 @@ class Controller(QObject):
         self._ahead_queue: deque[str] = deque()
         self._ahead_reads: deque[Future] = deque()    # on the worker now
         self.coach.subscribe(self._after_wrap_up)
-        self._history_late.connect(self._on_history_late, Qt.QueuedConnection)   # after the ring's session exists
         self.lookup_profile = None   # set when syncing (app/sync_setup.py): e164 -> None, off the GUI thread
         self._looked_up: set[str] = set()
         if store is not None:
@@ -419,7 +418,8 @@ class Controller(QObject):
         except Exception as exc:  # any failure: classify without history and say so
             log.error("caller history not read (%s: %s)", type(exc).__name__, exc)
             if isinstance(exc, TimeoutError):   # the store is busy: classified again once the read is done
-                read.add_done_callback(lambda _done: self._history_late.emit(e164, read))
+                # handed over on the GUI thread, after this ring's session exists
+                when_done(self, read, lambda _histories: self._on_history_late(e164, read), lambda _exc: None)
             self._history_failed = True
             self.store_status.emit("history", f"{type(exc).__name__}: {exc}")
             return CallerHistory()

@@ -13,10 +13,11 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+from concurrent.futures import CancelledError, Future
 from typing import Any, Callable
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,8 @@ class _Relay(QObject):
     def __init__(self, parent: QObject) -> None:
         super().__init__(parent)
         self.waiting: dict[int, tuple[QObject, Callable[[Any], None], Callable[[Exception], None]]] = {}
-        self.answered.connect(self._hand_over)
+        # queued even from the GUI thread: an answer is never handed over inside its asker's call
+        self.answered.connect(self._hand_over, Qt.QueuedConnection)
 
     def _hand_over(self, number: int, ok: bool, value: Any) -> None:
         owner, on_result, on_error = self.waiting.pop(number)
@@ -48,19 +50,44 @@ def _relay() -> _Relay:
     return relay
 
 
+def _ask(owner: QObject, on_result: Callable[[Any], None], on_error: Callable[[Exception], None]
+         ) -> Callable[[bool, Any], None]:
+    """Register a request; the returned `answer(ok, value)` may be called from any thread, once."""
+    relay, number = _relay(), next(_numbers)
+    relay.waiting[number] = (owner, on_result, on_error)
+    answered = relay.answered   # the relay lives as long as the application
+    return lambda ok, value: answered.emit(number, ok, value)
+
+
 def run_off_thread(owner: QObject, work: Callable[[], Any], on_result: Callable[[Any], None],
                    on_error: Callable[[Exception], None], name: str) -> None:
     """From the GUI thread: run `work()` on a thread of its own; then, on the GUI thread and only
     while `owner` exists, `on_result(value)` or `on_error(exception)`. `work` must hold no Qt object."""
-    relay, number = _relay(), next(_numbers)
-    relay.waiting[number] = (owner, on_result, on_error)
-    answered = relay.answered   # the relay lives as long as the application
+    answer = _ask(owner, on_result, on_error)
 
     def run() -> None:
         try:
             value, ok = work(), True
         except Exception as exc:  # handed to on_error on the GUI thread
             value, ok = exc, False
-        answered.emit(number, ok, value)
+        answer(ok, value)
 
     threading.Thread(target=run, name=name, daemon=True).start()
+
+
+def when_done(owner: QObject, future: Future, on_result: Callable[[Any], None],
+              on_error: Callable[[BaseException], None]) -> None:
+    """From the GUI thread: once `future` (running on a worker that holds no Qt object) is done, on
+    the GUI thread and only while `owner` exists, `on_result(its result)` or `on_error(its
+    exception)`. The future's callback holds only the relay's signal, never `owner`."""
+    answer = _ask(owner, on_result, on_error)
+
+    def done(finished: Future) -> None:
+        if finished.cancelled():
+            answer(False, CancelledError())
+        elif finished.exception() is not None:
+            answer(False, finished.exception())
+        else:
+            answer(True, finished.result())
+
+    future.add_done_callback(done)

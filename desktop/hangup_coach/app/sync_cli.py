@@ -63,7 +63,7 @@ def login(args: argparse.Namespace) -> int:
         with SyncClient(server, token, timeout=args.timeout) as client:
             me = client.me()
     except AuthRefused as exc:
-        print(f"hangup-coach: the server refused this token ({exc.status}); nothing was saved", file=sys.stderr)
+        print(f"hangup-coach: the server refused this token ({exc}); nothing was saved", file=sys.stderr)
         return EXIT_REFUSED
     except SyncFailure as exc:
         print(f"hangup-coach: cannot check the token: {exc}; nothing was saved", file=sys.stderr)
@@ -120,6 +120,7 @@ def sync_once(args: argparse.Namespace) -> int:
     from ..sync.client import AuthRefused, SyncClient, SyncFailure, Unavailable
     from ..sync.credentials import Credentials
     from ..sync.engine import Syncer
+    from .recording_upload import uploader
 
     paths = AppPaths.detect()
     saved = Credentials(paths.config).load()
@@ -136,7 +137,7 @@ def sync_once(args: argparse.Namespace) -> int:
     try:
         with SyncClient(saved.server, saved.token, timeout=args.timeout) as client:
             report = retrying(Syncer(db, client).round)
-            uploads = _upload_recordings(paths, db, client)
+            uploads = uploader(paths)(lambda: db, client)   # where the centre turned it on
     except AuthRefused as exc:
         print(f"hangup-coach: {exc}; log in again", file=sys.stderr)
         return EXIT_REFUSED
@@ -149,6 +150,8 @@ def sync_once(args: argparse.Namespace) -> int:
     print(f"{saved.server}: {report.summary()}")
     for line in report.refused:
         print(f"  refused: {line}")
+    for line in report.held:
+        print(f"  kept until an upgrade: {line}")
     if uploads is not None:
         print(uploads.summary())
         for line in uploads.refused:
@@ -156,22 +159,3 @@ def sync_once(args: argparse.Namespace) -> int:
     return 0
 
 
-def _upload_recordings(paths: AppPaths, db, client):
-    """Where the centre turned it on: this PC's sndfile recordings of calls now on the server."""
-    from datetime import datetime, timezone
-
-    from ..core.qa_recordings import RecordingConfigError, RecordingSource
-    from .recording_upload import upload_recordings
-    from .settings import Settings
-
-    settings = Settings(paths.settings_file, machine=paths.machine_settings_file)
-    if not settings.get("upload_recordings"):
-        return None
-    try:
-        source = RecordingSource.parse(settings.get("recordings"))
-    except RecordingConfigError as exc:
-        print(f"hangup-coach: recordings are not uploaded: {exc}", file=sys.stderr)
-        return None
-    offset = int(datetime.now().astimezone().utcoffset().total_seconds() // 60)   # sndfile names are local time
-    return upload_recordings(db, client, source, paths.data / "recordings-upload", offset,
-                             datetime.now(timezone.utc).isoformat(timespec="milliseconds"))

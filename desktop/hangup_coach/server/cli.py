@@ -41,13 +41,17 @@ def add_parser(sub) -> None:
                         help="the largest recording a card may upload (default 50)")
     server.add_argument("--recording-days", type=float, default=90, metavar="DAYS",
                         help="recordings older than this are deleted (default 90)")
+    server.add_argument("--recording-quota-mb", type=float, default=500, metavar="MB",
+                        help="recordings one agent may upload in 24 hours; past it 429, the card "
+                             "keeps the rest for later (default 500: a full day of calls)")
     server.add_argument("--blocklist-rules", metavar="FILE.toml",
                         help="the centre's blocklist rules (default: the shipped resources/blocklist.toml)")
     server.add_argument("--kamailio-rpc", metavar="URL",
                         help="keep this Kamailio's blocklist in step, e.g. http://127.0.0.1:5080/RPC")
     server.add_argument("--forwarded-allow-ips", default="127.0.0.1", metavar="IPS",
                         help="comma-separated proxy addresses trusted for those headers (default 127.0.0.1)")
-    actions = server.add_subparsers(dest="server_command", metavar="{add-device,revoke-device,list-devices,import-cases}")
+    actions = server.add_subparsers(dest="server_command",
+                                    metavar="{add-device,revoke-device,rotate-token,list-devices,import-cases}")
     add = actions.add_parser("add-device", parents=[database], help="allow a device; prints its token once")
     add.add_argument("--agent", required=True, help="the agent's id (their agent number)")
     add.add_argument("--role", required=True, choices=ROLES)
@@ -56,8 +60,19 @@ def add_parser(sub) -> None:
     add.add_argument("--covers", metavar="TEAMS", default="",
                      help="a qa device's QA scope beyond its team: more teams of its site, comma-separated, "
                           "or '*' for the whole site")
+    add.add_argument("--expires", type=float, metavar="DAYS",
+                     help="the token stops working after this many days (default: never)")
     revoke = actions.add_parser("revoke-device", parents=[database], help="revoke a device's token")
     revoke.add_argument("device_id")
+    rotate = actions.add_parser("rotate-token", parents=[database],
+                                help="give a device a new token (printed once); the old one works a while longer")
+    rotate.add_argument("device_id")
+    lifetime = rotate.add_mutually_exclusive_group()
+    lifetime.add_argument("--expires", type=float, metavar="DAYS",
+                          help="the new token's lifetime (default: as long as the old one's)")
+    lifetime.add_argument("--never-expires", action="store_true", help="the new token never expires")
+    rotate.add_argument("--grace-minutes", type=float, default=60, metavar="M",
+                        help="the old token keeps working this long (default 60)")
     actions.add_parser("list-devices", parents=[database], help="list devices (never their tokens)")
     cases = actions.add_parser("import-cases", parents=[database],
                                help="store the complaint system's case facts per number (CSV)",
@@ -127,12 +142,14 @@ def main(args: argparse.Namespace) -> int:
         if command == "add-device":
             try:
                 device, token = storage.add_device(args.agent, args.role, args.team, args.site,
-                                                   covers=tuple(t.strip() for t in args.covers.split(",") if t.strip()))
+                                                   covers=tuple(t.strip() for t in args.covers.split(",") if t.strip()),
+                                                   expires_days=args.expires)
             except ValueError as exc:
                 print(f"hangup-coach server add-device: {exc}", file=sys.stderr)
                 return 2
             print(f"device {device.id}: agent {device.agent_id}, role {device.role}, team {device.team}, "
-                  f"site {device.site}" + (f", covers {','.join(device.covers)}" if device.covers else ""))
+                  f"site {device.site}" + (f", covers {','.join(device.covers)}" if device.covers else "")
+                  + (f", token expires in {args.expires:g} days" if args.expires else ""))
             print("token (shown only this once; give it to the device's `hangup-coach login`):")
             print(token)
             return 0
@@ -143,6 +160,8 @@ def main(args: argparse.Namespace) -> int:
                 return 1
             print(f"device {device.id} (agent {device.agent_id}) revoked at {device.revoked_at}")
             return 0
+        if command == "rotate-token":
+            return rotate_token(storage, args)
         if command == "import-cases":
             return import_cases(storage, args.file)
         if command == "list-devices":
@@ -154,6 +173,31 @@ def main(args: argparse.Namespace) -> int:
     finally:
         storage.close()
     return serve(args, database)
+
+
+def rotate_token(storage, args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from .storage import tokens
+
+    if args.grace_minutes < 0:
+        print("hangup-coach server rotate-token: --grace-minutes must not be negative", file=sys.stderr)
+        return 2
+    days = None if args.never_expires else tokens.KEEP if args.expires is None else args.expires
+    try:
+        found = tokens.rotate(storage, args.device_id, None, days, timedelta(minutes=args.grace_minutes))
+    except ValueError as exc:
+        print(f"hangup-coach server rotate-token: {exc}", file=sys.stderr)
+        return 2
+    if found is None:
+        print(f"hangup-coach server: no device {args.device_id}", file=sys.stderr)
+        return 1
+    shown, token = found
+    print(f"device {shown['device_id']} (agent {shown['agent_id']}): new token, expires "
+          f"{shown['token_expires_at'] or 'never'}; the old one works until {shown['old_token_until']}")
+    print("token (shown only this once; give it to the device's `hangup-coach login`):")
+    print(token)
+    return 0
 
 
 def import_cases(storage, path: Path) -> int:
@@ -199,13 +243,15 @@ def serve(args: argparse.Namespace, database: str) -> int:
             return 2
         os.environ[RATE_ENV] = str(args.device_rate)
     from .api import recordings as recordings_api
-    if args.recording_max_mb <= 0 or args.recording_days <= 0:
-        print("hangup-coach server: --recording-max-mb and --recording-days must be positive", file=sys.stderr)
+    if args.recording_max_mb <= 0 or args.recording_days <= 0 or args.recording_quota_mb <= 0:
+        print("hangup-coach server: --recording-max-mb, --recording-days and --recording-quota-mb must be "
+              "positive", file=sys.stderr)
         return 2
     if args.recordings:
         os.environ[recordings_api.FOLDER_ENV] = str(Path(args.recordings).expanduser().resolve())
     os.environ[recordings_api.MAX_BYTES_ENV] = str(int(args.recording_max_mb * 1024 * 1024))
     os.environ[recordings_api.DAYS_ENV] = str(args.recording_days)
+    os.environ[recordings_api.QUOTA_BYTES_ENV] = str(int(args.recording_quota_mb * 1024 * 1024))
     from .api.blocklist import KAMAILIO_ENV, RULES_ENV, load_rules
     from ..core.blocklist import RulesError
     try:

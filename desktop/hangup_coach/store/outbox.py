@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .database import Database
 
 BATCH_LIMIT = 500  # records per push, the server's limit too
 
@@ -71,7 +71,7 @@ def enqueue(db: Database, kind: str, key: str, now: str) -> None:
     db.execute(
         "INSERT INTO outbox (kind, record_id, version, queued_at) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (kind, record_id) DO UPDATE SET version = excluded.version,"
-        " queued_at = excluded.queued_at, rejected = NULL",
+        " queued_at = excluded.queued_at, rejected = NULL, held_for = NULL",
         [kind, record_id, version, now],
     )
 
@@ -145,10 +145,30 @@ def mark_rejected(db: Database, kind: str, record_id: str, version: int, why: st
                [why[:500], kind, record_id, version])
 
 
+def mark_held(db: Database, kind: str, record_id: str, version: int, why: str, held_for: str) -> None:
+    """Only another version can take this one: the card's (`held_for` = "card <its version>") or the
+    server's ("server <its version>"). Kept, not sent, until that version changes (release_held)."""
+    db.execute("UPDATE outbox SET rejected = ?, held_for = ? WHERE kind = ? AND record_id = ? AND version = ?",
+               [why[:500], held_for, kind, record_id, version])
+
+
+def release_held(db: Database, card_version: str, server_version: str) -> int:
+    """Queue again what was held for an upgrade that has happened since (the card or the server now
+    says another version). Returns how many entries are pending again."""
+    return db.execute("UPDATE outbox SET rejected = NULL, held_for = NULL"
+                      " WHERE held_for IS NOT NULL AND held_for NOT IN (?, ?)",
+                      ["card " + card_version, "server " + server_version]).rowcount
+
+
+def held_count(db: Database) -> int:
+    return db.execute("SELECT count(*) FROM outbox WHERE held_for IS NOT NULL").fetchone()[0]
+
+
 def resend_all(db: Database) -> int:
     """Queue every record again (the server lost what it had acknowledged)."""
     with write_transaction(db):
-        return db.execute("UPDATE outbox SET acked_version = 0, acked_at = NULL, rejected = NULL").rowcount
+        return db.execute("UPDATE outbox SET acked_version = 0, acked_at = NULL, rejected = NULL,"
+                          " held_for = NULL").rowcount
 
 
 # ----- sync_meta: the device id, pull cursors, what the server said about us ------------------

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import ssl
-from typing import Any
+from datetime import datetime, timezone
+from typing import Any, Callable
 
 import httpx
 
@@ -25,6 +26,11 @@ logging.getLogger("httpcore").setLevel(logging.WARNING)
 DEFAULT_TIMEOUT = 10.0   # seconds per request (connect, read, write each)
 
 
+def utc_now() -> datetime:
+    """This machine's clock (the one the card records calls by), which the server measures."""
+    return datetime.now(timezone.utc)
+
+
 class SyncFailure(Exception):
     """Base of every sync client error; the message is safe to show and log."""
 
@@ -34,11 +40,13 @@ class Unavailable(SyncFailure):
 
 
 class AuthRefused(SyncFailure):
-    """401/403: the token is missing, unknown or revoked, or the role may not do this."""
+    """401/403: the token is missing, unknown, revoked, expired or replaced, or the role may not do
+    this. `reason`: the server's word for a 401 ("expired", "replaced", "revoked", ...), else ""."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, reason: str = "") -> None:
         super().__init__(message)
         self.status = status
+        self.reason = reason
 
 
 class Refused(SyncFailure):
@@ -52,12 +60,15 @@ class Refused(SyncFailure):
 
 class BatchRefused(SyncFailure):
     """422 on a push: record `index` of the batch is not acceptable; nothing of it was stored.
-    `upgrade_required`: only a newer card can send it (keep it, do not drop it)."""
+    `upgrade_required`: only a newer card can send it; `newer_than_server`: only a newer server can
+    take it (keep it for after that upgrade, do not drop it)."""
 
-    def __init__(self, message: str, index: int | None, upgrade_required: bool = False) -> None:
+    def __init__(self, message: str, index: int | None, upgrade_required: bool = False,
+                 newer_than_server: bool = False) -> None:
         super().__init__(message)
         self.index = index
         self.upgrade_required = upgrade_required
+        self.newer_than_server = newer_than_server
 
 
 class Stale(Refused):
@@ -72,8 +83,13 @@ class Stale(Refused):
 
 class SyncClient:
     def __init__(self, server: str, token: str, timeout: float = DEFAULT_TIMEOUT,
-                 verify: bool | ssl.SSLContext = True) -> None:
+                 verify: bool | ssl.SSLContext = True, now: Callable[[], datetime] | None = None) -> None:
+        """`now`: the card's clock (default utc_now), sent with pushes and compared with the server's."""
         self.server = server.rstrip("/")
+        self.now = now or utc_now
+        # Server's clock minus ours in seconds when more than wire.MAX_SKEW_SECONDS apart, else None:
+        # the card says so (app/sync_setup.py). Set by me() and push().
+        self.clock_skew: float | None = None
         if verify is True:   # the system's trust store, so a centre's own CA installed there works
             verify = ssl.create_default_context()
         self._http = httpx.Client(base_url=self.server, timeout=timeout, verify=verify,
@@ -91,16 +107,29 @@ class SyncClient:
 
     # ----- endpoints --------------------------------------------------------------------------
     def me(self) -> dict:
+        sent = self.now()
         body = self._call("GET", "/v1/me")
         _expect(body, {"device_id": str, "agent_id": str, "role": str})
+        self._measure_clock(body.get("server_time"), sent, self.now())
         return body
+
+    def _measure_clock(self, server_time, sent: datetime, answered: datetime) -> None:
+        """The server's time against the middle of our request; a round trip is far below the margin."""
+        try:
+            theirs = datetime.fromisoformat(server_time)
+        except (TypeError, ValueError):
+            return
+        if theirs.tzinfo is None:
+            return
+        skew = (theirs - (sent + (answered - sent) / 2)).total_seconds()
+        self.clock_skew = round(skew) if abs(skew) > wire.MAX_SKEW_SECONDS else None
 
     def push(self, device_id: str, records: list[dict]) -> list[tuple[str, str, int]]:
         """Send one batch; the (kind, id, version) the server acknowledged."""
-        from datetime import datetime, timezone
-        sent_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")   # the server measures our clock
+        sent_at = self.now().astimezone(timezone.utc).isoformat(timespec="milliseconds")   # the server measures our clock
         body = self._call("POST", "/v1/push", json={"device_id": device_id, "records": records, "sent_at": sent_at})
-        self.clock_skew = body.get("clock_skew_seconds") if isinstance(body, dict) else None
+        skew = body.get("clock_skew_seconds") if isinstance(body, dict) else None
+        self.clock_skew = skew if isinstance(skew, (int, float)) and not isinstance(skew, bool) else None
         _expect(body, {"acked": list})
         acked = []
         for item in body["acked"]:
@@ -118,6 +147,13 @@ class SyncClient:
     def team_changes(self, since: str, limit: int) -> dict:
         body = self._call("GET", "/v1/team/changes", params={"since": since, "limit": limit})
         _expect(body, {"calls": list, "notes": list, "cursor": str, "more": bool})
+        return body
+
+    def team_reports(self, first: str, last: str, utc_offset: int) -> dict:
+        """The figures of the teams this device may read (GET /v1/reports/teams, docs/server.md "Reports");
+        Refused with the server's reason for a period it will not add up."""
+        body = self._call("GET", "/v1/reports/teams", params={"first": first, "last": last, "utc_offset": utc_offset})
+        _expect(body, {"scope": str, "teams": list, "total": dict})
         return body
 
     def profile(self, e164: str, timeout: float) -> dict | None:
@@ -159,11 +195,24 @@ class SyncClient:
             raise Unavailable(f"the server could not run it now (HTTP {response.status_code}): try again later")
         return reply
 
-    def upload_recording(self, call_id: str, content: bytes) -> dict:
-        """A call's recording (WAV) to the server (server/api/recordings.py); Refused with the
-        server's words on 404 (the call is not there yet), 413 (too large), 415, 422."""
-        return self._call("PUT", f"/v1/recordings/{call_id}", content=content,
-                          headers={"Content-Type": "audio/wav"})
+    def upload_recording(self, call_id: str, content: bytes, sha256: str | None = None, start: int = 0,
+                         total: int | None = None) -> dict:
+        """A call's recording (WAV) to the server (server/api/recordings.py): the whole of it, or the
+        part of a `total`-byte file (checksum `sha256`) starting at `start`. Refused with the server's
+        words on 404 (the call is not there yet), 409 (the part does not start where the server's
+        copy ends), 413 (too large), 415, 422, 429 (the agent's quota for the day is used)."""
+        headers = {"Content-Type": "audio/wav"}
+        if sha256 is not None:
+            total = len(content) if total is None else total
+            headers |= {"Content-Range": f"bytes {start}-{start + len(content) - 1}/{total}",
+                        "X-Content-SHA256": sha256}
+        return self._call("PUT", f"/v1/recordings/{call_id}", content=content, headers=headers)
+
+    def recording_offset(self, call_id: str, sha256: str, size: int) -> int:
+        """How many bytes of this recording the server already has (where the next part starts)."""
+        body = self._call("GET", f"/v1/recordings/{call_id}/upload", params={"sha256": sha256, "size": size})
+        _expect(body, {"offset": int})
+        return body["offset"]
 
     def download_recording(self, call_id: str) -> bytes | None:
         """A call's uploaded recording, or None when the server has none (404)."""
@@ -204,13 +253,17 @@ class SyncClient:
         body = _json(content)
         message = body.get("error") if isinstance(body, dict) and isinstance(body.get("error"), str) else None
         if status in (401, 403):
-            raise AuthRefused(status, f"{method} {shown}: {status} {message or 'refused'}")
+            reason = body.get("reason") if isinstance(body, dict) and isinstance(body.get("reason"), str) else ""
+            raise AuthRefused(status, f"{method} {shown}: {status} {message or 'refused'}", reason)
         if status == 422 and path == "/v1/push":
             index = body.get("index") if isinstance(body, dict) else None
             raise BatchRefused(message or "the server refused the batch",
                                index if isinstance(index, int) and not isinstance(index, bool) else None,
-                               isinstance(body, dict) and body.get("upgrade_required") is True)
-        if status in (404, 409, 413, 415, 422) and path.startswith(("/v1/qa/", "/v1/recordings/")):
+                               isinstance(body, dict) and body.get("upgrade_required") is True,
+                               isinstance(body, dict) and body.get("newer_than_server") is True)
+        if (status in (404, 409, 413, 415, 422) and path.startswith(("/v1/qa/", "/v1/recordings/"))
+                or status == 429 and path.startswith("/v1/recordings/")
+                or status == 400 and path.startswith("/v1/reports/")):
             raise Refused(status, f"{method} {shown}: {status} {message or 'refused'}")
         if status not in (200, 201):
             raise Unavailable(f"{method} {shown}: HTTP {status} {(message or '')[:200]}".rstrip())

@@ -19,7 +19,7 @@ from .. import wire
 from .client import BatchRefused, SyncClient
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from ..store.database import Database
 
 log = logging.getLogger(__name__)
 PULL_LIMIT = 500                 # rows per pull page
@@ -30,6 +30,8 @@ PROFILES_PER_TRANSACTION = 20    # ≤ 1,000 evidence rows per write transaction
 class RoundReport:
     pushed: int = 0               # record versions the server acknowledged
     refused: list[str] = field(default_factory=list)   # records kept locally, refused by the server
+    held: list[str] = field(default_factory=list)      # kept until the card or the server is upgraded
+    released: int = 0             # held records queued again: the card or the server was upgraded
     profiles: int = 0
     evidence: int = 0
     blocklist: int = 0
@@ -45,6 +47,10 @@ class RoundReport:
             parts.append(f"team: {self.team_calls} call(s), {self.team_notes} note(s)")
         if self.refused:
             parts.append(f"{len(self.refused)} refused by the server (kept locally)")
+        if self.held:
+            parts.append(f"{len(self.held)} kept until an upgrade (of the card or the server)")
+        if self.released:
+            parts.append(f"{self.released} held for an upgrade sent again")
         if self.resent_all:
             parts.append("the server had lost its data: everything was sent again")
         return ", ".join(parts) + f"; {self.pending} pending"
@@ -54,9 +60,18 @@ def _utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
+def _card_version() -> str:
+    from .. import __version__
+    return __version__
+
+
 class Syncer:
-    def __init__(self, db: Database, client: SyncClient, now: Callable[[], str] = _utc_now) -> None:
+    def __init__(self, db: Database, client: SyncClient, now: Callable[[], str] = _utc_now,
+                 card_version: str | None = None) -> None:
+        """`card_version`: this card's version (default: the installed package's); records held for
+        an upgrade of the card are sent again once it differs from the one that held them."""
         self.db, self.client, self.now = db, client, now
+        self.card_version = card_version or _card_version()
 
     def round(self) -> RoundReport:
         report = RoundReport()
@@ -81,9 +96,11 @@ class Syncer:
                 outbox.set_meta(self.db, "changes_cursor", "")
                 outbox.set_meta(self.db, "team_cursor", "")
                 report.resent_all = True
+            report.released += outbox.release_held(self.db, self.card_version, str(me.get("server_version", "")))
             outbox.set_meta(self.db, "server_device_id", me["device_id"])
             outbox.set_meta(self.db, "role", me["role"])
             outbox.set_meta(self.db, "agent_id", me["agent_id"])
+            outbox.set_meta(self.db, "server_version", str(me.get("server_version", "")))
         return me["role"]
 
     # ----- push -------------------------------------------------------------------------------
@@ -101,7 +118,12 @@ class Syncer:
                 except BatchRefused as exc:
                     if exc.index is None or not 0 <= exc.index < len(records):
                         raise
-                    self._refuse(records[exc.index], exc.args[0], report)
+                    if exc.upgrade_required:
+                        self._hold(records[exc.index], exc.args[0], "card " + self.card_version, report)
+                    elif exc.newer_than_server:
+                        self._hold(records[exc.index], exc.args[0], "server " + self._server_version(), report)
+                    else:
+                        self._refuse(records[exc.index], exc.args[0], report)
                     continue        # the same batch again, without the refused record
                 sent = {(r["kind"], r["id"], r["version"]) for r in records}
                 report.pushed += outbox.mark_acked(self.db, [a for a in acked if a in sent], self.now())
@@ -109,13 +131,14 @@ class Syncer:
 
     def _checked(self, records: list[dict], report: RoundReport) -> list[dict]:
         """Records the server would refuse are kept locally and reported, not sent: one bad or
-        foreign record (another agent's, from before a new login) must not block the rest."""
+        foreign record (another agent's, from before a new login) must not block the rest. What
+        this card's own check cannot take is held for the card's next version (it may)."""
         me, good = outbox.meta(self.db, "agent_id"), []
         for record in records:
             try:
                 owner = wire.parse_record(record).owner   # a review's owner is its reviewer
             except wire.WireError as exc:
-                self._refuse(record, exc.message, report)
+                self._hold(record, exc.message, "card " + self.card_version, report)
             else:
                 if owner is not None and owner != me:
                     self._refuse(record, f"recorded by agent {owner}, this card is logged in as {me}", report)
@@ -125,8 +148,19 @@ class Syncer:
 
     def _refuse(self, record: dict, why: str, report: RoundReport) -> None:
         log.error("the server refuses %s %s v%s: %s", record["kind"], record["id"], record["version"], why)
-        outbox.mark_rejected(self.db, record["kind"], record["id"], record["version"], why)
+        with outbox.write_transaction(self.db):
+            outbox.mark_rejected(self.db, record["kind"], record["id"], record["version"], why)
         report.refused.append(f"{record['kind']} {record['id']}: {why}")
+
+    def _hold(self, record: dict, why: str, held_for: str, report: RoundReport) -> None:
+        log.warning("%s %s v%s kept until %s is upgraded: %s", record["kind"], record["id"], record["version"],
+                    held_for, why)
+        with outbox.write_transaction(self.db):
+            outbox.mark_held(self.db, record["kind"], record["id"], record["version"], why, held_for)
+        report.held.append(f"{record['kind']} {record['id']}: {why}")
+
+    def _server_version(self) -> str:
+        return outbox.meta(self.db, "server_version", "")
 
     # ----- pull -------------------------------------------------------------------------------
     def pull(self, report: RoundReport) -> None:

@@ -164,6 +164,7 @@ class CoachCard(QWidget):
     def _build_header(self) -> CardHeader:
         header = CardHeader(self.t)   # the same as the shell's (card_shell.py): no jump when the card appears
         self.title, self.sync_label, self.status = header.title, header.sync_label, header.status
+        self.clock_label = header.clock_label
         self.hide_button, self.menu_button = header.hide_button, header.menu_button
         self.hide_button.clicked.connect(self.hide)
         self.card_menu = QMenu(self.menu_button)
@@ -742,6 +743,14 @@ class CoachCard(QWidget):
         self.sync_label.setText(text)
         self.sync_label.setToolTip(detail)
         _set_property(self.sync_label, "problem", offline)
+
+    def set_clock_warning(self, text: str) -> None:
+        """This machine's clock is off (text), or right again (""): a row of its own, shown only then."""
+        if text == self.clock_label.text() and self.clock_label.isVisible() == bool(text):
+            return
+        self.clock_label.setText(text)
+        self.clock_label.setVisible(bool(text))
+        self._fit()
 
     def _show_problem(self, text: str) -> None:
         self._problem_shown = True

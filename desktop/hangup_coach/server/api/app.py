@@ -21,6 +21,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+import hangup_coach
+
 from ... import wire
 from .. import domain, permissions
 from ..domain import cases, framework, records
@@ -31,6 +33,7 @@ from ..storage import changes as stamps
 from . import blocklist as blocklist_api
 from . import recordings as recordings_api
 from . import reports as reports_api
+from . import tokens as tokens_api
 from .access_log import AccessLog, mask_numbers
 from .limits import RATE_ENV, DeviceRate, TooMany
 from .protocol import ProtocolVersion
@@ -40,6 +43,7 @@ log = logging.getLogger("hangup_coach.server")
 DATABASE_ENV = "HANGUP_COACH_SERVER_DATABASE"   # how `--workers N` children learn the database
 
 
+SERVER_VERSION = hangup_coach.__version__   # a card re-sends what it held for this server's upgrade when it changes
 RETRY_AFTER = 2          # seconds a card waits before asking again after a 503 (busy, database away)
 
 
@@ -82,7 +86,8 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         permissions.check(device, permissions.ME_READ, device.place)
         return JSONResponse({"device_id": device.id, "agent_id": device.agent_id, "role": device.role,
                              "team": device.team, "site": device.site, "server_time": iso(storage.clock()),
-                             "protocol": wire.PROTOCOL, "client_protocol": request.state.protocol})
+                             "protocol": wire.PROTOCOL, "client_protocol": request.state.protocol,
+                             "server_version": SERVER_VERSION})
 
     async def push(request: Request):
         device = await authenticate(request)
@@ -140,15 +145,21 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         device = await authenticate(request)
         permissions.check(device, permissions.DEVICE_MANAGE)
         body = await json_body(request, 10_000)
-        names = ("agent_id", "role", "team", "site")
+        names = ("agent_id", "role", "team", "site", "expires_days", "covers")
         if not isinstance(body, dict) or set(body) - set(names):
-            return error(422, "expected {\"agent_id\", \"role\", \"team\", \"site\"}")
-        agent, role, team, site = (body.get(n) for n in names)
+            return error(422, "expected {\"agent_id\", \"role\", \"team\", \"site\", \"expires_days\", \"covers\"}")
+        agent, role, team, site, days, covers = (body.get(n) for n in names)
+        if covers is not None and not (isinstance(covers, list) and all(isinstance(t, str) for t in covers)):
+            return error(422, "covers must be a list of team names (a qa device's further teams), or [\"*\"] "
+                              "for its whole site")
         if not isinstance(agent, str) or not isinstance(role, str) or \
                 not all(isinstance(v, (str, type(None))) for v in (team, site)):
             return error(422, "agent_id and role must be strings, team and site strings or null")
+        if days is not None and (isinstance(days, bool) or not isinstance(days, (int, float))):
+            return error(422, "expires_days must be a number of days or null")
         try:
-            made, token = await run_in_threadpool(storage.add_device, agent, role, team, site, device)
+            made, token = await run_in_threadpool(storage.add_device, agent, role, team, site, device,
+                                                  tuple(covers or ()), days)
         except ValueError as exc:
             return error(422, str(exc))
         return JSONResponse(dict(made.public(), token=token), status_code=201)
@@ -188,7 +199,7 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
                 Route(base + "/{id}/{command}", command, methods=["POST"])]
 
     async def on_auth(request: Request, exc: AuthError):
-        return error(401, exc.message)
+        return error(401, exc.message, reason=exc.reason)     # "expired": the card says so
 
     async def on_denied(request: Request, exc: permissions.Denied):
         return error(403, exc.message)
@@ -197,6 +208,8 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         extra = {"index": exc.index} if exc.index is not None else {}
         if isinstance(exc, wire.UpgradeRequired):
             extra["upgrade_required"] = True
+        if isinstance(exc, wire.NewerThanServer):
+            extra["newer_than_server"] = True       # the card keeps it until this server is upgraded
         return error(400 if isinstance(exc, wire.BadParameter) else 422, exc.message, **extra)
 
     async def on_case(request: Request, exc: cases.CaseError):
@@ -240,6 +253,7 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         Route("/v1/devices", list_devices, methods=["GET"]),
         Route("/v1/devices", add_device, methods=["POST"]),
         Route("/v1/devices/{device_id}/revoke", revoke_device, methods=["POST"]),
+        *tokens_api.routes(storage, authenticate, json_body),
         *qa_routes(qa, authenticate, json_body),
         *reports_api.routes(storage, authenticate),
     ]

@@ -31,6 +31,10 @@ devices = Table(
     Column("created_at", String(40), nullable=False),
     Column("revoked_at", String(40)),
     Column("covers", Text),             # a qa device's further teams, comma-separated, or "*" (permissions)
+    Column("token_issued_at", String(40)),                  # tokens.py: when, and until when (NULL: never)
+    Column("token_expires_at", String(40)),
+    Column("old_token_hash", String(64), unique=True),      # the token a rotation replaced...
+    Column("old_token_until", String(40)),                  # ...works until then
 )
 counters = Table(
     "counters", metadata,

@@ -6,10 +6,7 @@ and pulls still never pass over a row that commits later.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import secrets
 import threading
 import uuid
 from dataclasses import dataclass
@@ -25,21 +22,14 @@ from .. import migrations, permissions
 from ..permissions import Place
 from . import audit
 from . import changes as stamps
+from . import tokens
 from .blocklist_tables import block_entry, blocks
 from .engine import WriteTransaction, engine_for, iso, reach_clause, utc_now
 from .schema import audit as audit_table
 from .schema import cases, devices, records
+from .tokens import AuthError, token_hash
 
 SchemaTooNew = migrations.SchemaTooNew
-
-
-class AuthError(Exception):
-    """401: no, unknown or revoked token (a role that may not is permissions.Denied, 403)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.status = 401
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -61,10 +51,6 @@ class Device:
     @property
     def place(self) -> Place:
         return Place.of(self)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class Storage:
@@ -108,10 +94,12 @@ class Storage:
 
     # ----- devices --------------------------------------------------------------------------------------
     def add_device(self, agent_id: str, role: str, team: str | None = None, site: str | None = None,
-                   by: Device | None = None, covers: tuple[str, ...] = ()) -> tuple[Device, str]:
+                   by: Device | None = None, covers: tuple[str, ...] = (), expires_days: float | None = None
+                   ) -> tuple[Device, str]:
         """A new device and its token (shown once; only its hash is kept). `by`: the admin's device
         (None: the server's command line), for the audit. `covers`: a qa device's further teams of
-        its site, or ("*",) for all of them (its QA scope)."""
+        its site, or ("*",) for all of them (its QA scope). `expires_days`: the token's lifetime
+        (None: it never expires; tokens.py)."""
         if role not in permissions.ROLES:
             raise ValueError(f"role must be one of {', '.join(permissions.ROLES)}")
         team, site = team or permissions.DEFAULT_TEAM, site or permissions.DEFAULT_SITE
@@ -124,12 +112,13 @@ class Storage:
             raise ValueError("only a qa device looks after more teams than its own")
         if permissions.EVERY_TEAM in covers and len(covers) > 1:
             raise ValueError(f"covers: {permissions.EVERY_TEAM!r} (the whole site) stands alone")
-        token = secrets.token_urlsafe(32)
-        device = Device(str(uuid.uuid4()), agent_id, role, team, site, iso(self.clock()), covers=covers)
+        token, now = tokens.new_token(), self.clock()
+        lifetime = tokens.issued(now, expires_days)
+        device = Device(str(uuid.uuid4()), agent_id, role, team, site, iso(now), covers=covers)
         with self.write() as conn:
             conn.execute(devices.insert().values(
                 id=device.id, agent_id=agent_id, role=role, team=team, site=site, token_hash=token_hash(token),
-                created_at=device.created_at, covers=",".join(covers) or None))
+                created_at=device.created_at, covers=",".join(covers) or None, **lifetime))
             audit.append(conn, by, permissions.DEVICE_MANAGE, "device", device.id, device.place,
                          None, device.public(), at=device.created_at)
         return device, token
@@ -158,14 +147,11 @@ class Storage:
 
     def authenticate(self, token: str | None) -> Device:
         if not token:
-            raise AuthError("missing bearer token")
+            raise AuthError("missing bearer token", "missing")
         digest = token_hash(token)
         with self.engine.connect() as conn:
-            row = conn.execute(select(devices).where(devices.c.token_hash == digest)).mappings().first()
-        if row is None or not hmac.compare_digest(row["token_hash"], digest):
-            raise AuthError("unknown token")
-        if row["revoked_at"] is not None:
-            raise AuthError("this device's token was revoked")
+            row = tokens.lookup(conn, digest)
+        tokens.check(row, digest, self.clock())        # unknown, revoked, expired, replaced: AuthError
         return _device(row)
 
     # ----- push -----------------------------------------------------------------------------------------
