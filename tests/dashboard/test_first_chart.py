@@ -4,7 +4,6 @@ places laid out for them (nothing on the window moves when they arrive)."""
 
 import subprocess
 import sys
-import threading
 from datetime import date
 from pathlib import Path
 
@@ -27,60 +26,55 @@ def test_the_window_module_loads_without_pyqtgraph_or_numpy():
 
 def test_the_share_chart_is_drawn_before_the_report_and_nothing_moves_when_the_charts_come(
         qtbot, team_file, monkeypatch):  # noqa: F811
-    gate = threading.Event()   # pyqtgraph's import "takes" until the test lets it finish
-    real_import = dashboard_module._import_charts
+    real_import, seen = dashboard_module._import_charts, {}
 
-    def slow_import():
-        gate.wait(30)
+    def import_after_looking():
+        """pyqtgraph's import, on the GUI thread: the window as it is before any chart."""
+        qtbot.waitUntil(lambda: window._days is not None, timeout=10_000)   # the loader read the days meanwhile
+        seen.update(places=places(), charts=dict(window.charts), trends=window.trends, report=window.report)
         return real_import()
-    monkeypatch.setattr(dashboard_module, "_import_charts", slow_import)
-    window = Dashboard(team_file, POLICY, load_texts("en"), 480, date(2026, 6, 1), date(2026, 6, 7))
-    qtbot.addWidget(window)
-    window.resize(1280, 900)
-    window.show()
-    qtbot.waitUntil(lambda: window._days is not None, timeout=10_000)   # the loader read the days meanwhile
+    monkeypatch.setattr(dashboard_module, "_import_charts", import_after_looking)
 
     def places():
         return [w.geometry() for w in (*window._chart_boxes, window.tiles, window.tabs)]
-    before = places()
-    assert window.charts == {} and window.trends is None and window.loading
-    assert window.report is None   # held after the days: the rest waits for the first chart
 
     drawn_first = []
 
     def loaded(report, request):
         share = window.charts.get("share")
         drawn_first.append(share is not None and len(share.x) == 7)
+    window = Dashboard(team_file, POLICY, load_texts("en"), 480, date(2026, 6, 1), date(2026, 6, 7))
+    qtbot.addWidget(window)
     window.loader.loaded.connect(loaded)
     try:
-        gate.set()
+        window.resize(1280, 900)
+        window.show()
         qtbot.waitUntil(lambda: window.report is not None and not window.loading, timeout=20_000)
     finally:
         window.loader.loaded.disconnect(loaded)
+    assert seen["charts"] == {} and seen["trends"] is None
+    assert seen["report"] is None   # held after the days: the rest waits for the first chart
     assert drawn_first == [True]
     assert list(window.charts) == ["share", "classes", "explanations", "grace"]   # made in this order
     assert [box.layout().itemAt(0).widget() for box in window._chart_boxes] == [c.widget for c in window.charts.values()]
     assert window.charts["classes"].stacks["agent_ended"] == [5, 0, 0, 0]   # drawn as they were made
     assert window.trends is not None and window.trends.periods.rowCount() > 0
     qtbot.wait(50)   # a turn of the event loop for the layout
-    assert places() == before, [(a.getRect(), b.getRect()) for a, b in zip(places(), before) if a != b]
+    assert places() == seen["places"], [(a.getRect(), b.getRect()) for a, b in zip(places(), seen["places"]) if a != b]
 
 
 def test_a_new_request_before_the_first_chart_is_not_held(qtbot, team_file, monkeypatch):  # noqa: F811
     """The tray's "Dashboard" entry reloads a window it has just made: the stale first request must
     not keep the second waiting for a first chart it will never draw."""
-    gate = threading.Event()
     real_import = dashboard_module._import_charts
 
-    def slow_import():
-        gate.wait(30)
+    def import_after_the_days():
+        qtbot.waitUntil(lambda: window._days is not None, timeout=10_000)   # the second request's days
         return real_import()
-    monkeypatch.setattr(dashboard_module, "_import_charts", slow_import)
+    monkeypatch.setattr(dashboard_module, "_import_charts", import_after_the_days)
     window = Dashboard(team_file, POLICY, load_texts("en"), 480, date(2026, 6, 1), date(2026, 6, 7))
     qtbot.addWidget(window)
     window.show()
     window.reload()
-    qtbot.waitUntil(lambda: window._days is not None, timeout=10_000)
-    gate.set()
     qtbot.waitUntil(lambda: window.report is not None and not window.loading, timeout=10_000)
     assert window.charts["share"].y[0] > 0

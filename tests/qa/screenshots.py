@@ -106,8 +106,8 @@ def main(out: Path) -> None:
         calls = [BatchCall(n, f"call-{n:03d}", "1001", "agent_before_allowed",
                            {k: v for k, v in sample_call(n, "agent_before_allowed", "1001").items() if k != "outcome"},
                            f"note of call {n}") for n in range(6)]
-        listing = FigureCalls(texts, "1001", date(2026, 11, 23), date(2026, 11, 29), "agent_before_allowed",
-                              lambda outcome: calls if outcome == "agent_before_allowed" else [], 480)
+        listing = FigureCalls(texts, "1001", date(2026, 11, 2), date(2026, 11, 8), "agent_before_allowed",
+                              lambda outcome, first, last: calls if outcome == "agent_before_allowed" else [], 480)
         listing.show()
         settle(app)
         listing.grab().save(str(out / f"qa-figure-calls-{lang}.png"))

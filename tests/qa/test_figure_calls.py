@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from datetime import date, datetime, timedelta, timezone
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 
 from hangup_coach.app.paths import AppPaths
 from hangup_coach.core.coach import CallRecord
@@ -76,9 +76,16 @@ def test_a_figures_calls_open_in_the_review_window_without_a_batch_and_start_one
         db.conn.close()
     review.close()
 
+    with qtbot.waitSignal(listing.listed, timeout=30_000):                    # another period: none then
+        listing.first.setDate(QDate(2026, 11, 21))
+    assert listing.table.rowCount() == 0 and listing.count.text() == "0 calls"
+    with qtbot.waitSignal(listing.listed, timeout=30_000):
+        listing.first.setDate(QDate(2026, 11, 9))                              # from the week before
+    assert listing.table.rowCount() == 2
+
     with qtbot.waitSignal(listing.start_batch) as started:
         qtbot.mouseClick(listing.batch_button, Qt.LeftButton)
-    assert started.args == ["agent_before_allowed", ["c0", "c2"]]
+    assert started.args == ["agent_before_allowed", ["c0", "c2"], date(2026, 11, 9), LAST]
     setup = listing.opened[-1]
     assert [setup.call_list.item(i).text() for i in range(setup.call_list.count())] == ["c0", "c2"]
     setup.close()
@@ -94,7 +101,7 @@ def test_the_list_is_read_off_the_gui_thread_and_the_last_figure_chosen_wins(qtb
 
     gates = {"agent_before_allowed": threading.Event(), "agent_after_prompt": threading.Event()}
 
-    def slow_load(outcome: str) -> list:
+    def slow_load(outcome: str, first: date, last: date) -> list:
         assert gates[outcome].wait(30)
         return [BatchCall(0, f"{outcome}-1", "1001", outcome, {"started_at": None, "caller_number": None}, "")]
 

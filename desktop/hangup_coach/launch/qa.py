@@ -215,8 +215,8 @@ def open_browse(calls: list, index: int, lang: str, db_override: str | None = No
 
 def open_figure_calls(db_path, language: str, agent_id: str, first: date, last: date,
                       outcome: str = DASHBOARD_OUTCOME):
-    """The calls behind a figure of one agent's period; they open in the review window, and a batch
-    can be started from them."""
+    """The calls behind a figure of one agent's period (changeable in the window); they open in the
+    review window, and a batch can be started from them."""
     from PySide6.QtCore import Qt
 
     from ..app.qa import load_qa_texts
@@ -224,10 +224,10 @@ def open_figure_calls(db_path, language: str, agent_id: str, first: date, last: 
 
     opened = []
     window = FigureCalls(load_qa_texts(language), agent_id, first, last, outcome,
-                         lambda o: calls_behind(db_path, agent_id, first, last, o), _offset_minutes())
+                         lambda o, since, until: calls_behind(db_path, agent_id, since, until, o), _offset_minutes())
     window.open_calls.connect(lambda calls, index: opened.append(open_browse(calls, index, language)))
-    window.start_batch.connect(lambda o, ids: opened.append(
-        open_setup(language, (agent_id,), first, last, (o,), ids)))
+    window.start_batch.connect(lambda o, ids, since, until: opened.append(
+        open_setup(language, (agent_id,), since, until, (o,), ids)))
     window.opened = opened     # keeps the windows it opened alive with it
     window.setAttribute(Qt.WA_DeleteOnClose)
     window.show()
@@ -248,7 +248,8 @@ def connect_dashboard(dashboard, language: str) -> None:
 
 
 def attach_my_calls(my_day, language: str, agent_id: str, today: date) -> None:
-    """My day gains a button to the agent's own calls behind this week's figures."""
+    """My day gains a button to the agent's own calls behind the figures: this week's first, any
+    period chosen in the window (last week's, say)."""
     from datetime import timedelta
 
     from PySide6.QtWidgets import QPushButton

@@ -9,10 +9,12 @@ details. Figures are added up off the GUI thread (`ReportLoader`); a busy bar sh
 Every chart exports as a titled PNG, the agent table as CSV of raw numbers.
 
 The first chart comes first: importing pyqtgraph takes longer than reading a year's days, so the
-window opens without it (white boxes where the charts go, the loader already reading), pyqtgraph
-is imported on a thread of its own, then the share chart is made and drawn, and only after it the
-other charts and the Trends tab, one per turn of the event loop. Nothing moves when they arrive:
-each goes into the box already laid out for it.
+window opens without it (white boxes where the charts go, the loader already reading), is drawn,
+and only then imports pyqtgraph (on the GUI thread: imported in a thread of its own beside the
+GUI, PySide6's lazily made types are not safe), makes and draws the share chart, and after it the
+other charts and the Trends tab, one per turn of the event loop; the loader holds the rest of the
+report until the share chart is drawn. Nothing moves when they arrive: each goes into the box
+already laid out for it.
 """
 
 from __future__ import annotations
@@ -38,7 +40,6 @@ from ..app.report_format import (
 )
 from ..core.stats import DEFAULT_SCENARIOS
 from ..store.reports import CLASSES, ReportQuery, empty_report
-from ..app.off_thread import run_off_thread
 from .agent_table import AgentTableWidget
 from .figure_tiles import FigureTiles
 from .report_loader import ReportLoader
@@ -177,10 +178,18 @@ class Dashboard(QWidget):
             dataclasses.replace(f, value="…", flag=None, trend="\u00a0", improved=None, significant=False)
             for f in figures(empty_report(self.query(), policy), texts, targets)])
         self.reload()   # the loader reads the days while pyqtgraph is imported
-        run_off_thread(self, _import_charts, self._charts_imported, self._charts_failed, "hangup-coach-import-charts")
+        QTimer.singleShot(0, self, self._make_charts)
 
     # ----- the charts, made once pyqtgraph is in --------------------------------------------------
-    def _charts_imported(self, charts) -> None:
+    def _make_charts(self) -> None:
+        """The window drawn as it is, then pyqtgraph, then the share chart."""
+        if self.isVisible():
+            self.repaint()
+        try:
+            charts = _import_charts()
+        except Exception as exc:   # a broken install: said where the charts would be
+            self._charts_failed(exc)
+            return
         from . import trends
 
         self._to_make = [*(lambda c=cls: self._make_chart(c) for cls in charts.CHARTS),
@@ -380,8 +389,8 @@ class Dashboard(QWidget):
 
 
 def _import_charts():
-    """On a thread of its own: ui.charts with pyqtgraph and numpy, once sqlite-utils is in (its
-    import hides numpy from every thread for a moment, store/database.py; the loader may be opening it)."""
+    """ui.charts with pyqtgraph and numpy, once sqlite-utils is in (its import hides numpy from
+    every thread for a moment, store/database.py; the loader may be opening it meanwhile)."""
     from ..store.database import load_sqlite_utils
 
     load_sqlite_utils()

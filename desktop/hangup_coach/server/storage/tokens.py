@@ -14,7 +14,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.engine import Connection
 
 from .. import permissions
@@ -76,6 +76,20 @@ def check(row, digest: str, now: datetime) -> None:
             return                                             # the grace after a rotation
         raise AuthError("this token was replaced by a newer one: log in with the new token", "replaced")
     raise AuthError("unknown token")
+
+
+def still_good(device_id: str, digest: str | None, now: datetime):
+    """check's rules as SQL, for a write transaction to ask about a token its process remembered
+    (device_cache.py): the device is not revoked and, if `digest` is given, the token is its
+    current one and unexpired, or the replaced one within its grace."""
+    at = iso(now)
+    rules = [devices.c.id == device_id, devices.c.revoked_at.is_(None)]
+    if digest is not None:
+        rules.append(or_(
+            and_(devices.c.token_hash == digest,
+                 or_(devices.c.token_expires_at.is_(None), devices.c.token_expires_at > at)),
+            and_(devices.c.old_token_hash == digest, devices.c.old_token_until > at)))
+    return exists().where(*rules)
 
 
 KEEP = "keep"       # rotate(days=KEEP): the new token lives as long as the replaced one did
