@@ -58,3 +58,68 @@ def test_the_same_database_through_a_symlink_is_one_card(tmp_path):
     finally:
         first.kill()
         first.wait()
+
+
+def test_the_lock_lets_one_card_per_database_and_the_server_brings_it_forward(tmp_path, qtbot):
+    from hangup_coach.app.single_instance import InstanceLock, InstanceServer, ask_running_instance_to_show
+
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    db, same_db = str(tmp_path / "real" / "calls.db"), str(tmp_path / "link" / "calls.db")
+    first, second, other = InstanceLock(tmp_path, db), InstanceLock(tmp_path, same_db), \
+        InstanceLock(tmp_path, str(tmp_path / "other.db"))
+    server = None
+    try:
+        assert first.acquire()
+        assert not second.acquire()                                # the same file through a symlink
+        assert other.acquire()                                     # another database: its own card
+        assert not ask_running_instance_to_show(db, wait_s=0.3)    # nobody listens yet: no answer
+        server = InstanceServer(db)
+        with qtbot.waitSignal(server.show_requested, timeout=10_000):
+            assert ask_running_instance_to_show(same_db, wait_s=5)
+        first.release()
+        assert second.acquire()                                    # the card ended: the next start is the card
+    finally:
+        for lock in (first, second, other):
+            lock.release()
+        if server is not None:
+            server.deleteLater()
+
+
+def test_two_cards_started_at_once_on_one_database_make_one_card(tmp_path):
+    """A second start while the first is still starting (before it listens) waits for it."""
+    cmd = APP + ["--db", str(tmp_path / "calls.db")]
+    cards = [subprocess.Popen(cmd, env=env_for(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 60
+        while all(card.poll() is None for card in cards):
+            assert time.monotonic() < deadline, "neither start gave way to the other"
+            time.sleep(0.1)
+        [ended] = [card for card in cards if card.poll() is not None]
+        [running] = [card for card in cards if card is not ended]
+        out, err = ended.communicate()
+        assert ended.returncode == 0 and "already running" in out, err
+        assert running.poll() is None
+    finally:
+        for card in cards:
+            card.kill()
+            card.communicate()
+
+
+def test_a_card_killed_leaves_no_lock_behind(tmp_path):
+    db = str(tmp_path / "calls.db")
+    first = subprocess.Popen(APP + ["--db", db], env=env_for(tmp_path), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        log = tmp_path / "logs" / "hangup-coach.log"
+        deadline = time.monotonic() + 60
+        while not (log.exists() and "card shown" in log.read_text()):
+            assert time.monotonic() < deadline and first.poll() is None
+            time.sleep(0.1)
+    finally:
+        first.kill()   # SIGKILL: no clean-up of its own
+        first.wait()
+    again = subprocess.run(APP + ["--smoke", "--db", db], env=env_for(tmp_path), capture_output=True, text=True,
+                           timeout=60)
+    assert again.returncode == 0 and "card shown" in again.stdout, again.stderr

@@ -83,10 +83,11 @@ def open_review(qtbot, qa_db, tmp_path):
         form = load_form("standard")
         qa_store.save_batch(qa_db, batch_json(form, n), NOW)
         batch = qa_store.batch(qa_db, "batch-1")
-        window = ReviewWindow(qa_db, "batch-1", batch_form(batch), Policy(), load_qa_texts(lang), lang, "qa-1",
-                              RecordingSource.parse(recordings), tmp_path / "cache", 480, lambda: NOW)
+        window = ReviewWindow(tmp_path / "lead.db", "batch-1", batch_form(batch), Policy(), load_qa_texts(lang), lang,
+                              "qa-1", RecordingSource.parse(recordings), tmp_path / "cache", 480, lambda: NOW)
         qtbot.addWidget(window)
-        window.show()
+        with qtbot.waitSignal(window.loaded, timeout=30_000):     # the batch is read off the GUI thread
+            window.show()
         qtbot.waitExposed(window)
         return window
     return open_

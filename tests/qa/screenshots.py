@@ -39,8 +39,9 @@ def settle(app: QApplication, ms: int = 300) -> None:
 
 
 def looked_up(window, texts: dict) -> None:
+    """The batch read and the call's recording looked up (both off the GUI thread)."""
     for _ in range(600):
-        if window.player.status.text() != texts["rec_loading"]:
+        if window.calls and window.player.status.text() != texts["rec_loading"]:
             return
         QTest.qWait(50)
 
@@ -64,7 +65,7 @@ def main(out: Path) -> None:
 
         db = open_db(work / f"{lang}.db")
         qa_store.save_batch(db, batch_json(form, 10), NOW)
-        window = ReviewWindow(db, "batch-1", form, Policy(), texts, lang, "qa-1",
+        window = ReviewWindow(work / f"{lang}.db", "batch-1", form, Policy(), texts, lang, "qa-1",
                               RecordingSource.parse(f"template:{rec}/{{line_call_id}}.wav"), work / "cache", 480,
                               lambda: NOW)
         window.resize(1280, 800)
@@ -105,14 +106,13 @@ def main(out: Path) -> None:
         calls = [BatchCall(n, f"call-{n:03d}", "1001", "agent_before_allowed",
                            {k: v for k, v in sample_call(n, "agent_before_allowed", "1001").items() if k != "outcome"},
                            f"note of call {n}") for n in range(6)]
-        listing = FigureCalls(texts, "1001", date(2026, 11, 23), date(2026, 11, 29), "agent_before_allowed",
-                              lambda outcome: calls if outcome == "agent_before_allowed" else [], 480)
+        listing = FigureCalls(texts, "1001", date(2026, 11, 2), date(2026, 11, 8), "agent_before_allowed",
+                              lambda outcome, first, last: calls if outcome == "agent_before_allowed" else [], 480)
         listing.show()
         settle(app)
         listing.grab().save(str(out / f"qa-figure-calls-{lang}.png"))
         listing.close()
-        db = open_db(work / f"browse-{lang}.db")
-        browse = ReviewWindow(db, None, form, Policy(), texts, lang, "lead-1",
+        browse = ReviewWindow(work / f"browse-{lang}.db", None, form, Policy(), texts, lang, "lead-1",
                               RecordingSource.parse(f"template:{rec}/{{line_call_id}}.wav"), work / "cache", 480,
                               lambda: NOW, calls=calls)
         browse.resize(1280, 800)

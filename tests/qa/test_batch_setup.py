@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, timedelta, timezone
 
 from PySide6.QtCore import Qt
@@ -14,10 +15,15 @@ from hangup_coach.store.db import open_db
 from hangup_coach.ui.qa_batch_setup import BatchSetup
 
 
-def test_the_setup_asks_the_three_questions_and_sends_them(qtbot):
-    sent = []
-    window = BatchSetup(load_qa_texts("en"), "en", [load_form("standard")],
-                        lambda body: (sent.append(body), ("b" * 36, 7))[1], date(2026, 12, 3),
+def test_the_setup_asks_the_three_questions_and_sends_them_off_the_gui_thread(qtbot):
+    sent, server_answers = [], threading.Event()
+
+    def create(body):                            # the server's draw: slow, on the set-up's thread
+        sent.append(body)
+        assert server_answers.wait(30)
+        return "b" * 36, 7
+
+    window = BatchSetup(load_qa_texts("en"), "en", [load_form("standard")], create, date(2026, 12, 3),
                         agents=("1001",), outcomes=("agent_before_allowed",), calls=["c1", "c2"])
     qtbot.addWidget(window)
     window.show()
@@ -25,7 +31,12 @@ def test_the_setup_asks_the_three_questions_and_sends_them(qtbot):
     window.size.setValue(2)
     window.seed.setText("42")
     window.caller_class.setCurrentIndex(window.caller_class.findText("Non-regular · must visit a branch"))
-    qtbot.mouseClick(window.button, Qt.LeftButton)
+    qtbot.mouseClick(window.button, Qt.LeftButton)          # returns while the server is still drawing
+    qtbot.waitUntil(lambda: bool(sent))
+    assert window.status.text() == "Drawing the batch on the server…" and not window.button.isEnabled()
+    with qtbot.waitSignal(window.drawn, timeout=30_000) as drawn:
+        server_answers.set()
+    assert drawn.args == ["b" * 36, 7] and window.button.isEnabled()
     [body] = sent
     assert body["purpose"] == "techniques" and body["size"] == 2 and body["seed"] == "42"
     assert body["filters"]["agents"] == ["1001"] and body["filters"]["outcomes"] == ["agent_before_allowed"]

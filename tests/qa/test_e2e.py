@@ -91,10 +91,11 @@ def test_ten_reviews_by_keys_only_and_the_csv_read_back(qtbot, centre, tmp_path)
     assert qa.run("qa", "batch", "pull", batch_id, "--db", str(qa.db_path)).returncode == 0
 
     batch = qa_store.batch(qa.store.db, batch_id)
-    window = ReviewWindow(qa.store.db, batch_id, batch_form(batch), Policy(), load_qa_texts("en"), "en", "qa-1",
+    window = ReviewWindow(qa.db_path, batch_id, batch_form(batch), Policy(), load_qa_texts("en"), "en", "qa-1",
                           RecordingSource.parse(""), tmp_path / "cache", 480, lambda: "2026-12-01T10:00:00+00:00")
     qtbot.addWidget(window)
-    window.show()
+    with qtbot.waitSignal(window.loaded, timeout=30_000):
+        window.show()
     qtbot.waitExposed(window)
     verdicts = {}
     for i in range(10):

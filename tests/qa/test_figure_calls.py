@@ -4,15 +4,17 @@ started from the selection; driven by keys, through the launcher the dashboard a
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, timedelta, timezone
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 
 from hangup_coach.app.paths import AppPaths
 from hangup_coach.core.coach import CallRecord
 from hangup_coach.launch.qa import open_figure_calls
 from hangup_coach.store.calls import CallStore
 from hangup_coach.store.db import open_db
+from hangup_coach.ui.qa_figure_calls import FigureCalls
 from hangup_coach.ui.qa_review import ReviewWindow
 
 FIRST, LAST = date(2026, 11, 16), date(2026, 11, 22)
@@ -40,14 +42,17 @@ def test_a_figures_calls_open_in_the_review_window_without_a_batch_and_start_one
     path = lead_file()
     listing = open_figure_calls(path, "en", "1001", FIRST, LAST)
     qtbot.addWidget(listing)
-    qtbot.waitExposed(listing)
+    with qtbot.waitSignal(listing.listed, timeout=30_000):                    # read off the GUI thread
+        qtbot.waitExposed(listing)
     assert listing.table.rowCount() == 2 and listing.count.text() == "2 calls"
     assert listing.table.item(0, 1).text() == "138****8000"                   # masked
     listing.figure.setFocus()
-    qtbot.keyClick(listing.figure, Qt.Key_Down)                                # another figure: none of those
+    with qtbot.waitSignal(listing.listed, timeout=30_000):
+        qtbot.keyClick(listing.figure, Qt.Key_Down)                            # another figure: none of those
     assert listing.outcome() != "agent_before_allowed" and listing.table.rowCount() == 0
     assert not listing.open_button.isEnabled() and not listing.batch_button.isEnabled()
-    qtbot.keyClick(listing.figure, Qt.Key_Up)
+    with qtbot.waitSignal(listing.listed, timeout=30_000):
+        qtbot.keyClick(listing.figure, Qt.Key_Up)
     assert listing.table.rowCount() == 2
 
     listing.table.setFocus()
@@ -71,10 +76,45 @@ def test_a_figures_calls_open_in_the_review_window_without_a_batch_and_start_one
         db.conn.close()
     review.close()
 
+    with qtbot.waitSignal(listing.listed, timeout=30_000):                    # another period: none then
+        listing.first.setDate(QDate(2026, 11, 21))
+    assert listing.table.rowCount() == 0 and listing.count.text() == "0 calls"
+    with qtbot.waitSignal(listing.listed, timeout=30_000):
+        listing.first.setDate(QDate(2026, 11, 9))                              # from the week before
+    assert listing.table.rowCount() == 2
+
     with qtbot.waitSignal(listing.start_batch) as started:
         qtbot.mouseClick(listing.batch_button, Qt.LeftButton)
-    assert started.args == ["agent_before_allowed", ["c0", "c2"]]
+    assert started.args == ["agent_before_allowed", ["c0", "c2"], date(2026, 11, 9), LAST]
     setup = listing.opened[-1]
     assert [setup.call_list.item(i).text() for i in range(setup.call_list.count())] == ["c0", "c2"]
     setup.close()
+    listing.close()
+
+
+def test_the_list_is_read_off_the_gui_thread_and_the_last_figure_chosen_wins(qtbot):
+    """A slow file: the window shows at once and takes keys; an answer for a figure the lead has
+    left is dropped."""
+    from hangup_coach.app.off_thread import _relay
+    from hangup_coach.app.qa import load_qa_texts
+    from hangup_coach.store.qa import BatchCall
+
+    gates = {"agent_before_allowed": threading.Event(), "agent_after_prompt": threading.Event()}
+
+    def slow_load(outcome: str, first: date, last: date) -> list:
+        assert gates[outcome].wait(30)
+        return [BatchCall(0, f"{outcome}-1", "1001", outcome, {"started_at": None, "caller_number": None}, "")]
+
+    listing = FigureCalls(load_qa_texts("en"), "1001", FIRST, LAST, "agent_before_allowed", slow_load, 0)
+    qtbot.addWidget(listing)
+    listing.show()
+    assert listing.count.text() == "Reading the calls…" and not listing.open_button.isEnabled()
+    listing.figure.setFocus()
+    qtbot.keyClick(listing.figure, Qt.Key_Down)                 # keys answer while the first read waits
+    assert listing.outcome() == "agent_after_prompt"
+    with qtbot.waitSignal(listing.listed, timeout=30_000):
+        gates["agent_after_prompt"].set()
+    gates["agent_before_allowed"].set()                          # its answer comes late: dropped
+    qtbot.waitUntil(lambda: all(owner is not listing for owner, *_ in _relay().waiting.values()))   # handed over
+    assert [c.call_id for c in listing.calls] == ["agent_after_prompt-1"] and listing.count.text() == "1 calls"
     listing.close()

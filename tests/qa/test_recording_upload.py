@@ -71,9 +71,10 @@ def test_a_card_uploads_its_recording_a_reviewer_plays_it_and_the_server_keeps_i
         assert states == {small["id"]: "uploaded", large["id"]: "too_large"}   # the unpushed one: next round
         assert not list((tmp_path / "mix").glob("*.wav"))                       # the mixes made for it are gone
 
-        kept = tmp_path / "kept" / f"{small['id']}.wav"
-        assert stat.S_IMODE(kept.stat().st_mode) == 0o600 and stat.S_IMODE(kept.parent.stat().st_mode) == 0o700
-        assert not (tmp_path / "kept" / f"{large['id']}.wav").exists()
+        kept = tmp_path / "kept" / "agent-1001" / f"{small['id']}.wav"     # one folder per agent
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+        assert {stat.S_IMODE(p.stat().st_mode) for p in (kept.parent, kept.parent.parent)} == {0o700}
+        assert not list((tmp_path / "kept").rglob(f"*{large['id']}*"))
         assert lead.get(f"/v1/recordings/{small['id']}").content == kept.read_bytes()
         assert stranger.get(f"/v1/recordings/{small['id']}").status_code == 403      # another agent's call
         too_big = httpx.put(f"{server.url}/v1/recordings/{small['id']}", content=b"RIFF" + bytes(MAX_BYTES),
@@ -89,7 +90,7 @@ def test_a_card_uploads_its_recording_a_reviewer_plays_it_and_the_server_keeps_i
         qa_store.save_batch(lead_db, form_batch, NOW)
         lead_client = SyncClient(server.url, lead.token)
         from hangup_coach.ui.qa_review import ReviewWindow
-        window = ReviewWindow(lead_db, "batch-1", _form(), Policy(), load_qa_texts("en"), "en", "2001",
+        window = ReviewWindow(tmp_path / "lead.db", "batch-1", _form(), Policy(), load_qa_texts("en"), "en", "2001",
                               RecordingSource.parse("server"), tmp_path / "cache", 0, lambda: NOW,
                               download=lead_client.download_recording)
         qtbot.addWidget(window)
@@ -111,7 +112,7 @@ def test_a_card_uploads_its_recording_a_reviewer_plays_it_and_the_server_keeps_i
         assert agent.push([unpushed]).status_code == 200
         assert upload_recordings(db, client, RecordingSource.parse(f"sndfile:{folder}"), tmp_path / "mix", 0,
                                  NOW).uploaded == 1
-        assert not kept.exists() and (tmp_path / "kept" / f"{unpushed['id']}.wav").exists()
+        assert not kept.exists() and (kept.parent / f"{unpushed['id']}.wav").exists()
     finally:
         client.close()
         db.conn.close()

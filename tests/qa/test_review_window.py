@@ -132,3 +132,41 @@ def test_a_save_that_fails_says_so_and_keeps_the_answers_for_another_enter(qtbot
     with qtbot.waitSignal(window.review_saved, timeout=30_000):
         qtbot.keyClick(window.focusWidget() or window, Qt.Key_Return)
     assert qa_store.reviews(qa_db, "batch-1")["call-000"]["answers"]["verdict"] == "too_early"
+
+
+def test_the_window_opens_at_once_and_reads_its_batch_off_the_gui_thread(qtbot, qa_db, tmp_path, monkeypatch):
+    """A slow file (a busy share, a large batch): the window shows and takes keys while its batch is
+    read on a thread; the first call appears when the read is done. A batch not on this PC is said."""
+    import threading
+
+    from hangup_coach.app.qa import batch_form, load_form, load_qa_texts
+    from hangup_coach.core.policy import Policy
+    from hangup_coach.core.qa_recordings import RecordingSource
+    from hangup_coach.ui.qa_review import ReviewWindow
+
+    from .conftest import NOW, batch_json
+
+    form = load_form("standard")
+    qa_store.save_batch(qa_db, batch_json(form, 3), NOW)
+    slow, read = threading.Event(), qa_store.batch_calls
+    monkeypatch.setattr(qa_store, "batch_calls", lambda db, batch_id: (slow.wait(30), read(db, batch_id))[1])
+    windows = []
+    for batch_id in ("batch-1", "batch-9"):
+        window = ReviewWindow(tmp_path / "lead.db", batch_id, batch_form(qa_store.batch(qa_db, "batch-1")), Policy(),
+                              load_qa_texts("en"), "en", "qa-1", RecordingSource.parse(""), tmp_path / "cache", 480,
+                              lambda: NOW)
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+    window, missing = windows
+    assert window.header.text() == "Batch batch-1: reading its calls…" and window.calls == []
+    qtbot.keyClick(window, Qt.Key_1)                           # keys are taken (and ignored) meanwhile
+    qtbot.keyClick(window, Qt.Key_Return)
+    assert qa_store.reviews(qa_db, "batch-1") == {}
+    with qtbot.waitSignal(window.loaded, timeout=30_000), qtbot.waitSignal(missing.loaded, timeout=30_000):
+        slow.set()
+    assert window.header.text() == "Batch batch-1 · find problems · form “Hang-up call review” v1"
+    assert window.calls[window.index].call_id == "call-000" and window.progress.text() == "Call 1 of 3 · 0 reviewed"
+    assert missing.status.text() == "The batch could not be read: the batch is not on this PC; pull it once online"
+    for w in windows:
+        w.close()

@@ -133,6 +133,29 @@ def test_an_admin_adds_a_device_over_http(devices, server):
     assert admin.http.post("/v1/devices/no-such/revoke").status_code == 404
 
 
+def test_an_admin_adds_a_qa_device_covering_more_teams_over_http(devices, server):
+    """The qa device's scope is set when it is added, over HTTP as on the server's command line."""
+    admin = devices("admin", "admin")
+    made = admin.http.post("/v1/devices", json={"agent_id": "qa-7", "role": "qa", "team": "north",
+                                                "covers": ["south"]})
+    assert made.status_code == 201 and made.json()["covers"] == ["south"]
+    listed = {d["agent_id"]: d for d in admin.get("/v1/devices").json()["devices"]}
+    assert listed["qa-7"]["covers"] == ["south"]
+    south_agent = devices("1001", "agent", "south")
+    assert south_agent.push([call("1001")]).status_code == 200
+    qa = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {made.json()['token']}"})
+    try:
+        pulled = qa.get("/v1/team/changes", params={"since": "", "limit": 100}).json()["calls"]
+        assert [c["agent_id"] for c in pulled] == ["1001"]           # a covered team's call is in its reach
+    finally:
+        qa.close()
+    for bad, words in (({"agent_id": "2", "role": "lead", "team": "north", "covers": ["south"]}, "only a qa device"),
+                       ({"agent_id": "3", "role": "qa", "team": "north", "covers": "south"}, "list of team names"),
+                       ({"agent_id": "4", "role": "qa", "team": "north", "covers": ["*", "south"]}, "stands alone")):
+        reply = admin.http.post("/v1/devices", json=bad)
+        assert reply.status_code == 422 and words in reply.json()["error"], (bad, reply.json())
+
+
 def test_a_lead_reviews_an_agents_call_of_a_batch_and_an_agent_cannot(devices):
     from hangup_coach.app.qa import load_form
 

@@ -64,11 +64,12 @@ def test_the_review_window_finds_mixes_and_plays_baresips_recording(qtbot, recor
                         "outcome": "customer_in_wait", "call": call, "note": ""}]}
     qa_store.save_batch(db, batch, call["ended_at"])
     offset = int(datetime.now().astimezone().utcoffset().total_seconds() // 60)   # baresip names files in local time
-    window = ReviewWindow(db, "b-rec", form, Policy(), load_qa_texts("en"), "en", "qa-1",
+    window = ReviewWindow(tmp_path / "lead.db", "b-rec", form, Policy(), load_qa_texts("en"), "en", "qa-1",
                           RecordingSource.parse(f"sndfile:{recordings}"), tmp_path / "cache", offset,
                           lambda: call["ended_at"])
     qtbot.addWidget(window)
-    window.show()
+    with qtbot.waitSignal(window.loaded, timeout=30_000):      # the batch is read off the GUI thread
+        window.show()
     mixed = tmp_path / "cache" / f"{call['id']}.wav"
     qtbot.waitUntil(lambda: "Loading" not in window.player.status.text(), timeout=60_000)   # found and mixed
     # off the GUI thread

@@ -36,3 +36,26 @@ def test_the_shell_paints_what_the_finished_card_shows_there(qtbot, make_card, l
     colours = {ours.pixel(x, y) for y in range(0, ours.height(), 2) for x in range(0, ours.width(), 2)}
     assert len(colours) > 10, "a blank frame"   # text and edge drawn, not just the background
     assert same_pixels(ours, theirs) == 1.0, "the card's top differs from its first frame"
+
+
+def test_the_status_line_takes_the_problem_colour_when_the_line_changes_after_it_is_shown(qtbot):
+    """Before the first frame the status is styled as it is first polished; once shown, a change of
+    the line's state applies the stylesheet again (the problem colour comes and goes)."""
+    from PySide6.QtGui import QColor, QPalette
+
+    from hangup_coach.ui.card_shell import show_line_state
+
+    texts = load_texts("en")
+    shell = CardShell(texts, 1.0, "offline", tray=False)
+    qtbot.addWidget(shell)
+    shell.show_and_paint()
+    status = shell.header.status
+
+    def colour() -> str:
+        return status.palette().color(QPalette.WindowText).name()
+
+    assert colour() == QColor("#b71c1c").name()        # offline before the first frame: red at once
+    show_line_state(status, texts, "online")
+    assert colour() != QColor("#b71c1c").name() and status.text() == texts["softphone_online"]
+    show_line_state(status, texts, "not_answering")
+    assert colour() == QColor("#b71c1c").name()

@@ -5,6 +5,7 @@ database is locked by the card's sync or a slow share holds up a recording. So t
 its work to threads (app/off_thread.py: they hold no Qt object; the answers come back on the GUI
 thread, only while the window exists):
 
+- reading the batch when the window opens (the batch, its calls, the reviews made on this PC);
 - saves, in the order they were asked for (a turnstile: each waits for the one before it), each
   on a connection of its own with a long busy timeout (a locked file makes a save wait, never
   fail); each answer carries the batch's reviews as they now are on disk;
@@ -58,6 +59,18 @@ class ReviewWorker:
 
     def __post_init__(self) -> None:
         self.turns = Turnstile()
+
+    def load(self, owner, on_loaded: Callable[[tuple], None], on_failed: Callable[[Exception], None]) -> None:
+        """Read the batch; later, on the GUI thread: on_loaded((batch | None, [BatchCall], {call id: review}))."""
+        database, batch_id, timeout = self.database, self.batch_id, self.busy_timeout_ms
+
+        def work():
+            db = connect(database, timeout)
+            try:
+                return qa_store.batch(db, batch_id), qa_store.batch_calls(db, batch_id), qa_store.reviews(db, batch_id)
+            finally:
+                db.conn.close()
+        run_off_thread(owner, work, on_loaded, on_failed, name="qa-review-load")
 
     def save(self, owner, call, form: Form, reviewer_id: str, answers: dict, now: str,
              on_saved: Callable[[tuple], None], on_failed: Callable[[Exception], None]) -> None:

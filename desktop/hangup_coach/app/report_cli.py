@@ -17,6 +17,9 @@ def add_report_commands(sub, common: argparse.ArgumentParser) -> None:
     report.add_argument("--class", dest="classes", action="append", default=[], metavar="CLASS",
                         choices=("regular", "no_value", "non_regular", "unknown"), help="only this caller class")
     report.add_argument("--format", choices=("table", "csv", "json", "md"), default="table")
+    report.add_argument("--server", action="store_true",
+                        help="every team your login may read (a manager: the site), from the centre's server "
+                             "(hangup-coach login first); only --since/--until and --format apply")
     report.add_argument("--png", metavar="DIR", help="also write the charts as PNG files into DIR")
     report.add_argument("--xlsx", metavar="FILE", help="also write the tables as an Excel workbook (a sheet each)")
     report.add_argument("--every", choices=("day", "week"),

@@ -120,6 +120,7 @@ def sync_once(args: argparse.Namespace) -> int:
     from ..sync.client import AuthRefused, SyncClient, SyncFailure, Unavailable
     from ..sync.credentials import Credentials
     from ..sync.engine import Syncer
+    from .recording_upload import uploader
 
     paths = AppPaths.detect()
     saved = Credentials(paths.config).load()
@@ -136,7 +137,7 @@ def sync_once(args: argparse.Namespace) -> int:
     try:
         with SyncClient(saved.server, saved.token, timeout=args.timeout) as client:
             report = retrying(Syncer(db, client).round)
-            uploads = _upload_recordings(paths, db, client)
+            uploads = uploader(paths)(lambda: db, client)   # where the centre turned it on
     except AuthRefused as exc:
         print(f"hangup-coach: {exc}; log in again", file=sys.stderr)
         return EXIT_REFUSED
@@ -158,22 +159,3 @@ def sync_once(args: argparse.Namespace) -> int:
     return 0
 
 
-def _upload_recordings(paths: AppPaths, db, client):
-    """Where the centre turned it on: this PC's sndfile recordings of calls now on the server."""
-    from datetime import datetime, timezone
-
-    from ..core.qa_recordings import RecordingConfigError, RecordingSource
-    from .recording_upload import upload_recordings
-    from .settings import Settings
-
-    settings = Settings(paths.settings_file, machine=paths.machine_settings_file)
-    if not settings.get("upload_recordings"):
-        return None
-    try:
-        source = RecordingSource.parse(settings.get("recordings"))
-    except RecordingConfigError as exc:
-        print(f"hangup-coach: recordings are not uploaded: {exc}", file=sys.stderr)
-        return None
-    offset = int(datetime.now().astimezone().utcoffset().total_seconds() // 60)   # sndfile names are local time
-    return upload_recordings(db, client, source, paths.data / "recordings-upload", offset,
-                             datetime.now(timezone.utc).isoformat(timespec="milliseconds"))

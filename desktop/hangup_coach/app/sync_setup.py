@@ -47,7 +47,8 @@ def start_sync(paths: AppPaths, db_path: Path, controller, card, tray, texts: di
     if server is None:
         return None   # never logged in: the card works alone, as before
     from ..sync.worker import SyncWorker
-    worker = SyncWorker(db_path, credentials.load, parent=app)
+    from .recording_upload import uploader
+    worker = SyncWorker(db_path, credentials.load, parent=app, uploader=uploader(paths))   # where turned on
 
     def show(status: SyncStatus) -> None:
         text = describe(status, texts)

@@ -18,7 +18,6 @@ Pure: parses TOML text handed in; reading the file is the caller's job.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import tomllib
@@ -101,6 +100,8 @@ class Form:
     @property
     def fingerprint(self) -> str:
         """What the form asks, hashed (labels' wording included): a batch stores it and refuses a change."""
+        import hashlib   # here: it loads OpenSSL's libcrypto (3.5 MiB), which the agent's card never needs
+
         canon = {"name": self.name, "version": self.version, "sections": [(s.key, s.labels) for s in self.sections],
                  "fields": [(f.key, f.type, f.section, f.labels, [(o.key, o.labels) for o in f.options],
                              f.required, f.role, f.min, f.max, f.max_length) for f in self.fields]}

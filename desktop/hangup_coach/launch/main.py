@@ -55,7 +55,7 @@ def run_card(args: argparse.Namespace) -> int:
     from ..app.logging_setup import hold_log_records, route_qt_messages, setup_logging
     from ..app.resources import load_texts, pick_language
     from ..app.settings import Settings
-    from ..app.single_instance import InstanceServer, ask_running_instance_to_show
+    from ..app.single_instance import InstanceLock
     from ..ui.card_shell import CardShell, default_position
 
     paths = AppPaths.detect()
@@ -72,10 +72,15 @@ def run_card(args: argparse.Namespace) -> int:
         return 0
     demo = args.command == "demo"
     db_path = paths.database(args.db, demo=demo)
-    if ask_running_instance_to_show(str(db_path)):
-        print("hangup-coach is already running; its card was brought forward.")
-        return 0
-    instance = InstanceServer(str(db_path), app)
+    lock = InstanceLock(paths.data, str(db_path))
+    if not lock.acquire():
+        from ..app.single_instance import ask_running_instance_to_show
+        if ask_running_instance_to_show(str(db_path)):
+            print("hangup-coach is already running; its card was brought forward.")
+            return 0
+        print(f"hangup-coach: another card for {db_path} is running but does not answer; close it (or end it "
+              "in the task manager) and start again", file=sys.stderr)
+        return 1
     scale = settings.get("card_scale")
     softphone = demo or bool(args.softphone if args.softphone is not None else settings.get("softphone"))
     shell = CardShell(load_texts(pick_language(args.lang or settings.get("language"))), scale,
@@ -83,6 +88,8 @@ def run_card(args: argparse.Namespace) -> int:
     shell.move(settings.card_position() or default_position(shell.width()))
     painted_at = shell.show_and_paint()
     setup_logging(paths.log_file, args.verbose)
+    from ..app.single_instance import InstanceServer
+    instance = InstanceServer(str(db_path), app)   # a second launch finds this card from now on
 
     from .card_app import CannotStart, CardApp   # the rest of the app: after the first frame
     try:

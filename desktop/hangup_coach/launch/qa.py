@@ -40,38 +40,60 @@ def run_review(args: argparse.Namespace) -> int:
 
 
 def open_review(batch_id: str, db_override: str | None = None, lang: str | None = None):
-    """The review window on a batch of this PC's database (shown), or None after saying why not."""
+    """`qa review BATCH`: the review window on a batch of this PC's database (shown), or None after
+    saying why not. Read before the window exists (the command's start, not the GUI thread's work)."""
     from ..app.paths import AppPaths
-    from ..app.qa import batch_form, load_qa_texts
-    from ..app.resources import load_policy, pick_language
-    from ..app.settings import Settings
+    from ..app.qa import batch_form
     from ..core.qa_form import FormError
-    from ..core.qa_recordings import RecordingConfigError, RecordingSource
     from ..store import qa as qa_store
     from ..store.db import open_db
-    from PySide6.QtCore import Qt
-
-    from ..ui.qa_review import ReviewWindow
 
     paths = AppPaths.detect()
-    paths.make_private()
-    settings = Settings(paths.settings_file, machine=paths.machine_settings_file)
-    db = open_db(paths.database(db_override))
-    batch = qa_store.batch(db, batch_id)
+    database = paths.database(db_override)
+    db = open_db(database)
+    try:
+        batch = qa_store.batch(db, batch_id)
+    finally:
+        db.conn.close()
     if batch is None:
         print(f"hangup-coach: batch {batch_id} is not on this PC; pull it once online", file=sys.stderr)
         return None
     try:
         form = batch_form(batch, paths.config)
-        source = RecordingSource.parse(settings.get("recordings"))
-    except (FormError, RecordingConfigError) as exc:
+    except FormError as exc:
         print(f"hangup-coach: {exc}", file=sys.stderr)
         return None
+    return review_window(database, batch["id"], form, lang)
+
+
+def review_window(database, batch_id: str | None, form, lang: str | None, calls: list | None = None):
+    """The review window (shown) on this PC's file: a batch's calls, read by the window's own
+    threads, or (`batch_id` None) the `calls` given, to browse. None when the recordings setting
+    is wrong (said)."""
+    from PySide6.QtCore import Qt
+
+    from ..app.paths import AppPaths
+    from ..app.qa import load_qa_texts
+    from ..app.resources import load_policy, pick_language
+    from ..app.settings import Settings
+    from ..core.qa_recordings import RecordingConfigError, RecordingSource
+    from ..ui.qa_review import ReviewWindow
+
+    paths = AppPaths.detect()
+    paths.make_private()
+    settings = Settings(paths.settings_file, machine=paths.machine_settings_file)
+    try:
+        source = RecordingSource.parse(settings.get("recordings"))
+    except RecordingConfigError as exc:
+        if batch_id is not None:
+            print(f"hangup-coach: {exc}", file=sys.stderr)
+            return None
+        source = RecordingSource("none")               # browsing goes on without recordings
     lang = pick_language(lang or settings.get("language"))
-    window = ReviewWindow(db, batch["id"], form, load_policy(), load_qa_texts(lang), lang, settings.get("agent_id"),
-                          source, paths.data / "recordings", _offset_minutes(), _now, download=_server_download)
-    window.destroyed.connect(lambda: db.conn.close())
-    window.setAttribute(Qt.WA_DeleteOnClose)   # its database connection closes with it
+    window = ReviewWindow(database, batch_id, form, load_policy(), load_qa_texts(lang), lang, settings.get("agent_id"),
+                          source, paths.data / "recordings", _offset_minutes(), _now, calls=calls,
+                          download=_server_download)
+    window.setAttribute(Qt.WA_DeleteOnClose)
     window.show()
     return window
 
@@ -89,7 +111,7 @@ def open_setup(lang: str | None = None, agents: tuple[str, ...] = (), since: dat
     """The batch set-up window; drawing a batch pulls it and opens the review window on it."""
     from ..app import qa_cli
     from ..app.paths import AppPaths
-    from ..app.qa import form_files, load_form, load_qa_texts
+    from ..app.qa import batch_form, form_files, load_form, load_qa_texts
     from ..app.resources import pick_language
     from ..app.settings import Settings
     from ..store import qa as qa_store
@@ -100,9 +122,9 @@ def open_setup(lang: str | None = None, agents: tuple[str, ...] = (), since: dat
     settings = Settings(paths.settings_file, machine=paths.machine_settings_file)
     lang = pick_language(lang or settings.get("language"))
     forms = [load_form(name, paths.config) for name in form_files(paths.config)]
-    opened = []
+    opened, drawn_forms = [], {}
 
-    def create(body: dict) -> tuple[str, int]:
+    def create(body: dict) -> tuple[str, int]:          # on the set-up's thread (no Qt object here)
         with qa_cli._client() as client:
             batch = client.qa("POST", "batches", body)
         db = open_db(paths.database())
@@ -110,11 +132,16 @@ def open_setup(lang: str | None = None, agents: tuple[str, ...] = (), since: dat
             qa_store.save_batch(db, batch, _now())
         finally:
             db.conn.close()
-        if batch["calls"]:
-            opened.append(open_review(batch["id"], lang=lang))
+        drawn_forms[batch["id"]] = batch_form(batch, paths.config)
         return batch["id"], len(batch["calls"])
 
+    def drawn(batch_id: str, count: int) -> None:        # back on the GUI thread
+        form = drawn_forms.pop(batch_id)
+        if count:
+            opened.append(review_window(paths.database(), batch_id, form, lang))
+
     window = BatchSetup(load_qa_texts(lang), lang, forms, create, date.today(), since, until, agents, outcomes, calls)
+    window.drawn.connect(drawn)
     window.opened = opened   # keeps the review windows alive with it
     window.show()
     return window
@@ -178,36 +205,18 @@ def calls_behind_figure(db_path, agent_id: str, first: date, last: date, outcome
 def open_browse(calls: list, index: int, lang: str, db_override: str | None = None):
     """The review window on calls without a batch (listen and read; nothing is scored)."""
     from ..app.paths import AppPaths
-    from ..app.qa import load_form, load_qa_texts
-    from ..app.resources import load_policy
-    from ..app.settings import Settings
-    from ..core.qa_recordings import RecordingConfigError, RecordingSource
-    from ..store.db import open_db
-    from PySide6.QtCore import Qt
-
-    from ..ui.qa_review import ReviewWindow
+    from ..app.qa import load_form
 
     paths = AppPaths.detect()
-    settings = Settings(paths.settings_file, machine=paths.machine_settings_file)
-    try:
-        source = RecordingSource.parse(settings.get("recordings"))
-    except RecordingConfigError:
-        source = RecordingSource("none")
-    db = open_db(paths.database(db_override))
-    window = ReviewWindow(db, None, load_form("standard", paths.config), load_policy(), load_qa_texts(lang), lang,
-                          settings.get("agent_id"), source, paths.data / "recordings", _offset_minutes(), _now,
-                          calls=calls, download=_server_download)
-    window.destroyed.connect(lambda: db.conn.close())
-    window.setAttribute(Qt.WA_DeleteOnClose)
+    window = review_window(paths.database(db_override), None, load_form("standard", paths.config), lang, calls)
     window.show_call(index)
-    window.show()
     return window
 
 
 def open_figure_calls(db_path, language: str, agent_id: str, first: date, last: date,
                       outcome: str = DASHBOARD_OUTCOME):
-    """The calls behind a figure of one agent's period; they open in the review window, and a batch
-    can be started from them."""
+    """The calls behind a figure of one agent's period (changeable in the window); they open in the
+    review window, and a batch can be started from them."""
     from PySide6.QtCore import Qt
 
     from ..app.qa import load_qa_texts
@@ -215,10 +224,10 @@ def open_figure_calls(db_path, language: str, agent_id: str, first: date, last: 
 
     opened = []
     window = FigureCalls(load_qa_texts(language), agent_id, first, last, outcome,
-                         lambda o: calls_behind(db_path, agent_id, first, last, o), _offset_minutes())
+                         lambda o, since, until: calls_behind(db_path, agent_id, since, until, o), _offset_minutes())
     window.open_calls.connect(lambda calls, index: opened.append(open_browse(calls, index, language)))
-    window.start_batch.connect(lambda o, ids: opened.append(
-        open_setup(language, (agent_id,), first, last, (o,), ids)))
+    window.start_batch.connect(lambda o, ids, since, until: opened.append(
+        open_setup(language, (agent_id,), since, until, (o,), ids)))
     window.opened = opened     # keeps the windows it opened alive with it
     window.setAttribute(Qt.WA_DeleteOnClose)
     window.show()
@@ -239,7 +248,8 @@ def connect_dashboard(dashboard, language: str) -> None:
 
 
 def attach_my_calls(my_day, language: str, agent_id: str, today: date) -> None:
-    """My day gains a button to the agent's own calls behind this week's figures."""
+    """My day gains a button to the agent's own calls behind the figures: this week's first, any
+    period chosen in the window (last week's, say)."""
     from datetime import timedelta
 
     from PySide6.QtWidgets import QPushButton

@@ -54,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
     if language not in ("zh_CN", "en"):
         language = pick_language(None) if args.command == "dashboard" else _environment_language()
     texts = load_texts(language, scale)
+    if args.command == "report" and args.server:   # the teams' figures come from the server, not a file
+        return team_report(args, texts)
     if not db_path.exists():   # every review tool reads an existing file: a mistyped --db makes none
         print(f"hangup-coach: {texts['no_database'].format(path=db_path)}", file=sys.stderr)
         return 1
@@ -156,6 +158,30 @@ def report(db, args: argparse.Namespace, policy, texts: dict) -> int:
     return 0
 
 
+def team_report(args: argparse.Namespace, texts: dict) -> int:
+    """`report --server`: the figures of every team this PC's login may read, from the server."""
+    from ..app.report_format import default_range
+    from ..app.team_report import NotLoggedIn, fetch_logged_in, problem, render
+    from ..sync.client import AuthRefused, Refused, SyncFailure
+
+    today, utc_offset = here()
+    first, last = default_range(today)
+    first, last = args.since or first, args.until or last
+    if args.agent or args.team or args.classes or args.png or args.xlsx or args.every or args.what_if is not None:
+        print(f"hangup-coach: {texts['teams_only_period']}", file=sys.stderr)
+        return 2
+    try:
+        figures = fetch_logged_in(first, last, utc_offset)
+    except NotLoggedIn as exc:
+        print(f"hangup-coach: {problem(exc, texts)}", file=sys.stderr)
+        return 2
+    except SyncFailure as exc:
+        print(f"hangup-coach: {problem(exc, texts)}", file=sys.stderr)
+        return 2 if isinstance(exc, (AuthRefused, Refused)) else 1   # 1: worth trying again later
+    sys.stdout.write(render(figures, args.format, texts, centre_targets()))
+    return 0
+
+
 def write_xlsx(result, texts: dict, targets: dict, now: tuple, path: Path, hours: dict | None = None) -> Path:
     try:
         from ..app.report_xlsx import write_workbook
@@ -207,12 +233,14 @@ def dashboard(db_path: Path, args: argparse.Namespace, policy, language: str) ->
 
 def open_dashboard(db_path: Path, policy, language: str, first: date | None = None, last: date | None = None):
     from ..app.report_format import default_range, load_texts
+    from ..app.team_report import fetch_logged_in
     from ..ui.dashboard import Dashboard
 
     today, utc_offset = here()
     default_first, default_last = default_range(today)
     window = Dashboard(db_path, policy, load_texts(language, centre_scale()), utc_offset, first or default_first,
-                       last or default_last, targets=centre_targets(), teams=centre_teams())
+                       last or default_last, targets=centre_targets(), teams=centre_teams(),
+                       teams_from=fetch_logged_in)   # the Teams tab: the server's figures of the login's teams
     from .qa import connect_dashboard
     connect_dashboard(window, language)   # an agent's row → their calls behind the figure (QA)
     return window

@@ -46,6 +46,9 @@ def add_parser(sub) -> None:
                         help="the largest recording a card may upload (default 50)")
     server.add_argument("--recording-days", type=float, default=90, metavar="DAYS",
                         help="recordings older than this are deleted (default 90)")
+    server.add_argument("--recording-quota-mb", type=float, default=500, metavar="MB",
+                        help="recordings one agent may upload in 24 hours; past it 429, the card "
+                             "keeps the rest for later (default 500: a full day of calls)")
     server.add_argument("--blocklist-rules", metavar="FILE.toml",
                         help="the centre's blocklist rules (default: the shipped resources/blocklist.toml)")
     server.add_argument("--kamailio-rpc", metavar="URL",
@@ -314,13 +317,15 @@ def serve(args: argparse.Namespace, database: str) -> int:
             return 2
         os.environ[RATE_ENV] = str(args.device_rate)
     from .api import recordings as recordings_api
-    if args.recording_max_mb <= 0 or args.recording_days <= 0:
-        print("hangup-coach server: --recording-max-mb and --recording-days must be positive", file=sys.stderr)
+    if args.recording_max_mb <= 0 or args.recording_days <= 0 or args.recording_quota_mb <= 0:
+        print("hangup-coach server: --recording-max-mb, --recording-days and --recording-quota-mb must be "
+              "positive", file=sys.stderr)
         return 2
     if args.recordings:
         os.environ[recordings_api.FOLDER_ENV] = str(Path(args.recordings).expanduser().resolve())
     os.environ[recordings_api.MAX_BYTES_ENV] = str(int(args.recording_max_mb * 1024 * 1024))
     os.environ[recordings_api.DAYS_ENV] = str(args.recording_days)
+    os.environ[recordings_api.QUOTA_BYTES_ENV] = str(int(args.recording_quota_mb * 1024 * 1024))
     from .api.blocklist import KAMAILIO_ENV, RULES_ENV, load_rules
     from ..core.blocklist import RulesError
     try:

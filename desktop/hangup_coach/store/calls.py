@@ -14,7 +14,7 @@ from . import outbox
 from ..core.text import NOTE_LIMIT, valid_unicode
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .database import Database
 
 # NOTE_LIMIT (core/text, re-exported here for the card): a longer note is refused clearly.
 

@@ -10,17 +10,16 @@ import functools
 import os
 import re
 import sqlite3
-import sys
 import tempfile
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from sqlite_utils import Database
+from .database import Database
 
-# sqlite-utils is imported when the database is opened, not with this module: its import
-# (~150 ms: click, dateutil, pluggy) would otherwise sit between launch and the card appearing.
+# The card opens this file through plain sqlite3 (store/database.py). sqlite-utils applies the
+# migrations: it is imported only when a migration is pending (a new or upgraded file), not on
+# every start of the card.
+MIGRATION_SET = "hangup_coach"
 MIGRATIONS = []  # (name, function), applied in this order
 
 
@@ -31,34 +30,30 @@ def migration(name: str):
     return register
 
 
-def _load_sqlite_utils() -> None:
-    """Import sqlite-utils without numpy and pandas. It imports them when they are installed, only
-    to map their column types, and the app never hands it their values; pyqtgraph (the dashboard)
-    installs numpy, whose import at start-up would cost the card ~120 ms and ~35 MB. Hidden only
-    while sqlite-utils loads: the dashboard imports numpy itself later."""
-    if "sqlite_utils" in sys.modules:
-        return
-    hidden = [name for name in ("numpy", "pandas") if name not in sys.modules]
-    for name in hidden:
-        sys.modules[name] = None   # `import numpy` now raises ImportError
-    try:
-        import sqlite_utils  # noqa: F401
-    finally:
-        for name in hidden:
-            sys.modules.pop(name, None)
-
-
 @functools.cache
 def _migrations():
-    _load_sqlite_utils()
     from sqlite_utils.migrations import Migrations
 
-    from . import tallies  # noqa: F401  its migrations: every opener (the card too) keeps the report's tallies
-
-    migrations = Migrations("hangup_coach")
+    migrations = Migrations(MIGRATION_SET)
     for name, fn in MIGRATIONS:
         migrations(name=name)(fn)
     return migrations
+
+
+def _migrate(db: Database) -> None:
+    """Apply the migrations this file lacks (sqlite-utils' table `_sqlite_migrations` records them)."""
+    from . import tallies  # noqa: F401  its migrations: every opener (the card too) keeps the report's tallies
+
+    try:
+        applied = {row[0] for row in db.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET])}
+    except sqlite3.OperationalError as exc:
+        if "no such table" not in str(exc):
+            raise
+        applied = set()
+    if any(name not in applied for name, _ in MIGRATIONS):
+        utils = db.sqlite_utils()   # first: it loads sqlite-utils without numpy
+        _migrations().apply(utils)
 
 
 class StoreError(RuntimeError):
@@ -348,9 +343,6 @@ def open_db(path: str | os.PathLike, check: bool = False,
     and a write can be made. Raises StoreError with a `kind` for each way it cannot work.
     `busy_timeout_ms`: how long a statement waits for another connection's write lock.
     """
-    _load_sqlite_utils()
-    from sqlite_utils import Database
-
     path = Path(path)
     if check:
         _check_place(path)
@@ -361,8 +353,9 @@ def open_db(path: str | os.PathLike, check: bool = False,
         conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")   # never on the GUI thread
         _refuse_foreign(conn, path)   # before anything writes: not even the journal mode changes
-        db = Database(conn, execute_plugins=False)   # see connect()
-        db.enable_wal()  # outside any transaction: sqlite-utils 4 raises otherwise
+        db = Database(conn)
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode = wal")
         # NORMAL in WAL: every commit survives a crash or kill -9 of the app, without an fsync on
         # the ring path. Notes raise it to FULL around their own commit (store/calls.py), so a
         # note the card calls "saved" also survives a power cut.
@@ -376,7 +369,7 @@ def open_db(path: str | os.PathLike, check: bool = False,
             if result != "ok":
                 conn.close()
                 raise StoreError(f"the call database {path} is damaged ({result[:200]})", "corrupt", path)
-        _migrations().apply(db)
+        _migrate(db)
         if check:
             _prove_writable(db, path)
     except StoreError:
@@ -398,9 +391,6 @@ def connect(path: str | os.PathLike, busy_timeout_ms: int, this_thread_only: boo
     settings only (no migration, no journal-mode change: nothing that needs the write lock, which
     another program may hold just now). `this_thread_only`: any use from another thread raises
     (sqlite3.ProgrammingError) instead of racing the owner inside SQLite (the store worker's)."""
-    _load_sqlite_utils()
-    from sqlite_utils import Database
-
     conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=this_thread_only)
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
@@ -409,9 +399,7 @@ def connect(path: str | os.PathLike, busy_timeout_ms: int, this_thread_only: boo
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise StoreError(f"cannot open the call database {path}: {exc}", problem_kind(exc), Path(path)) from exc
-    # No sqlite-utils plugins: the call database runs no code some other installed package registers, and
-    # opening it does not read every installed package's entry points (measured: 1.5 MB, 13 ms at start-up).
-    return Database(conn, execute_plugins=False)
+    return Database(conn)
 
 
 class FollowedDatabase:

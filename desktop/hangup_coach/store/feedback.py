@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 from ..core.phone import normalise
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .database import Database
 
 HEADERS = {
     "call_id": "call_id", "通话编号": "call_id",

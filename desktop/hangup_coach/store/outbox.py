@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .database import Database
 
 BATCH_LIMIT = 500  # records per push, the server's limit too
 

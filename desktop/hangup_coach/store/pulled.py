@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ..core.callers import CallerClass, SubReason
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .database import Database
 
 EVIDENCE_COLUMNS = ("call_id", "agent_id", "started_at", "caller_class", "sub_reason", "class_source",
                     "warnings", "explanations", "disposition")

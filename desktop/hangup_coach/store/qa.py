@@ -19,7 +19,7 @@ from . import outbox
 from .db import migration
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .database import Database
 
 
 @migration("qa_0001_batches_and_reviews")   # named apart from db.py's numbered ones

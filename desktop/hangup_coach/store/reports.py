@@ -25,7 +25,7 @@ from ..core.stats import Sample, Scenario, Tally, WhatIf
 from .tallies import keep_tallies
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .database import Database
 
 CLASSES = ("regular", "no_value", "non_regular", "unknown")
 EXPLANATION_BUCKETS = 6    # 0…5 and "6+"
@@ -148,8 +148,13 @@ def build_days(db: Database, query: ReportQuery, policy: Policy, progress=None) 
     keep_tallies(db, query.utc_offset_minutes, progress)
     days = stats.by_day({date.fromisoformat(d): t for d, t in _tallies(db, query, "day").items()},
                         query.first, query.last)
+    return empty_report(query, policy, days)
+
+
+def empty_report(query: ReportQuery, policy: Policy, days: list[tuple[date, Tally]] | None = None) -> Report:
+    """A report with no figures but `days` (the dashboard's tiles before its first load)."""
     return Report(query=query, policy_start=policy.policy_start, baseline_agent_share=policy.baseline_agent_share,
-                  days=days, agents={}, classes={}, regular_by_agent={}, before=Tally(), after=Tally(),
+                  days=days or [], agents={}, classes={}, regular_by_agent={}, before=Tally(), after=Tally(),
                   explanations={}, warnings={}, feedback=Feedback())
 
 

@@ -31,7 +31,7 @@ from .db import migration
 from .outbox import write_transaction
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from .database import Database
 
 ALL = "~"              # built_until once every call is in: sorts after any ISO time
 CHUNK_CALLS = 20_000   # calls added up per transaction while building (~0.1 s under the write lock)

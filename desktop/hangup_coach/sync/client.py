@@ -149,6 +149,13 @@ class SyncClient:
         _expect(body, {"calls": list, "notes": list, "cursor": str, "more": bool})
         return body
 
+    def team_reports(self, first: str, last: str, utc_offset: int) -> dict:
+        """The figures of the teams this device may read (GET /v1/reports/teams, docs/server.md "Reports");
+        Refused with the server's reason for a period it will not add up."""
+        body = self._call("GET", "/v1/reports/teams", params={"first": first, "last": last, "utc_offset": utc_offset})
+        _expect(body, {"scope": str, "teams": list, "total": dict})
+        return body
+
     def profile(self, e164: str, timeout: float) -> dict | None:
         """One number's profile, or None when the server has none (404)."""
         body = self._call("GET", f"/v1/profiles/{e164}", timeout=timeout, missing_ok=True,
@@ -188,11 +195,24 @@ class SyncClient:
             raise Unavailable(f"the server could not run it now (HTTP {response.status_code}): try again later")
         return reply
 
-    def upload_recording(self, call_id: str, content: bytes) -> dict:
-        """A call's recording (WAV) to the server (server/api/recordings.py); Refused with the
-        server's words on 404 (the call is not there yet), 413 (too large), 415, 422."""
-        return self._call("PUT", f"/v1/recordings/{call_id}", content=content,
-                          headers={"Content-Type": "audio/wav"})
+    def upload_recording(self, call_id: str, content: bytes, sha256: str | None = None, start: int = 0,
+                         total: int | None = None) -> dict:
+        """A call's recording (WAV) to the server (server/api/recordings.py): the whole of it, or the
+        part of a `total`-byte file (checksum `sha256`) starting at `start`. Refused with the server's
+        words on 404 (the call is not there yet), 409 (the part does not start where the server's
+        copy ends), 413 (too large), 415, 422, 429 (the agent's quota for the day is used)."""
+        headers = {"Content-Type": "audio/wav"}
+        if sha256 is not None:
+            total = len(content) if total is None else total
+            headers |= {"Content-Range": f"bytes {start}-{start + len(content) - 1}/{total}",
+                        "X-Content-SHA256": sha256}
+        return self._call("PUT", f"/v1/recordings/{call_id}", content=content, headers=headers)
+
+    def recording_offset(self, call_id: str, sha256: str, size: int) -> int:
+        """How many bytes of this recording the server already has (where the next part starts)."""
+        body = self._call("GET", f"/v1/recordings/{call_id}/upload", params={"sha256": sha256, "size": size})
+        _expect(body, {"offset": int})
+        return body["offset"]
 
     def download_recording(self, call_id: str) -> bytes | None:
         """A call's uploaded recording, or None when the server has none (404)."""
@@ -241,7 +261,9 @@ class SyncClient:
                                index if isinstance(index, int) and not isinstance(index, bool) else None,
                                isinstance(body, dict) and body.get("upgrade_required") is True,
                                isinstance(body, dict) and body.get("newer_than_server") is True)
-        if status in (404, 409, 413, 415, 422) and path.startswith(("/v1/qa/", "/v1/recordings/")):
+        if (status in (404, 409, 413, 415, 422) and path.startswith(("/v1/qa/", "/v1/recordings/"))
+                or status == 429 and path.startswith("/v1/recordings/")
+                or status == 400 and path.startswith("/v1/reports/")):
             raise Refused(status, f"{method} {shown}: {status} {message or 'refused'}")
         if status not in (200, 201):
             raise Unavailable(f"{method} {shown}: HTTP {status} {(message or '')[:200]}".rstrip())

@@ -19,7 +19,7 @@ from .. import wire
 from .client import BatchRefused, SyncClient
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from ..store.database import Database
 
 log = logging.getLogger(__name__)
 PULL_LIMIT = 500                 # rows per pull page

@@ -4,7 +4,10 @@ It runs a sync round every `interval` seconds (or at once on `sync_now`). A roun
 because the server is unreachable or answers badly is retried with exponential backoff and
 jitter (tenacity), capped at one attempt a minute; a refused token waits for a new login.
 Ring-time lookups run on a second thread (own connection, own HTTP client, ~300 ms timeout),
-so a long push never delays them. Status reaches the GUI through Qt signals (queued).
+so a long push never delays them. Where the card uploads its call recordings (`uploader`, given by
+app/recording_upload.py), they go on a third thread (own connection, own HTTP client), woken after
+each good round: a long upload never delays the calls' and notes' sync, and it stops between parts
+when the card closes. Status reaches the GUI through Qt signals (queued).
 """
 
 from __future__ import annotations
@@ -45,11 +48,16 @@ class _Stopped(Exception):
 class SyncWorker(QObject):
     status_changed = Signal(object)    # SyncStatus
     profile_arrived = Signal(str)      # an E.164 number whose server profile is now in the local db
+    uploads_done = Signal(object)      # the uploader's report of one pass (recordings)
 
     def __init__(self, db_path: str | Path, login: Callable[[], Login | None], interval: float = 10.0,
-                 lookup_timeout: float = 0.3, max_backoff: float = 60.0, parent: QObject | None = None) -> None:
+                 lookup_timeout: float = 0.3, max_backoff: float = 60.0, parent: QObject | None = None,
+                 uploader: Callable[..., object] | None = None, upload_timeout: float = 60.0) -> None:
         """`login` is read before every round (Credentials.load), so a new `hangup-coach login`
-        takes effect on a running card without a restart."""
+        takes effect on a running card without a restart. `uploader(open_db, client, should_stop)`
+        runs on the upload thread after a good round (`open_db()`: that thread's connection to the
+        calls' file, opened on first use); its report (or None: nothing to do) goes out as
+        `uploads_done`."""
         super().__init__(parent)
         self.db_path, self._load_login = Path(db_path), login
         self.login: Login | None = None
@@ -60,12 +68,18 @@ class SyncWorker(QObject):
         self._lookup_local = threading.local()
         self.last_success: datetime | None = None
         self._client: SyncClient | None = None     # the sync thread's: its clock_skew is shown
+        self.uploader, self.upload_timeout = uploader, upload_timeout
+        self._upload_wake = threading.Event()
+        self._upload_thread: threading.Thread | None = None
 
     # ----- called from the GUI thread (never blocks) -----------------------------------------
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="sync", daemon=True)
         self._thread.start()
         self._lookups = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-lookup")
+        if self.uploader is not None:
+            self._upload_thread = threading.Thread(target=self._upload_loop, name="sync-upload", daemon=True)
+            self._upload_thread.start()
 
     def sync_now(self) -> None:
         self._wake.set()
@@ -85,10 +99,12 @@ class SyncWorker(QObject):
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self._wake.set()
+        self._upload_wake.set()
         if self._lookups is not None:
             self._lookups.shutdown(wait=False, cancel_futures=True)
-        if self._thread is not None:
-            self._thread.join(timeout)
+        for thread in (self._thread, self._upload_thread):
+            if thread is not None:
+                thread.join(timeout)
 
     # ----- the sync thread ----------------------------------------------------------------------
     def _run(self) -> None:
@@ -142,6 +158,7 @@ class SyncWorker(QObject):
                     self.last_success = datetime.now(timezone.utc)
                     log.info("sync: %s", report.summary())
                     self._emit(db, "ok")
+                    self._upload_wake.set()     # the calls are on the server: their recordings may follow
                 self._wake.wait(wait)
                 self._wake.clear()
         finally:
@@ -160,6 +177,40 @@ class SyncWorker(QObject):
             pending = -1
         skew = self._client.clock_skew if self._client is not None else None
         self.status_changed.emit(SyncStatus(state, pending, self.last_success, detail, skew))
+
+    # ----- the upload thread ------------------------------------------------------------------
+    def _upload_loop(self) -> None:
+        followed = FollowedDatabase(self.db_path)
+        client, login = None, None
+        try:
+            while True:
+                self._upload_wake.wait()
+                self._upload_wake.clear()
+                if self._stop.is_set():
+                    break
+                if self.login is None:
+                    continue
+                if self.login != login:
+                    if client is not None:
+                        client.close()
+                    login = self.login
+                    client = SyncClient(login.server, login.token, timeout=self.upload_timeout)
+                followed.path = self.db_path
+                try:
+                    report = self.uploader(followed.get, client, self._stop.is_set)
+                except SyncFailure as exc:     # unreachable, or the token refused: the next round resumes
+                    log.info("recording upload paused: %s", exc)
+                    continue
+                except Exception:
+                    log.exception("recording upload failed")
+                    continue
+                if report is not None:
+                    log.info("sync: %s", report.summary())
+                    self.uploads_done.emit(report)
+        finally:
+            if client is not None:
+                client.close()
+            followed.close()
 
     # ----- the lookup thread ------------------------------------------------------------------
     def _lookup(self, e164: str) -> None:

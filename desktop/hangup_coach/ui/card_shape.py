@@ -14,8 +14,8 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QEvent, QObject, QRectF, Qt
-from PySide6.QtGui import QGuiApplication, QPainter, QPainterPath, QRegion
-from PySide6.QtWidgets import QStyle, QStyleOption, QWidget
+from PySide6.QtGui import QGuiApplication, QPainterPath, QRegion
+from PySide6.QtWidgets import QWidget
 
 from .style import CARD_RADIUS
 
@@ -60,6 +60,11 @@ class CardShape(QObject):
         if obj is not self.window:
             return False
         if self.translucent and event.type() == QEvent.Type.Paint:
+            # Imported here: QStyle's enums take ~6 ms to make, before the first frame of a card that
+            # is cut to its shape (no compositor) and never paints this way.
+            from PySide6.QtGui import QPainter
+            from PySide6.QtWidgets import QStyle, QStyleOption
+
             option = QStyleOption()
             option.initFrom(self.window)
             painter = QPainter(self.window)

@@ -75,8 +75,9 @@ def show_line_state(status: QLabel, texts: dict[str, str], state: str, detail: s
     status.setText(texts[STATUS_TEXT_KEYS[state]] if state in STATUS_TEXT_KEYS else state)
     status.setToolTip(detail)
     status.setProperty("problem", state in PROBLEM_STATES)   # its colour: style.py
-    status.style().unpolish(status)
-    status.style().polish(status)
+    if status.testAttribute(Qt.WA_WState_Polished):   # shown before: its stylesheet is applied again. Not
+        status.style().unpolish(status)               # before the first frame: style() makes QStyle's
+        status.style().polish(status)                 # Python enums (~6 ms), and polishing comes anyway
 
 
 def default_position(width: int) -> QPoint:

@@ -8,7 +8,8 @@
 Opened empty from the QA menu, or filled in from the dashboard (an agent's calls behind a
 figure: that agent, the dashboard's period, the figure's outcome), where the calls that match
 are listed first. The window only gathers the answers; `create` (the wiring) draws the batch on
-the server and opens the review window on it.
+the server and keeps it on this PC, off the GUI thread (app/off_thread.py); `drawn` then tells the
+wiring, which opens the review window on it.
 """
 
 from __future__ import annotations
@@ -17,19 +18,23 @@ import secrets
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDateEdit, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QLineEdit, QListWidget, QPushButton, QRadioButton, QSpinBox, QVBoxLayout,
                                QWidget)
 
+from ..app.off_thread import run_off_thread
 from ..core.callers import SUB_REASONS
 from ..core.qa_form import Form
 from ..core.qa_sample import OUTCOMES
 
 
 class BatchSetup(QWidget):
+    drawn = Signal(str, int)              # the new batch's id and its number of calls
+    not_drawn = Signal(str)               # why not (said in the status line too)
+
     def __init__(self, texts: dict[str, str], lang: str, forms: list[Form],
-                 create: Callable[[dict], str], today: date, since: date | None = None, until: date | None = None,
+                 create: Callable[[dict], tuple[str, int]], today: date, since: date | None = None, until: date | None = None,
                  agents: tuple[str, ...] = (), outcomes: tuple[str, ...] = (), calls: list[str] | None = None,
                  parent=None) -> None:
         super().__init__(parent)
@@ -132,9 +137,18 @@ class BatchSetup(QWidget):
                 "form": {"name": form.name, "version": form.version, "source": form.source}}
 
     def submit(self) -> None:
-        try:
-            batch_id, count = self.create(self.body())
-        except Exception as exc:   # the server's or network's words, shown; nothing is lost
-            self.status.setText(self.t["setup_failed"].format(error=exc))
-            return
+        body, create = self.body(), self.create
+        self.button.setEnabled(False)
+        self.status.setText(self.t["setup_drawing"])
+        run_off_thread(self, lambda: create(body), self._drawn, self._failed, name="qa-batch-draw")
+
+    def _drawn(self, answer: tuple[str, int]) -> None:
+        batch_id, count = answer
+        self.button.setEnabled(True)
         self.status.setText(self.t["setup_drawn"].format(batch=batch_id[:8], count=count))
+        self.drawn.emit(batch_id, count)
+
+    def _failed(self, exc: Exception) -> None:   # the server's or network's words, shown; nothing is lost
+        self.button.setEnabled(True)
+        self.status.setText(self.t["setup_failed"].format(error=exc))
+        self.not_drawn.emit(str(exc))

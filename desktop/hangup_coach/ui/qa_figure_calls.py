@@ -2,8 +2,11 @@
 hang-ups of last week, say), listed without any batch. Enter (or a double click) opens them in the
 review window, at the chosen call, to listen and read; a button starts a batch from this selection.
 
-Opened from the dashboard's agent table and from My day. The list is read from this PC's file
-(own calls and the team pull) by the `load(outcome)` it is given.
+Opened from the dashboard's agent table (its period) and from My day (this week); the period can
+be changed in the window (last week's, say). The list is read from this PC's file
+(own calls and the team pull) by the `load(outcome, first, last)` it is given, off the GUI thread
+(app/off_thread.py): the window answers keys while a large file is read; a figure chosen meanwhile
+or period chosen meanwhile wins over the answer it replaces.
 """
 
 from __future__ import annotations
@@ -11,27 +14,33 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Callable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from ..app.off_thread import run_off_thread
 from ..core.phone import mask
 from ..core.qa_sample import OUTCOMES
 
 
 class FigureCalls(QWidget):
     open_calls = Signal(object, int)      # the listed calls (store.qa.BatchCall), the one to show first
-    start_batch = Signal(str, object)     # the outcome, the listed call ids
+    start_batch = Signal(str, object, object, object)   # the outcome, the listed call ids, first, last day
+    listed = Signal()                     # the chosen figure's calls are listed (or why not, said)
 
     def __init__(self, texts: dict[str, str], agent_id: str, first: date, last: date, outcome: str,
-                 load: Callable[[str], list], utc_offset_minutes: int, parent=None) -> None:
+                 load: Callable[[str, date, date], list], utc_offset_minutes: int, parent=None) -> None:
         super().__init__(parent)
         self.texts, self.load, self.utc_offset = texts, load, utc_offset_minutes
         self.calls: list = []
+        self._asked = 0                   # the latest read asked for; older answers are dropped
         self.setWindowTitle(texts["figure_calls_title"].format(agent=agent_id))
         self.resize(760, 480)
-        self.period = QLabel(texts["figure_calls_period"].format(agent=agent_id, first=first.isoformat(),
-                                                                 last=last.isoformat()))
+        self.period = QLabel(texts["figure_calls_period"].format(agent=agent_id))
+        self.first, self.last = (QDateEdit(QDate(day), calendarPopup=True, displayFormat="yyyy-MM-dd")
+                                 for day in (first, last))
+        self.first.setAccessibleName(texts["figure_calls_first"])
+        self.last.setAccessibleName(texts["figure_calls_last"])
         self.figure = QComboBox()
         self.figure.setAccessibleName(texts["figure_calls_figure"])
         for key in OUTCOMES:
@@ -55,6 +64,9 @@ class FigureCalls(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel(texts["figure_calls_figure"]))
         top.addWidget(self.figure, 1)
+        top.addWidget(self.first)
+        top.addWidget(QLabel("–"))
+        top.addWidget(self.last)
         buttons = QHBoxLayout()
         buttons.addWidget(self.count, 1)
         buttons.addWidget(self.open_button)
@@ -65,13 +77,37 @@ class FigureCalls(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         self.figure.currentIndexChanged.connect(self.reload)
+        self.first.dateChanged.connect(self.reload)
+        self.last.dateChanged.connect(self.reload)
         self.reload()
 
     def outcome(self) -> str:
         return self.figure.currentData()
 
+    def period_days(self) -> tuple[date, date]:
+        return self.first.date().toPython(), self.last.date().toPython()
+
     def reload(self) -> None:
-        self.calls = self.load(self.outcome())
+        """Read the chosen figure's calls off this thread; the list shows them when they come."""
+        self._asked += 1
+        asked, load, outcome, (first, last) = self._asked, self.load, self.outcome(), self.period_days()
+        self.calls = []
+        self.table.setRowCount(0)
+        self.count.setText(self.texts["figure_calls_reading"])
+        self.open_button.setEnabled(False)
+        self.batch_button.setEnabled(False)
+        run_off_thread(self, lambda: (asked, load(outcome, first, last)), self._show,
+                       lambda exc, n=asked: self._show((n, exc)), name="qa-figure-calls")
+
+    def _show(self, answer: tuple) -> None:
+        asked, calls = answer
+        if asked != self._asked:
+            return                        # another figure was chosen meanwhile
+        if isinstance(calls, Exception):
+            self.count.setText(self.texts["figure_calls_unreadable"].format(error=calls))
+            self.listed.emit()
+            return
+        self.calls = calls
         t = self.texts
         self.table.setRowCount(len(self.calls))
         for row, item in enumerate(self.calls):
@@ -89,6 +125,7 @@ class FigureCalls(QWidget):
         self.batch_button.setEnabled(bool(self.calls))
         if self.calls:
             self.table.selectRow(0)
+        self.listed.emit()
 
     def open_at(self, row: int) -> None:
         if self.calls:
@@ -103,4 +140,4 @@ class FigureCalls(QWidget):
             super().keyPressEvent(event)
 
     def _start_batch(self) -> None:
-        self.start_batch.emit(self.outcome(), [c.call_id for c in self.calls])
+        self.start_batch.emit(self.outcome(), [c.call_id for c in self.calls], *self.period_days())

@@ -9,8 +9,9 @@ on a batch pulled to this PC; each review is saved locally and queued for the ou
 Without a batch (`batch_id` None, the calls given) it only browses: the calls behind a dashboard
 figure, to listen and read; the form is not shown and Enter shows the next call.
 
-The window never waits on the disk or the network: saves and recording look-ups go to its
-ReviewWorker (app/qa_review_worker.py) and come back on this thread. Enter moves on at once; a save
+The window never waits on the disk or the network: reading the batch, saves and recording look-ups
+go to its ReviewWorker (app/qa_review_worker.py) and come back on this thread (it opens at once,
+saying it is reading the batch). Enter moves on at once; a save
 that fails says so and keeps its answers on screen for another Enter.
 """
 
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import (QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
+from PySide6.QtWidgets import (QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
                                QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from ..app.qa_review_worker import ReviewWorker
@@ -29,7 +30,6 @@ from ..app.recordings import NoRecording, find_recording
 from ..core.phone import mask
 from ..core.qa_form import Form, FormError
 from ..core.qa_recordings import RecordingSource
-from ..store import qa as qa_store
 from .qa_player import SEEK_MS, RecordingPlayer
 
 DIGITS = {getattr(Qt, f"Key_{n}"): n for n in range(1, 10)}
@@ -101,33 +101,33 @@ class ReviewWindow(QWidget):
     review_saved = Signal(str)          # a call id: its review is on disk (and queued for the outbox)
     review_not_saved = Signal(str)      # a call id: its save failed (said in the status line)
     recording_shown = Signal(str)       # a call id: its recording (or why there is none) is shown
+    loaded = Signal()                   # the batch is read and its first call shown (or why not, said)
 
-    def __init__(self, db, batch_id: str, form: Form, policy, texts: dict[str, str], lang: str, reviewer_id: str,
+    def __init__(self, database: Path, batch_id: str | None, form: Form, policy, texts: dict[str, str], lang: str, reviewer_id: str,
                  recordings: RecordingSource, cache_dir: Path, utc_offset_minutes: int,
                  now: Callable[[], str], calls: list | None = None, parent=None, download=None) -> None:
+        """`database`: this PC's file, read and written by the window's threads only. Browsing
+        (`batch_id` None) shows the `calls` given; with a batch, its calls are read off this thread."""
         super().__init__(parent)
-        self.db, self.form, self.policy, self.texts, self.lang = db, form, policy, texts, lang
-        self.batch = qa_store.batch(db, batch_id) if batch_id else None
+        self.form, self.policy, self.texts, self.lang = form, policy, texts, lang
+        self.browsing = batch_id is None
+        self.batch: dict | None = None                    # the batch's row, once read
         self.reviewer_id, self.recordings, self.cache_dir = reviewer_id, recordings, cache_dir
         self.utc_offset, self.now = utc_offset_minutes, now
-        self.calls = calls if calls is not None else qa_store.batch_calls(db, batch_id)
-        self.reviews = qa_store.reviews(db, batch_id) if batch_id else {}   # on disk, plus those on their way
+        self.calls = list(calls) if self.browsing else []
+        self.reviews: dict[str, dict] = {}                # on disk, plus those on their way
         self.saving: dict[str, dict] = {}                 # call id → answers handed to the worker
         self.unsaved: dict[str, dict] = {}                # call id → answers whose save failed
-        database = Path(db.execute("PRAGMA database_list").fetchone()[2])
-        self.worker = ReviewWorker(database, batch_id or "", _finder(recordings, cache_dir, utc_offset_minutes, download))
+        self.worker = ReviewWorker(Path(database), batch_id or "",
+                                   _finder(recordings, cache_dir, utc_offset_minutes, download))
         self.index = 0
         self.current_field = 0
         self.setWindowTitle(texts["review_title"])
         self.resize(1180, 760)
         self.setFocusPolicy(Qt.StrongFocus)
 
-        if self.batch is None:
-            self.header = QLabel(texts["browse_line"].format(count=len(self.calls)))
-        else:
-            purpose = texts[f"purpose_{self.batch['purpose']}"]
-            self.header = QLabel(texts["batch_line"].format(batch=batch_id[:8], purpose=purpose,
-                                                            form=form.title(lang), version=form.version))
+        self.header = QLabel(texts["browse_line"].format(count=len(self.calls)) if self.browsing
+                             else texts["batch_reading"].format(batch=batch_id[:8]))
         self.header.setStyleSheet("font-weight: bold;")
         self.progress = QLabel()
 
@@ -167,14 +167,14 @@ class ReviewWindow(QWidget):
         rv.addStretch(1)
         scroll = QScrollArea(widgetResizable=True, focusPolicy=Qt.NoFocus)
         scroll.setWidget(right)
-        scroll.setVisible(self.batch is not None)      # browsing: nothing to fill in
+        scroll.setVisible(not self.browsing)            # browsing: nothing to fill in
 
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(scroll)
         splitter.setSizes([470, 710])
         self.status = QLabel(wordWrap=True)
-        self.help = QLabel(texts["keys_help" if self.batch is not None else "browse_keys_help"], wordWrap=True)
+        self.help = QLabel(texts["browse_keys_help" if self.browsing else "keys_help"], wordWrap=True)
         self.help.setStyleSheet("color: #555;")
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -184,7 +184,27 @@ class ReviewWindow(QWidget):
         layout.addWidget(splitter, 1)
         layout.addWidget(self.status)
         layout.addWidget(self.help)
+        if self.browsing:
+            self.show_call(0)
+        else:
+            self.worker.load(self, self._loaded, self._load_failed)
+
+    def _loaded(self, answer: tuple) -> None:
+        batch, calls, reviews = answer
+        if batch is None:
+            self._load_failed(LookupError(self.texts["batch_missing"]))
+            return
+        self.batch, self.calls = batch, calls
+        self.reviews = {**reviews, **self.reviews}
+        self.header.setText(self.texts["batch_line"].format(
+            batch=batch["id"][:8], purpose=self.texts[f"purpose_{batch['purpose']}"], form=self.form.title(self.lang),
+            version=self.form.version))
         self.show_call(0)
+        self.loaded.emit()
+
+    def _load_failed(self, exc: Exception) -> None:
+        self.status.setText(self.texts["batch_unreadable"].format(error=exc))
+        self.loaded.emit()
 
     # ----- showing a call -----------------------------------------------------------------------
     def show_call(self, index: int) -> None:
@@ -248,7 +268,7 @@ class ReviewWindow(QWidget):
         return (datetime.fromisoformat(when) + timedelta(minutes=self.utc_offset)).strftime(fmt)
 
     def _update_progress(self) -> None:
-        if self.batch is None:
+        if self.browsing:
             self.progress.setText(self.texts["browse_progress"].format(position=self.index + 1, total=len(self.calls)))
             return
         self.progress.setText(self.texts["progress"].format(position=self.index + 1, total=len(self.calls),
@@ -277,7 +297,9 @@ class ReviewWindow(QWidget):
         return False
 
     def handle_key(self, key, modifiers) -> bool:
-        if self.batch is None and (key in DIGITS or key in (Qt.Key_Up, Qt.Key_Down, Qt.Key_Tab, Qt.Key_Backtab)):
+        if not self.calls and key != Qt.Key_Escape:
+            return True                                # the batch is still being read: nothing to act on
+        if self.browsing and (key in DIGITS or key in (Qt.Key_Up, Qt.Key_Down, Qt.Key_Tab, Qt.Key_Backtab)):
             return False                               # browsing: no form to fill in
         if key in DIGITS:
             self.rows[self.current_field].pick(DIGITS[key])
@@ -315,7 +337,7 @@ class ReviewWindow(QWidget):
         return {row.field.key: row.value() for row in self.rows}
 
     def save_and_next(self) -> bool:
-        if self.batch is None:                         # browsing: Enter is "next call"
+        if self.browsing:                              # browsing: Enter is "next call"
             self.show_call(self.index + 1)
             return False
         answers = self.answers()

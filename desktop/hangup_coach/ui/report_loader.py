@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
 log = logging.getLogger(__name__)
+FIRST_CHART_WAIT = 20   # s: never held longer, whatever happened to the first chart
 
 
 class ReportLoader(QObject):
@@ -27,10 +30,14 @@ class ReportLoader(QObject):
     failed = Signal(str, int)
     progress = Signal(int, int, int)   # days added up so far (in runs), runs in all, request number
 
-    def __init__(self, db_path: Path, policy, parent=None) -> None:
+    def __init__(self, db_path: Path, policy, parent=None, first_chart: threading.Event | None = None) -> None:
+        """`first_chart`: set once the window's first chart is drawn; until then the worker stops
+        after the days, so that the rest of the report (Python, holding the GIL) does not slow
+        the window's import of its charts and the drawing of the first one."""
         super().__init__(parent)
         self.db_path = Path(db_path)   # where the card's calls are (database_moved)
         self._policy = policy
+        self._first_chart = first_chart
         self._worker: _Worker | None = None
         self._retired: _Worker | None = None   # stopped, maybe still closing its connection
         self.request = 0
@@ -83,8 +90,9 @@ class ReportLoader(QObject):
                     raise _Stopped   # between two steps of a long first load
                 self.progress.emit(done, total, request)
             self.days_loaded.emit(build_days(db, query, self._policy, progress=progress), request)
-            if replace and request != self.request:
-                return   # a newer request is queued: its figures, not these, are wanted
+            self._hold_for_first_chart(worker, request)
+            if self._worker is not worker or (replace and request != self.request):
+                return   # closed, or a newer request is queued: its figures, not these, are wanted
             report = build_report(db, query, self._policy)
             self.loaded.emit(report, request)   # the first chart, before anything slower
             self.agent_ids = agent_ids(db)
@@ -103,6 +111,16 @@ class ReportLoader(QObject):
         except Exception as exc:   # shown in the window; the card and the file are untouched
             log.exception("review figures failed")
             self.failed.emit(str(exc), request)
+
+    def _hold_for_first_chart(self, worker: "_Worker", request: int) -> None:
+        """In the worker, after the days: wait for the window's first chart, unless this request
+        went stale (a newer one, or the window closed) or it takes unusually long."""
+        if self._first_chart is None:
+            return
+        deadline = time.monotonic() + FIRST_CHART_WAIT
+        while not self._first_chart.wait(0.02):
+            if self._worker is not worker or request != self.request or time.monotonic() > deadline:
+                return
 
 
 class _Stopped(Exception):

@@ -1,5 +1,5 @@
-"""The dashboard's Trends and Hours tabs: week on week and month on month, one agent's share of
-hang-ups per week against the team's, and the calls of each weekday by hour of the day."""
+"""The dashboard's Trends tab: week on week and month on month, and one agent's share of hang-ups
+per week against the team's (pyqtgraph: made once the dashboard's first chart is drawn)."""
 
 from __future__ import annotations
 
@@ -7,36 +7,13 @@ import math
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTableWidget, QVBoxLayout, QWidget
 
-from ..app.report_format import hour_rows, percent, period_rows
+from ..app.report_format import period_rows
 from ..core.stats import Tally
 from ..store.reports import Report
 from .charts import AGENT, CountAxis, DayAxis, _epoch
-
-
-def fill_table(table: QTableWidget, heads: list[str], rows: list[list[str]]) -> None:
-    table.setColumnCount(len(heads))
-    table.setHorizontalHeaderLabels(heads)
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            item = QTableWidgetItem(text)
-            if c:
-                item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-            table.setItem(r, c, item)
-
-
-def plain_table() -> QTableWidget:
-    table = QTableWidget()
-    table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-    return table
+from .report_tables import fill_table, plain_table
 
 
 class TrendsPanel(QWidget):
@@ -109,44 +86,3 @@ class TrendsPanel(QWidget):
         self.plot.setTitle(self.texts["chart_agent_trend"].format(agent=agent), size="11pt")
         self.plot.setYRange(0, 1, padding=0.02)
         self.plot.getAxis("left").setTicks([[(v / 10, f"{v * 10} %") for v in range(0, 11, 2)]])
-
-
-class HoursPanel(QWidget):
-    """Calls per weekday and hour, each cell shaded by its count (where the load is)."""
-
-    def __init__(self, texts: dict[str, str], parent=None) -> None:
-        super().__init__(parent)
-        self.texts = texts
-        self.grid: dict = {}
-        self.table = plain_table()
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
-        self.waiting = QLabel(texts["loading"])
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"<b>{texts['chart_hours']}</b>"))
-        layout.addWidget(self.waiting)
-        layout.addWidget(self.table, 1)
-
-    def clear(self) -> None:
-        self.grid = {}
-        self.table.setRowCount(0)
-        self.waiting.show()
-
-    def show_grid(self, grid: dict) -> None:
-        self.grid = grid
-        self.waiting.hide()
-        heads, rows = hour_rows(grid, self.texts)
-        fill_table(self.table, heads, rows)
-        hours = [int(h) for h in heads[1:]]
-        top = max((v[0] for v in grid.values()), default=0) or 1
-        for w in range(7):
-            for c, h in enumerate(hours, start=1):
-                calls, agent_ended, customer_ended = grid.get((w, h), (0, 0, 0))
-                item = self.table.item(w, c)
-                level = calls / top
-                item.setBackground(QBrush(QColor.fromRgbF(1 - 0.75 * level, 1 - 0.45 * level, 1 - 0.1 * level)))
-                if level > 0.6:
-                    item.setForeground(QBrush(QColor("white")))
-                share = agent_ended / (agent_ended + customer_ended) if agent_ended + customer_ended else None
-                item.setToolTip(f"{rows[w][0]} {h:02d}:00 · {calls:,} {self.texts['col_calls']} · "
-                                f"{self.texts['axis_share']} {percent(share)}")

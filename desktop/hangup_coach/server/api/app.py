@@ -146,17 +146,21 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         device = await authenticate(request)
         permissions.check(device, permissions.DEVICE_MANAGE)
         body = await json_body(request, 10_000)
-        names = ("agent_id", "role", "team", "site", "expires_days")
+        names = ("agent_id", "role", "team", "site", "expires_days", "covers")
         if not isinstance(body, dict) or set(body) - set(names):
-            return error(422, "expected {\"agent_id\", \"role\", \"team\", \"site\", \"expires_days\"}")
-        agent, role, team, site, days = (body.get(n) for n in names)
+            return error(422, "expected {\"agent_id\", \"role\", \"team\", \"site\", \"expires_days\", \"covers\"}")
+        agent, role, team, site, days, covers = (body.get(n) for n in names)
+        if covers is not None and not (isinstance(covers, list) and all(isinstance(t, str) for t in covers)):
+            return error(422, "covers must be a list of team names (a qa device's further teams), or [\"*\"] "
+                              "for its whole site")
         if not isinstance(agent, str) or not isinstance(role, str) or \
                 not all(isinstance(v, (str, type(None))) for v in (team, site)):
             return error(422, "agent_id and role must be strings, team and site strings or null")
         if days is not None and (isinstance(days, bool) or not isinstance(days, (int, float))):
             return error(422, "expires_days must be a number of days or null")
         try:
-            made, token = await run_in_threadpool(storage.add_device, agent, role, team, site, device, (), days)
+            made, token = await run_in_threadpool(storage.add_device, agent, role, team, site, device,
+                                                  tuple(covers or ()), days)
         except ValueError as exc:
             return error(422, str(exc))
         return JSONResponse(dict(made.public(), token=token), status_code=201)
