@@ -80,7 +80,7 @@ def main() -> None:
                 window.close()
                 continue
             window.resize(1440, 1000)
-            for name, tab in (("agents", window.agent_table), ("trends", window.trends), ("hours", window.hours),
+            for name, tab in (("agents", window.agent_table), ("trends", window.trends.parentWidget()), ("hours", window.hours),
                               ("what-if", window.what_if_table.parentWidget())):
                 window.tabs.setCurrentWidget(tab)
                 if name == "trends":

@@ -81,15 +81,16 @@ def _tally(values) -> Tally:
     return Tally(**{k: v for k, v in values.items() if k in _TALLY_FIELDS and isinstance(v, (int, float))})
 
 
-def team_table(figures: TeamFigures, texts: dict, targets: dict[str, Target] | None = None,
+def team_table(figures: TeamFigures, texts: dict, targets: dict[str, Target] | None = None, two_lines: bool = False,
                ) -> tuple[list[str], list[list], list[str]]:
-    """(heads, rows of raw values, kinds): a row per team, then the total of them all."""
+    """(heads, rows of raw values, kinds): a row per team, then the total of them all; each head
+    names its target, in brackets or (`two_lines`, the window's narrow columns) below it."""
     targets = targets or {}
     heads, kinds = [texts["site"], texts["team"]], ["text", "text"]
     for key, kind in COLUMNS:
         head = texts["col_calls"] if key == "calls" else texts[f"figure_{key}"]
         target = target_text(targets.get(key), kind, texts)
-        heads.append(f"{head} ({target})" if target else head)
+        heads.append((f"{head}\n{target}" if two_lines else f"{head} ({target})") if target else head)
         kinds.append(kind)
     rows = [[site, team, *_values(t)] for site, team, t in figures.teams]
     rows.append([texts["all_teams"], "", *_values(figures.total)])
@@ -100,10 +101,10 @@ def _values(t: Tally) -> list:
     return [t.calls if key == "calls" else metric(key, t) for key, _ in COLUMNS]
 
 
-def team_rows(figures: TeamFigures, texts: dict, targets: dict[str, Target] | None = None,
+def team_rows(figures: TeamFigures, texts: dict, targets: dict[str, Target] | None = None, two_lines: bool = False,
               ) -> tuple[list[str], list[list[str]]]:
     """The team table as text: the dashboard's Teams tab and `report --server`."""
-    heads, rows, kinds = team_table(figures, texts, targets)
+    heads, rows, kinds = team_table(figures, texts, targets, two_lines)
     return heads, [[cell(v, kind, texts) for v, kind in zip(row, kinds)] for row in rows]
 
 

@@ -66,7 +66,7 @@ class TeamsPanel(QWidget):
         self.title.setText(self.texts["teams_title"].format(
             first=figures.first.isoformat(), last=figures.last.isoformat(), scope=self.texts[f"scope_{figures.scope}"]))
         self.status.hide()
-        heads, rows = team_rows(figures, self.texts, self.targets)
+        heads, rows = team_rows(figures, self.texts, self.targets, two_lines=True)
         fill_table(self.table, heads, rows)
         bold = QFont(self.table.font())
         bold.setBold(True)
