@@ -7,9 +7,16 @@ process) pinned to one core once the server is started. Three figures, each besi
 the same run:
 - sustained push rate: AGENTS_SUSTAINED agents pushing batches of 20 calls back to back, against
   bare psycopg doing the same inserts (20 rows a transaction, one commit each, a table made LIKE
-  `records` with its indexes) from as many connections → ratio (budget: within 2×);
+  `records` with its indexes) from as many connections → ratio (budget: within 2×). Like with
+  like: the same durability (one cluster, fsync and synchronous_commit on), the same rows, and on
+  both sides one client process on one core with AGENTS_SUSTAINED connections/threads; the server
+  also reads the batch's stored versions and checks the device is live (its work, counted);
+
 - a burst: BURST agents (1,000) pushing one batch of 20 calls at the same moment → p99 (≤ 3 s);
   baseline: GET /health from the same agents at once;
+- steady: STEADY (2,000) agents in teams of 50, each syncing every 10 s as a card does (push a call,
+  pull /v1/changes until in step) with 20 ring-time lookups a second beside them → push p99
+  (≤ 200 ms) and lookup p99 (≤ 100 ms), on the server with ROWS calls; baseline: GET /health beside;
 - a new card's first pull: ROWS (1,000,000) calls on the server from 100 teams of 50 agents over
   60 days; a new card of one team pulls /v1/changes until in step → seconds and pages (≤ 5 s),
   the numbers it received counted against a query written here (its team's numbers within the
@@ -23,6 +30,7 @@ import asyncio
 import json
 import math
 import os
+import random
 import statistics
 import sys
 import threading
@@ -47,6 +55,10 @@ from tests.bench.table import print_table  # noqa: E402
 BATCH = 20
 AGENTS_SUSTAINED = 50
 BURST = 1000
+STEADY = 2000             # agents syncing every SYNC_SECONDS (teams of TEAM_SIZE)
+SYNC_SECONDS = 10.0
+LOOKUPS = 20              # ring-time profile lookups a second meanwhile (2,000 agents: one call each ~3 min → ~11/s)
+TEAM_SIZE = 50
 ROWS = 1_000_000
 TEAMS = 100
 
@@ -56,11 +68,13 @@ def pct(values, q: float) -> float:
     return ordered[math.ceil(q * len(ordered)) - 1]
 
 
-def make_agents(database: str, n: int, team: str = "bench") -> list[tuple[str, str, str]]:
+def make_agents(database: str, n: int, team: str = "bench", first: int = 10000, team_size: int = 0
+                ) -> list[tuple[str, str, str]]:
+    """`n` agent devices, in `team` (or, with team_size, in teams f"{team}{i // team_size}")."""
     storage = Storage(database)
     agents = []
     for i in range(n):
-        device, token = storage.add_device(f"{10000 + i}", "agent", team)
+        device, token = storage.add_device(f"{first + i}", "agent", f"{team}{i // team_size}" if team_size else team)
         agents.append((device.id, token, device.agent_id))
     storage.close()
     return agents
@@ -70,29 +84,48 @@ def _batch(agent_id: str, i: int, k: int) -> list[dict]:
     return [call(agent_id, f"+8615{i:05d}{k % 1000:03d}{j:02d}") for j in range(BATCH)]
 
 
-async def sustained(url: str, agents, seconds: float) -> dict:
-    clients = [httpx.AsyncClient(base_url=url, timeout=60, headers={"Authorization": f"Bearer {t}"})
-               for _, t, _ in agents]
-    records, failures, stop = 0, 0, time.monotonic() + seconds
+def session(url: str, connections: int = 0):
+    """The load generator's HTTP client: aiohttp, keep-alive, a connection per agent in flight
+    (limit 0: no cap). aiohttp rather than httpx: a third of the CPU per request, and the generator
+    shares this machine's cores with the server (its cost per push is printed beside the rate)."""
+    import aiohttp
 
-    async def agent(i):
+    return aiohttp.ClientSession(url, connector=aiohttp.TCPConnector(limit=connections),
+                                 timeout=aiohttp.ClientTimeout(total=120))
+
+
+def push_body(device_id: str, agent_id: str, i: int, k: int) -> bytes:
+    return json.dumps({"device_id": device_id, "records": _batch(agent_id, i, k)}).encode()
+
+
+def headers(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+            wire.PROTOCOL_HEADER: str(wire.PROTOCOL)}
+
+
+async def sustained(url: str, agents, seconds: float) -> dict:
+    records, failures, stop = 0, 0, time.monotonic() + seconds
+    cpu = time.process_time()
+
+    async def agent(http, i):
         nonlocal records, failures
-        device_id, _, agent_id = agents[i]
+        device_id, token, agent_id = agents[i]
         k = 0
         while time.monotonic() < stop:
-            reply = await clients[i].post("/v1/push", json={"device_id": device_id, "records": _batch(agent_id, i, k)})
-            k += 1
-            if reply.status_code == 200:
-                records += BATCH
-            else:
-                failures += 1
+            async with http.post("/v1/push", data=push_body(device_id, agent_id, i, k), headers=headers(token)) as reply:
+                await reply.read()
+                k += 1
+                if reply.status == 200:
+                    records += BATCH
+                else:
+                    failures += 1
 
-    began = time.perf_counter()
-    await asyncio.gather(*(agent(i) for i in range(len(agents))))
-    elapsed = time.perf_counter() - began
-    for c in clients:
-        await c.aclose()
-    return {"rate": records / elapsed, "failures": failures}
+    async with session(url) as http:
+        began = time.perf_counter()
+        await asyncio.gather(*(agent(http, i) for i in range(len(agents))))
+        elapsed = time.perf_counter() - began
+    return {"rate": records / elapsed, "failures": failures,
+            "client_ms": (time.process_time() - cpu) * 1000 / max(1, records / BATCH)}
 
 
 def bare_psycopg(database: str, connections: int, seconds: float) -> float:
@@ -131,32 +164,97 @@ def bare_psycopg(database: str, connections: int, seconds: float) -> float:
 
 
 async def burst(url: str, agents, health: bool) -> dict:
-    clients = [httpx.AsyncClient(base_url=url, timeout=120, headers={"Authorization": f"Bearer {t}"})
-               for _, t, _ in agents]
-    for c in clients[:20]:
-        await c.get("/health")
+    import aiohttp
+
     go, latencies, failures = asyncio.Event(), [], []
 
-    async def agent(i):
-        device_id, _, agent_id = agents[i]
-        body = {"device_id": device_id, "records": _batch(agent_id, i, 999)}
+    async def agent(http, i):
+        device_id, token, agent_id = agents[i]
+        body = push_body(device_id, agent_id, i, 999)
         await go.wait()
         start = time.perf_counter()
         try:
-            reply = await (clients[i].get("/health") if health else clients[i].post("/v1/push", json=body))
-            if reply.status_code != 200:
-                failures.append(reply.status_code)
-        except httpx.HTTPError as exc:
+            request = http.get("/health") if health else http.post("/v1/push", data=body, headers=headers(token))
+            async with request as reply:
+                await reply.read()
+                if reply.status != 200:
+                    failures.append(reply.status)
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
             failures.append(type(exc).__name__)
         latencies.append((time.perf_counter() - start) * 1000)
 
-    tasks = [asyncio.create_task(agent(i)) for i in range(len(agents))]
-    await asyncio.sleep(0.5)
-    go.set()
-    await asyncio.gather(*tasks)
-    for c in clients:
-        await c.aclose()
+    async with session(url) as http:
+        tasks = [asyncio.create_task(agent(http, i)) for i in range(len(agents))]
+        await asyncio.sleep(0.5)
+        go.set()
+        await asyncio.gather(*tasks)
     return {"latencies": latencies, "failures": failures}
+
+
+async def steady(url: str, agents, seconds: float, numbers: list[str]) -> dict:
+    """Each agent syncs every SYNC_SECONDS as a card does (push one call, then pull /v1/changes from
+    its cursor until in step), starting at a random offset; meanwhile LOOKUPS ring-time profile
+    lookups a second (numbers with history) and as many GET /health (the baseline)."""
+    import aiohttp
+
+    latencies = {"push": [], "pull": [], "lookup": [], "health": []}
+    failures, stop, rng = [], time.monotonic() + seconds, random.Random(16)
+
+    async def timed(kind: str, request) -> dict | None:
+        start = time.perf_counter()
+        try:
+            async with request as reply:
+                body = await reply.read()
+                if reply.status != 200 and not (kind == "lookup" and reply.status == 404):
+                    failures.append((kind, reply.status))
+                    return None
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            failures.append((kind, type(exc).__name__))
+            return None
+        finally:
+            latencies[kind].append((time.perf_counter() - start) * 1000)
+        return json.loads(body) if kind == "pull" else None
+
+    async def card(http, i: int) -> None:
+        device_id, token, agent_id = agents[i]
+        since, k = "", 0
+        await asyncio.sleep(rng.uniform(0, SYNC_SECONDS))
+        while time.monotonic() < stop:
+            began = time.monotonic()
+            body = json.dumps({"device_id": device_id, "records": [call(agent_id, f"+8617{i:05d}{k % 10000:04d}")]})
+            await timed("push", http.post("/v1/push", data=body.encode(), headers=headers(token)))
+            k += 1
+            while True:
+                page = await timed("pull", http.get("/v1/changes", params={"since": since, "limit": 1000},
+                                                    headers=headers(token)))
+                if page is None:
+                    break
+                since = page["cursor"]
+                if not page["more"]:
+                    break
+            await asyncio.sleep(max(0.0, SYNC_SECONDS - (time.monotonic() - began)))
+
+    async def ringing(http) -> None:
+        tasks = []
+        while time.monotonic() < stop:
+            token = agents[rng.randrange(len(agents))][1]
+            tasks.append(asyncio.create_task(timed(
+                "lookup", http.get(f"/v1/profiles/{rng.choice(numbers)}", headers=headers(token)))))
+            tasks.append(asyncio.create_task(timed("health", http.get("/health"))))
+            await asyncio.sleep(1 / LOOKUPS)
+        await asyncio.gather(*tasks)
+
+    lags = []
+
+    async def generator_lag() -> None:          # this process's own delay: a latency above it is the server's
+        while time.monotonic() < stop:
+            began = time.perf_counter()
+            await asyncio.sleep(0.01)
+            lags.append((time.perf_counter() - began) * 1000 - 10)
+
+    async with session(url) as http:
+        await asyncio.gather(ringing(http), generator_lag(), *(card(http, i) for i in range(len(agents))))
+    return {"latencies": latencies, "failures": failures, "agents": len(agents), "lag": lags}
 
 
 def seed(database: str, rows: int) -> None:
@@ -208,6 +306,7 @@ def first_pull(url: str, database: str, team: str) -> dict:
 
 def measure(quick: bool) -> dict:
     seconds, burst_n, rows = (5.0, 300, 100_000) if quick else (15.0, BURST, ROWS)
+    steady_n, steady_s = (500, 25.0) if quick else (STEADY, 40.0)
     with ExitStack() as stack:
         cluster = stack.enter_context(PostgresCluster(durable=True))
         database = cluster.new_database()
@@ -224,6 +323,12 @@ def measure(quick: bool) -> dict:
         seed(database, rows)
         result["rows"] = rows
         result["pull"] = first_pull(server.url, database, "team7")
+        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+        steady_agents = make_agents(database, steady_n, "steady", first=40000, team_size=TEAM_SIZE)
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+        numbers = sorted(result["pull"]["expected"])         # numbers with history (the seeded team's)
+        result["steady"] = asyncio.run(steady(server.url, steady_agents, steady_s, numbers))
+        result["steady_s"] = steady_s
         os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
     return result
 
@@ -242,7 +347,10 @@ def rows_for(result: dict) -> list[tuple]:
         (f"sustained push rate, {AGENTS_SUSTAINED} agents, batches of {BATCH} (PostgreSQL, --workers 4)",
          f"{rate:,.0f} records/s ({min(rates):,.0f}–{max(rates):,.0f})",
          f"{bare:,.0f} rows/s (bare psycopg, same inserts)", f"{bare / rate:.1f}× slower", "within 2×",
-         bare / rate <= 2 and not failed, f"fsync on; load generator on one core{'; FAILURES' if failed else ''}"),
+         bare / rate <= 2 and not failed,
+         f"both: fsync + synchronous_commit on, 20 rows a transaction, {AGENTS_SUSTAINED} clients in one process on "
+         f"one core; generator CPU {statistics.median(s['client_ms'] for s in result['server']):.1f} ms/push"
+         f"{'; FAILURES' if failed else ''}"),
         (f"burst: {result['burst_n']} agents push {BATCH} calls at once (PostgreSQL, --workers 4)",
          f"p99 {p99_burst:,.0f} ms, median {statistics.median(b['latencies']):,.0f} ms",
          f"p99 {p99_health:,.0f} ms (GET /health, same agents at once)", f"{p99_burst / p99_health:.1f}×",
@@ -254,7 +362,22 @@ def rows_for(result: dict) -> list[tuple]:
          pull["seconds"] <= 5 and exact,
          f"{len(pull['received']):,} numbers received ({pull['sent']:,} profiles sent), "
          f"{len(pull['expected']):,} needed; {'exact' if exact else 'NOT the needed set'}"),
+        steady_row(result),
     ]
+
+
+def steady_row(result: dict) -> tuple:
+    st = result["steady"]
+    lat = st["latencies"]
+    push99, pull99, look99, health99 = (pct(lat[k], 0.99) for k in ("push", "pull", "lookup", "health"))
+    rounds = len(lat["push"]) / result["steady_s"]
+    return (f"steady: {st['agents']:,} agents sync every {SYNC_SECONDS:.0f} s (push a call, pull) + {LOOKUPS} "
+            f"ring-time lookups/s, {result['rows']:,} calls on the server",
+            f"push p99 {push99:,.0f} ms, lookup p99 {look99:,.0f} ms (pull p99 {pull99:,.0f} ms)",
+            f"p99 {health99:,.0f} ms (GET /health beside the lookups)", f"{look99 / max(health99, 1):.1f}×",
+            "push p99 ≤ 200 ms, lookup p99 ≤ 100 ms", push99 <= 200 and look99 <= 100 and not st["failures"],
+            f"{rounds:.0f} sync rounds/s (of {st['agents'] / SYNC_SECONDS:.0f} asked), {len(lat['lookup']):,} lookups; "
+            f"{len(st['failures'])} failed; the generator's own lag p99 {pct(st['lag'], 0.99):,.0f} ms")
 
 
 def capacity_rows(quick: bool) -> list[tuple]:

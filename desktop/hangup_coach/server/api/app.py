@@ -63,12 +63,15 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
     rate = rate or DeviceRate()
     qa = Qa(storage)
 
-    async def authenticate(request: Request) -> Device:
+    async def authenticate(request: Request, remembered: bool = False) -> Device:
         """The request's device (401 without a valid token); what it may do is asked of
-        permissions by each endpoint."""
+        permissions by each endpoint. `remembered`: a device this process looked up lately will do,
+        without the database (only for a push: its transaction checks the device is still live)."""
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        device = await run_in_threadpool(storage.authenticate, token.strip() if scheme.lower() == "bearer" else None)
+        token = token.strip() if scheme.lower() == "bearer" else None
+        device = (storage.known_device(token) if remembered else None) or \
+            await run_in_threadpool(storage.authenticate, token)
         request.scope["hc.device"] = device.id          # for the access log (never the token)
         rate.take(device.id)                            # TooMany → 429
         return device
@@ -91,15 +94,19 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
                              "server_version": SERVER_VERSION})
 
     async def push(request: Request):
-        device = await authenticate(request)
-        # Decoded and validated in the thread pool (json_body, parse_push): a 500-record batch costs
-        # the event loop nothing, and ring-time lookups on this worker do not wait behind it.
-        batch = await run_in_threadpool(wire.parse_push, await json_body(request, wire.MAX_BODY_BYTES))
-        reviews = [r for r in batch.records if r.kind == "qa_review"]
-        acked, server_time, skew = await run_in_threadpool(     # a review: of a batch's call (QaError → 422)
-            records.push, storage, device, batch, (lambda: qa.check_reviews(device, reviews)) if reviews else None)
+        device = await authenticate(request, remembered=True)
+        raw = await read_body(request, wire.MAX_BODY_BYTES)
+        # Decoded, validated and stored in one trip to the thread pool: a 500-record batch costs the
+        # event loop nothing, and ring-time lookups on this worker do not wait behind it.
+        acked, server_time, skew = await run_in_threadpool(store_push, device, raw)
         skewed = {"clock_skew_seconds": round(skew)} if skew else {}     # the card says so on the card
         return JSONResponse({"acked": acked, "server_time": server_time, **skewed})
+
+    def store_push(device: Device, raw: bytes):
+        batch = wire.parse_push(decode_json(raw))
+        reviews = [r for r in batch.records if r.kind == "qa_review"]
+        return records.push(storage, device, batch,    # a review: of a batch's call (QaError → 422)
+                            (lambda: qa.check_reviews(device, reviews)) if reviews else None)
 
     async def changes(request: Request):
         device = await authenticate(request)
@@ -290,6 +297,11 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
 
 async def json_body(request: Request, limit: int):
     """The body as JSON; 413 past `limit` bytes (counted as it arrives, chunked or not), 400 if not JSON."""
+    return await run_in_threadpool(decode_json, await read_body(request, limit))
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body's bytes; 413 past `limit` bytes (counted as it arrives, chunked or not)."""
     too_large = HTTPException(413, f"the body is over {limit:,} bytes")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
@@ -300,7 +312,7 @@ async def json_body(request: Request, limit: int):
         if size > limit:
             raise too_large
         chunks.append(chunk)
-    return await run_in_threadpool(decode_json, b"".join(chunks))
+    return b"".join(chunks)
 
 
 def decode_json(raw: bytes):

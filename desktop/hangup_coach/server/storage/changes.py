@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, literal_column, text, tuple_, update
+from sqlalchemy import BigInteger, func, literal_column, select, tuple_, update
 from sqlalchemy.engine import Connection
 
 from ... import wire
@@ -61,14 +61,18 @@ class Stamp:
     seqs: list[int]
 
 
-def stamp(conn: Connection, dialect: str, count: int) -> Stamp:
-    """`count` change stamps in `conn`'s write transaction."""
+def stamp(conn: Connection, dialect: str, count: int, only_if=None) -> Stamp | None:
+    """`count` change stamps in `conn`'s write transaction; None (and no stamps) if the SQL condition
+    `only_if` does not hold (on PostgreSQL asked in the same statement: no extra round trip)."""
+    if dialect == "postgresql" and count:
+        query = (select(literal_column(CURRENT_TX, BigInteger), func.nextval(SEQUENCE))
+                 .select_from(func.generate_series(1, count)))
+        rows = conn.execute(query if only_if is None else query.where(only_if)).all()
+        return Stamp(rows[0][0], [seq for _, seq in rows]) if rows else None
+    if only_if is not None and not conn.execute(select(only_if)).scalar():
+        return None
     if count == 0:
         return Stamp(0, [])
-    if dialect == "postgresql":
-        rows = conn.execute(text(f"SELECT {CURRENT_TX}, nextval('{SEQUENCE}') FROM generate_series(1, :n)"),
-                            {"n": count}).all()
-        return Stamp(rows[0][0], [seq for _, seq in rows])
     last = conn.execute(update(counters).where(counters.c.name == "seq")
                         .values(value=counters.c.value + count).returning(counters.c.value)).scalar_one()
     return Stamp(0, list(range(last - count + 1, last + 1)))

@@ -25,13 +25,15 @@ STATEMENT_TIMEOUT_MS = 15_000     # PostgreSQL cancels a statement running longe
 IDLE_IN_TRANSACTION_MS = 30_000
 
 
-def engine_for(database: str, pool_size: int = 5, max_overflow: int = 10, pool_timeout: float = POOL_TIMEOUT,
+def engine_for(database: str, pool_size: int = 15, max_overflow: int = 0, pool_timeout: float = POOL_TIMEOUT,
                statement_timeout_ms: int = STATEMENT_TIMEOUT_MS, idle_in_transaction_ms: int = IDLE_IN_TRANSACTION_MS
                ) -> Engine:
     """`postgresql://user@host:port/db` or a SQLite file path (or `sqlite:///path`)."""
     if database.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         url = "postgresql+psycopg://" + database.split("://", 1)[1]
         # At most 15 connections per server process: 6 workers stay under PostgreSQL's default of 100.
+        # All of them kept open: connections beyond a pool's size are closed on return, and under a
+        # steady load the server then opened (PostgreSQL forked) one for most requests.
         # A pooled connection is recycled before PostgreSQL's or a proxy's idle timeout can cut it.
         return create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout,
                              pool_pre_ping=True, pool_recycle=300, hide_parameters=True,

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import String, bindparam, func, literal, select, union_all, update
+from sqlalchemy import String, bindparam, exists, func, literal, select, union_all, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
@@ -24,6 +24,7 @@ from . import audit
 from . import changes as stamps
 from . import tokens
 from .blocklist_tables import block_entry, blocks
+from .device_cache import DeviceCache
 from .engine import WriteTransaction, engine_for, iso, reach_clause, utc_now
 from .schema import audit as audit_table
 from .schema import cases, devices, records
@@ -42,6 +43,8 @@ class Device:
     created_at: str
     revoked_at: str | None = None
     covers: tuple[str, ...] = ()          # a qa device's further teams of its site, or ("*",): permissions
+    # the sha256 of the token it came with (authenticate), for a push to check it in its transaction
+    token_digest: str | None = field(default=None, compare=False, repr=False)
 
     def public(self) -> dict:
         return {"device_id": self.id, "agent_id": self.agent_id, "role": self.role, "team": self.team,
@@ -65,6 +68,7 @@ class Storage:
         # fn(conn, device, records, now) run inside each push's transaction (the blocklist makes a
         # block of each new proposal there: one transaction, all or nothing)
         self.push_hooks: list[Callable] = []
+        self.device_rows = DeviceCache()                # devices by token hash, for a few seconds
 
     def close(self) -> None:
         self.engine.dispose()
@@ -130,13 +134,14 @@ class Storage:
             if row is None:
                 return None
             before = _device(row)
-            if before.revoked_at is None:
-                conn.execute(update(devices).where(devices.c.id == device_id).values(revoked_at=now))
-                after = Device(**dict(before.__dict__, revoked_at=now))
-                audit.append(conn, by, permissions.DEVICE_MANAGE, "device", device_id, before.place,
-                             before.public(), after.public(), at=now)
-                return after
-            return before
+            if before.revoked_at is not None:
+                return before
+            conn.execute(update(devices).where(devices.c.id == device_id).values(revoked_at=now))
+            after = Device(**dict(before.__dict__, revoked_at=now))
+            audit.append(conn, by, permissions.DEVICE_MANAGE, "device", device_id, before.place,
+                         before.public(), after.public(), at=now)
+        self.device_rows.drop(device_id)        # after the commit: a lookup meanwhile read it live
+        return after
 
     def list_devices(self, reach: permissions.Reach | None = None) -> list[Device]:
         query = select(devices).order_by(devices.c.created_at, devices.c.id)
@@ -145,14 +150,30 @@ class Storage:
         with self.engine.connect() as conn:
             return [_device(r) for r in conn.execute(query).mappings()]
 
+    def known_device(self, token: str | None) -> Device | None:
+        """The device of `token` if this process looked it up within device_cache.SECONDS (no
+        database: the event loop may ask), else None. Only for a push, whose transaction checks
+        that the device is still live (push); a revoked device may still be remembered here."""
+        if not token:
+            raise AuthError("missing bearer token", "missing")
+        digest = token_hash(token)
+        row = self.device_rows.get(digest)
+        if row is None:
+            return None
+        tokens.check(row, digest, self.clock())
+        return _device(row, digest)
+
     def authenticate(self, token: str | None) -> Device:
+        """The device of `token`, asked of the database (so a revocation by any process counts at
+        once), and remembered for known_device."""
         if not token:
             raise AuthError("missing bearer token", "missing")
         digest = token_hash(token)
         with self.engine.connect() as conn:
             row = tokens.lookup(conn, digest)
         tokens.check(row, digest, self.clock())        # unknown, revoked, expired, replaced: AuthError
-        return _device(row)
+        self.device_rows.put(digest, row)
+        return _device(row, digest)
 
     # ----- push -----------------------------------------------------------------------------------------
     def push(self, device: Device, batch: wire.Push, authorise: Callable, audited: frozenset = frozenset()
@@ -168,8 +189,12 @@ class Storage:
         skew = clock_skew(batch.sent_at, received)
         with self.write(advisory_lock=False) as conn:
             # One stamp per record of the batch (those of unchanged records go unused: a cursor needs
-            # order, not consecutive numbers).
-            stamp = self.stamp(conn, len(batch.records))
+            # order, not consecutive numbers), taken only while the device is live: authenticate may
+            # have answered from its cache, but a revoked token writes nothing.
+            stamp = stamps.stamp(conn, self.dialect, len(batch.records),
+                                 only_if=tokens.still_good(device.id, device.token_digest, received))
+            if stamp is None:
+                raise AuthError("this device's token was revoked, replaced or expired: log in again", "revoked")
             stored = self._stored(conn, batch.records, audited)
             calls = {r.id: _place(stored[("call", r.id)]) if ("call", r.id) in stored else device.place
                      for r in batch.records if r.kind == "call"}
@@ -367,9 +392,9 @@ _UPDATE_CASE = (update(cases).where(cases.c.number == bindparam("b_number"))
                                                     "updated_by")}))
 
 
-def _device(row) -> Device:
+def _device(row, token_digest: str | None = None) -> Device:
     return Device(row["id"], row["agent_id"], row["role"], row["team"], row["site"], row["created_at"],
-                  row["revoked_at"], tuple(row["covers"].split(",")) if row["covers"] else ())
+                  row["revoked_at"], tuple(row["covers"].split(",")) if row["covers"] else (), token_digest)
 
 
 def clock_skew(sent_at: str | None, received: datetime) -> float:

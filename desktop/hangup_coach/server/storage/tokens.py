@@ -14,7 +14,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.engine import Connection
 
 from .. import permissions
@@ -78,6 +78,20 @@ def check(row, digest: str, now: datetime) -> None:
     raise AuthError("unknown token")
 
 
+def still_good(device_id: str, digest: str | None, now: datetime):
+    """check's rules as SQL, for a write transaction to ask about a token its process remembered
+    (device_cache.py): the device is not revoked and, if `digest` is given, the token is its
+    current one and unexpired, or the replaced one within its grace."""
+    at = iso(now)
+    rules = [devices.c.id == device_id, devices.c.revoked_at.is_(None)]
+    if digest is not None:
+        rules.append(or_(
+            and_(devices.c.token_hash == digest,
+                 or_(devices.c.token_expires_at.is_(None), devices.c.token_expires_at > at)),
+            and_(devices.c.old_token_hash == digest, devices.c.old_token_until > at)))
+    return exists().where(*rules)
+
+
 KEEP = "keep"       # rotate(days=KEEP): the new token lives as long as the replaced one did
 
 
@@ -112,5 +126,6 @@ def rotate(storage, device_id: str, by=None, days: float | None | str = KEEP, gr
         device = _device(row)
         audit.append(conn, by, permissions.DEVICE_MANAGE, "device.token", device_id, device.place, before, after,
                      at=iso(now))
+    storage.device_rows.drop(device_id)     # after the commit: this process reads the device afresh
     return dict(device.public(), **after), token
 
