@@ -1,6 +1,7 @@
 """Settings never stop the card (a bad softphone URL means manual mode, with a warning), and one
 database has one card, however it is reached (a symlink too)."""
 
+import json
 import os
 import subprocess
 import sys
@@ -123,3 +124,32 @@ def test_a_card_killed_leaves_no_lock_behind(tmp_path):
     again = subprocess.run(APP + ["--smoke", "--db", db], env=env_for(tmp_path), capture_output=True, text=True,
                            timeout=60)
     assert again.returncode == 0 and "card shown" in again.stdout, again.stderr
+
+
+def test_the_texts_cache_is_used_while_the_translations_are_the_same_and_made_again_when_they_change(
+        tmp_path, monkeypatch):
+    from hangup_coach.app import resources
+
+    shipped = tmp_path / "shipped" / "translations"
+    shipped.mkdir(parents=True)
+    for lang in ("en", "zh_CN"):
+        shipped.joinpath(f"{lang}.toml").write_text(resources.resource_path("translations", f"{lang}.toml")
+                                                    .read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(resources, "resource_path", lambda *parts: tmp_path.joinpath("shipped", *parts))
+    cache = tmp_path / "texts-zh_CN.json"
+    parsed = resources.load_texts("zh_CN")
+    assert resources.load_texts("zh_CN", cache=cache) == parsed and cache.exists()
+    assert parsed["idle"] and parsed["app_name"] == "挂机助手"
+
+    kept = json.loads(cache.read_text(encoding="utf-8"))
+    kept["texts"]["idle"] = "from the cache"
+    cache.write_text(json.dumps(kept), encoding="utf-8")
+    assert resources.load_texts("zh_CN", cache=cache)["idle"] == "from the cache"   # read, not parsed
+
+    zh = shipped / "zh_CN.toml"
+    zh.write_text(zh.read_text(encoding="utf-8").replace(f'idle = "{parsed["idle"]}"', 'idle = "新的文字"'),
+                  encoding="utf-8")
+    assert resources.load_texts("zh_CN", cache=cache)["idle"] == "新的文字"   # the file changed: parsed again
+    cache.write_text("{not json", encoding="utf-8")
+    assert resources.load_texts("zh_CN", cache=cache)["idle"] == "新的文字"   # a damaged cache: made again
+    assert json.loads(cache.read_text(encoding="utf-8"))["texts"]["idle"] == "新的文字"

@@ -70,3 +70,22 @@ def test_the_first_frame_is_painted_before_the_policy_store_softphone_and_card_a
     assert float(shown) < float(ready)   # the first frame, then the store and the softphone
     log = (tmp_path / "logs" / "hangup-coach.log").read_text()
     assert "setting card_scale='banana' is not valid" in log   # logged before the log file was open: kept
+
+
+# Not before the first frame of a card started before (its texts are cached): what the next start needs
+# of them is asked at the paint.
+NOT_BEFORE_THE_FIRST_FRAME_AGAIN = ("tomllib", "datetime", "PySide6.QtNetwork", "hashlib", "_hashlib",
+                                    "hangup_coach.core.masking", "unicodedata")
+
+
+def test_a_card_started_again_paints_without_the_toml_parser_qt_networking_or_openssl(tmp_path):
+    env = dict(os.environ, HANGUP_COACH_HOME=str(tmp_path), QT_QPA_PLATFORM="offscreen")
+    for start in ("first", "again"):
+        done = subprocess.run([sys.executable, "-c", FIRST_FRAME, str(tmp_path / "calls.db"), "--lang", "zh_CN"],
+                              env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        at_paint = set(json.loads(done.stdout.split("AT_PAINT ", 1)[1].splitlines()[0]))
+        if start == "first":
+            assert "tomllib" in at_paint    # no cache yet: the texts were parsed
+    assert not at_paint & set(NOT_BEFORE_THE_FIRST_FRAME_AGAIN), sorted(at_paint & set(NOT_BEFORE_THE_FIRST_FRAME_AGAIN))
+    assert "hangup_coach.ui.card_shell" in at_paint and "fcntl" in at_paint   # the shell, the lock file

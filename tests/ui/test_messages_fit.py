@@ -96,3 +96,9 @@ def test_the_not_saved_message_and_a_store_problem_are_shown_whole(qtbot, make_c
     keep(picture, f"store-memory-{lang}-{round(scale * 100)}pct")
     assert_drawn(card, card.status, picture)
     assert_drawn(card, card.note_state, picture)
+
+    # The drive of the database went away: the longest store message, with the rescue buttons.
+    controller.store_status.emit("unmounted", "/media/calls is no longer mounted")
+    assert card.rescue.isVisible() and card.status.text() == card.t["store_unmounted"]
+    wait_shown_whole(qtbot, card, card.status)   # its text fits its label, inside the card
+    keep(card.grab(), f"store-unmounted-{lang}-{round(scale * 100)}pct")

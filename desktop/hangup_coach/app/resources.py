@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
-import tomllib
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# tomllib too is imported where a file is parsed: the card's first frame has its texts from a cache.
 if TYPE_CHECKING:   # imported where used: the card's first frame needs the texts, not the policy
     from ..core.policy import Policy
     from ..core.scripts import ScriptBook
@@ -93,17 +95,41 @@ def load_scripts(language: str, config_dir: Path | None = None, machine_dir: Pat
     return ScriptBook.from_toml(text, source=str(path))
 
 
-def load_texts(language: str) -> dict[str, str]:
-    """UI texts: `resources/translations/<lang>.toml`, English filling any gap."""
+def load_texts(language: str, cache: Path | None = None) -> dict[str, str]:
+    """UI texts: `resources/translations/<lang>.toml`, English filling any gap.
+
+    With `cache` (a file in the user's own folder) the texts are also kept there as JSON with a
+    checksum of the TOML files, and read from it while that is the same: the card's first frame
+    then waits for no TOML parser (tomllib's import and the parse: ~7 ms). An unreadable or stale
+    cache is made again."""
+    sources = [resource_path("translations", f"{lang}.toml").read_bytes() for lang in dict.fromkeys(("en", language))]
+    checksum = [zlib.crc32(source) for source in sources]
+    if cache is not None:
+        try:
+            kept = json.loads(cache.read_text(encoding="utf-8"))
+            if isinstance(kept, dict) and kept.get("checksum") == checksum and isinstance(kept.get("texts"), dict):
+                return kept["texts"]
+        except (OSError, ValueError):
+            pass
+    import tomllib
+
     texts: dict[str, str] = {}
-    for lang in ("en", language):
-        path = resource_path("translations", f"{lang}.toml")
-        texts.update(tomllib.loads(path.read_text(encoding="utf-8")).get("ui", {}))
+    for source in sources:
+        texts.update(tomllib.loads(source.decode("utf-8")).get("ui", {}))
+    if cache is not None:
+        try:   # whole or not at all: another card may read it meanwhile
+            part = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+            part.write_text(json.dumps({"checksum": checksum, "texts": texts}, ensure_ascii=False), encoding="utf-8")
+            os.replace(part, cache)
+        except OSError:
+            pass
     return texts
 
 
 def load_targets(path: str | os.PathLike | None = None) -> dict:
     """The centre's targets (`targets.toml`: shipped, or the centre's copy via `centre_file`)."""
+    import tomllib
+
     from ..core.targets import TargetError, targets_from_toml
 
     path = Path(path) if path else resource_path("targets.toml")
@@ -117,6 +143,8 @@ def load_targets(path: str | os.PathLike | None = None) -> dict:
 
 def load_score_scale(path: str | os.PathLike | None = None) -> tuple[float, float]:
     """The satisfaction scale (`feedback.toml` [score] min, max: shipped, or the centre's copy)."""
+    import tomllib
+
     from ..core.policy import PolicyError
 
     path = Path(path) if path else resource_path("feedback.toml")
@@ -132,6 +160,8 @@ def load_score_scale(path: str | os.PathLike | None = None) -> tuple[float, floa
 
 def load_teams(path: str | os.PathLike | None = None) -> dict[str, tuple[str, ...]]:
     """Teams or shifts (`teams.toml` [teams] name = [agent numbers]: shipped empty, or the centre's)."""
+    import tomllib
+
     from ..core.policy import PolicyError
 
     path = Path(path) if path else resource_path("teams.toml")

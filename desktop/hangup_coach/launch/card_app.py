@@ -50,7 +50,7 @@ class CardApp:
         app.setWindowIcon(QIcon(str(resource_path("icons", "hangup-coach.svg"))))
         self.demo = args.command == "demo"
         self.language = pick_language(args.lang or settings.get("language"))
-        self.texts = load_texts(self.language)
+        self.texts = load_texts(self.language, cache=paths.data / f"texts-{self.language}.json")
         install_qt_translations(app, self.language)
         self.policy, self.scripts = self._centre_files()
         speed = getattr(args, "speed", 1.0) if self.demo else 1.0

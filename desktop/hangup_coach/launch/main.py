@@ -83,7 +83,8 @@ def run_card(args: argparse.Namespace) -> int:
         return 1
     scale = settings.get("card_scale")
     softphone = demo or bool(args.softphone if args.softphone is not None else settings.get("softphone"))
-    shell = CardShell(load_texts(pick_language(args.lang or settings.get("language"))), scale,
+    language = pick_language(args.lang or settings.get("language"))
+    shell = CardShell(load_texts(language, cache=paths.data / f"texts-{language}.json"), scale,
                       "offline" if softphone else "manual", tray=QSystemTrayIcon.isSystemTrayAvailable())
     shell.move(settings.card_position() or default_position(shell.width()))
     painted_at = shell.show_and_paint()

@@ -21,8 +21,13 @@ def add_parser(sub) -> None:
     database.add_argument("--database", metavar="PATH|URL", default=argparse.SUPPRESS,
                           help="SQLite file (default: server.db in the per-user data dir; env "
                                "HANGUP_COACH_SERVER_DATABASE) or postgresql://user@host:port/dbname")
-    server = sub.add_parser("server", parents=[database], help="run the team's sync server, manage its devices",
+    jobs = argparse.ArgumentParser(add_help=False)
+    jobs.add_argument("--evidence-days", type=float, metavar="DAYS", default=argparse.SUPPRESS,
+                      help="calls and notes older than this move to the archive table (default 90)")
+    server = sub.add_parser("server", parents=[database, jobs], help="run the team's sync server, manage its devices",
                             description="Run the sync server (default), or manage its devices.")
+    server.add_argument("--no-jobs", action="store_true",
+                        help="leave the scheduled jobs (evidence retention) to `hangup-coach server worker`")
     server.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     server.add_argument("--port", type=int, default=8470, help="port (default 8470)")
     server.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (chain)")
@@ -51,7 +56,14 @@ def add_parser(sub) -> None:
     server.add_argument("--forwarded-allow-ips", default="127.0.0.1", metavar="IPS",
                         help="comma-separated proxy addresses trusted for those headers (default 127.0.0.1)")
     actions = server.add_subparsers(dest="server_command",
-                                    metavar="{add-device,revoke-device,rotate-token,list-devices,import-cases}")
+                                    metavar="{add-device,revoke-device,rotate-token,list-devices,import-cases,worker}")
+    worker = actions.add_parser("worker", parents=[database, jobs],
+                                help="run the background work alone (scheduled jobs, the blocklist's), beside servers",
+                                description="Runs the scheduled jobs (evidence retention) and the blocklist's "
+                                            "background work until stopped. Any number may run beside the "
+                                            "servers: each job runs in one process at a time (leases).")
+    worker.add_argument("--blocklist-rules", metavar="FILE.toml", help="the centre's blocklist rules")
+    worker.add_argument("--kamailio-rpc", metavar="URL", help="keep this Kamailio's blocklist in step")
     add = actions.add_parser("add-device", parents=[database], help="allow a device; prints its token once")
     add.add_argument("--agent", required=True, help="the agent's id (their agent number)")
     add.add_argument("--role", required=True, choices=ROLES)
@@ -160,6 +172,9 @@ def main(args: argparse.Namespace) -> int:
                 return 1
             print(f"device {device.id} (agent {device.agent_id}) revoked at {device.revoked_at}")
             return 0
+        if command == "worker":
+            storage.close()
+            return run_worker(args, database)
         if command == "rotate-token":
             return rotate_token(storage, args)
         if command == "import-cases":
@@ -173,6 +188,58 @@ def main(args: argparse.Namespace) -> int:
     finally:
         storage.close()
     return serve(args, database)
+
+
+def jobs_env(args: argparse.Namespace) -> str | None:
+    """The scheduled jobs' settings into the environment (workers' factories and the worker read
+    them: domain/schedule.py); an error message for a bad one."""
+    from .domain import schedule
+
+    days = getattr(args, "evidence_days", None)
+    if days is not None:
+        if days <= 0:
+            return "--evidence-days must be positive"
+        os.environ[schedule.EVIDENCE_DAYS_ENV] = str(days)
+    return None
+
+
+def run_worker(args: argparse.Namespace, database: str) -> int:
+    """`hangup-coach server worker`: the background work, in the foreground, until SIGTERM/SIGINT."""
+    import logging.config
+    import signal
+    import threading
+
+    from .api import blocklist as blocklist_api
+    from .domain import schedule
+    from .storage import Storage
+
+    problem = jobs_env(args)
+    if problem:
+        print(f"hangup-coach server worker: {problem}", file=sys.stderr)
+        return 2
+    if args.blocklist_rules:
+        os.environ[blocklist_api.RULES_ENV] = str(Path(args.blocklist_rules).resolve())
+    if args.kamailio_rpc:
+        os.environ[blocklist_api.KAMAILIO_ENV] = args.kamailio_rpc
+    logging.config.dictConfig(LOG_CONFIG)          # the jobs' lines on stderr, as the server's
+    stop = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())
+    storage = Storage(database)
+    try:
+        _, blocklist_worker = blocklist_api.from_env(storage)
+        jobs = schedule.from_env(storage)
+        blocklist_worker.start()
+        jobs.start()
+        print(f"hangup-coach server worker: running {', '.join(j.name for j in jobs.jobs)} and the blocklist's "
+              f"work for {mask_password(database)}", file=sys.stderr, flush=True)
+        while not stop.wait(1):
+            pass
+        jobs.stop()
+        blocklist_worker.stop()
+    finally:
+        storage.close()
+    return 0
 
 
 def rotate_token(storage, args: argparse.Namespace) -> int:
@@ -234,6 +301,13 @@ def serve(args: argparse.Namespace, database: str) -> int:
         print("hangup-coach server: note: several workers on one SQLite file take turns to write; "
               "PostgreSQL scales further", file=sys.stderr)
     os.environ[DATABASE_ENV] = database     # the workers' factory reads it (app_from_env)
+    problem = jobs_env(args)
+    if problem:
+        print(f"hangup-coach server: {problem}", file=sys.stderr)
+        return 2
+    if args.no_jobs:
+        from .api.app import NO_JOBS_ENV
+        os.environ[NO_JOBS_ENV] = "1"
     if args.max_connections < 1:
         print("hangup-coach server: --max-connections must be at least 1", file=sys.stderr)
         return 2

@@ -25,7 +25,7 @@ import hangup_coach
 
 from ... import wire
 from .. import domain, permissions
-from ..domain import cases, framework, records
+from ..domain import cases, framework, records, schedule
 from ..domain.framework import DomainKind
 from ..domain.qa import Qa, QaError
 from ..storage import AuthError, Device, Storage, iso
@@ -41,6 +41,7 @@ from .qa import on_qa_error, qa_routes
 
 log = logging.getLogger("hangup_coach.server")
 DATABASE_ENV = "HANGUP_COACH_SERVER_DATABASE"   # how `--workers N` children learn the database
+NO_JOBS_ENV = "HANGUP_COACH_NO_JOBS"            # set: scheduled jobs are left to `hangup-coach server worker`
 
 
 SERVER_VERSION = hangup_coach.__version__   # a card re-sends what it held for this server's upgrade when it changes
@@ -54,7 +55,7 @@ def error(status: int, message: str, **extra) -> JSONResponse:
 
 
 def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklist=None, worker=None,
-               rate: DeviceRate | None = None, recordings=None) -> AccessLog:
+               rate: DeviceRate | None = None, recordings=None, jobs=None) -> AccessLog:
     """The API over `storage`, serving the domain kinds `kinds` (default: domain.KINDS), the
     blocklist's endpoints if given one, running `worker` (background work) while it serves, each
     device held to `rate` (default: limits.DEFAULT_RATE requests/s)."""
@@ -277,7 +278,11 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
     async def lifespan(app):
         if worker is not None:
             worker.start()          # the blocklist's background work (expiry, bursts, Kamailio)
+        if jobs is not None:
+            jobs.start()            # scheduled jobs (domain/schedule.py): evidence retention
         yield
+        if jobs is not None:
+            await run_in_threadpool(jobs.stop)
         if worker is not None:
             await run_in_threadpool(worker.stop)
 
@@ -332,5 +337,6 @@ def app_from_env() -> AccessLog:
     storage = Storage(os.environ[DATABASE_ENV])
     blocklist, worker = blocklist_api.from_env(storage)
     rate = DeviceRate(float(os.environ[RATE_ENV])) if os.environ.get(RATE_ENV) else None
+    jobs = None if os.environ.get(NO_JOBS_ENV) else schedule.from_env(storage)
     return create_app(storage, blocklist=blocklist, worker=worker, rate=rate,
-                      recordings=recordings_api.from_env(storage, os.environ[DATABASE_ENV]))
+                      recordings=recordings_api.from_env(storage, os.environ[DATABASE_ENV]), jobs=jobs)

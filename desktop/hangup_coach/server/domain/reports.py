@@ -21,7 +21,7 @@ from ...core.tally_rules import ROW
 from .. import permissions
 from ..storage import Device, Storage
 from ..storage.engine import reach_clause
-from ..storage.schema import records
+from .retention import calls_between
 
 REPORT_READ = permissions.define("report.read", {"lead": "team", "manager": "site", "admin": "centre"})
 LONGEST = 400           # days in one request: a year and a bit
@@ -61,10 +61,10 @@ def team_figures(storage: Storage, device: Device, first: date, last: date, utc_
     tz = timezone(timedelta(minutes=utc_offset))
     start, end = (datetime.combine(d, time(), tz).astimezone(timezone.utc).isoformat(timespec="milliseconds")
                   for d in (first, last + timedelta(days=1)))
-    query = select(records.c.site, records.c.team, records.c.data).where(
-        records.c.kind == "call", records.c.started_at >= start, records.c.started_at < end)
+    calls = calls_between(("site", "team", "agent_id", "data"), start, end)   # records and their archive
+    query = select(calls.c.site, calls.c.team, calls.c.data)
     for column, value in reach.filters.items():
-        query = query.where(reach_clause(records.c[column], value))
+        query = query.where(reach_clause(calls.c[column], value))
     added = sqlite3.connect(":memory:")
     try:
         added.execute(f"CREATE TABLE calls (site TEXT, team TEXT, {', '.join(_COLUMNS)})")

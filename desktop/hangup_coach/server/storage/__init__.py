@@ -2,7 +2,7 @@
 append-only audit (audit), change stamps and cursors (changes), and the queries behind the API
 (store)."""
 
-from . import leases  # noqa: F401  (its table joins the metadata)
+from . import archive, leases  # noqa: F401  (their tables join the metadata)
 from .engine import engine_for, iso, utc_now
 from .store import AuthError, Device, SchemaTooNew, Storage
 

@@ -20,10 +20,14 @@ def iso(dt: datetime) -> str:
 
 POOL_TIMEOUT = 5.0               # seconds a request waits for a free connection, then 503 + Retry-After
 STATEMENT_TIMEOUT_MS = 15_000     # PostgreSQL cancels a statement running longer (then 503)
+# ...and ends a session left idle inside a transaction this long: an open transaction holds every
+# pull's horizon back (changes.py), so a forgotten one must not live on.
+IDLE_IN_TRANSACTION_MS = 30_000
 
 
 def engine_for(database: str, pool_size: int = 15, max_overflow: int = 0, pool_timeout: float = POOL_TIMEOUT,
-               statement_timeout_ms: int = STATEMENT_TIMEOUT_MS) -> Engine:
+               statement_timeout_ms: int = STATEMENT_TIMEOUT_MS, idle_in_transaction_ms: int = IDLE_IN_TRANSACTION_MS
+               ) -> Engine:
     """`postgresql://user@host:port/db` or a SQLite file path (or `sqlite:///path`)."""
     if database.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         url = "postgresql+psycopg://" + database.split("://", 1)[1]
@@ -33,7 +37,8 @@ def engine_for(database: str, pool_size: int = 15, max_overflow: int = 0, pool_t
         # A pooled connection is recycled before PostgreSQL's or a proxy's idle timeout can cut it.
         return create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout,
                              pool_pre_ping=True, pool_recycle=300, hide_parameters=True,
-                             connect_args={"options": f"-c statement_timeout={statement_timeout_ms}"})
+                             connect_args={"options": f"-c statement_timeout={statement_timeout_ms} "
+                                                      f"-c idle_in_transaction_session_timeout={idle_in_transaction_ms}"})
     path = database.removeprefix("sqlite:///")
     engine = create_engine(f"sqlite:///{path}", pool_size=pool_size * 2, max_overflow=max_overflow * 2,
                            pool_timeout=pool_timeout, hide_parameters=True,

@@ -126,5 +126,6 @@ def rotate(storage, device_id: str, by=None, days: float | None | str = KEEP, gr
         device = _device(row)
         audit.append(conn, by, permissions.DEVICE_MANAGE, "device.token", device_id, device.place, before, after,
                      at=iso(now))
+    storage.device_rows.drop(device_id)     # after the commit: this process reads the device afresh
     return dict(device.public(), **after), token
 

@@ -1,0 +1,93 @@
+"""The server's scheduled background work (issue 16, "Background work"): each job runs every so
+often in exactly one of the processes serving a database, whichever holds its lease.
+
+A job is a name, an interval and a function. The scheduler is a thread (in every `hangup-coach
+server` process, and alone in `hangup-coach server worker`); for each job it takes or renews the
+job's lease (storage/leases.py, the mechanism the blocklist's worker uses) and runs the job when it
+is due. A process that dies stops renewing; another takes the lease over once it has run out and
+runs the job from then on. "Due" is kept in the lease holder's memory: a process that takes a job
+over runs it at once (every job is safe to run again). A failing run is logged and tried at the
+next interval; it never stops the thread. A run longer than the lease renews it as it goes
+(the function it is given), so no other process starts the same job meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Callable
+
+from ..storage.leases import Lease
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str                    # also its lease's name
+    every: float                 # seconds between runs
+    # One run; returns a line for the log. Its argument renews the lease and says whether this
+    # process still holds it: a long run calls it between steps and stops when it says False.
+    run: Callable[[Callable[[], bool]], str]
+
+
+class Scheduler:
+    def __init__(self, storage, jobs: list[Job], tick: float = 5.0, lease_seconds: float = 60.0,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.jobs = jobs
+        self.tick, self.monotonic = tick, monotonic
+        ttl = timedelta(seconds=max(lease_seconds, 3 * tick))
+        self.leases = {job.name: Lease(storage, f"job:{job.name}", ttl) for job in jobs}
+        self.holding: set[str] = set()
+        self.runs: dict[str, int] = {job.name: 0 for job in jobs}      # this process's runs (tests, logs)
+        self._due: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="server-jobs", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(30)
+        for name in list(self.holding):
+            try:
+                self.leases[name].release()      # another process takes over at once
+            except Exception:                    # the database is away: the lease runs out by itself
+                log.exception("server jobs: releasing the lease of %s", name)
+        self.holding.clear()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.step()
+            self._stop.wait(self.tick)
+
+    def step(self) -> None:
+        """Renew or take each job's lease; run the jobs held and due."""
+        for job in self.jobs:
+            try:
+                held = self.leases[job.name].hold()
+            except Exception:
+                log.exception("server jobs: the lease of %s", job.name)
+                held = False
+            if held and job.name not in self.holding:
+                log.info("this server process runs the job %s (%s)", job.name, self.leases[job.name].holder)
+                self._due[job.name] = self.monotonic()
+            elif not held and job.name in self.holding:
+                log.warning("the job %s moved to another server process", job.name)
+            self.holding.discard(job.name)
+            if not held:
+                continue
+            self.holding.add(job.name)
+            if self.monotonic() < self._due[job.name] or self._stop.is_set():
+                continue
+            self._due[job.name] = self.monotonic() + job.every
+            try:
+                log.info("job %s: %s", job.name, job.run(self.leases[job.name].hold))
+            except Exception:
+                log.exception("job %s failed; it runs again in %s s", job.name, job.every)
+            self.runs[job.name] += 1
