@@ -153,3 +153,15 @@ def test_the_texts_cache_is_used_while_the_translations_are_the_same_and_made_ag
     cache.write_text("{not json", encoding="utf-8")
     assert resources.load_texts("zh_CN", cache=cache)["idle"] == "新的文字"   # a damaged cache: made again
     assert json.loads(cache.read_text(encoding="utf-8"))["texts"]["idle"] == "新的文字"
+
+
+def test_a_lock_let_go_of_is_released(tmp_path):
+    from hangup_coach.app.single_instance import InstanceLock
+
+    db = str(tmp_path / "calls.db")
+    assert InstanceLock(tmp_path, db).acquire()   # dropped at once: a card run in this process has ended
+    again = InstanceLock(tmp_path, db)
+    try:
+        assert again.acquire()
+    finally:
+        again.release()

@@ -66,6 +66,8 @@ class InstanceLock:
             os.close(self._fd)
             self._fd = None
 
+    __del__ = release   # run_card's lock ends with it, also when the card runs in a process that goes on
+
 
 def ask_running_instance_to_show(db: str, wait_s: float = 10.0) -> bool:
     """Ask the card holding the lock to show itself; it listens once its first frame is painted, so
