@@ -3,6 +3,7 @@
 import json
 import random
 import threading
+import time
 
 import httpx
 import pytest
@@ -117,7 +118,12 @@ def concurrent_pushes_against_a_puller(servers, writers=12, pushes=15, long_writ
         since, turn = "", 0
         while True:
             finished = done.is_set()          # read before the pull: a last pull after all commits
-            page = lead[turn % len(lead)].get("/v1/team/changes", since=since, limit=50).json()
+            reply = lead[turn % len(lead)].get("/v1/team/changes", since=since, limit=50)
+            if reply.status_code in (429, 503):   # the server asks a loaded puller to come back: as a card would
+                time.sleep(min(float(reply.headers.get("Retry-After", "1")), 1.0))
+                continue
+            assert reply.status_code == 200, reply.text
+            page = reply.json()
             seen.extend(c["id"] for c in page["calls"])
             since, turn = page["cursor"], turn + 1
             if finished and not page["more"]:
