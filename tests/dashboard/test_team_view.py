@@ -75,6 +75,9 @@ def test_report_server_prints_the_teams_a_manager_may_read(centre, tmp_path):
     assert "本站点" in table.stdout and "全部班组" in table.stdout
     north = next(line for line in table.stdout.splitlines() if "north" in line)
     assert "33.3 %" in north   # 1 of the 3 calls the agent or the customer ended
+    as_csv = cli(manager, "--since", "2026-06-01", "--until", "2026-06-01", "--format", "csv", "--lang", "en")
+    heads, *rows = list(csv.reader(as_csv.stdout.splitlines()))
+    assert heads[3].endswith("(%)") and [row[:4] for row in rows][0] == ["shanghai", "north", "3", "33.33"]
 
     lead = tmp_path / "lead"
     login(lead, server, tokens["lead"])
