@@ -11,6 +11,7 @@ import sys
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from PySide6.QtCore import Qt
 
 from hangup_coach.app.report_format import load_texts
 from hangup_coach.app.team_report import fetch, fetch_logged_in
@@ -121,6 +122,8 @@ def test_the_teams_tab_shows_the_servers_figures_off_the_gui_thread(qtbot, centr
     qtbot.waitUntil(lambda: panel.figures is not None, timeout=20_000)
     rows = [[panel.table.item(r, c).text() for c in range(3)] for r in range(panel.table.rowCount())]
     assert rows == [["shanghai", "north", "3"], ["shanghai", "south", "1"], ["All teams", "", "4"]]
+    horizontal = [panel.table.item(0, c).textAlignment() & Qt.AlignHorizontal_Mask for c in range(3)]
+    assert horizontal == [Qt.AlignLeft, Qt.AlignLeft, Qt.AlignRight]   # site and team are names, calls a figure
     assert "your site" in panel.title.text() and panel.status.isHidden()
     qtbot.waitUntil(lambda: not window.loading, timeout=20_000)   # the file's own figures, unaffected
     assert window.report.total.calls == 3   # this PC's file: its own three calls of the day
