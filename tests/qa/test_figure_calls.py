@@ -12,10 +12,14 @@ from PySide6.QtCore import QDate, Qt
 from hangup_coach.app.paths import AppPaths
 from hangup_coach.core.coach import CallRecord
 from hangup_coach.launch.qa import open_figure_calls
+from hangup_coach.store import qa as qa_store
 from hangup_coach.store.calls import CallStore
 from hangup_coach.store.db import open_db
+from hangup_coach.sync.credentials import Credentials
 from hangup_coach.ui.qa_figure_calls import FigureCalls
 from hangup_coach.ui.qa_review import ReviewWindow
+from tests.server.harness import Device, ServerProcess, add_device
+from tests.server.records import call
 
 FIRST, LAST = date(2026, 11, 16), date(2026, 11, 22)
 
@@ -118,3 +122,59 @@ def test_the_list_is_read_off_the_gui_thread_and_the_last_figure_chosen_wins(qtb
     qtbot.waitUntil(lambda: all(owner is not listing for owner, *_ in _relay().waiting.values()))   # handed over
     assert [c.call_id for c in listing.calls] == ["agent_after_prompt-1"] and listing.count.text() == "1 calls"
     listing.close()
+
+
+def test_the_windows_a_figure_opens_use_the_file_its_calls_came_from(qtbot, tmp_path, monkeypatch):
+    """The card's file "kept elsewhere" (followed by the dashboard's loader): the review window and a
+    batch drawn from the listed calls are on that file, not on the default path of this PC."""
+    monkeypatch.setenv("HANGUP_COACH_HOME", str(tmp_path / "elsewhere"))
+    elsewhere = lead_file()                                   # the calls, at a path of another home
+    monkeypatch.setenv("HANGUP_COACH_HOME", str(tmp_path / "home"))
+    default = AppPaths.detect().database(None)
+    assert elsewhere != default and not default.exists()
+
+    with ServerProcess(str(tmp_path / "server.db")) as server:
+        pusher = Device(server, *add_device(server.database, "1001", "agent", "north", "shanghai"))
+        try:
+            start = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
+            assert pusher.push([call("1001", call_id=f"c{n}", started=start + timedelta(hours=n), agent_ended_early=1)
+                                for n in (0, 2)]).status_code == 200
+        finally:
+            pusher.close()
+        _, token = add_device(server.database, "lead-1", "lead", "north", "shanghai")
+        Credentials(tmp_path / "home" / "config", use_keyring=False).save(server.url, token)
+
+        listing = open_figure_calls(elsewhere, "en", "1001", FIRST, LAST)
+        qtbot.addWidget(listing)
+        with qtbot.waitSignal(listing.listed, timeout=30_000):
+            qtbot.waitExposed(listing)
+        assert [c.call_id for c in listing.calls] == ["c0", "c2"]
+        listing.open_at(1)
+        review = listing.opened[-1]
+        assert review.worker.database == elsewhere
+        qtbot.waitUntil(lambda: review.calls[review.index].call_id == "c2")
+        review.close()
+
+        with qtbot.waitSignal(listing.start_batch):
+            qtbot.mouseClick(listing.batch_button, Qt.LeftButton)
+        setup = listing.opened[-1]
+        setup.purpose.buttons()[1].click()
+        answers = []
+        setup.drawn.connect(lambda *args: answers.append(args))
+        setup.not_drawn.connect(answers.append)
+        qtbot.mouseClick(setup.button, Qt.LeftButton)
+        qtbot.waitUntil(lambda: bool(answers), timeout=60_000)
+        assert isinstance(answers[0], tuple), answers
+        [(batch_id, count)] = answers
+        assert count == 2
+        batch_review = setup.opened[-1]
+        assert batch_review.worker.database == elsewhere and batch_review.worker.batch_id == batch_id
+        db = open_db(elsewhere)
+        try:
+            assert qa_store.batch(db, batch_id) is not None       # pulled into the file the calls came from
+        finally:
+            db.conn.close()
+        assert not default.exists()                               # nothing made at the default path
+        batch_review.close()
+        setup.close()
+        listing.close()

@@ -11,6 +11,7 @@ import json
 import tomllib
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 from ..core.stats import Difference, Scenario, Tally, WhatIf, histogram
 from ..core.targets import Target, median, metric
@@ -18,6 +19,7 @@ from ..store.reports import EXPLANATION_BUCKETS, WARNING_BUCKETS, Report
 from .resources import resource_path
 
 FORMATS = ("table", "csv", "json", "md")
+UNITS = {"share": "%", "points": "pp", "seconds": "s", "hours": "h"}   # of a figure's kind, in heads
 
 
 def load_texts(language: str, scale: tuple[float, float] = (1.0, 5.0)) -> dict[str, str]:
@@ -233,7 +235,7 @@ class Column:
 
     @property
     def unit(self) -> str:
-        return {"share": "%", "points": "pp", "seconds": "s", "hours": "h"}.get(self.kind, "")
+        return UNITS.get(self.kind, "")
 
 
 @dataclass(frozen=True)
@@ -307,21 +309,31 @@ def agent_rows(report: Report, texts: dict, targets: dict[str, Target] | None = 
 
 def agent_csv_rows(table: AgentTable) -> tuple[list[str], list[list]]:
     """Raw numbers for a spreadsheet, the unit in each head ("agent share (%)"); shares as percent."""
-    heads = [f"{c.head} ({c.unit})" if c.unit else c.head for c in table.columns]
-    rows = []
-    for row in table.rows:
-        out = []
-        for v, c in zip(row, table.columns):
-            if v is None:
-                out.append("")
-            elif c.kind in ("share", "points"):
-                out.append(round(v * 100, 2))
-            elif c.kind in ("seconds", "hours"):
-                out.append(round(v, 2))
-            else:
-                out.append(v)
-        rows.append(out)
-    return heads, rows
+    return csv_rows([c.head for c in table.columns], [c.kind for c in table.columns], table.rows)
+
+
+def csv_rows(heads: list[str], kinds: list[str], rows: list[list]) -> tuple[list[str], list[list]]:
+    """Any table of figures as raw numbers for a spreadsheet: the unit in each head, shares and
+    points as percent, times rounded to hundredths, no value an empty cell."""
+    def raw(v, kind):
+        if v is None:
+            return ""
+        if kind in ("share", "points"):
+            return round(v * 100, 2)
+        if kind in ("seconds", "hours"):
+            return round(v, 2)
+        return v
+    return ([f"{h} ({UNITS[k]})" if k in UNITS else h for h, k in zip(heads, kinds)],
+            [[raw(v, k) for v, k in zip(row, kinds)] for row in rows])
+
+
+def write_csv(path: Path, heads: list[str], rows: list[list]) -> Path:
+    """A table as a CSV file Excel opens as UTF-8 (with a BOM)."""
+    with open(path, "w", newline="", encoding="utf-8-sig") as f:
+        writer = csv.writer(f)
+        writer.writerow(heads)
+        writer.writerows(rows)
+    return Path(path)
 
 
 # ----- the summary a lead acts on: a few figures, each with its trend and flag --------------------------

@@ -7,19 +7,37 @@ agent's card never imports this module).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.stats import Tally, histogram
 from ..store.reports import EXPLANATION_BUCKETS, Report
-from .report_format import agent_table, figures, scenario_label
+from .report_format import UNITS, agent_table, figures, scenario_label
 
 SHARE, COUNT, DECIMAL = "0.0%", "#,##0", "#,##0.0"
 FORMAT_OF_KIND = {"share": SHARE, "points": "+0.0;-0.0;0.0", "count": COUNT, "rank": "0", "seconds": "#,##0",
                   "hours": DECIMAL}
 
 
+def head_with_unit(head: str, kind: str) -> str:
+    """A column's head with its unit, but a share's: its cells show "27.9 %" themselves."""
+    return f"{head} ({UNITS[kind]})" if kind in UNITS and kind != "share" else head
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A table as one sheet: raw values with the format of their kind, its caption above the heads."""
+    name: str
+    caption: str
+    heads: list[str]
+    rows: list[list]
+    kinds: list[str | None]
+    widths: dict[int, int] | None = None
+
+
 def write_workbook(report: Report, texts: dict, targets: dict, path: Path, explanations_now: int = 3,
-                   grace_now: float = 2.0, hours: dict | None = None) -> Path:
+                   grace_now: float = 2.0, hours: dict | None = None, more: tuple[Sheet, ...] = ()) -> Path:
+    """The report's tables, then `more` (the dashboard's Teams tab), a sheet each."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path))
@@ -35,12 +53,12 @@ def write_workbook(report: Report, texts: dict, targets: dict, path: Path, expla
         if q.classes:
             caption += " · " + ", ".join(texts.get(f"class_{c}", c) for c in q.classes)
 
-        def sheet(name: str, heads: list[str], rows: list[list], kinds: list[str | None], widths=None):
-            ws = book.add_worksheet(name[:31])
-            ws.write(0, 0, caption, title)
-            ws.write_row(2, 0, heads, head)
-            for r, row in enumerate(rows, start=3):
-                for c, (value, kind) in enumerate(zip(row, kinds)):
+        def add(table: Sheet):
+            ws = book.add_worksheet(table.name[:31])
+            ws.write(0, 0, table.caption, title)
+            ws.write_row(2, 0, table.heads, head)
+            for r, row in enumerate(table.rows, start=3):
+                for c, (value, kind) in enumerate(zip(row, table.kinds)):
                     if value is None:
                         continue
                     if kind in formats:
@@ -48,11 +66,14 @@ def write_workbook(report: Report, texts: dict, targets: dict, path: Path, expla
                     else:
                         ws.write(r, c, value)
             ws.freeze_panes(3, 1)
-            for c, heading in enumerate(heads):
-                ws.set_column(c, c, (widths or {}).get(c, max(10, min(40, len(heading) + 2))))
-            if rows:
-                ws.autofilter(2, 0, 2 + len(rows), len(heads) - 1)
+            for c, heading in enumerate(table.heads):
+                ws.set_column(c, c, (table.widths or {}).get(c, max(10, min(40, len(heading) + 2))))
+            if table.rows:
+                ws.autofilter(2, 0, 2 + len(table.rows), len(table.heads) - 1)
             return ws
+
+        def sheet(name: str, heads: list[str], rows: list[list], kinds: list[str | None], widths=None):
+            return add(Sheet(name, caption, heads, rows, kinds, widths))
 
         # the figures a lead acts on
         shown = figures(report, texts, targets)
@@ -71,8 +92,8 @@ def write_workbook(report: Report, texts: dict, targets: dict, path: Path, expla
 
         # the agents: raw figures, the unit in each head
         table = agent_table(report, texts, targets)
-        sheet(texts["tab_agents"], [f"{c.head} ({c.unit})" if c.unit and c.kind not in ("share",) else c.head
-                                    for c in table.columns], table.rows, [c.kind for c in table.columns])
+        sheet(texts["tab_agents"], [head_with_unit(c.head, c.kind) for c in table.columns], table.rows,
+              [c.kind for c in table.columns])
 
         # per class, per day
         class_heads = [texts["caller_class"], texts["col_calls"], texts["col_agent_share"],
@@ -107,6 +128,8 @@ def write_workbook(report: Report, texts: dict, targets: dict, path: Path, expla
                   [[scenario_label(w.scenario, texts, explanations_now, grace_now), w.calls_touched,
                     w.after_allowed_seconds / 3600, w.released_change_minutes / 60] for w in report.what_if],
                   [None, "count", "hours", "hours"], {0: 28})
+        for table in more:
+            add(table)
     finally:
         book.close()
     return Path(path)

@@ -14,7 +14,7 @@ from datetime import date
 
 from ..core.stats import Tally
 from ..core.targets import Target, metric
-from .report_format import cell, target_text
+from .report_format import cell, csv_rows, target_text
 
 _TALLY_FIELDS = {f.name for f in fields(Tally)}
 # (key, kind): the figures of a team, as the agent table has them
@@ -108,6 +108,28 @@ def team_rows(figures: TeamFigures, texts: dict, targets: dict[str, Target] | No
     return heads, [[cell(v, kind, texts) for v, kind in zip(row, kinds)] for row in rows]
 
 
+def team_csv_rows(figures: TeamFigures, texts: dict, targets: dict[str, Target] | None = None,
+                  ) -> tuple[list[str], list[list]]:
+    """The team table as raw numbers for a spreadsheet, units in the heads (as the agent table's CSV)."""
+    heads, rows, kinds = team_table(figures, texts, targets)
+    return csv_rows(heads, kinds, rows)
+
+
+def team_sheet(figures: TeamFigures, texts: dict, targets: dict[str, Target] | None = None):
+    """The team table as a sheet of the dashboard's .xlsx workbook (app/report_xlsx.py)."""
+    from .report_xlsx import Sheet, head_with_unit
+
+    heads, rows, kinds = team_table(figures, texts, targets)
+    return Sheet(texts["tab_teams"], title(figures, texts), [head_with_unit(h, k) for h, k in zip(heads, kinds)],
+                 rows, kinds, {0: 16, 1: 16})
+
+
+def title(figures: TeamFigures, texts: dict) -> str:
+    """The table's title: the period and what the server let this device read."""
+    return texts["teams_title"].format(first=figures.first.isoformat(), last=figures.last.isoformat(),
+                                       scope=texts[f"scope_{figures.scope}"])
+
+
 def render(figures: TeamFigures, fmt: str, texts: dict, targets: dict[str, Target] | None = None) -> str:
     """`report --server`: table, md, csv (raw numbers, shares in %) or json."""
     import csv
@@ -121,17 +143,13 @@ def render(figures: TeamFigures, fmt: str, texts: dict, targets: dict[str, Targe
                            "teams": [{"site": s, "team": t, "tally": asdict(tally)} for s, t, tally in figures.teams],
                            "total": asdict(figures.total)}, ensure_ascii=False, indent=1) + "\n"
     if fmt == "csv":
-        heads, rows, kinds = team_table(figures, texts, targets)
+        heads, rows = team_csv_rows(figures, texts, targets)
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow([f"{h} (%)" if k == "share" else f"{h} (s)" if k == "seconds" else h
-                         for h, k in zip(heads, kinds)])
-        writer.writerows([["" if v is None else round(v * 100, 2) if k == "share" else round(v, 2)
-                           if k == "seconds" else v for v, k in zip(row, kinds)] for row in rows])
+        writer.writerow(heads)
+        writer.writerows(rows)
         return out.getvalue()
     heads, rows = team_rows(figures, texts, targets)
-    title = texts["teams_title"].format(first=figures.first.isoformat(), last=figures.last.isoformat(),
-                                        scope=texts[f"scope_{figures.scope}"])
-    lines = [("# " if fmt == "md" else "") + title, ""]
+    lines = [("# " if fmt == "md" else "") + title(figures, texts), ""]
     lines += _markdown_table(heads, rows) if fmt == "md" else _plain_table(heads, rows)
     return "\n".join(lines) + "\n"

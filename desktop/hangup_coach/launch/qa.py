@@ -107,8 +107,10 @@ def _server_download(call_id: str) -> bytes | None:
 
 
 def open_setup(lang: str | None = None, agents: tuple[str, ...] = (), since: date | None = None,
-               until: date | None = None, outcomes: tuple[str, ...] = (), calls: list[str] | None = None):
-    """The batch set-up window; drawing a batch pulls it and opens the review window on it."""
+               until: date | None = None, outcomes: tuple[str, ...] = (), calls: list[str] | None = None,
+               database=None):
+    """The batch set-up window; drawing a batch keeps it in `database` (the file the calls behind a
+    figure were read from; this PC's file by default) and opens the review window on it there."""
     from ..app import qa_cli
     from ..app.paths import AppPaths
     from ..app.qa import batch_form, form_files, load_form, load_qa_texts
@@ -119,6 +121,7 @@ def open_setup(lang: str | None = None, agents: tuple[str, ...] = (), since: dat
     from ..ui.qa_batch_setup import BatchSetup
 
     paths = AppPaths.detect()
+    database = database or paths.database()
     settings = Settings(paths.settings_file, machine=paths.machine_settings_file)
     lang = pick_language(lang or settings.get("language"))
     forms = [load_form(name, paths.config) for name in form_files(paths.config)]
@@ -127,18 +130,19 @@ def open_setup(lang: str | None = None, agents: tuple[str, ...] = (), since: dat
     def create(body: dict) -> tuple[str, int]:          # on the set-up's thread (no Qt object here)
         with qa_cli._client() as client:
             batch = client.qa("POST", "batches", body)
-        db = open_db(paths.database())
+        db = open_db(database)
         try:
             qa_store.save_batch(db, batch, _now())
+            kept = qa_store.batch(db, batch["id"])   # the form as kept (batch_form reads the kept row's fields)
         finally:
             db.conn.close()
-        drawn_forms[batch["id"]] = batch_form(batch, paths.config)
+        drawn_forms[batch["id"]] = batch_form(kept, paths.config)
         return batch["id"], len(batch["calls"])
 
     def drawn(batch_id: str, count: int) -> None:        # back on the GUI thread
         form = drawn_forms.pop(batch_id)
         if count:
-            opened.append(review_window(paths.database(), batch_id, form, lang))
+            opened.append(review_window(database, batch_id, form, lang))
 
     window = BatchSetup(load_qa_texts(lang), lang, forms, create, date.today(), since, until, agents, outcomes, calls)
     window.drawn.connect(drawn)
@@ -166,8 +170,10 @@ def run_sheet(args: argparse.Namespace) -> int:
 def run_setup(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
+    from ..app.paths import AppPaths
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    window = open_setup(args.lang)   # noqa: F841 (kept alive while the loop runs)
+    window = open_setup(args.lang, database=AppPaths.detect().database(args.db))   # noqa: F841 (kept alive)
     app.exec()
     return 0
 
@@ -202,21 +208,22 @@ def calls_behind_figure(db_path, agent_id: str, first: date, last: date, outcome
     return [c.call_id for c in calls_behind(db_path, agent_id, first, last, outcome)]
 
 
-def open_browse(calls: list, index: int, lang: str, db_override: str | None = None):
-    """The review window on calls without a batch (listen and read; nothing is scored)."""
+def open_browse(calls: list, index: int, lang: str, database):
+    """The review window on calls without a batch (listen and read; nothing is scored), on the file
+    they were read from."""
     from ..app.paths import AppPaths
     from ..app.qa import load_form
 
-    paths = AppPaths.detect()
-    window = review_window(paths.database(db_override), None, load_form("standard", paths.config), lang, calls)
+    window = review_window(database, None, load_form("standard", AppPaths.detect().config), lang, calls)
     window.show_call(index)
     return window
 
 
 def open_figure_calls(db_path, language: str, agent_id: str, first: date, last: date,
                       outcome: str = DASHBOARD_OUTCOME):
-    """The calls behind a figure of one agent's period (changeable in the window); they open in the
-    review window, and a batch can be started from them."""
+    """The calls behind a figure of one agent's period (changeable in the window), read from
+    `db_path` (where the card's calls are when it opens: a followed "kept elsewhere" file too); they
+    open in the review window, and a batch can be started from them, both on that same file."""
     from PySide6.QtCore import Qt
 
     from ..app.qa import load_qa_texts
@@ -225,9 +232,9 @@ def open_figure_calls(db_path, language: str, agent_id: str, first: date, last: 
     opened = []
     window = FigureCalls(load_qa_texts(language), agent_id, first, last, outcome,
                          lambda o, since, until: calls_behind(db_path, agent_id, since, until, o), _offset_minutes())
-    window.open_calls.connect(lambda calls, index: opened.append(open_browse(calls, index, language)))
+    window.open_calls.connect(lambda calls, index: opened.append(open_browse(calls, index, language, db_path)))
     window.start_batch.connect(lambda o, ids, since, until: opened.append(
-        open_setup(language, (agent_id,), since, until, (o,), ids)))
+        open_setup(language, (agent_id,), since, until, (o,), ids, database=db_path)))
     window.opened = opened     # keeps the windows it opened alive with it
     window.setAttribute(Qt.WA_DeleteOnClose)
     window.show()

@@ -19,7 +19,6 @@ already laid out for it.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import functools
 import html
@@ -36,8 +35,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..app.report_format import (
-    agent_csv_rows, agent_table, figures, significant_lines, summary_lines, what_if_rows,
+    agent_csv_rows, agent_table, figures, significant_lines, summary_lines, what_if_rows, write_csv,
 )
+from ..app.team_report import TeamFigures, team_csv_rows, team_sheet
 from ..core.stats import DEFAULT_SCENARIOS
 from ..store.reports import CLASSES, ReportQuery, empty_report
 from .agent_table import AgentTableWidget
@@ -165,6 +165,8 @@ class Dashboard(QWidget):
             from .teams_panel import TeamsPanel
             self.teams_panel = TeamsPanel(texts, targets, teams_from)
             self.tabs.addTab(self.teams_panel, texts["tab_teams"])
+            self.export_teams_action = self.export_menu.addAction(texts["export_teams_csv"], self._ask_export_teams)
+            self.export_menu.aboutToShow.connect(self._export_teams_state)
             self.tabs.currentChanged.connect(self._tab_changed)
 
         layout = QVBoxLayout(self)
@@ -353,18 +355,27 @@ class Dashboard(QWidget):
     def export_table(self, path: Path) -> Path:
         """The agent table as CSV: raw numbers a spreadsheet adds up, units in the heads."""
         heads, rows = agent_csv_rows(agent_table(self.report, self.texts, self.targets)) if self.report else ([], [])
-        with open(path, "w", newline="", encoding="utf-8-sig") as f:   # BOM: Excel reads it as UTF-8
-            writer = csv.writer(f)
-            writer.writerow(heads)
-            writer.writerows(rows)
-        return Path(path)
+        return write_csv(Path(path), heads, rows)
+
+    def teams_shown(self) -> TeamFigures | None:
+        """The Teams tab's figures, if they are of the period the window shows."""
+        figures = self.teams_panel.figures if self.teams_panel is not None else None
+        q = self.report.query if self.report else None
+        return figures if figures and q and (figures.first, figures.last) == (q.first, q.last) else None
+
+    def export_teams_table(self, path: Path) -> Path:
+        """The Teams tab as CSV, like the agent table's."""
+        return write_csv(Path(path), *team_csv_rows(self.teams_panel.figures, self.texts, self.targets))
 
     def export_workbook(self, path: Path) -> Path:
-        """Every table of the figures shown (with the what-if once it is in) as one .xlsx."""
+        """Every table of the figures shown (with the what-if once it is in, and the Teams tab's
+        table when it shows the same period) as one .xlsx."""
         from ..app.report_xlsx import write_workbook
 
+        teams = self.teams_shown()
         return write_workbook(self.report, self.texts, self.targets, Path(path),
-                              self.policy.explanations_before_polite_end, self.policy.grace_seconds)
+                              self.policy.explanations_before_polite_end, self.policy.grace_seconds,
+                              more=(team_sheet(teams, self.texts, self.targets),) if teams else ())
 
     def _ask_export_workbook(self) -> None:
         if self.report is None:
@@ -382,6 +393,17 @@ class Dashboard(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, self.texts["export_csv"], "dashboard-agents.csv", "CSV (*.csv)")
         if path:
             self.status.setText(self.texts["exported"].format(path=self.export_table(Path(path))))
+
+    def _export_teams_state(self) -> None:
+        self.export_teams_action.setEnabled(self.teams_panel.figures is not None)   # the server has answered
+
+    def _ask_export_teams(self) -> None:
+        if self.teams_panel.figures is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, self.texts["export_teams_csv"], "dashboard-teams.csv",
+                                              "CSV (*.csv)")
+        if path:
+            self.status.setText(self.texts["exported"].format(path=self.export_teams_table(Path(path))))
 
     def closeEvent(self, event) -> None:
         self.loader.stop()

@@ -10,15 +10,16 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidg
 from ..app.report_format import hour_rows, percent
 
 
-def fill_table(table: QTableWidget, heads: list[str], rows: list[list[str]]) -> None:
+def fill_table(table: QTableWidget, heads: list[str], rows: list[list[str]], text_columns: int = 1) -> None:
+    """Rows of text under their heads: the first `text_columns` (names) left-aligned, the figures
+    after them right-aligned, so their digits line up."""
     table.setColumnCount(len(heads))
     table.setHorizontalHeaderLabels(heads)
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             item = QTableWidgetItem(text)
-            if c:
-                item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            item.setTextAlignment((Qt.AlignLeft if c < text_columns else Qt.AlignRight) | Qt.AlignVCenter)
             table.setItem(r, c, item)
 
 

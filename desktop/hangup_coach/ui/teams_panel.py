@@ -67,7 +67,7 @@ class TeamsPanel(QWidget):
             first=figures.first.isoformat(), last=figures.last.isoformat(), scope=self.texts[f"scope_{figures.scope}"]))
         self.status.hide()
         heads, rows = team_rows(figures, self.texts, self.targets, two_lines=True)
-        fill_table(self.table, heads, rows)
+        fill_table(self.table, heads, rows, text_columns=2)   # site, team
         bold = QFont(self.table.font())
         bold.setBold(True)
         for c in range(len(heads)):   # the last row is the total of them all
