@@ -124,7 +124,7 @@ def blocklist_rows(quick: bool) -> list[tuple]:
         rows.append((f"Kamailio whole push, {blocks:,} active blocks ({k['rpcs']:,} RPCs)",
                      f"{ms(whole):.0f} ms ({ms(min(k['whole'])):.0f}–{ms(max(k['whole'])):.0f})",
                      f"{ms(bare):.0f} ms ({k['rpcs']:,} bare core.uptime RPCs)", f"{whole / bare:.2f}×", "≤ 10 s",
-                     whole <= 10, f"a Kamailio restart or a new lease holder: dump, then sets+setex per key; {runs} runs"))
+                     whole <= 10, f"a Kamailio restart or a new lease holder: dump, then setxs per timed key (sets+setex per permanent one); {runs} runs"))
         changed, idle = statistics.median(k["changed"]), statistics.median(k["idle"])
         rows.append((f"Kamailio round with 2 changes among {blocks:,} blocks",
                      f"{ms(changed):.1f} ms ({ms(min(k['changed'])):.1f}–{ms(max(k['changed'])):.1f})",

@@ -1,17 +1,20 @@
-"""Devices found by token are remembered for pushes (storage/device_cache.py), and a revoked token
-still writes nothing, and reads nothing: on SQLite and PostgreSQL, with two Storage objects on one database
-standing for two server processes, and through a real server with two workers."""
+"""Devices found by token are remembered for pushes, pulls and ring-time lookups
+(storage/device_cache.py), and a revoked, replaced or expired token still writes nothing and reads
+nothing from its next request on: on SQLite and PostgreSQL, with two Storage objects on one
+database standing for two server processes, and through a real server with two workers."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
 
 from hangup_coach import wire
+from hangup_coach.server import permissions
 from hangup_coach.server.domain import records
 from hangup_coach.server.storage import AuthError, Storage, tokens
+from hangup_coach.server.storage.changes import START
 from hangup_coach.server.storage.device_cache import SECONDS, DeviceCache
 from hangup_coach.server.storage.schema import records as records_table
 from tests.server.harness import Device, ServerProcess, add_device
@@ -75,6 +78,56 @@ def test_a_token_revoked_elsewhere_writes_nothing_even_while_remembered(two_proc
         first.authenticate(token)                                # and every other request asks the database
 
 
+def reads(storage: Storage, device) -> list:
+    """A card's pull, a ring-time lookup and a lead's team pull, as the API runs them for a device
+    it remembers (the device passed as `live`); each its answer or the AuthError it raised."""
+    answers = []
+    for read in (lambda: storage.changes(permissions.reach(device, permissions.EVIDENCE_READ), device.team, START,
+                                         100, device),
+                 lambda: storage.profile(permissions.reach(device, permissions.EVIDENCE_READ), "+8613800000001",
+                                         device),
+                 lambda: storage.team_changes(permissions.reach(device, permissions.TEAM_READ), START, 100, device)):
+        try:
+            answers.append(read())
+        except AuthError as exc:
+            answers.append(exc)
+    return answers
+
+
+def test_a_token_revoked_elsewhere_reads_nothing_even_while_remembered(two_processes):
+    first, second, _ = two_processes
+    device, token = second.add_device("2001", "lead", "t1")
+    first.authenticate(token)
+    records.push(first, device, batch(device))
+    pulled, looked_up, team = reads(first, first.known_device(token))          # live: answered
+    assert len(team["calls"]) == 3 and pulled["cursor"] != START
+
+    second.revoke_device(device.id)                               # in the other process
+    remembered = first.known_device(token)
+    assert remembered == device                                   # still remembered here, but each read...
+    refused = reads(first, remembered)                            # ...asks first, on its own connection
+    assert [type(e) for e in refused] == [AuthError] * 3, refused
+    assert all(e.reason == "revoked" for e in refused)
+    assert first.known_device(token) is None                      # forgotten: the next request asks the database
+
+
+def test_an_expired_token_reads_nothing_even_while_remembered(database):
+    now = [datetime.now(timezone.utc)]
+    storage = Storage(database, clock=lambda: now[0])
+    storage.migrate()
+    try:
+        device, token = storage.add_device("2006", "lead", "t1", expires_days=1)
+        remembered = storage.authenticate(token)
+        assert all(not isinstance(a, AuthError) for a in reads(storage, remembered))
+        now[0] += timedelta(days=1, seconds=1)                    # the token's day is over
+        with pytest.raises(AuthError, match="expired"):
+            storage.known_device(token)                           # the remembered row is checked on each use
+        refused = reads(storage, remembered)
+        assert [getattr(e, "reason", e) for e in refused] == ["expired"] * 3, refused
+    finally:
+        storage.close()
+
+
 def test_a_token_replaced_elsewhere_without_grace_writes_nothing_even_while_remembered(two_processes):
     first, second, _ = two_processes
     device, token = second.add_device("1005", "agent", "t1")
@@ -122,10 +175,16 @@ def test_a_server_of_two_workers_refuses_a_revoked_tokens_push(postgres):
         try:
             for _ in range(4):                                   # remembered by the worker(s) it reached
                 assert agent.push([call("1004")]).status_code == 200
+                assert agent.get("/v1/changes").status_code == 200
+                assert agent.get("/v1/profiles/+8613800000001").status_code in (200, 404)
             assert admin.http.post(f"/v1/devices/{agent_id}/revoke").status_code == 200
             refused = agent.push([call("1004", call_id="00000000-0000-4000-8000-000000000001")])
             assert refused.status_code == 401, refused.text
             assert "revoked" in refused.json()["error"]
+            for _ in range(4):                                   # pulls and lookups: refused at once, by each worker
+                for path in ("/v1/changes", "/v1/profiles/+8613800000001"):
+                    answer = agent.get(path)
+                    assert answer.status_code == 401 and answer.json()["reason"] == "revoked", (path, answer.text)
             assert agent.get("/v1/me").status_code == 401       # a read asks the database: at once too
         finally:
             agent.close()

@@ -66,7 +66,8 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
     async def authenticate(request: Request, remembered: bool = False) -> Device:
         """The request's device (401 without a valid token); what it may do is asked of
         permissions by each endpoint. `remembered`: a device this process looked up lately will do,
-        without the database (only for a push: its transaction checks the device is still live)."""
+        without the database: only for a request whose own transaction checks the device is still
+        live (a push; a pull or a ring-time lookup passes the device to its query as `live`)."""
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         token = token.strip() if scheme.lower() == "bearer" else None
@@ -109,18 +110,18 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
                             (lambda: qa.check_reviews(device, reviews)) if reviews else None)
 
     async def changes(request: Request):
-        device = await authenticate(request)
+        device = await authenticate(request, remembered=True)
         reach = permissions.reach(device, permissions.EVIDENCE_READ)
         since, limit = pull_params(request)
-        return JSONResponse(await run_in_threadpool(storage.changes, reach, device.team, since, limit))
+        return JSONResponse(await run_in_threadpool(storage.changes, reach, device.team, since, limit, device))
 
     async def profile(request: Request):
-        device = await authenticate(request)
+        device = await authenticate(request, remembered=True)
         reach = permissions.reach(device, permissions.EVIDENCE_READ)
         number = request.path_params["number"]
         if not wire.is_e164(number):
             return error(422, "the number must be E.164 (+ and 6-15 digits)")
-        found = await run_in_threadpool(storage.profile, reach, number)
+        found = await run_in_threadpool(storage.profile, reach, number, device)
         return JSONResponse(found) if found else error(404, "no calls or case for this number")
 
     async def put_cases(request: Request):
@@ -131,10 +132,10 @@ def create_app(storage: Storage, kinds: list[DomainKind] | None = None, blocklis
         return JSONResponse({"cases": len(given), "changed": changed, "server_time": iso(storage.clock())})
 
     async def team_changes(request: Request):
-        device = await authenticate(request)
+        device = await authenticate(request, remembered=True)
         reach = permissions.reach(device, permissions.TEAM_READ)
         since, limit = pull_params(request)
-        return JSONResponse(await run_in_threadpool(storage.team_changes, reach, since, limit))
+        return JSONResponse(await run_in_threadpool(storage.team_changes, reach, since, limit, device))
 
     async def read_audit(request: Request):
         device = await authenticate(request)

@@ -11,7 +11,12 @@ first (`htable.dump`) and deletes what is no longer blocked, so a block lifted w
 process held the lease does not linger.
 
 Each number is written under every caller-ID form a trunk may present (core/phone.caller_id_forms).
-Value "1"; `htable.sets` then `htable.setex KEY SECONDS` (0: never expires, for a permanent block).
+Value "1". A timed block is one `htable.setxs KEY "1" SECONDS`: value and expiry in a single step,
+so no reader ever sees the key with another expiry. A permanent block has no single call (Kamailio
+5.6's setxs takes 0 as "the table's autoexpire", a day): `htable.sets` then `htable.setex KEY 0`
+(never). Between those two calls the key holds the day-long autoexpire; if the process dies there,
+the next lease holder pushes the whole table again (`forget`) and writes it NEVER. A sync returns
+only once every key it wrote is complete.
 """
 
 from __future__ import annotations
@@ -59,8 +64,7 @@ class KamailioSync:
             known = self._present() if whole else self._pushed
             for key, expiry in wanted.items():
                 if whole or key not in known or known[key] != expiry:
-                    self._set(key, expiry, now)
-                    sent += 2
+                    sent += self._set(key, expiry, now)
             for key in set(known) - set(wanted):
                 self._call("htable.delete", TABLE, key, missing_ok=True)
                 sent += 1
@@ -79,10 +83,15 @@ class KamailioSync:
         """The keys in Kamailio's table now (htable.dump groups them by hash slot)."""
         return {item["name"]: None for slot in self._call("htable.dump", TABLE) or [] for item in slot["slot"]}
 
-    def _set(self, key: str, expiry: datetime | None, now: datetime) -> None:
-        seconds = 0 if expiry is None else max(1, math.ceil((expiry - now).total_seconds()))
-        self._call("htable.sets", TABLE, key, "1")
-        self._call("htable.setex", TABLE, key, seconds)     # after sets, which resets it to autoexpire
+    def _set(self, key: str, expiry: datetime | None, now: datetime) -> int:
+        """Write one key with its expiry; returns the RPCs it took."""
+        if expiry is None:
+            self._call("htable.sets", TABLE, key, "1")      # sets gives it the table's autoexpire...
+            self._call("htable.setex", TABLE, key, 0)       # ...which setex 0 turns into never
+            return 2
+        seconds = max(1, math.ceil((expiry - now).total_seconds()))
+        self._call("htable.setxs", TABLE, key, "1", seconds)
+        return 1
 
     def _call(self, method: str, *params, missing_ok: bool = False):
         body = json.dumps({"jsonrpc": "2.0", "method": method, "params": list(params), "id": 1})

@@ -1,10 +1,12 @@
-"""Devices found by token, remembered by each server process for pushes.
+"""Devices found by token, remembered by each server process for pushes, pulls and lookups.
 
-A push is the request a card sends most (every sync with something new), and looking its device
-up cost a pooled connection and a query (and its rollback) before any work: about half the
-database round trips of a push. A push of a device this process looked up within SECONDS skips
-that, and its own transaction checks that the device is still live (store.Storage.push), so a
-token revoked by any process writes nothing from then on. Every other request asks the database
+A push, a pull and a ring-time lookup are the requests a card sends most, and looking the device
+up cost a pooled connection, a thread-pool trip and a query (and its rollback) before any work:
+about half the database round trips of a push. A request of a device this process looked up
+within SECONDS skips that, and checks the device is still live in its own transaction: a push in
+its stamp statement (store.Storage.push), a pull or a lookup with one statement on its reading
+connection before its query (store.Storage.still_live). So a token revoked, replaced or expired by
+any process is refused from its next such request on. Every other request asks the database
 (store.Storage.authenticate), so it is refused at once too. The row is kept, not the verdict:
 the checks made on the row (revoked, ...) are made again on each use.
 """

@@ -152,8 +152,9 @@ class Storage:
 
     def known_device(self, token: str | None) -> Device | None:
         """The device of `token` if this process looked it up within device_cache.SECONDS (no
-        database: the event loop may ask), else None. Only for a push, whose transaction checks
-        that the device is still live (push); a revoked device may still be remembered here."""
+        database: the event loop may ask), else None. Only for a request that checks the device is
+        still live in its own transaction (push; pulls and lookups: still_live); a device revoked
+        by another process may still be remembered here."""
         if not token:
             raise AuthError("missing bearer token", "missing")
         digest = token_hash(token)
@@ -292,12 +293,28 @@ class Storage:
         return {r["id"]: _place(r) for r in rows}
 
     # ----- pull -----------------------------------------------------------------------------------------
-    def changes(self, reach: permissions.Reach, team: str, since: stamps.Cursor, limit: int) -> dict:
+    def still_live(self, conn: Connection, device: Device | None) -> None:
+        """AuthError unless `device`'s token still lets it in, asked on the reading connection: one
+        statement before a read's query, in place of authenticate's own connection (and thread-pool
+        trip) for a device this process remembers (known_device). So a token revoked, replaced or
+        expired by any process is refused from the next read on, as by authenticate. None: nothing to ask
+        (the caller checked the device itself)."""
+        if device is None:
+            return
+        try:
+            tokens.check(tokens.lookup(conn, device.token_digest), device.token_digest, self.clock())
+        except AuthError:
+            self.device_rows.drop(device.id)          # its next request asks the database
+            raise
+
+    def changes(self, reach: permissions.Reach, team: str, since: stamps.Cursor, limit: int,
+                live: Device | None = None) -> dict:
         """What a card's classification needs after `since`, in change order (the narrow feed): the
         profile of each number with new evidence among the numbers that rang at the reader's `team`
         within the evidence window (wire.PROFILE_DAYS), every case change and every block change.
         Evidence only within `reach`. A new card's first pull so walks its team's recent calls, not
-        the centre's history; any other number is looked up when it rings (`profile`)."""
+        the centre's history; any other number is looked up when it rings (`profile`). `live`: the
+        reader, whose token is checked first on the same connection (still_live)."""
         window = iso(self.clock() - timedelta(days=wire.PROFILE_DAYS))
         # From the team's side: its numbers (by team), then their calls in the window (by number),
         # and only then the cursor, so a page costs the team's recent calls, not a walk through the
@@ -326,6 +343,7 @@ class Storage:
                                blocks.c.number).where(*self.after(blocks, since))
         both = union_all(touched, case_changes, block_changes).subquery()
         with self.engine.connect() as conn:
+            self.still_live(conn, live)
             rows = conn.execute(select(both).order_by(*stamps.order(both)).limit(limit + 1)).mappings().all()
             more, rows = len(rows) > limit, rows[:limit]
             numbers = list(dict.fromkeys(r["number"] for r in rows if r["kind"] in ("call", "case") and r["number"]))
@@ -335,8 +353,10 @@ class Storage:
                                                               .order_by(*stamps.order(blocks))).mappings()] if ids else []
         return {"profiles": profiles, "blocklist": blocklist, "cursor": stamps.last(rows, since), "more": more}
 
-    def profile(self, reach: permissions.Reach, number: str) -> dict | None:
+    def profile(self, reach: permissions.Reach, number: str, live: Device | None = None) -> dict | None:
+        """The ring-time lookup of one number; `live` as for changes."""
         with self.engine.connect() as conn:
+            self.still_live(conn, live)
             found = self._profiles(conn, reach, [number])
         return found[0] if found else None
 
@@ -372,9 +392,12 @@ class Storage:
                           "branch_only": bool(case and case["branch_only"]), "evidence": evidence.get(number, [])})
         return found
 
-    def team_changes(self, reach: permissions.Reach, since: stamps.Cursor, limit: int) -> dict:
-        """The calls and notes within `reach` (a lead's team, a manager's site) changed after `since`."""
+    def team_changes(self, reach: permissions.Reach, since: stamps.Cursor, limit: int,
+                     live: Device | None = None) -> dict:
+        """The calls and notes within `reach` (a lead's team, a manager's site) changed after `since`;
+        `live` as for changes."""
         with self.engine.connect() as conn:
+            self.still_live(conn, live)
             rows = conn.execute(_within(
                 select(records.c.kind, records.c.id, records.c.version, records.c.tx, records.c.seq,
                        records.c.agent_id, records.c.received_at, records.c.data)
