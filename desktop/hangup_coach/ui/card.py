@@ -419,9 +419,10 @@ class CoachCard(QWidget):
         if not (button.isVisible() and button.isEnabled()):
             return
         if name == "close_call":   # not exec(): the card keeps following the line while the menu is open
-            self.close_menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
+            where = button.mapToGlobal(button.rect().bottomLeft())
+            self.keyboard.after_handover(lambda: self.close_menu.popup(where))
         elif name in ("reclassify", "policy_misfit", "block"):   # menus that take the keyboard
-            self._after_key_release(button.showMenu)
+            self._after_key_release(lambda: self.keyboard.after_handover(button.showMenu))
         else:
             button.click()
 

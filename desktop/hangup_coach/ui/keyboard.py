@@ -9,10 +9,15 @@ the click. Qt delivers a click on a QPlainTextEdit to its viewport(), so that is
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
 from .foreground import Foreground
+
+
+HANDOVER_WAIT_MS = 1000
 
 
 class KeyboardHandover(QObject):
@@ -22,6 +27,10 @@ class KeyboardHandover(QObject):
         self._watched: dict[QObject, QWidget] = {}
         self._previous: int | None = None
         self._accepting = False
+        self._after_handover: list[Callable[[], None]] = []
+        # a window manager that never says the card lost the keyboard must not keep a menu back
+        self._handover_guard = QTimer(self, singleShot=True, interval=HANDOVER_WAIT_MS,
+                                      timeout=self._handed_over)
 
     def watch(self, field: QWidget) -> None:
         """A field the agent types in: a click gives it the keyboard, Esc gives it back."""
@@ -57,9 +66,27 @@ class KeyboardHandover(QObject):
             self._foreground.activate(previous)
 
     def window_deactivated(self) -> None:
-        """The agent clicked another window: it has the keyboard now, nothing to hand back."""
+        """The agent clicked another window, or the window manager took the keyboard back as
+        asked: the other window has it now, nothing to hand back."""
         if self._accepting and not self._window.isActiveWindow():
             self._set_accepting(False)
+        self._handed_over()
+
+    def after_handover(self, then: Callable[[], None]) -> None:
+        """Run `then` (show a popup menu) once a give_back has reached the window manager. Until its
+        word arrives Qt still counts the card active, and the deactivation that follows closes a
+        popup opened in between: a coach key pressed just after Enter in the card flashed its menu."""
+        if self._accepting or not self._window.isActiveWindow():
+            then()
+            return
+        self._after_handover.append(then)
+        self._handover_guard.start()
+
+    def _handed_over(self) -> None:
+        self._handover_guard.stop()
+        waiting, self._after_handover = self._after_handover, []
+        for then in waiting:
+            QTimer.singleShot(0, then)   # not inside the activation change that ended the wait
 
     def _set_accepting(self, accept: bool) -> None:
         self._accepting = accept
