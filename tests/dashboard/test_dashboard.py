@@ -107,7 +107,11 @@ def test_each_chart_exports_a_real_png_and_the_table_a_csv(qtbot, team_file, tmp
     assert share.caption == "2026-06-01 – 2026-06-07 · 全部坐席 · 全部类型"     # the PNG's title says the period
     assert share.plot.titleLabel.text == share.title                             # the window's title is back
     from .test_exports import read_workbook
-    assert "坐席" in read_workbook(window.export_workbook(tmp_path / "all.xlsx"))
+    qtbot.waitUntil(lambda: bool(window.hours.grid), timeout=10_000)   # read last
+    book = read_workbook(window.export_workbook(tmp_path / "all.xlsx"))
+    assert "坐席" in book
+    hours = book["时段"]                                              # the Hours tab too
+    assert hours[2][:2] == ["星期", "10:00"] and sum(v or 0 for row in hours[3:] for v in row[1:]) == 15
     assert window.what_if_table.rowCount() == 3
     assert window.what_if_table.item(0, 0).text() == "解释 2 次（现行 3 次）"
 

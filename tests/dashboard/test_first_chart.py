@@ -7,6 +7,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from hangup_coach.app.report_format import load_texts
 from hangup_coach.ui import dashboard as dashboard_module
 from hangup_coach.ui.dashboard import Dashboard
@@ -24,8 +26,9 @@ def test_the_window_module_loads_without_pyqtgraph_or_numpy():
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.parametrize("width, language", [(1024, "zh_CN"), (1280, "en"), (1300, "zh_CN"), (1440, "en"), (1440, "zh_CN")])
 def test_the_share_chart_is_drawn_before_the_report_and_nothing_moves_when_the_charts_come(
-        qtbot, team_file, monkeypatch):  # noqa: F811
+        qtbot, team_file, monkeypatch, width, language):  # noqa: F811
     real_import, seen = dashboard_module._import_charts, {}
 
     def import_after_looking():
@@ -43,11 +46,11 @@ def test_the_share_chart_is_drawn_before_the_report_and_nothing_moves_when_the_c
     def loaded(report, request):
         share = window.charts.get("share")
         drawn_first.append(share is not None and len(share.x) == 7)
-    window = Dashboard(team_file, POLICY, load_texts("en"), 480, date(2026, 6, 1), date(2026, 6, 7))
+    window = Dashboard(team_file, POLICY, load_texts(language), 480, date(2026, 6, 1), date(2026, 6, 7))
     qtbot.addWidget(window)
     window.loader.loaded.connect(loaded)
     try:
-        window.resize(1280, 900)
+        window.resize(width, 900)   # 1440: six tiles in a row, the trends in two lines
         window.show()
         qtbot.waitUntil(lambda: window.report is not None and not window.loading, timeout=20_000)
     finally:

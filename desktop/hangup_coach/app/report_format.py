@@ -350,24 +350,46 @@ class Figure:
     raw: float | None = None   # the value as a number (shares as 0–1, times in seconds)
 
 
+# the figures of the summary: their change over the last days (key, kind), then since the policy (key: scale)
+RECENT_FIGURES = (("agent_share", "share"), ("average_handle_seconds", "seconds"),
+                  ("after_allowed_seconds", "seconds"), ("early_share", "share"))
+SURVEY_FIGURES = {"satisfaction": 1, "complaints_per_1000": 1000}
+
+
+def _change_scale(kind: str, texts: dict) -> tuple[float, int, str]:
+    """(scale, digits, unit) of a recent figure's change: shares in points, times in seconds."""
+    return (100, 1, texts["unit_pp"]) if kind == "share" else (1, 0, texts["unit_s_change"])
+
+
+def trend_room(key: str, texts: dict) -> str:
+    """The longest trend the figure's tile may show (a large fall, the longer significance note):
+    the tile keeps room for it before the figures come, so nothing moves when they do."""
+    kinds = dict(RECENT_FIGURES)
+    if key in kinds:
+        scale, digits, unit = _change_scale(kinds[key], texts)
+        change = -0.999 if kinds[key] == "share" else -9999 / scale
+        return f"{texts['trend_days'].format(days=7)}: {change_words(change, texts, digits, scale, unit)}"
+    note = max(texts["significant"], texts["not_significant"], key=len)
+    return f"{texts['trend_policy']}: {change_words(-999.99 / SURVEY_FIGURES[key], texts, 2, SURVEY_FIGURES[key])}{note}"
+
+
 def figures(report: Report, texts: dict, targets: dict[str, Target]) -> list[Figure]:
     t = report.total
     earlier, later, days = recent_halves(report.days)
     since = texts["trend_days"].format(days=days)
     out = []
-    for key, kind in (("agent_share", "share"), ("average_handle_seconds", "seconds"),
-                      ("after_allowed_seconds", "seconds"), ("early_share", "share")):
+    for key, kind in RECENT_FIGURES:
         target, value = targets.get(key), metric(key, t)
         before, after = metric(key, earlier), metric(key, later)
         change = None if before is None or after is None else after - before
-        scale, digits, unit = (100, 1, texts["unit_pp"]) if kind == "share" else (1, 0, texts["unit_s_change"])
+        scale, digits, unit = _change_scale(kind, texts)
         out.append(Figure(key, texts[f"figure_{key}"], cell(value, kind, texts),
                           target.flag(value) if target else None, target_text(target, kind, texts),
                           f"{since}: {change_words(change, texts, digits, scale, unit)}",
                           _improved(target, change, digits, scale), raw=value))
     policy = texts["trend_policy"]
-    for key, difference, scale, digits in (("satisfaction", report.satisfaction(), 1, 2),
-                                           ("complaints_per_1000", report.complaint_rate(), 1000, 2)):
+    for key, difference in (("satisfaction", report.satisfaction()), ("complaints_per_1000", report.complaint_rate())):
+        scale, digits = SURVEY_FIGURES[key], 2
         target = targets.get(key)
         value = None if difference.after is None else difference.after * scale
         if value is None and difference.before is not None:

@@ -368,13 +368,14 @@ class Dashboard(QWidget):
         return write_csv(Path(path), *team_csv_rows(self.teams_panel.figures, self.texts, self.targets))
 
     def export_workbook(self, path: Path) -> Path:
-        """Every table of the figures shown (with the what-if once it is in, and the Teams tab's
-        table when it shows the same period) as one .xlsx."""
+        """Every table of the figures shown (with the what-if and the hours once they are in, and the
+        Teams tab's table when it shows the same period) as one .xlsx."""
         from ..app.report_xlsx import write_workbook
 
         teams = self.teams_shown()
         return write_workbook(self.report, self.texts, self.targets, Path(path),
                               self.policy.explanations_before_polite_end, self.policy.grace_seconds,
+                              hours=self.hours.grid or None,   # cleared when a new period is asked for
                               more=(team_sheet(teams, self.texts, self.targets),) if teams else ())
 
     def _ask_export_workbook(self) -> None:

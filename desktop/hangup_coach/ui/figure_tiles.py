@@ -5,9 +5,28 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from ..app.report_format import Figure
+from ..app.report_format import SURVEY_FIGURES, Figure, trend_room
 
 FLAG_COLOURS = {"green": "#2e7d32", "amber": "#b26a00", "red": "#c62828"}
+
+
+class TrendLabel(QLabel):
+    """A tile's trend, as high as the longest trend its figure may show (`room`, never shown) at any
+    width: the tiles keep their height when the figures replace the placeholders."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.room = QLabel(self)
+        self.room.setWordWrap(True)
+        self.room.hide()
+
+    def keep_room_for(self, text: str, bold: bool) -> None:
+        self.room.setText(f"<b>{text}</b>" if bold else f"<span>{text}</span>")   # rich text, as shown
+        self.updateGeometry()
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt name)
+        return max(super().heightForWidth(width), self.room.heightForWidth(width))
 
 
 class FigureTile(QFrame):
@@ -15,12 +34,12 @@ class FigureTile(QFrame):
         super().__init__(parent)
         self.setFrameShape(QFrame.StyledPanel)
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
-        self.title, self.value, self.flag, self.trend = QLabel(), QLabel(), QLabel(), QLabel()
+        self.title, self.value, self.flag, self.trend = QLabel(), QLabel(), QLabel(), TrendLabel()
         font = self.value.font()
         font.setPointSizeF(font.pointSizeF() * 1.9)
         font.setBold(True)
         self.value.setFont(font)
-        for label in (self.title, self.flag, self.trend):
+        for label in (self.title, self.flag):
             label.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
@@ -41,6 +60,7 @@ class FigureTile(QFrame):
         if figure.improved is not None:
             trend = f"<span style='color:{'#2e7d32' if figure.improved else '#c62828'}'>{trend}</span>"
         self.trend.setText(f"<b>{trend}</b>" if figure.significant else trend)
+        self.trend.keep_room_for(trend_room(figure.key, texts), bold=figure.key in SURVEY_FIGURES)
         self.setAccessibleName(f"{figure.title}: {figure.value}")
 
 
