@@ -153,6 +153,21 @@ def test_a_woken_scheduler_runs_its_every_tick_job_at_once_and_says_when_it_take
     assert events == ["taken", "closed"] and len(ran) == 2      # taken once; stop closes, runs nothing more
 
 
+def test_a_failing_take_over_hook_is_logged_and_the_job_still_runs(storage, clock):
+    ran = []
+
+    def taken():
+        raise RuntimeError("the hook failed")
+
+    scheduler = Scheduler(storage, [Job("work", 0, lambda still_mine: ran.append(1) or None, taken=taken)],
+                          tick=1, lease_seconds=30)
+    try:
+        scheduler.step()                                          # would raise, and end the thread
+        assert ran == [1] and scheduler.holding == {"work"}
+    finally:
+        scheduler.stop()
+
+
 def test_a_long_run_stops_when_its_lease_is_lost(storage, clock):
     agent, _ = storage.add_device("1001", "agent")
     clock.now = NOW - timedelta(days=200)

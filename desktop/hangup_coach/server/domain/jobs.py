@@ -91,8 +91,11 @@ class Scheduler:
             if held and job.name not in self.holding:
                 log.info("this server process runs the job %s (%s)", job.name, self.leases[job.name].holder)
                 self._due[job.name] = self.monotonic()
-                if job.taken is not None:
-                    job.taken()
+                try:
+                    if job.taken is not None:
+                        job.taken()
+                except Exception:                # like a failing run: logged, the thread goes on
+                    log.exception("job %s: taking it over", job.name)
             elif not held and job.name in self.holding:
                 log.warning("the job %s moved to another server process", job.name)
             self.holding.discard(job.name)
