@@ -122,6 +122,52 @@ def test_a_job_runs_in_one_process_and_moves_when_it_stops(storage, clock):
     assert second.holding == set() and ran[-1] == "third"
 
 
+def test_a_woken_scheduler_runs_its_every_tick_job_at_once_and_says_when_it_takes_it_over(storage, clock):
+    """What the blocklist's work needs of the scheduler (domain/blocklist.py `background`): a job run
+    at every tick and at once when woken, under a lease of its own name, told when this process
+    takes it over, and closed on stop."""
+    import threading
+    import time
+
+    from hangup_coach.server.storage.leases import leases
+
+    def until(condition, seconds=30.0) -> bool:
+        deadline = time.monotonic() + seconds
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return condition()
+
+    ran, events, wake = [], [], threading.Event()
+    job = Job("work", 0, lambda still_mine: ran.append(len(ran)) or None, lease="work-lease",
+              taken=lambda: events.append("taken"), close=lambda: events.append("closed"))
+    scheduler = Scheduler(storage, [job], tick=60, lease_seconds=30, wake=wake)
+    scheduler.start()
+    try:
+        assert until(lambda: ran == [0]) and events == ["taken"]   # the first step, at start
+        wake.set()                                              # long before the 60 s tick
+        assert until(lambda: ran == [0, 1])
+        with storage.engine.connect() as conn:
+            assert conn.execute(select(leases.c.name)).scalars().all() == ["work-lease"]
+    finally:
+        scheduler.stop()
+    assert events == ["taken", "closed"] and len(ran) == 2      # taken once; stop closes, runs nothing more
+
+
+def test_a_failing_take_over_hook_is_logged_and_the_job_still_runs(storage, clock):
+    ran = []
+
+    def taken():
+        raise RuntimeError("the hook failed")
+
+    scheduler = Scheduler(storage, [Job("work", 0, lambda still_mine: ran.append(1) or None, taken=taken)],
+                          tick=1, lease_seconds=30)
+    try:
+        scheduler.step()                                          # would raise, and end the thread
+        assert ran == [1] and scheduler.holding == {"work"}
+    finally:
+        scheduler.stop()
+
+
 def test_a_long_run_stops_when_its_lease_is_lost(storage, clock):
     agent, _ = storage.add_device("1001", "agent")
     clock.now = NOW - timedelta(days=200)

@@ -25,7 +25,8 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from ...core.blocklist import BlockRules
-from ..domain.blocklist import Blocklist, BlocklistError, BlocklistWorker
+from ..domain.blocklist import Blocklist, BlocklistError, background
+from ..domain.jobs import Scheduler
 from ..domain.kamailio import KamailioSync
 
 RULES_ENV = "HANGUP_COACH_BLOCKLIST_RULES"     # the centre's blocklist.toml (else the shipped one)
@@ -43,13 +44,13 @@ def load_rules(path: str | None = None) -> BlockRules:
     return BlockRules.from_toml(chosen.read_text(encoding="utf-8"))
 
 
-def from_env(storage) -> tuple[Blocklist, BlocklistWorker]:
+def from_env(storage) -> tuple[Blocklist, Scheduler]:
     rules = load_rules(os.environ.get(RULES_ENV))
     url = os.environ.get(KAMAILIO_ENV)
     blocklist = Blocklist(storage, rules, KamailioSync(url) if url else None)
     storage.push_hooks.append(blocklist.proposals_pushed)
-    return blocklist, BlocklistWorker(blocklist, float(os.environ.get(INTERVAL_ENV, "1")),
-                                      float(os.environ.get(LEASE_ENV, "30")))
+    return blocklist, background(blocklist, float(os.environ.get(INTERVAL_ENV, "1")),
+                                 float(os.environ.get(LEASE_ENV, "30")))
 
 
 def routes(blocklist: Blocklist, authenticate, json_body) -> list[Route]:

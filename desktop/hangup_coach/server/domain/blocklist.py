@@ -35,8 +35,8 @@ from ..storage import Device, audit, iso
 from ..storage.blocklist_tables import block_audit, block_entry as entry, blocks, never_block
 from ..storage import changes as stamps
 from ..storage.engine import reach_clause, serialise
-from ..storage.leases import Lease
 from ..storage.schema import records
+from .jobs import Job, Scheduler
 from .kamailio import KamailioError, KamailioSync
 
 log = logging.getLogger("hangup_coach.server.blocklist")
@@ -263,7 +263,7 @@ class Blocklist:
         listed = {r.number for r in conn.execute(select(never_block.c.number))}
         return replace(self.rules, never_block=self.rules.never_block | listed) if listed else self.rules
 
-    # ----- background work (server/domain/blocklist.py BlocklistWorker) ---------------------------------
+    # ----- background work (run by `background`, below) -------------------------------------------------
     def tick(self) -> dict:
         now = self.storage.clock()
         done = {"expired": self._expire(now), "automatic": self._bursts(now), "kamailio": 0}
@@ -396,51 +396,19 @@ def _past_call(data: dict) -> PastCall | None:
         return None
 
 
-class BlocklistWorker:
-    """The server's background thread for the blocklist: expiry, bursts, Kamailio, every `interval` s.
-    Never inside a push; a failing step is logged and tried again on the next tick. Of several
-    server processes (--workers N) only the one holding the lease `blocklist` works; the others
-    wait and take over when it stops renewing (its process died) or releases it (a clean stop)."""
+def background(blocklist: Blocklist, interval: float = 1.0, lease_seconds: float = 30.0) -> Scheduler:
+    """The blocklist's background work (expiry, bursts, Kamailio) as a job of its own scheduler
+    (domain/jobs.py): every `interval` s and at once when a block changes (`blocklist.changed`),
+    never inside a push; a failing run is logged and tried again on the next tick. Of several
+    server processes (--workers N) only the one holding the lease `blocklist` (its name from
+    before the job, so servers of both versions never both run it) works; another takes over when
+    it stops renewing (its process died) or releases it (a clean stop), and pushes Kamailio whole."""
+    kamailio = blocklist.kamailio
+    job = Job("blocklist", 0, lambda still_mine: _summary(blocklist.tick()), lease="blocklist",
+              taken=kamailio.forget if kamailio else None, close=kamailio.close if kamailio else None)
+    return Scheduler(blocklist.storage, [job], tick=interval, lease_seconds=lease_seconds, wake=blocklist.changed)
 
-    def __init__(self, blocklist: Blocklist, interval: float = 1.0, lease_seconds: float = 30.0) -> None:
-        self.blocklist, self.interval = blocklist, interval
-        self.lease = Lease(blocklist.storage, "blocklist", timedelta(seconds=max(lease_seconds, 3 * interval)))
-        self.leading = False
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="blocklist-worker", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self.blocklist.changed.set()
-        self._thread.join(10)
-        if self.leading:
-            try:
-                self.lease.release()
-            except Exception:   # the database is away: the lease runs out by itself
-                log.exception("blocklist worker: releasing its lease")
-        if self.blocklist.kamailio is not None:
-            self.blocklist.kamailio.close()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.blocklist.changed.clear()
-            try:
-                self._lead()
-                if self.leading:
-                    self.blocklist.tick()
-            except Exception:   # the worker outlives any bug: log it, try again next tick
-                log.exception("blocklist worker")
-            self.blocklist.changed.wait(self.interval)
-
-    def _lead(self) -> None:
-        held = self.lease.hold()
-        if held and not self.leading:
-            log.info("this server process runs the blocklist's background work (%s)", self.lease.holder)
-            if self.blocklist.kamailio is not None:
-                self.blocklist.kamailio.forget()     # another process may have written Kamailio meanwhile
-        elif self.leading and not held:
-            log.warning("the blocklist's background work moved to another server process")
-        self.leading = held
+def _summary(done: dict) -> str | None:
+    """A log line of a run that changed something (None: nothing did)."""
+    return ", ".join(f"{what} {n}" for what, n in done.items() if n) or None
